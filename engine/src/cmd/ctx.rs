@@ -1,0 +1,156 @@
+//! What a command handler sees: its inputs (keyspace, selected db, time, RNG, protocol, config)
+//! and the effects it records (dirty count). Handlers never touch a socket, file or clock.
+
+use crate::db::{Db, Keyspace};
+use crate::error::CmdError;
+use crate::rng::Rng;
+use crate::value::{Object, StrValue, Value};
+
+/// Which eviction/access policy is configured; decides what `Object::lru` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MaxmemoryPolicy {
+    /// `noeviction` (the default).
+    #[default]
+    NoEviction,
+    /// `allkeys-lru`.
+    AllkeysLru,
+    /// `volatile-lru`.
+    VolatileLru,
+    /// `allkeys-lfu`.
+    AllkeysLfu,
+    /// `volatile-lfu`.
+    VolatileLfu,
+    /// `allkeys-random`.
+    AllkeysRandom,
+    /// `volatile-random`.
+    VolatileRandom,
+    /// `volatile-ttl`.
+    VolatileTtl,
+}
+
+impl MaxmemoryPolicy {
+    /// True for the two LFU policies (`robj.lru` then holds LFU data).
+    pub fn is_lfu(self) -> bool {
+        matches!(self, MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu)
+    }
+}
+
+/// The configuration the engine's commands read. The server's config table owns the values.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// `proto-max-bulk-len`: the largest string a command may build.
+    pub proto_max_bulk_len: u64,
+    /// `maxmemory-policy`.
+    pub maxmemory_policy: MaxmemoryPolicy,
+    /// `lfu-log-factor`.
+    pub lfu_log_factor: u32,
+    /// `lfu-decay-time` (minutes).
+    pub lfu_decay_time: u32,
+    /// `active-expire-effort` (1-10).
+    pub active_expire_effort: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig {
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            maxmemory_policy: MaxmemoryPolicy::NoEviction,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            active_expire_effort: 1,
+        }
+    }
+}
+
+/// The execution context of one command.
+pub struct Ctx<'a> {
+    /// All databases.
+    pub keyspace: &'a mut Keyspace,
+    /// The client's selected database.
+    pub db: usize,
+    /// Current unix time in microseconds, from the event that triggered this command.
+    pub now_us: i64,
+    /// The node's seeded RNG.
+    pub rng: &'a mut Rng,
+    /// The client's protocol version (2 or 3).
+    pub resp: u8,
+    /// Engine configuration.
+    pub config: &'a EngineConfig,
+    /// Redis's LRU clock (seconds, 24 bits) for `Object::lru`.
+    pub lru_clock: u32,
+    /// Changes made by this command (Redis's `server.dirty` delta).
+    pub dirty: u64,
+}
+
+impl<'a> Ctx<'a> {
+    /// Current unix time in milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.now_us.div_euclid(1000)
+    }
+
+    /// The selected database.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.keyspace.dbs[self.db]
+    }
+
+    /// A fresh object header for a value written now.
+    pub fn new_object(&self, value: Value) -> Object {
+        Object { value, lru: self.lru_clock }
+    }
+
+    /// Looks a key up for reading: expires it lazily, counts a hit or miss, updates its access
+    /// time. Redis's `lookupKeyRead`.
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Object> {
+        let now_ms = self.now_ms();
+        let db = &mut self.keyspace.dbs[self.db];
+        db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
+        match db.keys.get_mut(key) {
+            Some(obj) => {
+                self.keyspace.stats.keyspace_hits += 1;
+                obj.lru = self.lru_clock;
+                Some(obj)
+            }
+            None => {
+                self.keyspace.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks a key up for writing: expires it lazily and updates its access time, no hit/miss
+    /// counting. Redis's `lookupKeyWrite`.
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Object> {
+        let now_ms = self.now_ms();
+        let db = &mut self.keyspace.dbs[self.db];
+        db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
+        let obj = db.keys.get_mut(key)?;
+        obj.lru = self.lru_clock;
+        Some(obj)
+    }
+
+    /// The string at `key` for reading; `WrongType` when it holds another type.
+    pub fn read_str(&mut self, key: &[u8]) -> Result<Option<&mut StrValue>, CmdError> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(obj) => match &mut obj.value {
+                Value::Str(s) => Ok(Some(s)),
+            },
+        }
+    }
+
+    /// The string at `key` for writing; `WrongType` when it holds another type.
+    pub fn write_str(&mut self, key: &[u8]) -> Result<Option<&mut StrValue>, CmdError> {
+        match self.lookup_write(key) {
+            None => Ok(None),
+            Some(obj) => match &mut obj.value {
+                Value::Str(s) => Ok(Some(s)),
+            },
+        }
+    }
+
+    /// Stores a value under `key` (Redis's `setKey`), clearing the TTL unless `keep_ttl`.
+    pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        let obj = self.new_object(value);
+        self.db().set(key, obj, keep_ttl);
+    }
+}

@@ -1,0 +1,13 @@
+//! Commands: the table, the execution context, and one module per family.
+
+pub mod args;
+pub mod ctx;
+pub mod introspect;
+pub mod keys;
+pub mod node;
+#[allow(missing_docs)]
+pub mod redis_specs;
+pub mod server;
+pub mod spec;
+pub mod string;
+pub mod table;

@@ -1,0 +1,69 @@
+//! The replies commands produce, independent of the wire protocol.
+//!
+//! A command answers with a `Reply`; the server's RESP encoder turns it into RESP2 or RESP3 bytes
+//! for the client's protocol version (a `Map` is a flat array in RESP2, a `Double` a bulk string,
+//! `Null` is `$-1` or `_`). Commands never format protocol bytes themselves.
+
+use crate::error::CmdError;
+
+/// One reply value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// `+OK`.
+    Ok,
+    /// A status reply (`+text`).
+    Simple(std::borrow::Cow<'static, str>),
+    /// An error reply (`-text`).
+    Error(CmdError),
+    /// An integer (`:n`).
+    Int(i64),
+    /// A bulk string.
+    Bulk(Vec<u8>),
+    /// The null bulk string (`$-1` in RESP2, `_` in RESP3).
+    Null,
+    /// The null array (`*-1` in RESP2, `_` in RESP3).
+    NullArray,
+    /// An array.
+    Array(Vec<Reply>),
+    /// A map (RESP3 `%`; a flat array of pairs in RESP2).
+    Map(Vec<(Reply, Reply)>),
+    /// A set (RESP3 `~`; an array in RESP2).
+    Set(Vec<Reply>),
+    /// A double (RESP3 `,`; a bulk string in RESP2), printed as Redis's `%.17g`.
+    Double(f64),
+    /// A boolean (RESP3 `#`; the integer 1 or 0 in RESP2).
+    Bool(bool),
+    /// Verbatim text (RESP3 `=` with a three-letter format; a bulk string in RESP2).
+    Verbatim(&'static str, Vec<u8>),
+    /// An out-of-band push (RESP3 `>`; an array in RESP2).
+    Push(Vec<Reply>),
+}
+
+impl Reply {
+    /// A status reply from static text.
+    pub fn simple(text: &'static str) -> Reply {
+        Reply::Simple(std::borrow::Cow::Borrowed(text))
+    }
+
+    /// A bulk string copied from `bytes`.
+    pub fn bulk(bytes: &[u8]) -> Reply {
+        Reply::Bulk(bytes.to_vec())
+    }
+
+    /// A bulk string holding `n` in decimal.
+    pub fn bulk_i64(n: i64) -> Reply {
+        let mut buf = [0u8; 20];
+        Reply::Bulk(crate::num::format_i64(n, &mut buf).to_vec())
+    }
+
+    /// A bulk string, or `Null` for `None`.
+    pub fn bulk_or_null(bytes: Option<Vec<u8>>) -> Reply {
+        bytes.map_or(Reply::Null, Reply::Bulk)
+    }
+}
+
+impl From<CmdError> for Reply {
+    fn from(e: CmdError) -> Reply {
+        Reply::Error(e)
+    }
+}

@@ -1,0 +1,159 @@
+//! The values a key can hold.
+//!
+//! Strings keep Redis's three encodings because `OBJECT ENCODING` reports them and clients (and
+//! conformance) see the difference: `int` for canonical 64-bit integers, `embstr` for short strings
+//! written whole, `raw` for long strings and any string modified in place (APPEND, SETRANGE).
+
+/// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
+pub const EMBSTR_LEN_MAX: usize = 44;
+
+/// A string value in one of Redis's encodings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StrValue {
+    /// A canonical integer (what `string2ll` accepts and `ll2string` prints back identically).
+    Int(i64),
+    /// A short string stored whole.
+    Embstr(Box<[u8]>),
+    /// A long string, or one modified in place; keeps spare capacity for appends.
+    Raw(Vec<u8>),
+}
+
+impl StrValue {
+    /// Encodes `bytes` as Redis's `tryObjectEncoding` would for a freshly written string.
+    pub fn from_bytes(bytes: &[u8]) -> StrValue {
+        if bytes.len() <= 20 {
+            if let Some(n) = crate::num::parse_i64(bytes) {
+                return StrValue::Int(n);
+            }
+        }
+        if bytes.len() <= EMBSTR_LEN_MAX {
+            StrValue::Embstr(bytes.into())
+        } else {
+            StrValue::Raw(bytes.to_vec())
+        }
+    }
+
+    /// The string's bytes (integers are printed in decimal).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            StrValue::Int(n) => n.to_string().into_bytes(),
+            StrValue::Embstr(b) => b.to_vec(),
+            StrValue::Raw(v) => v.clone(),
+        }
+    }
+
+    /// Calls `f` with the string's bytes without allocating for the non-integer encodings.
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            StrValue::Int(n) => {
+                let mut buf = [0u8; 20];
+                f(crate::num::format_i64(*n, &mut buf))
+            }
+            StrValue::Embstr(b) => f(b),
+            StrValue::Raw(v) => f(v),
+        }
+    }
+
+    /// Length in bytes of the string form.
+    pub fn len(&self) -> usize {
+        match self {
+            StrValue::Int(n) => decimal_len(*n),
+            StrValue::Embstr(b) => b.len(),
+            StrValue::Raw(v) => v.len(),
+        }
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Redis's name for this encoding, as OBJECT ENCODING prints it.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            StrValue::Int(_) => "int",
+            StrValue::Embstr(_) => "embstr",
+            StrValue::Raw(_) => "raw",
+        }
+    }
+
+    /// Converts to the `raw` encoding for an in-place modification and returns the buffer.
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, StrValue::Raw(_)) {
+            *self = StrValue::Raw(self.to_bytes());
+        }
+        match self {
+            StrValue::Raw(v) => v,
+            _ => unreachable!("just made raw"),
+        }
+    }
+}
+
+fn decimal_len(n: i64) -> usize {
+    let mut len = if n < 0 { 2 } else { 1 };
+    let mut v = n.unsigned_abs();
+    while v >= 10 {
+        v /= 10;
+        len += 1;
+    }
+    len
+}
+
+/// What a key holds. Collections arrive with their own issue; every type match is exhaustive, so
+/// adding a variant is a compile error wherever it must be handled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A string (Redis type `string`).
+    Str(StrValue),
+}
+
+impl Value {
+    /// The type name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    /// Redis's name for the encoding, as OBJECT ENCODING prints it.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding(),
+        }
+    }
+}
+
+/// A value plus the access metadata Redis keeps in each object header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    /// The value itself.
+    pub value: Value,
+    /// LRU clock at last access (seconds, 24 bits) or, under an LFU policy, the LFU
+    /// decrement time (16 bits, minutes) and log counter (8 bits), as Redis packs `robj.lru`.
+    pub lru: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_follow_redis_thresholds() {
+        assert_eq!(StrValue::from_bytes(b"12345").encoding(), "int");
+        assert_eq!(StrValue::from_bytes(b"-9223372036854775808").encoding(), "int");
+        assert_eq!(StrValue::from_bytes(b"9223372036854775808").encoding(), "embstr");
+        assert_eq!(StrValue::from_bytes(b"012").encoding(), "embstr");
+        assert_eq!(StrValue::from_bytes(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(StrValue::from_bytes(&[b'a'; 45]).encoding(), "raw");
+    }
+
+    #[test]
+    fn lengths_and_bytes_round_trip() {
+        for s in [&b"0"[..], b"-1", b"9223372036854775807", b"hello", b""] {
+            let v = StrValue::from_bytes(s);
+            assert_eq!(v.to_bytes(), s);
+            assert_eq!(v.len(), s.len());
+            assert_eq!(v.with_bytes(|b| b.to_vec()), s);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! From bytes to replies: the parse loop and `process_command`, which reads as Redis's policy —
+//! a top-to-bottom list of admission checks, then execution.
+
+use verdis_engine::cmd::table::{lookup_sub, Handler};
+use verdis_engine::{lookup, CmdError, Command, Ctx, Reply};
+
+use super::{ClientId, Node};
+use crate::resp::encode::{encode, push_error};
+
+/// Redis's LRU clock: seconds, wrapped at 24 bits.
+pub fn lru_clock(unix_ms: i64) -> u32 {
+    ((unix_ms / 1000) as u32) & ((1 << 24) - 1)
+}
+
+impl Node {
+    /// Parses and runs every complete request in the client's query buffer.
+    pub(super) fn process_input(&mut self, id: ClientId) {
+        let bulk_len_max = self.config.engine.proto_max_bulk_len;
+        let Some(client) = self.clients.get_mut(&id) else { return };
+        let mut buf = std::mem::take(&mut client.query_buf);
+        let mut parser = std::mem::take(&mut client.parser);
+        let mut consumed = 0;
+        loop {
+            match parser.parse(&buf[consumed..], bulk_len_max) {
+                Ok(None) => break,
+                Ok(Some(used)) => {
+                    let argv = parser.args(&buf[consumed..]);
+                    if !argv.is_empty() {
+                        self.process_command(id, &argv);
+                    }
+                    parser.reset();
+                    consumed += used;
+                    match self.clients.get(&id) {
+                        None => return,
+                        Some(c) if c.close_after_reply => break,
+                        Some(_) => {}
+                    }
+                }
+                Err(e) => {
+                    let client = self.clients.get_mut(&id).expect("present");
+                    push_error(&mut client.reply_buf, &e.to_string());
+                    client.close_after_reply = true;
+                    self.stats.total_error_replies += 1;
+                    let addr = client.addr.clone();
+                    self.log(
+                        super::LogLevel::Verbose,
+                        format!("Protocol error ({e}) from client: id={id} addr={addr}"),
+                    );
+                    break;
+                }
+            }
+        }
+        if let Some(client) = self.clients.get_mut(&id) {
+            buf.drain(..consumed);
+            client.query_buf = buf;
+            client.parser = parser;
+        }
+    }
+
+    /// Finds the row for `argv`: the command, or for a container with arguments, its subcommand.
+    /// `Err` carries Redis's unknown-command or unknown-subcommand error.
+    fn resolve(argv: &[&[u8]]) -> Result<&'static Command, CmdError> {
+        let base = lookup(argv[0]).ok_or_else(|| CmdError::unknown_command(argv))?;
+        if argv.len() == 1 || base.spec.subcommands.is_empty() {
+            return Ok(base);
+        }
+        lookup_sub(base, argv[1]).ok_or_else(|| CmdError::UnknownSubcommand {
+            sub: verdis_engine::error::clip128(argv[1]),
+            container: String::from_utf8_lossy(argv[0]).to_uppercase(),
+        })
+    }
+
+    /// Runs one command for a client and appends its reply: Redis's `processCommand` + `call`.
+    pub(super) fn process_command(&mut self, id: ClientId, argv: &[&[u8]]) {
+        let reply = match Self::resolve(argv) {
+            Err(e) => Reply::Error(e),
+            Ok(cmd) if !cmd.spec.arity_ok(argv.len()) => Reply::Error(CmdError::WrongArity(cmd.spec.name.into())),
+            Ok(cmd) => {
+                let reply = self.call(id, cmd, argv);
+                self.stats.total_commands_processed += 1;
+                if let Some(c) = self.clients.get_mut(&id) {
+                    c.last_cmd = cmd.spec.name;
+                }
+                reply
+            }
+        };
+        if matches!(reply, Reply::Error(_)) {
+            self.stats.total_error_replies += 1;
+        }
+        if let Some(client) = self.clients.get_mut(&id) {
+            encode(&reply, client.resp, &mut client.reply_buf);
+        }
+    }
+
+    /// Executes a resolved, admitted command.
+    fn call(&mut self, id: ClientId, cmd: &'static Command, argv: &[&[u8]]) -> Reply {
+        match cmd.handler {
+            Handler::Engine(f) => {
+                let client = self.clients.get(&id).expect("caller checked the client");
+                let mut ctx = Ctx {
+                    keyspace: &mut self.keyspace,
+                    db: client.db,
+                    now_us: self.now.unix_us,
+                    rng: &mut self.rng,
+                    resp: client.resp,
+                    config: &self.config.engine,
+                    lru_clock: lru_clock(self.now.unix_ms()),
+                    dirty: 0,
+                };
+                let reply = f(&mut ctx, argv).unwrap_or_else(Reply::Error);
+                self.stats.dirty += ctx.dirty;
+                reply
+            }
+            Handler::Node(node_cmd) => self.exec_node(node_cmd, id, argv).unwrap_or_else(Reply::Error),
+            Handler::Container => {
+                unreachable!("a container with arguments resolves to a subcommand, without them fails arity")
+            }
+        }
+    }
+}

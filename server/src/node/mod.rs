@@ -1,0 +1,292 @@
+//! The sans-IO node: the whole server as a deterministic state machine.
+//!
+//! # Calling order
+//! The shell (tokio in production, the simulator in tests) drives a `Node` with inputs and drains
+//! its outputs:
+//! 1. `handle_connect` when a connection is accepted, `handle_input` when bytes arrive,
+//!    `handle_disconnect` when the peer goes away, `handle_timer` when `poll_timeout` is reached;
+//!    every input carries the current `Time`.
+//! 2. After every input, `poll_action` until it returns `None`: bytes to send, connections to
+//!    close, log lines, shutdown.
+//! 3. `poll_timeout` tells when to call `handle_timer` next.
+//!
+//! The node never touches a socket, file, thread or clock, and draws randomness only from its
+//! seeded `Rng`: the same inputs give the same outputs, bit for bit.
+
+pub mod client;
+mod commands;
+mod dispatch;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use verdis_engine::{Keyspace, Rng};
+
+use crate::config::Config;
+pub use client::{Client, ClientId};
+
+/// The current time, as the shell's clock (or the simulator's) reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Time {
+    /// Wall-clock unix time in microseconds (expiry, TIME, LASTSAVE).
+    pub unix_us: i64,
+    /// Monotonic microseconds since an arbitrary origin (timeouts, cron scheduling).
+    pub mono_us: u64,
+}
+
+impl Time {
+    /// Unix time in milliseconds.
+    pub fn unix_ms(self) -> i64 {
+        self.unix_us.div_euclid(1000)
+    }
+}
+
+/// Log levels, as redis.conf's `loglevel` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// `debug` (`.` in the log line).
+    Debug,
+    /// `verbose` (`-`).
+    Verbose,
+    /// `notice` (`*`).
+    Notice,
+    /// `warning` (`#`).
+    Warning,
+}
+
+/// What the node asks its shell to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Write these bytes to the connection.
+    Send {
+        /// The connection.
+        client: ClientId,
+        /// Bytes to write, in order after any earlier `Send` to it.
+        bytes: Vec<u8>,
+    },
+    /// Close the connection after writing what was sent before.
+    Close {
+        /// The connection.
+        client: ClientId,
+    },
+    /// Write a log line (the shell adds pid, role and timestamp, as Redis does).
+    Log {
+        /// Severity.
+        level: LogLevel,
+        /// The message.
+        message: String,
+    },
+    /// Stop the process with this exit code once pending sends are flushed.
+    Exit {
+        /// Process exit code.
+        code: i32,
+    },
+}
+
+/// Counters for INFO stats.
+#[derive(Clone, Debug, Default)]
+pub struct ServerStats {
+    /// Connections accepted.
+    pub total_connections_received: u64,
+    /// Commands executed.
+    pub total_commands_processed: u64,
+    /// Connections refused for `maxclients`.
+    pub rejected_connections: u64,
+    /// Bytes read from clients.
+    pub total_net_input_bytes: u64,
+    /// Bytes written to clients.
+    pub total_net_output_bytes: u64,
+    /// Error replies sent.
+    pub total_error_replies: u64,
+    /// Changes since the last save (Redis's `server.dirty`).
+    pub dirty: u64,
+}
+
+/// The server.
+pub struct Node {
+    config: Config,
+    keyspace: Keyspace,
+    rng: Rng,
+    clients: BTreeMap<ClientId, Client>,
+    next_client_id: ClientId,
+    actions: VecDeque<Action>,
+    stats: ServerStats,
+    /// Time of the latest input.
+    now: Time,
+    /// When the node started (INFO uptime).
+    started: Time,
+    /// Monotonic time of the next cron run.
+    next_cron_us: u64,
+}
+
+impl Node {
+    /// A node with `config`, its randomness seeded by `seed`, started at `now`.
+    pub fn new(config: Config, seed: u64, now: Time) -> Node {
+        let mut rng = Rng::new(seed);
+        let keyspace = Keyspace::new(config.databases, &mut rng);
+        Node {
+            config,
+            keyspace,
+            rng,
+            clients: BTreeMap::new(),
+            next_client_id: 1,
+            actions: VecDeque::new(),
+            stats: ServerStats::default(),
+            now,
+            started: now,
+            next_cron_us: now.mono_us,
+        }
+    }
+
+    // ----- getters -----
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The keyspace (for tests and the simulator's checks).
+    pub fn keyspace(&self) -> &Keyspace {
+        &self.keyspace
+    }
+
+    /// Number of connected clients.
+    pub fn client_count(&self) -> usize {
+        self.clients.len()
+    }
+
+    // ----- inputs -----
+
+    /// The shell is up and listening: logs the startup lines.
+    pub fn handle_start(&mut self, now: Time) {
+        self.now = now;
+        self.started = now;
+        self.next_cron_us = now.mono_us;
+        self.log(LogLevel::Notice, "oO0OoO0OoO0Oo verdis is starting oO0OoO0OoO0Oo".into());
+        self.log(LogLevel::Notice, format!("verdis version={}, bits=64, just started", env!("CARGO_PKG_VERSION")));
+        self.log(LogLevel::Notice, "Server initialized".into());
+        self.log(LogLevel::Notice, "Ready to accept connections tcp".into());
+    }
+
+    /// The process received a termination signal (`"SIGTERM"`, `"SIGINT"`): shut down as Redis
+    /// does on one.
+    pub fn handle_signal(&mut self, now: Time, signal: &str) {
+        self.now = now;
+        self.log(LogLevel::Warning, format!("Received {signal} scheduling shutdown..."));
+        self.shutdown();
+    }
+
+    /// Closes every client and asks the shell to exit.
+    fn shutdown(&mut self) {
+        self.log(LogLevel::Warning, "User requested shutdown...".into());
+        let ids: Vec<ClientId> = self.clients.keys().copied().collect();
+        for id in ids {
+            self.free_client(id);
+        }
+        self.log(LogLevel::Warning, "verdis is now ready to exit, bye bye...".into());
+        self.actions.push_back(Action::Exit { code: 0 });
+    }
+
+    /// A connection was accepted from `addr` on local address `laddr`. Returns its id. Past
+    /// `maxclients` the node answers with Redis's error and asks for the connection to close.
+    pub fn handle_connect(&mut self, now: Time, addr: String, laddr: String) -> ClientId {
+        self.now = now;
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        self.stats.total_connections_received += 1;
+        if self.clients.len() >= self.config.maxclients as usize {
+            self.stats.rejected_connections += 1;
+            let bytes = b"-ERR max number of clients reached\r\n".to_vec();
+            self.actions.push_back(Action::Send { client: id, bytes });
+            self.actions.push_back(Action::Close { client: id });
+            return id;
+        }
+        self.clients.insert(id, Client::new(id, addr, laddr, now.unix_ms()));
+        id
+    }
+
+    /// Bytes arrived on a connection.
+    pub fn handle_input(&mut self, now: Time, id: ClientId, bytes: &[u8]) {
+        self.now = now;
+        let Some(client) = self.clients.get_mut(&id) else { return };
+        if client.close_after_reply {
+            return;
+        }
+        self.stats.total_net_input_bytes += bytes.len() as u64;
+        client.query_buf.extend_from_slice(bytes);
+        client.last_interaction_ms = now.unix_ms();
+        if client.query_buf.len() as u64 > self.config.client_query_buffer_limit {
+            let addr = client.addr.clone();
+            self.log(LogLevel::Warning, format!("Closing client that reached max query buffer length: addr={addr}"));
+            self.free_client(id);
+            return;
+        }
+        self.process_input(id);
+        self.flush_client(id);
+    }
+
+    /// The peer closed the connection (or it failed).
+    pub fn handle_disconnect(&mut self, now: Time, id: ClientId) {
+        self.now = now;
+        self.clients.remove(&id);
+    }
+
+    /// The timer set by `poll_timeout` fired.
+    pub fn handle_timer(&mut self, now: Time) {
+        self.now = now;
+        if now.mono_us >= self.next_cron_us {
+            self.cron();
+            self.next_cron_us = now.mono_us + 1_000_000 / self.config.hz.max(1) as u64;
+        }
+    }
+
+    // ----- outputs -----
+
+    /// The next thing the shell must do, if any.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// Monotonic time (µs) at which `handle_timer` must next be called.
+    pub fn poll_timeout(&self) -> u64 {
+        self.next_cron_us
+    }
+
+    // ----- internals -----
+
+    fn log(&mut self, level: LogLevel, message: String) {
+        self.actions.push_back(Action::Log { level, message });
+    }
+
+    /// Drops a client at the server's initiative.
+    fn free_client(&mut self, id: ClientId) {
+        self.clients.remove(&id);
+        self.actions.push_back(Action::Close { client: id });
+    }
+
+    /// Hands the client's pending replies to the shell, and the close it asked for.
+    fn flush_client(&mut self, id: ClientId) {
+        let Some(client) = self.clients.get_mut(&id) else { return };
+        if !client.reply_buf.is_empty() {
+            let bytes = std::mem::take(&mut client.reply_buf);
+            self.stats.total_net_output_bytes += bytes.len() as u64;
+            self.actions.push_back(Action::Send { client: id, bytes });
+        }
+        if client.close_after_reply {
+            self.free_client(id);
+        }
+    }
+
+    /// Periodic work, `hz` times a second (Redis's `serverCron`).
+    fn cron(&mut self) {
+        let now_ms = self.now.unix_ms();
+        if self.config.timeout_s > 0 {
+            let limit_ms = self.config.timeout_s as i64 * 1000;
+            let idle: Vec<ClientId> =
+                self.clients.values().filter(|c| now_ms - c.last_interaction_ms > limit_ms).map(|c| c.id).collect();
+            for id in idle {
+                self.log(LogLevel::Verbose, "Closing idle client".into());
+                self.free_client(id);
+            }
+        }
+    }
+}

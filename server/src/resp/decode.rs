@@ -1,0 +1,332 @@
+//! Request parsing: RESP multibulk and inline commands, resumable at any byte.
+//!
+//! Follows Redis's `processMultibulkBuffer` and `processInlineBuffer`: the same limits, the same
+//! protocol error texts, and the same leniencies (the byte after `\r` is not checked; a
+//! non-positive multibulk count is an empty command). Parsing keeps its progress in the parser,
+//! so a command arriving in many small reads is not rescanned from its start each time.
+
+use std::ops::Range;
+
+/// Longest inline command or multibulk/bulk header line Redis accepts (PROTO_INLINE_MAX_SIZE).
+pub const INLINE_LEN_MAX: usize = 64 * 1024;
+/// Largest multibulk count Redis accepts (INT_MAX).
+const MULTIBULK_COUNT_MAX: i64 = i32::MAX as i64;
+
+/// A request the client sent that Redis answers with a protocol error (and then closes).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// An inline command longer than 64 KiB without a newline.
+    #[error("Protocol error: too big inline request")]
+    InlineTooBig,
+    /// Unbalanced quotes in an inline command.
+    #[error("Protocol error: unbalanced quotes in request")]
+    UnbalancedQuotes,
+    /// A multibulk count line longer than 64 KiB.
+    #[error("Protocol error: too big mbulk count string")]
+    MultibulkCountTooBig,
+    /// A multibulk count that is not a number or is too large.
+    #[error("Protocol error: invalid multibulk length")]
+    InvalidMultibulkLength,
+    /// A bulk header line longer than 64 KiB.
+    #[error("Protocol error: too big bulk count string")]
+    BulkCountTooBig,
+    /// Something other than `$` where a bulk string must start.
+    #[error("Protocol error: expected '$', got '{0}'")]
+    ExpectedDollar(char),
+    /// A bulk length that is not a number, negative, or above `proto-max-bulk-len`.
+    #[error("Protocol error: invalid bulk length")]
+    InvalidBulkLength,
+}
+
+/// Where a multibulk request stands between reads.
+#[derive(Debug, Default)]
+struct Multibulk {
+    /// Arguments still expected.
+    remaining: usize,
+    /// Length of the bulk being read, once its header was parsed.
+    bulk_len: Option<usize>,
+}
+
+/// A resumable request parser; one per client.
+#[derive(Debug, Default)]
+pub struct RequestParser {
+    /// Offset in the buffer up to which the current request has been parsed.
+    pos: usize,
+    multibulk: Option<Multibulk>,
+    args: Vec<Range<usize>>,
+    /// Inline arguments are unquoted into owned bytes; multibulk ones are ranges of the buffer.
+    inline_args: Vec<Vec<u8>>,
+}
+
+fn find_crlf(buf: &[u8], from: usize) -> Option<usize> {
+    buf[from..].iter().position(|&b| b == b'\r').map(|i| from + i)
+}
+
+impl RequestParser {
+    /// Parses the next request at the start of `buf` (bytes before are already consumed).
+    /// `Ok(None)`: more bytes are needed. `Ok(Some(n))`: a request occupied the first `n` bytes,
+    /// and `args` yields its arguments (possibly none: an empty request, which the caller skips).
+    pub fn parse(&mut self, buf: &[u8], bulk_len_max: u64) -> Result<Option<usize>, ProtocolError> {
+        if self.multibulk.is_none() && self.pos == 0 {
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            if buf[0] != b'*' {
+                return self.parse_inline(buf);
+            }
+        }
+        self.parse_multibulk(buf, bulk_len_max)
+    }
+
+    /// The arguments of the request just parsed, borrowing from the buffer it was parsed from.
+    pub fn args<'a>(&'a self, buf: &'a [u8]) -> Vec<&'a [u8]> {
+        if self.inline_args.is_empty() {
+            self.args.iter().map(|r| &buf[r.clone()]).collect()
+        } else {
+            self.inline_args.iter().map(Vec::as_slice).collect()
+        }
+    }
+
+    /// Forgets the request just returned, ready for the next one.
+    pub fn reset(&mut self) {
+        self.pos = 0;
+        self.multibulk = None;
+        self.args.clear();
+        self.inline_args.clear();
+    }
+
+    fn parse_inline(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
+        let Some(nl) = buf.iter().position(|&b| b == b'\n') else {
+            if buf.len() > INLINE_LEN_MAX {
+                return Err(ProtocolError::InlineTooBig);
+            }
+            return Ok(None);
+        };
+        let line_end = if nl > 0 && buf[nl - 1] == b'\r' { nl - 1 } else { nl };
+        self.inline_args = split_args(&buf[..line_end]).ok_or(ProtocolError::UnbalancedQuotes)?;
+        Ok(Some(nl + 1))
+    }
+
+    fn parse_multibulk(&mut self, buf: &[u8], bulk_len_max: u64) -> Result<Option<usize>, ProtocolError> {
+        if self.multibulk.is_none() {
+            let Some(cr) = find_crlf(buf, 0) else {
+                if buf.len() > INLINE_LEN_MAX {
+                    return Err(ProtocolError::MultibulkCountTooBig);
+                }
+                return Ok(None);
+            };
+            if cr + 2 > buf.len() {
+                return Ok(None);
+            }
+            let count = verdis_engine::num::parse_i64(&buf[1..cr])
+                .filter(|&n| n <= MULTIBULK_COUNT_MAX)
+                .ok_or(ProtocolError::InvalidMultibulkLength)?;
+            self.pos = cr + 2;
+            if count <= 0 {
+                let consumed = self.pos;
+                self.pos = 0;
+                return Ok(Some(consumed));
+            }
+            // Reserve modestly: the count is the client's claim, not yet backed by bytes.
+            self.args.reserve((count as usize).min(1024));
+            self.multibulk = Some(Multibulk { remaining: count as usize, bulk_len: None });
+        }
+        let mb = self.multibulk.as_mut().expect("set above");
+        while mb.remaining > 0 {
+            let bulk_len = match mb.bulk_len {
+                Some(len) => len,
+                None => {
+                    let Some(cr) = find_crlf(buf, self.pos) else {
+                        if buf.len() - self.pos > INLINE_LEN_MAX {
+                            return Err(ProtocolError::BulkCountTooBig);
+                        }
+                        return Ok(None);
+                    };
+                    if cr + 2 > buf.len() {
+                        return Ok(None);
+                    }
+                    if buf[self.pos] != b'$' {
+                        return Err(ProtocolError::ExpectedDollar(buf[self.pos] as char));
+                    }
+                    let len = verdis_engine::num::parse_i64(&buf[self.pos + 1..cr])
+                        .filter(|&n| n >= 0 && n as u64 <= bulk_len_max)
+                        .ok_or(ProtocolError::InvalidBulkLength)?;
+                    self.pos = cr + 2;
+                    mb.bulk_len = Some(len as usize);
+                    len as usize
+                }
+            };
+            if buf.len() - self.pos < bulk_len + 2 {
+                return Ok(None);
+            }
+            self.args.push(self.pos..self.pos + bulk_len);
+            self.pos += bulk_len + 2;
+            mb.bulk_len = None;
+            mb.remaining -= 1;
+        }
+        let consumed = self.pos;
+        self.pos = 0;
+        self.multibulk = None;
+        Ok(Some(consumed))
+    }
+}
+
+fn hex_value(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Splits an inline command line as Redis's `sdssplitargs`: spaces separate arguments, double
+/// quotes allow C escapes (`\n`, `\xff`), single quotes allow only `\'`; a closing quote must be
+/// followed by a space or the end. `None` for unbalanced quotes.
+pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut args = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < line.len() && line[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= line.len() {
+            return Some(args);
+        }
+        let mut current = Vec::new();
+        let (mut in_dq, mut in_sq) = (false, false);
+        loop {
+            let c = line.get(i).copied();
+            if in_dq {
+                match c {
+                    None => return None,
+                    Some(b'\\')
+                        if line.get(i + 1) == Some(&b'x')
+                            && line.get(i + 2).and_then(|&h| hex_value(h)).is_some()
+                            && line.get(i + 3).and_then(|&h| hex_value(h)).is_some() =>
+                    {
+                        current.push(hex_value(line[i + 2])? * 16 + hex_value(line[i + 3])?);
+                        i += 3;
+                    }
+                    Some(b'\\') if i + 1 < line.len() => {
+                        i += 1;
+                        current.push(match line[i] {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 8,
+                            b'a' => 7,
+                            other => other,
+                        });
+                    }
+                    Some(b'"') => {
+                        if line.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
+                            return None;
+                        }
+                        in_dq = false;
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => current.push(other),
+                }
+            } else if in_sq {
+                match c {
+                    None => return None,
+                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
+                        i += 1;
+                        current.push(b'\'');
+                    }
+                    Some(b'\'') => {
+                        if line.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
+                            return None;
+                        }
+                        in_sq = false;
+                        i += 1;
+                        break;
+                    }
+                    Some(other) => current.push(other),
+                }
+            } else {
+                match c {
+                    None | Some(b' ' | b'\n' | b'\r' | b'\t' | 0) => break,
+                    Some(b'"') => in_dq = true,
+                    Some(b'\'') => in_sq = true,
+                    Some(other) => current.push(other),
+                }
+            }
+            i += 1;
+        }
+        debug_assert!(!in_dq && !in_sq);
+        args.push(current);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAX: u64 = 512 * 1024 * 1024;
+
+    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, ProtocolError> {
+        let mut p = RequestParser::default();
+        let mut out = Vec::new();
+        let mut buf = input;
+        while let Some(consumed) = p.parse(buf, MAX)? {
+            out.push(p.args(buf).into_iter().map(<[u8]>::to_vec).collect());
+            p.reset();
+            buf = &buf[consumed..];
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn multibulk_and_inline_parse() {
+        let cmds = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nSET a \"b c\"\r\nPING\n").unwrap();
+        assert_eq!(
+            cmds,
+            vec![
+                vec![b"GET".to_vec(), b"k".to_vec()],
+                vec![b"SET".to_vec(), b"a".to_vec(), b"b c".to_vec()],
+                vec![b"PING".to_vec()]
+            ]
+        );
+    }
+
+    #[test]
+    fn a_command_split_at_every_byte_parses_the_same() {
+        let input = b"*3\r\n$3\r\nSET\r\n$5\r\nhello\r\n$11\r\nworld\r\n\0xyz\r\n";
+        for split in 1..input.len() {
+            let mut p = RequestParser::default();
+            assert_eq!(p.parse(&input[..split], MAX).unwrap(), None, "split {split}");
+            assert_eq!(p.parse(input, MAX).unwrap(), Some(input.len()));
+            assert_eq!(p.args(input)[2], b"world\r\n\0xyz");
+        }
+    }
+
+    #[test]
+    fn protocol_errors_have_redis_texts() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"*x\r\n", "Protocol error: invalid multibulk length"),
+            (b"*3000000000\r\n", "Protocol error: invalid multibulk length"),
+            (b"*1\r\n+foo\r\n", "Protocol error: expected '$', got '+'"),
+            (b"*1\r\n$-1\r\n", "Protocol error: invalid bulk length"),
+            (b"*1\r\n$600000000\r\n", "Protocol error: invalid bulk length"),
+            (b"SET \"a\r\n", "Protocol error: unbalanced quotes in request"),
+            (b"SET \"a\"b\r\n", "Protocol error: unbalanced quotes in request"),
+        ];
+        for (input, text) in cases {
+            assert_eq!(parse_all(input).unwrap_err().to_string(), *text, "{:?}", String::from_utf8_lossy(input));
+        }
+        let big = vec![b'a'; INLINE_LEN_MAX + 1];
+        assert_eq!(parse_all(&big).unwrap_err(), ProtocolError::InlineTooBig);
+    }
+
+    #[test]
+    fn empty_requests_are_skipped() {
+        assert_eq!(parse_all(b"*0\r\n*-1\r\n\r\n").unwrap(), vec![Vec::<Vec<u8>>::new(); 3]);
+    }
+
+    #[test]
+    fn split_args_handles_escapes() {
+        assert_eq!(
+            split_args(b"a \"\\x41\\n\" 'it\\'s'").unwrap(),
+            vec![b"a".to_vec(), b"A\n".to_vec(), b"it's".to_vec()]
+        );
+        assert_eq!(split_args(b"   ").unwrap(), Vec::<Vec<u8>>::new());
+    }
+}

@@ -1,0 +1,277 @@
+//! The production shell: drives a `Node` with tokio, TCP sockets and the real clock.
+//!
+//! Threading model: one thread runs the node and every socket (a tokio current-thread runtime with
+//! a `LocalSet`), as Redis runs commands on one thread. Commands on one keyspace are serialised
+//! anyway, and a single thread keeps the node free of locks and the shell free of cross-thread
+//! hand-offs on the hot path: a read is parsed, executed and its reply queued without leaving the
+//! thread. The shell only moves bytes and arms the timer; every decision is the node's.
+
+mod log;
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::node::{Action, ClientId, Node, Time};
+pub use log::Logger;
+
+/// Read buffer size per connection read call.
+const READ_CHUNK_BYTES: usize = 16 * 1024;
+
+/// Replies waiting to be written to one connection.
+#[derive(Default)]
+struct Outbox {
+    chunks: VecDeque<Vec<u8>>,
+    close: bool,
+}
+
+struct Conn {
+    outbox: Rc<RefCell<Outbox>>,
+    wake: Rc<Notify>,
+}
+
+/// The shell's state, shared by the tasks of the one runtime thread.
+struct Shell {
+    node: RefCell<Node>,
+    conns: RefCell<HashMap<ClientId, Conn>>,
+    origin: Instant,
+    logger: Logger,
+    exit: RefCell<Option<i32>>,
+    exit_wake: Notify,
+    timer_wake: Notify,
+    timer_armed_us: std::cell::Cell<u64>,
+}
+
+impl Shell {
+    fn now(&self) -> Time {
+        let unix = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970");
+        Time { unix_us: unix.as_micros() as i64, mono_us: self.origin.elapsed().as_micros() as u64 }
+    }
+
+    /// Carries out every action the node has queued.
+    fn drain_actions(&self) {
+        loop {
+            let Some(action) = self.node.borrow_mut().poll_action() else { break };
+            match action {
+                Action::Send { client, bytes } => {
+                    if let Some(conn) = self.conns.borrow().get(&client) {
+                        conn.outbox.borrow_mut().chunks.push_back(bytes);
+                        conn.wake.notify_one();
+                    }
+                }
+                Action::Close { client } => {
+                    if let Some(conn) = self.conns.borrow_mut().remove(&client) {
+                        conn.outbox.borrow_mut().close = true;
+                        conn.wake.notify_one();
+                    }
+                }
+                Action::Log { level, message } => self.logger.log(level, &message),
+                Action::Exit { code } => {
+                    *self.exit.borrow_mut() = Some(code);
+                    self.exit_wake.notify_one();
+                }
+            }
+        }
+        // Re-arm the timer only when the node now wants an earlier tick than the one armed.
+        if self.node.borrow().poll_timeout() < self.timer_armed_us.get() {
+            self.timer_wake.notify_one();
+        }
+    }
+}
+
+/// Runs the server until it asks to exit; returns the process exit code.
+pub fn run(config: Config, logger: Logger) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, serve(config, logger))
+}
+
+async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
+    let mut listeners = Vec::new();
+    for addr in listen_addrs(&config) {
+        match bind(addr) {
+            Ok(l) => listeners.push(l),
+            Err(e) if addr.is_ipv6() && config.bind.iter().any(|b| b.starts_with('-')) => {
+                logger.log(crate::node::LogLevel::Verbose, &format!("Skipping optional address {addr}: {e}"));
+            }
+            Err(e) => {
+                logger.log(
+                    crate::node::LogLevel::Warning,
+                    &format!("Warning: Could not create server TCP listening socket {addr}: {e}"),
+                );
+                logger.log(crate::node::LogLevel::Warning, "Failed listening on port (tcp), aborting.");
+                return Ok(1);
+            }
+        }
+    }
+    let origin = Instant::now();
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+        ^ u64::from(std::process::id()).rotate_left(32);
+    let shell = Rc::new(Shell {
+        node: RefCell::new(Node::new(config, seed, Time { unix_us: 0, mono_us: 0 })),
+        conns: RefCell::new(HashMap::new()),
+        origin,
+        logger,
+        exit: RefCell::new(None),
+        exit_wake: Notify::new(),
+        timer_wake: Notify::new(),
+        timer_armed_us: std::cell::Cell::new(0),
+    });
+    {
+        let now = shell.now();
+        shell.node.borrow_mut().handle_start(now);
+        shell.drain_actions();
+    }
+    for listener in listeners {
+        tokio::task::spawn_local(accept_loop(shell.clone(), listener));
+    }
+    tokio::task::spawn_local(timer_loop(shell.clone()));
+    tokio::task::spawn_local(signal_loop(shell.clone()));
+    loop {
+        if let Some(code) = *shell.exit.borrow() {
+            return Ok(code);
+        }
+        shell.exit_wake.notified().await;
+    }
+}
+
+/// A listening socket; IPv6 sockets are IPv6-only (as Redis sets them) so `*` and `::*` can share
+/// a port.
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(511)?;
+    TcpListener::from_std(socket.into())
+}
+
+/// The socket addresses `bind` names (`*` = every IPv4 address, `::*` = every IPv6 address; a
+/// leading `-` marks an address whose failure is not fatal, as in redis.conf).
+fn listen_addrs(config: &Config) -> Vec<SocketAddr> {
+    config
+        .bind
+        .iter()
+        .flat_map(|b| b.split_whitespace())
+        .filter_map(|b| {
+            let b = b.trim_start_matches('-');
+            let ip = match b {
+                "*" => "0.0.0.0",
+                "::*" => "::",
+                other => other,
+            };
+            ip.parse().ok().map(|ip| SocketAddr::new(ip, config.port))
+        })
+        .collect()
+}
+
+async fn accept_loop(shell: Rc<Shell>, listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                let now = shell.now();
+                let id = shell.node.borrow_mut().handle_connect(now, peer.to_string(), local);
+                let conn = Conn { outbox: Rc::default(), wake: Rc::new(Notify::new()) };
+                let (outbox, wake) = (conn.outbox.clone(), conn.wake.clone());
+                shell.conns.borrow_mut().insert(id, conn);
+                tokio::task::spawn_local(connection(shell.clone(), id, stream, outbox, wake));
+                shell.drain_actions();
+            }
+            Err(e) => shell.logger.log(crate::node::LogLevel::Warning, &format!("Accepting client connection: {e}")),
+        }
+    }
+}
+
+async fn connection(shell: Rc<Shell>, id: ClientId, stream: TcpStream, outbox: Rc<RefCell<Outbox>>, wake: Rc<Notify>) {
+    let (mut reader, mut writer) = stream.into_split();
+    let writer_task = tokio::task::spawn_local(async move {
+        loop {
+            wake.notified().await;
+            loop {
+                let (chunk, close) = {
+                    let mut ob = outbox.borrow_mut();
+                    (ob.chunks.pop_front(), ob.close)
+                };
+                match chunk {
+                    Some(bytes) => {
+                        if writer.write_all(&bytes).await.is_err() {
+                            return;
+                        }
+                    }
+                    None if close => {
+                        let _ = writer.shutdown().await;
+                        return;
+                    }
+                    None => break,
+                }
+            }
+        }
+    });
+    let mut buf = vec![0u8; READ_CHUNK_BYTES];
+    loop {
+        let n = match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let now = shell.now();
+        shell.node.borrow_mut().handle_input(now, id, &buf[..n]);
+        shell.drain_actions();
+        if !shell.conns.borrow().contains_key(&id) {
+            // The node closed this connection; the writer flushes and shuts down.
+            let _ = writer_task.await;
+            return;
+        }
+    }
+    let now = shell.now();
+    shell.node.borrow_mut().handle_disconnect(now, id);
+    shell.conns.borrow_mut().remove(&id);
+    shell.drain_actions();
+    writer_task.abort();
+}
+
+async fn timer_loop(shell: Rc<Shell>) {
+    loop {
+        let deadline_us = shell.node.borrow().poll_timeout();
+        let now_us = shell.now().mono_us;
+        shell.timer_armed_us.set(deadline_us);
+        if deadline_us > now_us {
+            let wait = std::time::Duration::from_micros(deadline_us - now_us);
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shell.timer_wake.notified() => continue,
+            }
+        }
+        let now = shell.now();
+        shell.node.borrow_mut().handle_timer(now);
+        shell.drain_actions();
+    }
+}
+
+async fn signal_loop(shell: Rc<Shell>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        return;
+    };
+    loop {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        let now = shell.now();
+        shell.node.borrow_mut().handle_signal(now, name);
+        shell.drain_actions();
+    }
+}
