@@ -7,4 +7,44 @@
 pub enum NodeCmd {
     /// PING (its reply depends on the client's pub/sub state).
     Ping,
+    /// SELECT index
+    Select,
+    /// QUIT
+    Quit,
+    /// RESET
+    Reset,
+    /// HELLO [protover [AUTH username password] [SETNAME clientname]]
+    Hello,
+    /// CLIENT ID
+    ClientId,
+    /// CLIENT SETNAME
+    ClientSetname,
+    /// CLIENT GETNAME
+    ClientGetname,
+    /// CLIENT LIST
+    ClientList,
+    /// CLIENT INFO
+    ClientInfo,
+    /// CLIENT KILL
+    ClientKill,
+    /// CLIENT NO-EVICT
+    ClientNoEvict,
+    /// CLIENT REPLY
+    ClientReply,
+    /// CLIENT HELP
+    ClientHelp,
+    /// INFO [section ...]
+    Info,
+    /// CONFIG GET
+    ConfigGet,
+    /// CONFIG SET
+    ConfigSet,
+    /// CONFIG RESETSTAT
+    ConfigResetstat,
+    /// CONFIG HELP
+    ConfigHelp,
+    /// DEBUG subcommand ...
+    Debug,
+    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+    Shutdown,
 }

@@ -1,0 +1,39 @@
+//! Handlers for the commands the node runs itself (`NodeCmd`): they need client or server state.
+//! `connection` holds per-client commands, `admin` configuration and server control.
+
+mod admin;
+mod connection;
+
+use verdis_engine::cmd::node::NodeCmd;
+use verdis_engine::{CmdError, Reply};
+
+use super::{ClientId, Node};
+
+impl Node {
+    /// Runs a node command for client `id`.
+    pub(super) fn exec_node(&mut self, cmd: NodeCmd, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+        match cmd {
+            NodeCmd::Ping => connection::ping(argv),
+            NodeCmd::Select
+            | NodeCmd::Quit
+            | NodeCmd::Reset
+            | NodeCmd::Hello
+            | NodeCmd::ClientId
+            | NodeCmd::ClientSetname
+            | NodeCmd::ClientGetname
+            | NodeCmd::ClientList
+            | NodeCmd::ClientInfo
+            | NodeCmd::ClientKill
+            | NodeCmd::ClientNoEvict
+            | NodeCmd::ClientReply
+            | NodeCmd::ClientHelp
+            | NodeCmd::Info => self.exec_connection(cmd, id, argv),
+            NodeCmd::ConfigGet
+            | NodeCmd::ConfigSet
+            | NodeCmd::ConfigResetstat
+            | NodeCmd::ConfigHelp
+            | NodeCmd::Debug
+            | NodeCmd::Shutdown => self.exec_admin(cmd, id, argv),
+        }
+    }
+}
