@@ -53,8 +53,14 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 4] {
-    [super::string::COMMANDS, super::keys::COMMANDS, super::server::COMMANDS, super::introspect::COMMANDS]
+fn families() -> [&'static [Command]; 5] {
+    [
+        super::string::COMMANDS,
+        super::keys::COMMANDS,
+        super::connection::COMMANDS,
+        super::server::COMMANDS,
+        super::introspect::COMMANDS,
+    ]
 }
 
 fn index() -> &'static HashMap<&'static str, &'static Command> {
