@@ -56,6 +56,18 @@ impl Reply {
         Reply::Bulk(crate::num::format_i64(n, &mut buf).to_vec())
     }
 
+    /// The reply to `<CONTAINER> HELP`, as Redis's `addReplyHelp` builds it: an intro line naming
+    /// the container as the client typed it (upper-cased), the given lines, then the HELP entry.
+    pub fn help(container: &[u8], lines: &[&'static str]) -> Reply {
+        let name = String::from_utf8_lossy(container).to_uppercase();
+        let mut out = Vec::with_capacity(lines.len() + 3);
+        out.push(Reply::Simple(format!("{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").into()));
+        out.extend(lines.iter().map(|l| Reply::simple(l)));
+        out.push(Reply::simple("HELP"));
+        out.push(Reply::simple("    Print this help."));
+        Reply::Array(out)
+    }
+
     /// A bulk string, or `Null` for `None`.
     pub fn bulk_or_null(bytes: Option<Vec<u8>>) -> Reply {
         bytes.map_or(Reply::Null, Reply::Bulk)
