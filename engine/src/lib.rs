@@ -21,6 +21,7 @@ pub mod cmd;
 pub mod db;
 pub mod dict;
 pub mod error;
+pub mod glob;
 pub mod num;
 pub mod reply;
 pub mod rng;

@@ -64,7 +64,7 @@ impl Reply {
         out.push(Reply::Simple(format!("{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:").into()));
         out.extend(lines.iter().map(|l| Reply::simple(l)));
         out.push(Reply::simple("HELP"));
-        out.push(Reply::simple("    Print this help."));
+        out.push(Reply::simple("    Prints this help."));
         Reply::Array(out)
     }
 

@@ -69,7 +69,7 @@ fn the_scan_catches_a_planted_clock_read() {
     let dir = std::env::temp_dir().join(format!("verdis-lint-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("bad.rs"), "fn f() { let _ = std::time::Instant::now(); } // ok here\n").unwrap();
-    let found = violations(&[dir.clone()]);
+    let found = violations(std::slice::from_ref(&dir));
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(found.iter().any(|(_, line, pat)| *line == 1 && *pat == "std::time"), "{found:?}");
 }

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod connection;
+pub mod getkeys;
 pub mod ctx;
 pub mod introspect;
 pub mod keys;
