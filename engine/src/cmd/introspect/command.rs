@@ -175,7 +175,8 @@ pub fn list(_: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         Filter::None => true,
         Filter::Module => false,
         Filter::AclCat(cat) => spec.acl_categories.iter().any(|c| cat.eq_ignore_ascii_case(c.name().as_bytes())),
-        Filter::Pattern(p) => string_match(p, spec.name.as_bytes(), true),
+        // Redis matches case-insensitively; names are lower case, so lowering the pattern is the same.
+        Filter::Pattern(p) => string_match(&p.to_ascii_lowercase(), spec.name.as_bytes()),
     };
     let mut names = Vec::new();
     for row in table::commands() {
