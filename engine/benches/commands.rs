@@ -1,0 +1,94 @@
+//! Criterion benches for the hot string commands, executed through the command table the way the
+//! node runs them: the handler looked up by name, called with a fresh `Ctx` per command.
+//!
+//! `cargo bench -p verdis-engine --bench commands`
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use verdis_engine::cmd::table::EngineFn;
+use verdis_engine::{lookup, Ctx, EngineConfig, Handler, Keyspace, Reply, Rng};
+
+/// Keys preloaded before measuring, so lookups walk a realistically sized table.
+const KEYS: usize = 100_000;
+/// A fixed instant (2023-11-14) so runs are identical; no key has a TTL, so it never matters.
+const NOW_US: i64 = 1_700_000_000_000_000;
+
+/// The engine handler registered for `name`.
+fn handler(name: &[u8]) -> EngineFn {
+    match lookup(name).map(|c| c.handler) {
+        Some(Handler::Engine(f)) => f,
+        other => panic!("{} is not an engine command: {other:?}", String::from_utf8_lossy(name)),
+    }
+}
+
+/// A keyspace with `KEYS` string keys `key:<n>` holding 16-byte values.
+struct Fixture {
+    keyspace: Keyspace,
+    rng: Rng,
+    config: EngineConfig,
+    keys: Vec<Vec<u8>>,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let mut rng = Rng::new(1);
+        let keyspace = Keyspace::new(16, &mut rng);
+        let keys = (0..KEYS).map(|i| format!("key:{i}").into_bytes()).collect();
+        let mut fixture = Fixture { keyspace, rng, config: EngineConfig::default(), keys };
+        let set = handler(b"set");
+        for i in 0..KEYS {
+            let key = fixture.keys[i].clone();
+            fixture.run(set, &[b"SET", &key, format!("{i:016}").as_bytes()]);
+        }
+        fixture
+    }
+
+    /// Runs one command; every benched command must succeed.
+    fn run(&mut self, f: EngineFn, argv: &[&[u8]]) -> Reply {
+        let mut ctx = Ctx {
+            keyspace: &mut self.keyspace,
+            db: 0,
+            now_us: NOW_US,
+            rng: &mut self.rng,
+            resp: 2,
+            config: &self.config,
+            lru_clock: 0,
+            dirty: 0,
+        };
+        f(&mut ctx, argv).expect("benched commands succeed")
+    }
+}
+
+fn bench_commands(c: &mut Criterion) {
+    let mut fixture = Fixture::new();
+    let (get, set) = (handler(b"get"), handler(b"set"));
+    // Walk the keys with a stride coprime to KEYS so successive commands touch unrelated buckets.
+    let mut i = 0usize;
+    let mut next_key = move || {
+        i = (i + 7919) % KEYS;
+        i
+    };
+
+    c.bench_function("GET hit", |b| {
+        b.iter(|| {
+            let key = fixture.keys[next_key()].clone();
+            black_box(fixture.run(get, &[b"GET", black_box(&key)]))
+        })
+    });
+    c.bench_function("GET miss", |b| b.iter(|| black_box(fixture.run(get, &[b"GET", black_box(b"no-such-key")]))));
+    c.bench_function("SET overwrite 16 B", |b| {
+        b.iter(|| {
+            let key = fixture.keys[next_key()].clone();
+            black_box(fixture.run(set, &[b"SET", black_box(&key), black_box(b"0123456789abcdef")]))
+        })
+    });
+    c.bench_function("SET overwrite 1 KiB EX", |b| {
+        let value = vec![b'v'; 1024];
+        b.iter(|| {
+            let key = fixture.keys[next_key()].clone();
+            black_box(fixture.run(set, &[b"SET", black_box(&key), black_box(&value), b"EX", b"3600"]))
+        })
+    });
+}
+
+criterion_group!(benches, bench_commands);
+criterion_main!(benches);

@@ -1,0 +1,268 @@
+//! The process-level test harness shared by the server's integration tests.
+//!
+//! `Server::start(backend)` runs a server process on a free 127.0.0.1 port, in a fresh temporary
+//! directory (its working directory, so any file it writes lands there), waits until it answers
+//! PING, and kills it and removes the directory when dropped. The two backends are verdis (the
+//! binary this crate builds) and real Redis (`redis-server` on PATH, persistence off): the same
+//! test body run on both proves the test expects exactly what Redis does.
+//!
+//! `on_both_backends!(test_a, test_b)` turns functions `fn test_a(backend: Backend)` into the
+//! tests `on_verdis::test_a` and `on_redis::test_a`, so `cargo test on_verdis::` runs one side.
+//!
+//! Missing Redis tools (redis-server, redis-cli, redis-benchmark) fail the test with a message
+//! naming `ci/test`, which installs them: a comparison that silently runs on one side proves
+//! nothing.
+
+// Each test binary includes this module and uses a different subset of its helpers.
+#![allow(dead_code)]
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+/// How many times a server start is retried when the process dies (e.g. its port was taken
+/// between choosing it and binding it).
+const START_ATTEMPTS_MAX: u32 = 3;
+/// How many PING probes a starting server gets before the start counts as failed.
+const PING_PROBES_MAX: u32 = 500;
+/// Pause between two PING probes (so a start may take up to 10 s on a loaded machine).
+const PING_PROBE_PAUSE: Duration = Duration::from_millis(20);
+/// How long a test waits for a reply before failing instead of hanging.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which server a test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The `verdis-server` binary built from this crate.
+    Verdis,
+    /// Real Redis: `redis-server` from PATH (7.0 in CI).
+    Redis,
+}
+
+/// Turns `fn name(backend: Backend)` functions into one test per backend, in the modules
+/// `on_verdis` and `on_redis`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod on_verdis {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test($crate::common::Backend::Verdis)
+                }
+            )*
+        }
+        mod on_redis {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test($crate::common::Backend::Redis)
+                }
+            )*
+        }
+    };
+}
+
+/// A command for one of Redis's own tools; fails the test with the fix when it is not installed.
+pub fn redis_tool(name: &str) -> Command {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{name}` is not on PATH. These tests compare verdis with real Redis and need redis-server, \
+         redis-cli and redis-benchmark: run ci/test, which installs them \
+         (apt-get install redis-server redis-tools)."
+    );
+    Command::new(name)
+}
+
+/// A port nobody listens on right now (the OS picks it); the server may still lose it to a race,
+/// which `Server::start` retries.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// A running server process; killed, and its directory removed, on drop.
+pub struct Server {
+    /// Which server this is.
+    pub backend: Backend,
+    port: u16,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts a server of `backend` and waits until it answers PING.
+    pub fn start(backend: Backend) -> Server {
+        let mut failures = Vec::new();
+        for _ in 0..START_ATTEMPTS_MAX {
+            match Server::try_start(backend) {
+                Ok(server) => return server,
+                Err(reason) => failures.push(reason),
+            }
+        }
+        panic!("{backend:?} server did not start after {START_ATTEMPTS_MAX} attempts:\n{}", failures.join("\n---\n"));
+    }
+
+    fn try_start(backend: Backend) -> Result<Server, String> {
+        let dir = tempfile::Builder::new().prefix("verdis-test-").tempdir().expect("create temp dir");
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("create server log");
+        let mut command = match backend {
+            Backend::Verdis => Command::new(env!("CARGO_BIN_EXE_verdis-server")),
+            Backend::Redis => {
+                let mut c = redis_tool("redis-server");
+                c.args(["--save", "", "--appendonly", "no"]);
+                c
+            }
+        };
+        command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone log handle"))
+            .stderr(log);
+        let child = command.spawn().map_err(|e| format!("spawning {command:?}: {e}"))?;
+        let mut server = Server { backend, port, child, dir };
+        for _ in 0..PING_PROBES_MAX {
+            if let Some(status) = server.child.try_wait().expect("poll child") {
+                return Err(format!("{backend:?} exited with {status} on port {port}; log:\n{}", server.log()));
+            }
+            if ping(port) {
+                return Ok(server);
+            }
+            std::thread::sleep(PING_PROBE_PAUSE);
+        }
+        Err(format!("{backend:?} on port {port} did not answer PING in time; log:\n{}", server.log()))
+    }
+
+    /// The TCP port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:port`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Its working directory.
+    pub fn dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// What it printed so far (for failure messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// A redis-rs connection to it.
+    pub fn client(&self) -> redis::Connection {
+        let client = redis::Client::open(format!("redis://{}/", self.addr())).expect("client url");
+        let con = client.get_connection_with_timeout(REPLY_TIMEOUT).expect("redis-rs connects");
+        con.set_read_timeout(Some(REPLY_TIMEOUT)).expect("set read timeout");
+        con
+    }
+
+    /// A raw TCP connection to it, for bytes-exact protocol tests.
+    pub fn raw(&self) -> Raw {
+        let stream = TcpStream::connect(self.addr()).expect("connect");
+        stream.set_read_timeout(Some(REPLY_TIMEOUT)).expect("set read timeout");
+        stream.set_nodelay(true).expect("set nodelay");
+        Raw { stream }
+    }
+
+    /// A `redis-cli` command aimed at it; add arguments and run.
+    pub fn cli(&self) -> Command {
+        let mut c = redis_tool("redis-cli");
+        c.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
+        c
+    }
+
+    /// Runs `redis-cli <args>` and returns its output; fails the test if it cannot run.
+    pub fn cli_run(&self, args: &[&str]) -> Output {
+        self.cli().args(args).output().expect("run redis-cli")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGKILL: nothing of the process is needed afterwards, and it cannot ignore it.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// True when something on `port` answers an inline PING with `+PONG`.
+fn ping(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    if stream.set_read_timeout(Some(Duration::from_secs(1))).is_err() || stream.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut reply = [0u8; 7];
+    stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+}
+
+/// A raw connection: write bytes, read exact bytes back.
+pub struct Raw {
+    /// The socket.
+    pub stream: TcpStream,
+}
+
+impl Raw {
+    /// Writes all of `bytes`.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write to server");
+    }
+
+    /// Reads exactly `n` bytes.
+    pub fn read_n(&mut self, n: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; n];
+        self.stream.read_exact(&mut buf).unwrap_or_else(|e| panic!("reading {n} reply bytes: {e}"));
+        buf
+    }
+
+    /// Sends `request` and asserts the reply is exactly `expected`.
+    pub fn roundtrip(&mut self, request: &[u8], expected: &[u8]) {
+        self.send(request);
+        let got = self.read_n(expected.len());
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(expected),
+            "reply to {:?}",
+            String::from_utf8_lossy(request)
+        );
+    }
+
+    /// Reads until the server closes the connection; a reset after the last byte counts as a
+    /// close.
+    pub fn read_until_closed(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) => return out,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => return out,
+                Err(e) => {
+                    panic!("waiting for the server to close (got {:?} so far): {e}", String::from_utf8_lossy(&out))
+                }
+            }
+        }
+    }
+}
+
+/// `args` as one RESP multibulk request.
+pub fn resp_command(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
