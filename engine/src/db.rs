@@ -8,6 +8,7 @@
 //! in `expire.rs`. Time always comes from the caller; nothing here reads a clock.
 
 use crate::dict::Dict;
+use crate::expire::ActiveExpireState;
 use crate::rng::Rng;
 use crate::value::Object;
 
@@ -30,12 +31,15 @@ pub struct Db {
     pub expires: Dict<i64>,
     /// Where the active expire cycle resumes scanning `expires`.
     pub expires_cursor: u64,
+    /// Running average TTL (ms) of the volatile keys the active cycle sampled (INFO keyspace's
+    /// `avg_ttl`; 0 when unknown).
+    pub avg_ttl_ms: i64,
 }
 
 impl Db {
     /// An empty database whose hash keys come from `rng`.
     pub fn new(rng: &mut Rng) -> Db {
-        Db { keys: Dict::new(rng), expires: Dict::new(rng), expires_cursor: 0 }
+        Db { keys: Dict::new(rng), expires: Dict::new(rng), expires_cursor: 0, avg_ttl_ms: 0 }
     }
 
     /// The key's expiry time (unix ms), if it has one.
@@ -46,9 +50,10 @@ impl Db {
         self.expires.get(key).copied()
     }
 
-    /// True when the key exists but its time has passed (it is logically gone).
+    /// True when the key exists but its time has passed (it is logically gone). A key is still
+    /// alive during its expiry millisecond, as Redis's `keyIsExpired` (`now > when`) has it.
     pub fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {
-        self.expire_at(key).is_some_and(|when| when <= now_ms)
+        self.expire_at(key).is_some_and(|when| now_ms > when)
     }
 
     /// Removes the key if its time has passed; true when it did.
@@ -113,6 +118,17 @@ impl Db {
         self.keys.clear();
         self.expires.clear();
         self.expires_cursor = 0;
+        self.avg_ttl_ms = 0;
+    }
+
+    /// Exchanges the contents of two databases (SWAPDB): keys, expires and the expiry
+    /// bookkeeping move; anything tied to the database number (clients blocked or watching in
+    /// it) stays, as Redis's `dbSwapDatabases` does.
+    pub fn swap_contents(&mut self, other: &mut Db) {
+        std::mem::swap(&mut self.keys, &mut other.keys);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        std::mem::swap(&mut self.expires_cursor, &mut other.expires_cursor);
+        std::mem::swap(&mut self.avg_ttl_ms, &mut other.avg_ttl_ms);
     }
 
     /// Checks `expires ⊆ keys`. O(n): for tests and the simulator.
@@ -129,13 +145,19 @@ pub struct Keyspace {
     pub dbs: Vec<Db>,
     /// Hit, miss and expiry counters.
     pub stats: KeyspaceStats,
+    /// Where the active expire cycle resumes, and its INFO counters.
+    pub active_expire: ActiveExpireState,
 }
 
 impl Keyspace {
     /// `databases` empty databases.
     pub fn new(databases: usize, rng: &mut Rng) -> Keyspace {
         assert!(databases >= 1);
-        Keyspace { dbs: (0..databases).map(|_| Db::new(rng)).collect(), stats: KeyspaceStats::default() }
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::new(rng)).collect(),
+            stats: KeyspaceStats::default(),
+            active_expire: ActiveExpireState::default(),
+        }
     }
 
     /// Total keys across databases.
@@ -176,10 +198,10 @@ mod tests {
         let mut stats = KeyspaceStats::default();
         db.set(b"k", obj("v"), false);
         db.set_expire(b"k", 1000);
-        assert!(!db.expire_if_needed(b"k", 999, &mut stats));
-        assert!(db.exists(b"k", 999));
-        assert!(!db.exists(b"k", 1000));
-        assert!(db.expire_if_needed(b"k", 1000, &mut stats));
+        assert!(!db.expire_if_needed(b"k", 1000, &mut stats));
+        assert!(db.exists(b"k", 1000));
+        assert!(!db.exists(b"k", 1001));
+        assert!(db.expire_if_needed(b"k", 1001, &mut stats));
         assert_eq!(stats.expired_keys, 1);
         assert!(db.is_empty());
     }

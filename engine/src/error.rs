@@ -62,6 +62,18 @@ pub enum CmdError {
     /// SELECT, MOVE, COPY or SWAPDB named a database that does not exist.
     #[error("ERR DB index is out of range")]
     DbIndexOutOfRange,
+    /// An integer argument is outside the range the command accepts (Redis's
+    /// `getRangeLongFromObjectOrReply` without a custom message).
+    #[error("ERR value is out of range, value must between {min} and {max}")]
+    OutOfRange {
+        /// Smallest accepted value.
+        min: i64,
+        /// Largest accepted value.
+        max: i64,
+    },
+    /// MOVE to the same database, or COPY onto itself.
+    #[error("ERR source and destination objects are the same")]
+    SameObject,
     /// An error whose full text (including its code, e.g. `ERR ...`) is given; for messages that
     /// occur in exactly one command. Prefer a named variant for anything shared.
     #[error("{0}")]

@@ -4,9 +4,11 @@
 //! - `value`: what a key holds (`Value`, `Object`), with Redis's encodings.
 //! - `dict`: the chained hash table with Redis's SCAN guarantee and O(1) random picks.
 //! - `db`: the keyspace — numbered databases, the expire index, lazy expiry.
+//! - `expire`: the active expire cycle the cron runs (Redis's `activeExpireCycle`).
 //! - `cmd`: the command table (`cmd::table`), Redis's own command descriptions
 //!   (`cmd::redis_specs`, generated), the execution context (`cmd::ctx`), and one module per family.
 //! - `reply`, `error`: what commands answer, protocol-independent; every Redis error string.
+//! - `glob`: Redis's glob matching (`stringmatchlen`) for KEYS, SCAN MATCH and friends.
 //! - `num`: integer and float parsing/formatting with Redis's exact rules.
 //! - `rng`: the seeded PRNG every random choice draws from.
 //!
@@ -21,6 +23,7 @@ pub mod cmd;
 pub mod db;
 pub mod dict;
 pub mod error;
+pub mod expire;
 pub mod glob;
 pub mod num;
 pub mod reply;

@@ -48,6 +48,8 @@ pub struct EngineConfig {
     pub lfu_decay_time: u32,
     /// `active-expire-effort` (1-10).
     pub active_expire_effort: u32,
+    /// Whether the cron runs the active expire cycle (DEBUG SET-ACTIVE-EXPIRE turns it off).
+    pub active_expire_enabled: bool,
 }
 
 impl Default for EngineConfig {
@@ -58,6 +60,7 @@ impl Default for EngineConfig {
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             active_expire_effort: 1,
+            active_expire_enabled: true,
         }
     }
 }
@@ -115,6 +118,21 @@ impl<'a> Ctx<'a> {
                 None
             }
         }
+    }
+
+    /// Looks a key up for reading without updating its access time: expires it lazily and counts
+    /// a hit or miss. Redis's `lookupKeyReadWithFlags(.., LOOKUP_NOTOUCH)`, used by commands that
+    /// inspect a key rather than use it (TYPE, TTL, EXISTS, OBJECT).
+    pub fn lookup_read_notouch(&mut self, key: &[u8]) -> Option<&mut Object> {
+        let now_ms = self.now_ms();
+        let db = &mut self.keyspace.dbs[self.db];
+        db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
+        let found = db.keys.get_mut(key);
+        match found {
+            Some(_) => self.keyspace.stats.keyspace_hits += 1,
+            None => self.keyspace.stats.keyspace_misses += 1,
+        }
+        found
     }
 
     /// Looks a key up for writing: expires it lazily and updates its access time, no hit/miss

@@ -279,6 +279,7 @@ impl Node {
     /// Periodic work, `hz` times a second (Redis's `serverCron`).
     fn cron(&mut self) {
         let now_ms = self.now.unix_ms();
+        verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
         if self.config.timeout_s > 0 {
             let limit_ms = self.config.timeout_s as i64 * 1000;
             let idle: Vec<ClientId> =
