@@ -107,7 +107,8 @@ pub fn active_expire_cycle(keyspace: &mut Keyspace, config: &EngineConfig, hz: u
                 buckets += 1;
                 for (key, when_ms) in &bucket {
                     if now_ms > *when_ms {
-                        db.delete(key);
+                        // expires ⊆ keys: an expiry entry always has its key (cheap, so always on).
+                        assert!(db.delete(key).is_some(), "expires entry without a key");
                         keyspace.stats.expired_keys += 1;
                         expired += 1;
                     } else if *when_ms > now_ms {
