@@ -116,3 +116,116 @@ mod double_tests {
         }
     }
 }
+
+/// Why `incr_by_float` refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IncrFloatError {
+    /// An operand is not a valid float by Redis's `string2ld` rules.
+    NotFloat,
+    /// The sum is NaN or infinite.
+    NanOrInfinity,
+}
+
+/// Redis's `MAX_LONG_DOUBLE_CHARS`: the longest float operand and the print buffer size.
+const LONG_DOUBLE_CHARS_MAX: usize = 5 * 1024;
+
+extern "C" {
+    /// `csrc/long_double.c`: the printed length, or -1 not a float, -2 NaN/inf, -3 no room.
+    fn verdis_incrbyfloat(
+        cur: *const libc::c_char,
+        cur_len: libc::size_t,
+        incr: *const libc::c_char,
+        incr_len: libc::size_t,
+        out: *mut libc::c_char,
+        out_len: libc::size_t,
+    ) -> libc::c_long;
+}
+
+/// INCRBYFLOAT's arithmetic, byte for byte as Redis: `current` (`None` for a missing key, read
+/// as 0) plus `increment`, both parsed with `strtold` under `string2ld`'s checks, summed in C
+/// `long double` and printed with `%.17Lf` minus trailing zeros. Returns the printed sum.
+pub fn incr_by_float(current: Option<&[u8]>, increment: &[u8]) -> Result<Vec<u8>, IncrFloatError> {
+    let mut out = vec![0u8; LONG_DOUBLE_CHARS_MAX];
+    let (cur_ptr, cur_len) = current.map_or((std::ptr::null(), 0), |c| (c.as_ptr(), c.len()));
+    // SAFETY: every pointer is valid for the length passed beside it (or null with length 0 for
+    // `cur`, which the C side reads as "missing"); the C side copies the operands into its own
+    // NUL-terminated buffers, writes at most `out.len()` bytes to `out`, and keeps no pointer.
+    let n = unsafe {
+        verdis_incrbyfloat(
+            cur_ptr.cast(),
+            cur_len,
+            increment.as_ptr().cast(),
+            increment.len(),
+            out.as_mut_ptr().cast(),
+            out.len(),
+        )
+    };
+    match n {
+        -1 => Err(IncrFloatError::NotFloat),
+        -2 => Err(IncrFloatError::NanOrInfinity),
+        n => {
+            // A finite long double prints in at most 4951 bytes ("%.17Lf" of LDBL_MAX), so -3
+            // (no room) cannot happen with Redis's buffer size.
+            let len = usize::try_from(n).expect("a finite long double fits the print buffer");
+            assert!(len < out.len());
+            out.truncate(len);
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod long_double_tests {
+    use super::*;
+
+    /// Each row: stored value (None = missing key), increment, what real Redis 7.0.15 replied.
+    const CASES: &[(Option<&str>, &str, Result<&str, IncrFloatError>)] = &[
+        (Some("10.5"), "0.1", Ok("10.6")),
+        (Some("0.1"), "0.2", Ok("0.3")),
+        (Some("10"), "0", Ok("10")),
+        (Some("10"), "0x10", Ok("26")),
+        (Some("1"), "+.5", Ok("1.5")),
+        (Some("1.5"), "0x1p-3", Ok("1.625")),
+        (None, "3.0e3", Ok("3000")),
+        (Some("3000"), "-3000", Ok("0")),
+        (Some("0"), "-0.0", Ok("0")),
+        (Some("26"), "1e5", Ok("100026")),
+        (Some("100026"), "1e-4940", Ok("100026")),
+        (Some("0"), "0.000000000000000001", Ok("0")),
+        (Some("0"), "-0.000000000000000001", Ok("0")),
+        (Some("0"), "-0.000000000000000006", Ok("-0.00000000000000001")),
+        (Some("10"), " 1", Err(IncrFloatError::NotFloat)),
+        (Some("10"), "1 ", Err(IncrFloatError::NotFloat)),
+        (Some("10"), "", Err(IncrFloatError::NotFloat)),
+        (Some("10"), "nan", Err(IncrFloatError::NotFloat)),
+        (Some("10"), "1e5000", Err(IncrFloatError::NotFloat)),
+        (Some("10"), "1e-5000", Err(IncrFloatError::NotFloat)),
+        (Some("10"), "abc", Err(IncrFloatError::NotFloat)),
+        (Some("abc"), "1", Err(IncrFloatError::NotFloat)),
+        (Some(""), "1", Err(IncrFloatError::NotFloat)),
+        (Some("10"), "inf", Err(IncrFloatError::NanOrInfinity)),
+        (Some("10"), "-inf", Err(IncrFloatError::NanOrInfinity)),
+        (Some("10"), "infinity", Err(IncrFloatError::NanOrInfinity)),
+        (Some("inf"), "1", Err(IncrFloatError::NanOrInfinity)),
+    ];
+
+    #[test]
+    fn incr_by_float_matches_redis() {
+        // Proves the long double sum and its printing give Redis's exact bytes and errors.
+        for (cur, incr, want) in CASES {
+            let got = incr_by_float(cur.map(str::as_bytes), incr.as_bytes());
+            let got = got.map(|v| String::from_utf8(v).unwrap());
+            assert_eq!(got.as_deref().map_err(|e| *e), *want, "{cur:?} + {incr:?}");
+        }
+    }
+
+    #[test]
+    fn incr_by_float_prints_huge_values_in_full() {
+        // Proves values near the long double range print every digit, as Redis's buffer allows.
+        let out = incr_by_float(Some(b"0"), b"1e4930").unwrap();
+        assert_eq!(out.len(), 4931);
+        assert!(out.starts_with(b"100000000000000000002617378488703793057208195075512250134639"));
+        let too_long = vec![b'1'; LONG_DOUBLE_CHARS_MAX];
+        assert_eq!(incr_by_float(None, &too_long), Err(IncrFloatError::NotFloat));
+    }
+}

@@ -13,3 +13,5 @@ pub mod server;
 pub mod spec;
 pub mod string;
 pub mod table;
+#[cfg(test)]
+pub(crate) mod testing;
