@@ -232,6 +232,24 @@ mod tests {
     }
 
     #[test]
+    fn higher_effort_samples_more_and_tolerates_fewer_stale_keys() {
+        // Proves active-expire-effort scales the cycle as in Redis: at effort 1 a sample with 5%
+        // expired keys is acceptable (threshold 10%) so one tick stops early; at effort 10 the
+        // threshold is 1%, so the same tick keeps sampling and removes most expired keys.
+        let removed_at = |effort: u32| {
+            let mut ks = keyspace();
+            fill(&mut ks, 0, "live", 950, Some(NOW_MS + 60_000));
+            fill(&mut ks, 0, "dead", 50, Some(NOW_MS - 1));
+            let config = EngineConfig { active_expire_effort: effort, ..EngineConfig::default() };
+            active_expire_cycle(&mut ks, &config, 10, NOW_MS);
+            ks.stats.expired_keys
+        };
+        let (low, high) = (removed_at(1), removed_at(10));
+        assert!(low < 10, "effort 1 removed {low}");
+        assert!(high > 3 * low && high >= 25, "effort 10 removed {high}, effort 1 {low}");
+    }
+
+    #[test]
     fn disabled_cycle_removes_nothing() {
         // Proves DEBUG SET-ACTIVE-EXPIRE 0 (active_expire_enabled = false) stops the cycle.
         let mut ks = keyspace();
