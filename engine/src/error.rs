@@ -74,6 +74,15 @@ pub enum CmdError {
     /// MOVE to the same database, or COPY onto itself.
     #[error("ERR source and destination objects are the same")]
     SameObject,
+    /// A container command got a subcommand it does not know, or the wrong number of arguments
+    /// for one it does (Redis's `addReplySubcommandSyntaxError`, used by DEBUG, OBJECT, XINFO...).
+    #[error("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {container} HELP.")]
+    SubcommandSyntax {
+        /// The subcommand as sent, clipped to 128 bytes.
+        sub: String,
+        /// The command name, upper case.
+        container: String,
+    },
     /// An error whose full text (including its code, e.g. `ERR ...`) is given; for messages that
     /// occur in exactly one command. Prefer a named variant for anything shared.
     #[error("{0}")]

@@ -80,6 +80,12 @@ pub enum Action {
         /// Process exit code.
         code: i32,
     },
+    /// Stop the whole server for this long (DEBUG SLEEP): Redis blocks its event loop, so the
+    /// production shell sleeps its one thread; a simulator advances its clock instead.
+    Pause {
+        /// How long, in microseconds.
+        duration_us: u64,
+    },
 }
 
 /// Counters for INFO stats.
@@ -200,6 +206,13 @@ impl Node {
             self.actions.push_back(Action::Close { client: id });
             return id;
         }
+        if self.config.protected_mode_refuses(&addr) {
+            self.stats.rejected_connections += 1;
+            let bytes = crate::config::PROTECTED_MODE_DENIED.as_bytes().to_vec();
+            self.actions.push_back(Action::Send { client: id, bytes });
+            self.actions.push_back(Action::Close { client: id });
+            return id;
+        }
         self.clients.insert(id, Client::new(id, addr, laddr, now.unix_ms()));
         id
     }
@@ -254,6 +267,10 @@ impl Node {
     // ----- internals -----
 
     fn log(&mut self, level: LogLevel, message: String) {
+        // `loglevel` can change at runtime (CONFIG SET), so the node filters, not the shell.
+        if level < self.config.loglevel {
+            return;
+        }
         self.actions.push_back(Action::Log { level, message });
     }
 

@@ -14,12 +14,26 @@ pub struct Logger {
 }
 
 impl Logger {
-    /// Writes one line if `level` passes the threshold.
+    /// The logger `loglevel` and `logfile` ask for.
+    pub fn for_config(config: &crate::config::Config) -> Logger {
+        let file = Some(&config.logfile).filter(|f| !f.is_empty()).map(std::path::PathBuf::from);
+        Logger { level: config.loglevel, file }
+    }
+
+    /// Writes one line from the running server (role `M`, master) if `level` passes the
+    /// threshold. The node filters its own lines by the live `loglevel` (CONFIG SET); this
+    /// threshold is the one the server started with.
     pub fn log(&self, level: LogLevel, message: &str) {
+        self.log_as('M', level, message);
+    }
+
+    /// Writes one line with the given role character: `C` before the server has started (while
+    /// the configuration is read), `M` once it runs, as Redis marks them.
+    pub fn log_as(&self, role: char, level: LogLevel, message: &str) {
         if level < self.level {
             return;
         }
-        let line = format!("{}:M {} {} {}\n", std::process::id(), timestamp(), level_char(level), message);
+        let line = format!("{}:{role} {} {} {}\n", std::process::id(), timestamp(), level_char(level), message);
         match &self.file {
             None => {
                 let _ = std::io::stdout().lock().write_all(line.as_bytes());

@@ -73,6 +73,8 @@ impl Shell {
                     }
                 }
                 Action::Log { level, message } => self.logger.log(level, &message),
+                // DEBUG SLEEP: Redis blocks its whole event loop; so does this one thread.
+                Action::Pause { duration_us } => std::thread::sleep(std::time::Duration::from_micros(duration_us)),
                 Action::Exit { code } => {
                     *self.exit.borrow_mut() = Some(code);
                     self.exit_wake.notify_one();

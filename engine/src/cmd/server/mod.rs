@@ -1,5 +1,21 @@
-//! The server family: configuration and server control (CONFIG *, DEBUG, SHUTDOWN, TIME).
-use super::table::Command;
+//! The server family: configuration and server control (CONFIG *, DEBUG, SHUTDOWN) and TIME.
+//! All but TIME run in the node (`NodeCmd`): they read or change server state the engine does
+//! not hold.
+
+mod time;
+
+use super::node::NodeCmd;
+use super::redis_specs as s;
+use super::table::{container, engine, node, Command};
 
 /// The family's rows in the command table.
-pub static COMMANDS: &[Command] = &[];
+pub static COMMANDS: &[Command] = &[
+    container(&s::CONFIG),
+    node(&s::CONFIG_GET, NodeCmd::ConfigGet),
+    node(&s::CONFIG_SET, NodeCmd::ConfigSet),
+    node(&s::CONFIG_RESETSTAT, NodeCmd::ConfigResetstat),
+    node(&s::CONFIG_HELP, NodeCmd::ConfigHelp),
+    node(&s::DEBUG, NodeCmd::Debug),
+    node(&s::SHUTDOWN, NodeCmd::Shutdown),
+    engine(&s::TIME, time::time),
+];

@@ -1,14 +1,189 @@
-//! Configuration and server control: CONFIG *, DEBUG, SHUTDOWN.
+//! Configuration and server control: CONFIG GET|SET|RESETSTAT|HELP, DEBUG, SHUTDOWN.
+//!
+//! - `CONFIG GET pattern [pattern ...]`: a map of matching options (RESP3 `%`). Redis returns its
+//!   matches in hash order; verdis returns table order (the same set, deterministically).
+//! - `CONFIG SET name value [name value ...]`: all or nothing, Redis's error texts
+//!   (`config::Config::set_many`).
+//! - `CONFIG RESETSTAT`: zeroes what Redis's `resetServerStats`, `resetCommandTableStats` and
+//!   `resetErrorTableStats` zero; `dirty` (changes since the last save) is not a statistic.
+//! - `DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | HELP`. Deliberate difference: the other
+//!   DEBUG subcommands (RELOAD, OBJECT, DIGEST...) are not implemented yet and answer as unknown
+//!   subcommands do, and DEBUG HELP lists only what is implemented.
+//! - `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: the process exits 0. Until persistence
+//!   arrives there is no final save, and with no replicas there is nothing to wait for, so NOW and
+//!   FORCE change nothing yet and a shutdown never stays "in progress" (ABORT always errors).
 
+use verdis_engine::cmd::args::eq_ci;
 use verdis_engine::cmd::node::NodeCmd;
+use verdis_engine::error::clip128;
 use verdis_engine::{CmdError, Reply};
 
-use super::super::{ClientId, Node};
+use super::super::{Action, ClientId, Node, ServerStats};
+
+/// CONFIG HELP's lines (the intro and HELP entry come from `Reply::help`).
+const CONFIG_HELP: &[&str] = &[
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+];
+
+/// DEBUG HELP's lines for the subcommands verdis implements, in Redis's words.
+const DEBUG_HELP: &[&str] = &[
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+];
+
+/// Redis's refusal when `enable-debug-command` does not allow the client.
+const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
+
+/// SHUTDOWN's options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ShutdownFlags {
+    nosave: bool,
+    save: bool,
+    now: bool,
+    force: bool,
+    abort: bool,
+}
+
+impl ShutdownFlags {
+    /// Parses the options as Redis's `shutdownCommand` does: any order, repeats allowed; ABORT
+    /// with anything else, or SAVE with NOSAVE, is a syntax error.
+    fn parse(args: &[&[u8]]) -> Result<ShutdownFlags, CmdError> {
+        let mut f = ShutdownFlags::default();
+        for arg in args {
+            match () {
+                _ if eq_ci(arg, "nosave") => f.nosave = true,
+                _ if eq_ci(arg, "save") => f.save = true,
+                _ if eq_ci(arg, "now") => f.now = true,
+                _ if eq_ci(arg, "force") => f.force = true,
+                _ if eq_ci(arg, "abort") => f.abort = true,
+                _ => return Err(CmdError::Syntax),
+            }
+        }
+        let any_flag = f.nosave || f.save || f.now || f.force;
+        if (f.abort && any_flag) || (f.nosave && f.save) {
+            return Err(CmdError::Syntax);
+        }
+        Ok(f)
+    }
+}
 
 impl Node {
     /// Runs an admin command (CONFIG *, DEBUG, SHUTDOWN).
     pub(super) fn exec_admin(&mut self, cmd: NodeCmd, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
-        let _ = (id, argv);
-        Err(CmdError::unknown_command(&[format!("{cmd:?}").as_bytes()]))
+        match cmd {
+            NodeCmd::ConfigGet => Ok(self.config_get(&argv[2..])),
+            NodeCmd::ConfigSet => self.config_set(id, &argv[2..]),
+            NodeCmd::ConfigResetstat => {
+                self.reset_stats();
+                Ok(Reply::Ok)
+            }
+            NodeCmd::ConfigHelp => Ok(Reply::help(argv[0], CONFIG_HELP)),
+            NodeCmd::Debug => self.debug(id, argv),
+            NodeCmd::Shutdown => self.shutdown_command(argv),
+            other => unreachable!("exec_node routes only admin commands here, not {other:?}"),
+        }
+    }
+
+    /// CONFIG GET pattern [pattern ...]
+    fn config_get(&self, patterns: &[&[u8]]) -> Reply {
+        let pairs = self.config.get_matching(patterns);
+        Reply::Map(pairs.into_iter().map(|(k, v)| (Reply::Bulk(k.into_bytes()), Reply::Bulk(v.into_bytes()))).collect())
+    }
+
+    /// CONFIG SET name value [name value ...]
+    fn config_set(&mut self, id: ClientId, args: &[&[u8]]) -> Result<Reply, CmdError> {
+        if !args.len().is_multiple_of(2) {
+            return Err(CmdError::Syntax);
+        }
+        let addr = self.clients.get(&id).map(|c| c.addr.as_str()).unwrap_or_default();
+        let protected_ok = self.config.enable_protected_configs.allows(addr);
+        let pairs: Vec<(&[u8], &[u8])> = args.chunks(2).map(|p| (p[0], p[1])).collect();
+        self.config.set_many(&pairs, protected_ok).map_err(|e| CmdError::Message(e.to_string().into()))?;
+        Ok(Reply::Ok)
+    }
+
+    /// CONFIG RESETSTAT: every INFO counter back to zero.
+    fn reset_stats(&mut self) {
+        // Rebuilding from Default resets every counter, including ones added later; `dirty`
+        // counts unsaved changes, which RESETSTAT must not forget.
+        self.stats = ServerStats { dirty: self.stats.dirty, ..ServerStats::default() };
+        self.keyspace.stats = Default::default();
+    }
+
+    /// DEBUG subcommand [args...]
+    fn debug(&mut self, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+        let addr = self.clients.get(&id).map(|c| c.addr.as_str()).unwrap_or_default();
+        if !self.config.enable_debug_command.allows(addr) {
+            return Err(CmdError::msg(DEBUG_NOT_ALLOWED));
+        }
+        let sub = argv[1];
+        match argv.len() {
+            2 if eq_ci(sub, "help") => Ok(Reply::help(argv[0], DEBUG_HELP)),
+            3 if eq_ci(sub, "sleep") => {
+                // Redis: strtod, then whole microseconds; a negative time makes nanosleep fail,
+                // so nothing happens.
+                let micros = (c_strtod(argv[2]) * 1_000_000.0) as i64;
+                if micros > 0 {
+                    self.actions.push_back(Action::Pause { duration_us: micros as u64 });
+                }
+                Ok(Reply::Ok)
+            }
+            3 if eq_ci(sub, "set-active-expire") => {
+                self.config.engine.active_expire_enabled = c_atoi(argv[2]) != 0;
+                Ok(Reply::Ok)
+            }
+            _ => Err(CmdError::SubcommandSyntax {
+                sub: clip128(sub),
+                container: String::from_utf8_lossy(argv[0]).to_uppercase(),
+            }),
+        }
+    }
+
+    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+    fn shutdown_command(&mut self, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+        let flags = ShutdownFlags::parse(&argv[1..])?;
+        if flags.abort {
+            return Err(CmdError::msg("ERR No shutdown in progress."));
+        }
+        self.shutdown();
+        // The caller's connection is already closed: like Redis, it gets no reply.
+        Ok(Reply::Ok)
     }
 }
+
+/// C's `strtod(s, NULL)`: the longest numeric prefix (decimal, hex, inf, nan), 0 if none.
+fn c_strtod(arg: &[u8]) -> f64 {
+    let Ok(text) = std::ffi::CString::new(arg) else { return 0.0 };
+    // SAFETY: `text` is NUL-terminated and outlives the call; a null end pointer is allowed.
+    unsafe { libc::strtod(text.as_ptr(), std::ptr::null_mut()) }
+}
+
+/// C's `atoi`: optional blanks and sign, then digits up to the first non-digit; 0 if none.
+fn c_atoi(arg: &[u8]) -> i64 {
+    let text = String::from_utf8_lossy(arg);
+    let t = text.trim_start();
+    let (sign, digits) = match t.as_bytes().first() {
+        Some(b'-') => (-1, &t[1..]),
+        Some(b'+') => (1, &t[1..]),
+        _ => (1, t),
+    };
+    let value = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0i64, |v, c| v.saturating_mul(10).saturating_add(i64::from(c - b'0')));
+    sign * value
+}
+
+#[cfg(test)]
+mod tests;
