@@ -38,7 +38,8 @@ impl Node {
                 }
                 Err(e) => {
                     let client = self.clients.get_mut(&id).expect("present");
-                    push_error(&mut client.reply_buf, &e.to_string());
+                    // addReplyError adds the code: the wire says `-ERR Protocol error: ...`.
+                    push_error(&mut client.reply_buf, &format!("ERR {e}"));
                     client.close_after_reply = true;
                     self.stats.total_error_replies += 1;
                     let addr = client.addr.clone();
