@@ -19,6 +19,9 @@ use verdis_server::config::{command_line_options, strerror, Config, ConfigFileEr
 use verdis_server::node::LogLevel;
 use verdis_server::runtime::{self, Logger};
 
+#[global_allocator]
+static ALLOCATOR: verdis_server::runtime::alloc::CountingAllocator = verdis_server::runtime::alloc::CountingAllocator;
+
 /// Where a daemonized server without `pidfile` writes its pid (Redis's default).
 const DEFAULT_PIDFILE: &str = "/var/run/redis.pid";
 

@@ -1,9 +1,39 @@
-//! A connected client: its buffers, its protocol state, its per-connection settings.
+//! A connected client: its buffers, its protocol state, its per-connection settings, and the
+//! CLIENT LIST line that describes it.
+
+use std::fmt::Write as _;
 
 use crate::resp::decode::RequestParser;
 
 /// A client's id, unique for the node's lifetime (CLIENT ID).
 pub type ClientId = u64;
+
+/// The kinds CLIENT LIST TYPE and CLIENT KILL TYPE filter on (Redis's `getClientType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientType {
+    /// An ordinary connection.
+    Normal,
+    /// A replica following this node (`slave` or `replica`).
+    Replica,
+    /// A subscriber in pub/sub mode.
+    Pubsub,
+    /// The primary this node replicates from.
+    Master,
+}
+
+impl ClientType {
+    /// The type named `name` (any case), as Redis's `getClientTypeByName` accepts it.
+    pub fn from_name(name: &[u8]) -> Option<ClientType> {
+        let lower = name.to_ascii_lowercase();
+        match lower.as_slice() {
+            b"normal" => Some(ClientType::Normal),
+            b"slave" | b"replica" => Some(ClientType::Replica),
+            b"pubsub" => Some(ClientType::Pubsub),
+            b"master" => Some(ClientType::Master),
+            _ => None,
+        }
+    }
+}
 
 /// One connection's state inside the node.
 #[derive(Debug)]
@@ -34,6 +64,15 @@ pub struct Client {
     pub last_interaction_ms: i64,
     /// Name of the last command run (CLIENT LIST `cmd`).
     pub last_cmd: &'static str,
+    /// CLIENT NO-EVICT ON: the client is exempt from client eviction (flag `e`).
+    pub no_evict: bool,
+    /// CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON.
+    pub reply_off: bool,
+    /// The reply of the command being run is dropped (the one after CLIENT REPLY SKIP, and
+    /// CLIENT REPLY SKIP/OFF themselves, which answer nothing).
+    pub reply_skip: bool,
+    /// CLIENT REPLY SKIP ran: the next command's reply is dropped.
+    pub reply_skip_next: bool,
 }
 
 impl Client {
@@ -53,6 +92,185 @@ impl Client {
             created_ms: now_ms,
             last_interaction_ms: now_ms,
             last_cmd: "NULL",
+            no_evict: false,
+            reply_off: false,
+            reply_skip: false,
+            reply_skip_next: false,
         }
+    }
+
+    /// The client's kind for TYPE filters. Every connection is normal until pub/sub and
+    /// replication arrive.
+    pub fn client_type(&self) -> ClientType {
+        ClientType::Normal
+    }
+
+    /// True when the reply of the command being run must not be sent (CLIENT REPLY OFF/SKIP).
+    pub fn replies_suppressed(&self) -> bool {
+        self.reply_off || self.reply_skip
+    }
+
+    /// Called once a command is done, replied or not (Redis's `resetClient`): a pending
+    /// CLIENT REPLY SKIP now applies to the next command.
+    pub fn end_command(&mut self) {
+        self.reply_skip = std::mem::take(&mut self.reply_skip_next);
+    }
+
+    /// Appends this client's CLIENT LIST line (without the newline), with Redis 7.0's fields in
+    /// Redis's order. `argv_bytes` is the size of the arguments of the command it is running (only
+    /// the client asking has one). Values the node has no equivalent for are stand-ins:
+    /// `fd` is `id + FD_BASE` (the node has no descriptors), buffer and memory fields report the
+    /// node's own buffers.
+    pub fn write_info_line(&self, out: &mut String, now_ms: i64, argv_bytes: usize) {
+        let name = self.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        // Redis's flag letters in its order; `N` when none applies.
+        let mut flags = String::new();
+        if self.close_after_reply {
+            flags.push('c');
+        }
+        if self.no_evict {
+            flags.push('e');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        let qbuf = self.query_buf.len();
+        let qbuf_free = self.query_buf.capacity() - qbuf;
+        let rbs = self.reply_buf.capacity();
+        let tot_mem = std::mem::size_of::<Client>()
+            + self.query_buf.capacity()
+            + rbs
+            + argv_bytes
+            + self.name.as_ref().map_or(0, Vec::capacity);
+        let events = if self.reply_buf.is_empty() { "r" } else { "rw" };
+        // Writing to a String cannot fail.
+        let _ = write!(
+            out,
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
+             multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem=0 \
+             tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+            self.id,
+            self.addr,
+            self.laddr,
+            self.id + FD_BASE,
+            name,
+            (now_ms - self.created_ms).max(0) / 1000,
+            (now_ms - self.last_interaction_ms).max(0) / 1000,
+            flags,
+            self.db,
+            qbuf,
+            qbuf_free,
+            argv_bytes,
+            rbs,
+            self.reply_buf.len(),
+            tot_mem,
+            events,
+            self.last_cmd,
+            self.resp,
+        );
+    }
+}
+
+/// The stand-in for CLIENT LIST's `fd`: the node owns no descriptors, so it reports the client id
+/// offset past the descriptors a Redis process holds before its first client (stdin/out/err, the
+/// log, epoll, the listeners), which keeps the value stable, unique and plausible for tools.
+pub const FD_BASE: u64 = 7;
+
+/// True when `name` may be a client name: empty (which clears it), or printable ASCII without
+/// spaces, so CLIENT LIST lines can be split on spaces (Redis's `validateClientName`).
+pub fn client_name_valid(name: &[u8]) -> bool {
+    name.iter().all(|&b| (b'!'..=b'~').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_line_has_redis_fields_in_order() {
+        // Proves the CLIENT LIST line lists Redis 7.0's fields in Redis's order.
+        let mut c = Client::new(5, "127.0.0.1:5000".into(), "127.0.0.1:6379".into(), 1_000);
+        c.name = Some(b"app".to_vec());
+        c.last_cmd = "client|list";
+        let mut line = String::new();
+        c.write_info_line(&mut line, 3_500, 10);
+        let keys: Vec<&str> = line.split(' ').map(|f| f.split('=').next().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "addr",
+                "laddr",
+                "fd",
+                "name",
+                "age",
+                "idle",
+                "flags",
+                "db",
+                "sub",
+                "psub",
+                "ssub",
+                "multi",
+                "qbuf",
+                "qbuf-free",
+                "argv-mem",
+                "multi-mem",
+                "rbs",
+                "rbp",
+                "obl",
+                "oll",
+                "omem",
+                "tot-mem",
+                "events",
+                "cmd",
+                "user",
+                "redir",
+                "resp"
+            ]
+        );
+        assert!(line.starts_with("id=5 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=12 name=app age=2 idle=2 flags=N "));
+        assert!(line.ends_with(" events=r cmd=client|list user=default redir=-1 resp=2"));
+        assert!(line.contains(" argv-mem=10 "));
+    }
+
+    #[test]
+    fn flags_show_no_evict_and_close() {
+        // Proves `flags` reports `e` for NO-EVICT and `c` for a client closing after its reply.
+        let mut c = Client::new(1, "a:1".into(), "b:2".into(), 0);
+        c.no_evict = true;
+        let mut line = String::new();
+        c.write_info_line(&mut line, 0, 0);
+        assert!(line.contains(" flags=e "));
+        c.close_after_reply = true;
+        line.clear();
+        c.write_info_line(&mut line, 0, 0);
+        assert!(line.contains(" flags=ce "));
+    }
+
+    #[test]
+    fn reply_skip_applies_to_the_next_command_only() {
+        // Proves end_command turns a pending SKIP into suppression of exactly one command.
+        let mut c = Client::new(1, "a:1".into(), "b:2".into(), 0);
+        c.reply_skip = true;
+        c.reply_skip_next = true;
+        assert!(c.replies_suppressed());
+        c.end_command();
+        assert!(c.replies_suppressed());
+        c.end_command();
+        assert!(!c.replies_suppressed());
+    }
+
+    #[test]
+    fn names_and_types_follow_redis_rules() {
+        // Proves client name validation and type names match Redis.
+        assert!(client_name_valid(b""));
+        assert!(client_name_valid(b"a-b_c~!"));
+        assert!(!client_name_valid(b"a b"));
+        assert!(!client_name_valid(b"a\nb"));
+        assert!(!client_name_valid("é".as_bytes()));
+        assert_eq!(ClientType::from_name(b"REPLICA"), Some(ClientType::Replica));
+        assert_eq!(ClientType::from_name(b"slave"), Some(ClientType::Replica));
+        assert_eq!(ClientType::from_name(b"Normal"), Some(ClientType::Normal));
+        assert_eq!(ClientType::from_name(b"foo"), None);
     }
 }

@@ -73,23 +73,37 @@ impl Node {
 
     /// Runs one command for a client and appends its reply: Redis's `processCommand` + `call`.
     pub(super) fn process_command(&mut self, id: ClientId, argv: &[&[u8]]) {
-        let reply = match Self::resolve(argv) {
+        let resolved = Self::resolve(argv);
+        // Like Redis, CLIENT LIST's `cmd` names the command even when it is refused, and NULL
+        // when it is unknown.
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.last_cmd = resolved.as_ref().map_or("NULL", |cmd| cmd.spec.name);
+        }
+        let reply = match resolved {
             Err(e) => Reply::Error(e),
-            Ok(cmd) if !cmd.spec.arity_ok(argv.len()) => Reply::Error(CmdError::WrongArity(cmd.spec.name.into())),
             Ok(cmd) => {
-                let reply = self.call(id, cmd, argv);
-                self.stats.total_commands_processed += 1;
-                if let Some(c) = self.clients.get_mut(&id) {
-                    c.last_cmd = cmd.spec.name;
+                if !cmd.spec.arity_ok(argv.len()) {
+                    self.stats.command_counts.entry(cmd.spec.name).or_default().rejected_calls += 1;
+                    Reply::Error(CmdError::WrongArity(cmd.spec.name.into()))
+                } else {
+                    let reply = self.call(id, cmd, argv);
+                    self.stats.total_commands_processed += 1;
+                    let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
+                    counts.calls += 1;
+                    counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
+                    reply
                 }
-                reply
             }
         };
-        if matches!(reply, Reply::Error(_)) {
-            self.stats.total_error_replies += 1;
+        if let Reply::Error(e) = &reply {
+            self.stats.count_error_reply(&e.to_string());
         }
         if let Some(client) = self.clients.get_mut(&id) {
-            encode(&reply, client.resp, &mut client.reply_buf);
+            // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped.
+            if !client.replies_suppressed() {
+                encode(&reply, client.resp, &mut client.reply_buf);
+            }
+            client.end_command();
         }
     }
 

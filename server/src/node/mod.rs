@@ -16,6 +16,9 @@
 pub mod client;
 mod commands;
 mod dispatch;
+pub mod info;
+#[cfg(test)]
+mod testing;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -23,6 +26,7 @@ use verdis_engine::{Keyspace, Rng};
 
 use crate::config::Config;
 pub use client::{Client, ClientId};
+pub use info::{CpuUsage, ProcessInfo, ProcessProbe, ProcessSample};
 
 /// The current time, as the shell's clock (or the simulator's) reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +109,14 @@ pub struct ServerStats {
     pub total_error_replies: u64,
     /// Changes since the last save (Redis's `server.dirty`).
     pub dirty: u64,
+    /// Error replies by error code (INFO errorstats).
+    pub error_counts: BTreeMap<String, u64>,
+    /// Calls, failures and rejections by command (INFO commandstats).
+    pub command_counts: info::CommandCountsMap,
+    /// Reads from client connections handled (`handle_input` calls).
+    pub total_reads_processed: u64,
+    /// Writes handed to the shell (`Send` actions).
+    pub total_writes_processed: u64,
 }
 
 /// The server.
@@ -122,6 +134,12 @@ pub struct Node {
     started: Time,
     /// Monotonic time of the next cron run.
     next_cron_us: u64,
+    /// What the shell told us about the process (INFO server).
+    process: ProcessInfo,
+    /// Reads the process's memory and CPU counters; set by the shell.
+    probe: ProcessProbe,
+    /// INFO's ids, memory peak and sampled rates.
+    info: info::InfoState,
 }
 
 impl Node {
@@ -129,6 +147,7 @@ impl Node {
     pub fn new(config: Config, seed: u64, now: Time) -> Node {
         let mut rng = Rng::new(seed);
         let keyspace = Keyspace::new(config.databases, &mut rng);
+        let info = info::InfoState::new(&mut rng);
         Node {
             config,
             keyspace,
@@ -140,6 +159,9 @@ impl Node {
             now,
             started: now,
             next_cron_us: now.mono_us,
+            process: ProcessInfo::default(),
+            probe: info::probe_none,
+            info,
         }
     }
 
@@ -167,6 +189,7 @@ impl Node {
         self.now = now;
         self.started = now;
         self.next_cron_us = now.mono_us;
+        self.info_start();
         self.log(LogLevel::Notice, "oO0OoO0OoO0Oo verdis is starting oO0OoO0OoO0Oo".into());
         self.log(LogLevel::Notice, format!("verdis version={}, bits=64, just started", env!("CARGO_PKG_VERSION")));
         self.log(LogLevel::Notice, "Server initialized".into());
@@ -225,6 +248,7 @@ impl Node {
             return;
         }
         self.stats.total_net_input_bytes += bytes.len() as u64;
+        self.stats.total_reads_processed += 1;
         client.query_buf.extend_from_slice(bytes);
         client.last_interaction_ms = now.unix_ms();
         if client.query_buf.len() as u64 > self.config.client_query_buffer_limit {
@@ -286,6 +310,7 @@ impl Node {
         if !client.reply_buf.is_empty() {
             let bytes = std::mem::take(&mut client.reply_buf);
             self.stats.total_net_output_bytes += bytes.len() as u64;
+            self.stats.total_writes_processed += 1;
             self.actions.push_back(Action::Send { client: id, bytes });
         }
         if client.close_after_reply {
@@ -295,6 +320,7 @@ impl Node {
 
     /// Periodic work, `hz` times a second (Redis's `serverCron`).
     fn cron(&mut self) {
+        self.info_cron();
         let now_ms = self.now.unix_ms();
         verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
         if self.config.timeout_s > 0 {

@@ -6,7 +6,9 @@
 //! hand-offs on the hot path: a read is parsed, executed and its reply queued without leaving the
 //! thread. The shell only moves bytes and arms the timer; every decision is the node's.
 
+pub mod alloc;
 mod log;
+mod process;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -116,8 +118,10 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
     let origin = Instant::now();
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
         ^ u64::from(std::process::id()).rotate_left(32);
+    let mut node = Node::new(config, seed, Time { unix_us: 0, mono_us: 0 });
+    node.set_process(process::info(), process::sample);
     let shell = Rc::new(Shell {
-        node: RefCell::new(Node::new(config, seed, Time { unix_us: 0, mono_us: 0 })),
+        node: RefCell::new(node),
         conns: RefCell::new(HashMap::new()),
         origin,
         logger,

@@ -1,8 +1,29 @@
 //! The connection family: per-client commands (PING, ECHO, SELECT, HELLO, CLIENT *...) and INFO.
-//! Most run in the node (`NodeCmd`) because they read or change client state.
+//! Most run in the node (`NodeCmd`) because they read or change client state; ECHO needs none.
+
+mod echo;
+
 use super::node::NodeCmd;
 use super::redis_specs as s;
-use super::table::{node, Command};
+use super::table::{container, engine, node, Command};
 
 /// The family's rows in the command table.
-pub static COMMANDS: &[Command] = &[node(&s::PING, NodeCmd::Ping)];
+pub static COMMANDS: &[Command] = &[
+    node(&s::PING, NodeCmd::Ping),
+    engine(&s::ECHO, echo::echo),
+    node(&s::SELECT, NodeCmd::Select),
+    node(&s::QUIT, NodeCmd::Quit),
+    node(&s::RESET, NodeCmd::Reset),
+    node(&s::HELLO, NodeCmd::Hello),
+    container(&s::CLIENT),
+    node(&s::CLIENT_ID, NodeCmd::ClientId),
+    node(&s::CLIENT_SETNAME, NodeCmd::ClientSetname),
+    node(&s::CLIENT_GETNAME, NodeCmd::ClientGetname),
+    node(&s::CLIENT_LIST, NodeCmd::ClientList),
+    node(&s::CLIENT_INFO, NodeCmd::ClientInfo),
+    node(&s::CLIENT_KILL, NodeCmd::ClientKill),
+    node(&s::CLIENT_NO_EVICT, NodeCmd::ClientNoEvict),
+    node(&s::CLIENT_REPLY, NodeCmd::ClientReply),
+    node(&s::CLIENT_HELP, NodeCmd::ClientHelp),
+    node(&s::INFO, NodeCmd::Info),
+];
