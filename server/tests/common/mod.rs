@@ -81,7 +81,7 @@ pub fn redis_tool(name: &str) -> Command {
 
 /// A port nobody listens on right now (the OS picks it); the server may still lose it to a race,
 /// which `Server::start` retries.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local addr").port()
 }
@@ -198,7 +198,7 @@ impl Drop for Server {
 }
 
 /// True when something on `port` answers an inline PING with `+PONG`.
-fn ping(port: u16) -> bool {
+pub fn ping(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
     if stream.set_read_timeout(Some(Duration::from_secs(1))).is_err() || stream.write_all(b"PING\r\n").is_err() {
         return false;
