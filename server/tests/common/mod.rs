@@ -114,14 +114,11 @@ impl Server {
         let log = std::fs::File::create(dir.path().join("server.log")).expect("create server log");
         let mut command = match backend {
             Backend::Verdis => Command::new(env!("CARGO_BIN_EXE_verdis-server")),
-            Backend::Redis => {
-                let mut c = redis_tool("redis-server");
-                c.args(["--save", "", "--appendonly", "no"]);
-                c
-            }
+            Backend::Redis => redis_tool("redis-server"),
         };
+        // The same redis-server command line for both: persistence off, loopback only.
         command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log handle"))
