@@ -39,9 +39,10 @@ impl Node {
                 Err(e) => {
                     let client = self.clients.get_mut(&id).expect("present");
                     // addReplyError adds the code: the wire says `-ERR Protocol error: ...`.
-                    push_error(&mut client.reply_buf, &format!("ERR {e}"));
+                    let text = format!("ERR {e}");
+                    push_error(&mut client.reply_buf, &text);
                     client.close_after_reply = true;
-                    self.stats.total_error_replies += 1;
+                    self.stats.count_error_reply(&text);
                     let addr = client.addr.clone();
                     self.log(
                         super::LogLevel::Verbose,

@@ -967,6 +967,16 @@ mod tests {
     }
 
     #[test]
+    fn protocol_errors_count_as_err() {
+        // Proves a protocol error is counted under errorstat_ERR, as Redis's addReplyError does.
+        let mut h = Harness::new();
+        let id = h.connect(5000);
+        h.node.handle_input(h.now, id, b"*x\r\n");
+        assert_eq!(h.node.info_string(&[b"errorstats"]), "# Errorstats\r\nerrorstat_ERR:count=1\r\n");
+        assert_eq!(h.node.stats.total_error_replies, 1);
+    }
+
+    #[test]
     fn instantaneous_ops_average_sixteen_samples() {
         // Proves instantaneous_ops_per_sec is the mean of the last 16 per-100ms rates, as Redis's
         // trackInstantaneousMetric computes it.
