@@ -223,6 +223,23 @@ fn redis_cli_invocations(backend: Backend) {
         assert_eq!(String::from_utf8_lossy(&out.stdout), *expected, "redis-cli {args:?}");
     }
 
+    // Human-readable output (what a terminal shows) over RESP2, and over RESP3 (`-3` sends
+    // HELLO 3 first): the reply types must be the same as Redis's for the output to be.
+    let _ = server.cli_run(&["SET", "n", "5"]);
+    let cases: &[(&[&str], &str)] = &[
+        (&["--no-raw", "INCR", "n"], "(integer) 6\n"),
+        (&["--no-raw", "MGET", "n", "missing"], "1) \"6\"\n2) (nil)\n"),
+        (&["--no-raw", "INCR", "greeting"], "(error) ERR value is not an integer or out of range\n"),
+        (&["-3", "--no-raw", "GET", "missing"], "(nil)\n"),
+        (&["-3", "--no-raw", "MGET", "n", "missing"], "1) \"6\"\n2) (nil)\n"),
+        (&["-3", "--no-raw", "ECHO", "hi"], "\"hi\"\n"),
+    ];
+    for (args, expected) in cases {
+        let out = server.cli_run(args);
+        assert!(out.status.success(), "redis-cli {args:?}: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), *expected, "redis-cli {args:?}");
+    }
+
     let mut child = server.cli().stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("run redis-cli");
     child.stdin.take().expect("stdin").write_all(b"SET x 10\nINCR x\nGET x\nDEL x a\n").expect("write stdin");
     let out = child.wait_with_output().expect("redis-cli output");
