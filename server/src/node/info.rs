@@ -977,6 +977,19 @@ mod tests {
     }
 
     #[test]
+    fn refused_connections_are_not_received_connections() {
+        // Proves a connection refused for maxclients counts in rejected_connections only, as in
+        // Redis (checked on redis-server 7.0.15 with maxclients 1).
+        let mut h = Harness::new();
+        h.node.config.maxclients = 1;
+        h.connect(5000);
+        h.connect(5001);
+        let stats = h.node.info_string(&[b"stats"]);
+        assert!(stats.contains("\r\ntotal_connections_received:1\r\n"), "{stats}");
+        assert!(stats.contains("\r\nrejected_connections:1\r\n"), "{stats}");
+    }
+
+    #[test]
     fn instantaneous_ops_average_sixteen_samples() {
         // Proves instantaneous_ops_per_sec is the mean of the last 16 per-100ms rates, as Redis's
         // trackInstantaneousMetric computes it.

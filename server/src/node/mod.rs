@@ -221,7 +221,6 @@ impl Node {
         self.now = now;
         let id = self.next_client_id;
         self.next_client_id += 1;
-        self.stats.total_connections_received += 1;
         if self.clients.len() >= self.config.maxclients as usize {
             self.stats.rejected_connections += 1;
             let bytes = b"-ERR max number of clients reached\r\n".to_vec();
@@ -236,6 +235,8 @@ impl Node {
             self.actions.push_back(Action::Close { client: id });
             return id;
         }
+        // Like Redis, only accepted connections count (refusals count as rejected_connections).
+        self.stats.total_connections_received += 1;
         self.clients.insert(id, Client::new(id, addr, laddr, now.unix_ms()));
         id
     }
