@@ -70,6 +70,16 @@ fn main() {
         }
     };
     let logger = Logger::for_config(&config);
+    if config.config_file.is_none() {
+        let program = std::env::args().next().unwrap_or_else(|| "verdis-server".into());
+        logger.log_as(
+            'C',
+            LogLevel::Warning,
+            &format!(
+                "Warning: no config file specified, using the default config. In order to specify a config file use {program} /path/to/redis.conf"
+            ),
+        );
+    }
     logger.log_as('C', LogLevel::Warning, "Configuration loaded");
     if config.daemonize {
         daemonize();

@@ -6,7 +6,7 @@
 //!   (`config::Config::set_many`).
 //! - `CONFIG RESETSTAT`: zeroes what Redis's `resetServerStats`, `resetCommandTableStats` and
 //!   `resetErrorTableStats` zero; `dirty` (changes since the last save) is not a statistic.
-//! - `DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | HELP`. Deliberate difference: the other
+//! - `DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | ERROR string | LOG message | HELP`. Deliberate difference: the other
 //!   DEBUG subcommands (RELOAD, OBJECT, DIGEST...) are not implemented yet and answer as unknown
 //!   subcommands do, and DEBUG HELP lists only what is implemented.
 //! - `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: the process exits 0. Until persistence
@@ -18,7 +18,7 @@ use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::error::clip128;
 use verdis_engine::{CmdError, Reply};
 
-use super::super::{Action, ClientId, Node, ServerStats};
+use super::super::{Action, ClientId, LogLevel, Node, ServerStats};
 
 /// CONFIG HELP's lines (the intro and HELP entry come from `Reply::help`).
 const CONFIG_HELP: &[&str] = &[
@@ -34,6 +34,11 @@ const CONFIG_HELP: &[&str] = &[
 
 /// DEBUG HELP's lines for the subcommands verdis implements, in Redis's words.
 const DEBUG_HELP: &[&str] = &[
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -137,6 +142,18 @@ impl Node {
                 if micros > 0 {
                     self.actions.push_back(Action::Pause { duration_us: micros as u64 });
                 }
+                Ok(Reply::Ok)
+            }
+            3 if eq_ci(sub, "error") => {
+                // The argument is the whole error line (no `ERR ` added), newlines blanked.
+                let text: String = String::from_utf8_lossy(argv[2])
+                    .chars()
+                    .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+                    .collect();
+                Err(CmdError::Message(text.into()))
+            }
+            3 if eq_ci(sub, "log") => {
+                self.log(LogLevel::Warning, format!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2])));
                 Ok(Reply::Ok)
             }
             3 if eq_ci(sub, "set-active-expire") => {

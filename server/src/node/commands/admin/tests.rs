@@ -154,9 +154,10 @@ fn debug_needs_enable_debug_command() {
 }
 
 #[test]
-fn debug_sleep_pauses_and_set_active_expire_toggles() {
+fn debug_subcommands_match_redis() {
     // Proves DEBUG SLEEP asks the shell to pause (fractions allowed, non-positive or unparsable
-    // times do nothing), SET-ACTIVE-EXPIRE reads its argument as atoi does, and other
+    // times do nothing), SET-ACTIVE-EXPIRE reads its argument as atoi does, ERROR and LOG answer
+    // as Redis's do, and other
     // subcommands get Redis's error.
     let mut h = Harness::new();
     h.node.config.enable_debug_command = ProtectedAction::Yes;
@@ -179,9 +180,19 @@ fn debug_sleep_pauses_and_set_active_expire_toggles() {
     assert_eq!(h.run(c, &["debug", "sleep"]), unknown("sleep"));
     assert_eq!(h.run(c, &["debug", "sleep", "1", "2"]), unknown("sleep"));
     assert_eq!(h.run(c, &["debug", "set-active-expire"]), unknown("set-active-expire"));
-    assert!(h
-        .run(c, &["debug", "help"])
-        .starts_with("*9\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
+    assert_eq!(h.run(c, &["debug", "error", "foo"]), "-foo\r\n");
+    assert_eq!(h.run(c, &["debug", "error", "-FOO a\r\nb"]), "--FOO a  b\r\n");
+    let out = actions(&mut h, c, &["debug", "log", "hello"]);
+    assert_eq!(out[0], Action::Log { level: LogLevel::Warning, message: "DEBUG LOG: hello".into() });
+    assert_eq!(out[1], ok);
+    assert_eq!(h.run(c, &["debug", "log"]), unknown("log"));
+    let help = h.run(c, &["debug", "help"]);
+    assert!(
+        help.starts_with(
+            "*14\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ERROR <string>\r\n"
+        ),
+        "{help}"
+    );
 }
 
 #[test]
