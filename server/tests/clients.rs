@@ -224,6 +224,33 @@ fn info_sections_and_keyspace(backend: Backend) {
     assert!(stats.contains("\r\ntotal_connections_received:"), "{stats}");
 }
 
+/// The integer value of `name` in an INFO text.
+fn info_field(text: &str, name: &str) -> u64 {
+    let prefix = format!("{name}:");
+    let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {name} in {text}"));
+    line[prefix.len()..].parse().unwrap_or_else(|_| panic!("{line}"))
+}
+
+/// `used_memory` counts the process's allocations: storing a 4 MB value raises it by about that
+/// much (which proves the counting allocator is installed in the binary).
+fn used_memory_follows_data(backend: Backend) {
+    const VALUE_BYTES: u64 = 4 << 20;
+    let server = Server::start(backend);
+    let mut con = server.client();
+    let used = |con: &mut redis::Connection| -> u64 {
+        let memory: String = redis::cmd("INFO").arg("memory").query(con).unwrap();
+        info_field(&memory, "used_memory")
+    };
+    let before = used(&mut con);
+    assert!(before > 0);
+    let _: () = redis::cmd("SET").arg("big").arg(vec![b'x'; VALUE_BYTES as usize]).query(&mut con).unwrap();
+    let after = used(&mut con);
+    assert!(after >= before + VALUE_BYTES * 9 / 10, "before {before}, after {after}");
+    let memory: String = redis::cmd("INFO").arg("memory").query(&mut con).unwrap();
+    assert!(info_field(&memory, "used_memory_rss") > 0);
+    assert!(info_field(&memory, "used_memory_peak") >= after);
+}
+
 /// `(section, field names)` of an INFO text, without the fields whose presence depends on
 /// history (per-command and per-error lines, databases) and verdis's own `verdis_version`.
 fn info_layout(text: &str) -> Vec<(String, Vec<String>)> {
@@ -254,4 +281,11 @@ fn info_layout_equals_redis() {
     assert_eq!(info_layout(&everything(&verdis)), info_layout(&everything(&redis)));
 }
 
-on_both_backends!(client_list_fields, client_kill, quit_closes, hello_3_map, info_sections_and_keyspace);
+on_both_backends!(
+    client_list_fields,
+    client_kill,
+    quit_closes,
+    hello_3_map,
+    info_sections_and_keyspace,
+    used_memory_follows_data
+);
