@@ -180,6 +180,9 @@ mod long_double_tests {
 
     /// Each row: stored value (None = missing key), increment, what real Redis 7.0.15 replied.
     const CASES: &[(Option<&str>, &str, Result<&str, IncrFloatError>)] = &[
+        (Some("1\x002"), "1", Err(IncrFloatError::NotFloat)),
+        (Some("\x00"), "1", Err(IncrFloatError::NotFloat)),
+        (None, "1\x00", Err(IncrFloatError::NotFloat)),
         (Some("10.5"), "0.1", Ok("10.6")),
         (Some("0.1"), "0.2", Ok("0.3")),
         (Some("10"), "0", Ok("10")),
