@@ -32,7 +32,7 @@ fn parse<'a>(argv: &[&'a [u8]]) -> Result<TtlChange<'a>, CmdError> {
     let mut change = TtlChange::Unchanged;
     let mut j = 2;
     while j < argv.len() {
-        let opt = argv[j];
+        let opt = super::c_option(argv[j]);
         let expire = argv.get(j + 1).and_then(|v| expire_option(opt, v)).filter(|e| match change {
             TtlChange::Unchanged => true,
             TtlChange::Persist => false,

@@ -25,7 +25,7 @@ fn parse(argv: &[&[u8]]) -> Result<LcsArgs, CmdError> {
     let mut out = LcsArgs::default();
     let mut j = 3;
     while j < argv.len() {
-        let opt = argv[j];
+        let opt = super::c_option(argv[j]);
         if eq_ci(opt, "idx") {
             out.idx = true;
         } else if eq_ci(opt, "len") {

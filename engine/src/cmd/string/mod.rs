@@ -27,6 +27,12 @@ mod strlen;
 use super::redis_specs as s;
 use super::table::{engine, Command};
 
+/// An option argument as Redis's C-string comparisons (`strcasecmp`, byte tests up to `'\0'`)
+/// see it: the bytes before the first NUL, so `NX\0junk` is NX to Redis and to us.
+fn c_option(arg: &[u8]) -> &[u8] {
+    arg.iter().position(|&b| b == 0).map_or(arg, |end| &arg[..end])
+}
+
 /// The family's rows in the command table.
 pub static COMMANDS: &[Command] = &[
     engine(&s::GET, get::get),
@@ -52,3 +58,21 @@ pub static COMMANDS: &[Command] = &[
     engine(&s::STRLEN, strlen::strlen),
     engine(&s::LCS, lcs::lcs),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::testing::TestDb;
+
+    #[test]
+    fn options_end_at_the_first_nul() {
+        // Proves SET, GETEX and LCS read an option up to its first NUL, as Redis 7.0.15 does.
+        TestDb::new().check(&[
+            ("SET k v NX\0junk", "+OK"),
+            ("SET k v KEEPTTL\0x", "+OK"),
+            ("SET k v \0", "-ERR syntax error"),
+            ("GETEX k PERSIST\0x", "\"v\""),
+            ("GETEX k EX\0x 10", "\"v\""),
+            ("LCS k k LEN\0x", ":1"),
+        ]);
+    }
+}

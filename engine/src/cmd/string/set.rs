@@ -8,9 +8,6 @@
 //! follows `parseExtendedStringArgumentsOrReply` exactly, including what it tolerates: a
 //! repeated option (`EX 1 EX 2`, last wins) is accepted, a conflicting one is a syntax error.
 //! GETEX shares the expiry options (`ExpireArg`, `expire_option`).
-//!
-//! Difference from Redis: options are compared as whole byte strings, while Redis compares
-//! C strings, so an option with an embedded NUL (`NX\0junk`) is a syntax error here.
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
@@ -106,7 +103,7 @@ fn parse<'a>(argv: &[&'a [u8]]) -> Result<SetArgs<'a>, CmdError> {
     let mut out = SetArgs { condition: Condition::Always, get: false, expire: ExpireArg::None };
     let mut j = 3;
     while j < argv.len() {
-        let opt = argv[j];
+        let opt = super::c_option(argv[j]);
         let with_value = argv.get(j + 1).and_then(|v| expire_option(opt, v)).filter(|e| e.may_follow(&out.expire));
         if eq_ci(opt, "nx") && out.condition != Condition::IfPresent {
             out.condition = Condition::IfAbsent;
