@@ -8,14 +8,20 @@
 //! Every option of Redis 7.0 has a row, so a stock redis.conf loads unchanged. Options verdis acts
 //! on live in typed fields of `Config` (or `Config.engine` for the ones commands read); the rest
 //! are validated exactly as Redis validates them and kept, typed, in `Config::other` so CONFIG GET
-//! shows them, until the feature that reads them arrives.
+//! shows them, until the feature that reads them arrives. To act on such an option, add a typed
+//! field here and point its row at it with `field!(name)` in `table.rs`: nothing else changes.
+//!
+//! Deliberate differences, each a Redis *apply* failure text so clients see a familiar error:
+//! CONFIG SET cannot change `port` or `bind` (the runtime cannot rebind yet) or turn
+//! `appendonly` on (persistence arrives later; the binary refuses `appendonly yes` at startup
+//! for the same reason). `dir` is validated for syntax only here; the file loader enters it.
 
 mod file;
 mod syntax;
 mod table;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use verdis_engine::cmd::ctx::MaxmemoryPolicy;
 use verdis_engine::EngineConfig;
@@ -239,11 +245,12 @@ impl Config {
     /// aliases are separate keys, as in Redis's config dict: each is reported at most once.
     pub fn get_matching(&self, patterns: &[&[u8]]) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
-        let seen = |out: &Vec<(String, String)>, key: &str| out.iter().any(|(k, _)| k.eq_ignore_ascii_case(key));
+        // Keys already reported, lower-cased (Redis's match dict is case-insensitive).
+        let mut seen: HashSet<String> = HashSet::new();
         for pattern in patterns {
             let text = String::from_utf8_lossy(pattern);
             if !pattern.iter().any(|c| matches!(c, b'[' | b'*' | b'?')) {
-                if let Some(row) = Config::lookup(&text).filter(|_| !seen(&out, &text)) {
+                if let Some(row) = Config::lookup(&text).filter(|_| seen.insert(text.to_ascii_lowercase())) {
                     let value = self.get(row);
                     out.push((text.into_owned(), value));
                 }
@@ -251,7 +258,8 @@ impl Config {
             }
             for row in ROWS.iter().filter(|r| !r.is_hidden()) {
                 for key in std::iter::once(row.name).chain(row.alias) {
-                    if !seen(&out, key) && verdis_engine::glob::string_match_nocase(pattern, key.as_bytes()) {
+                    if !seen.contains(key) && verdis_engine::glob::string_match_nocase(pattern, key.as_bytes()) {
+                        seen.insert(key.to_string());
                         out.push((key.to_string(), self.get(row)));
                     }
                 }
@@ -265,7 +273,8 @@ impl Config {
     pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])], protected_ok: bool) -> Result<(), SetError> {
         // First pass, as Redis: find every option; the first problem found wins.
         let mut rows: Vec<&'static Row> = Vec::with_capacity(pairs.len());
-        let mut keys: Vec<String> = Vec::with_capacity(pairs.len());
+        // Names already given, lower-cased, to spot duplicates.
+        let mut keys: HashSet<String> = HashSet::with_capacity(pairs.len());
         let mut failure: Option<SetError> = None;
         for (name, _) in pairs {
             let text = String::from_utf8_lossy(name);
@@ -277,7 +286,7 @@ impl Config {
                 Some("can't set immutable config")
             } else if row.is_protected() && !protected_ok {
                 Some("can't set protected config")
-            } else if keys.iter().any(|k| k.eq_ignore_ascii_case(&text)) {
+            } else if keys.contains(&text.to_ascii_lowercase()) {
                 // A name and its alias are different keys to Redis: setting both is allowed.
                 Some("duplicate parameter")
             } else {
@@ -286,7 +295,7 @@ impl Config {
             if let Some(reason) = refused {
                 failure.get_or_insert(SetError::Failed { name: text.to_string(), reason: reason.into() });
             }
-            keys.push(text.into_owned());
+            keys.insert(text.to_ascii_lowercase());
             rows.push(row);
         }
         if let Some(e) = failure {
