@@ -225,9 +225,7 @@ fn parse_replicaof(_: &Config, args: &[&str]) -> Result<Value, Cow<'static, str>
         [""] => Ok(Value::Words(Vec::new())),
         [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => Ok(Value::Words(Vec::new())),
         [host, port] => match parse_strtoll(port) {
-            Some(p) if (0..=65535).contains(&p) && !port.starts_with(char::is_whitespace) => {
-                Ok(Value::Words(vec![host.to_string(), p.to_string()]))
-            }
+            Some(p) if (0..=65535).contains(&p) => Ok(Value::Words(vec![host.to_string(), p.to_string()])),
             _ => Err("Invalid master port".into()),
         },
         _ => Err("wrong number of arguments".into()),
@@ -253,7 +251,7 @@ fn parse_obuf_limits(config: &Config, args: &[&str]) -> Result<Value, Cow<'stati
             _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
         };
         let (hard, soft) = (parse_memory(group[1]), parse_memory(group[2]));
-        let seconds = parse_strtoll(group[3]).filter(|s| *s >= 0 && !group[3].starts_with(char::is_whitespace));
+        let seconds = parse_strtoll(group[3]).filter(|s| *s >= 0);
         let (Some(hard), Some(soft), Some(seconds)) = (hard, soft, seconds) else {
             return Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".into());
         };
@@ -338,10 +336,11 @@ fn parse_percentiles(_: &Config, args: &[&str]) -> Result<Value, Cow<'static, st
     let args = if args == [""] { &[][..] } else { args };
     let mut out = Vec::with_capacity(args.len());
     for a in args {
+        // Redis's string2d: strtod over the whole text, no leading blank, NaN refused.
         let p: f64 = a
             .parse()
             .ok()
-            .filter(|p: &f64| p.is_finite() && !a.starts_with('+') && !a.starts_with(char::is_whitespace))
+            .filter(|p: &f64| !p.is_nan() && !a.starts_with(char::is_whitespace))
             .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
         if !(0.0..=100.0).contains(&p) {
             return Err("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]".into());

@@ -123,6 +123,13 @@ fn values_parse_and_print_like_redis() {
         ("notify-keyspace-events", "gn", "gn"),
         ("notify-keyspace-events", "Km$", "$Km"),
         ("latency-tracking-info-percentiles", "50 99.90 1", "50 99.9 1"),
+        ("latency-tracking-info-percentiles", "+50", "50"),
+        ("latency-tracking-info-percentiles", "", ""),
+        (
+            "client-output-buffer-limit",
+            "pubsub 1mb 2 +3",
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 2 3",
+        ),
         ("shutdown-on-sigint", "now force", "now force"),
         ("shutdown-on-sigint", "default now", "now"),
         (
@@ -199,6 +206,14 @@ fn config_set_errors_match_redis() {
         (
             vec![("latency-tracking-info-percentiles", "101")],
             failed("latency-tracking-info-percentiles", "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"),
+        ),
+        (
+            vec![("latency-tracking-info-percentiles", "inf")],
+            failed("latency-tracking-info-percentiles", "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"),
+        ),
+        (
+            vec![("latency-tracking-info-percentiles", "nan")],
+            failed("latency-tracking-info-percentiles", "Invalid latency-tracking-info-percentiles parameters"),
         ),
         (
             vec![("latency-tracking-info-percentiles", "x")],
