@@ -145,7 +145,7 @@ extern "C" {
 /// as 0) plus `increment`, both parsed with `strtold` under `string2ld`'s checks, summed in C
 /// `long double` and printed with `%.17Lf` minus trailing zeros. Returns the printed sum.
 pub fn incr_by_float(current: Option<&[u8]>, increment: &[u8]) -> Result<Vec<u8>, IncrFloatError> {
-    let mut out = vec![0u8; LONG_DOUBLE_CHARS_MAX];
+    let mut out = [0u8; LONG_DOUBLE_CHARS_MAX];
     let (cur_ptr, cur_len) = current.map_or((std::ptr::null(), 0), |c| (c.as_ptr(), c.len()));
     // SAFETY: every pointer is valid for the length passed beside it (or null with length 0 for
     // `cur`, which the C side reads as "missing"); the C side copies the operands into its own
@@ -168,8 +168,7 @@ pub fn incr_by_float(current: Option<&[u8]>, increment: &[u8]) -> Result<Vec<u8>
             // (no room) cannot happen with Redis's buffer size.
             let len = usize::try_from(n).expect("a finite long double fits the print buffer");
             assert!(len < out.len());
-            out.truncate(len);
-            Ok(out)
+            Ok(out[..len].to_vec())
         }
     }
 }
