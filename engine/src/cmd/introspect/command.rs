@@ -10,7 +10,7 @@ use crate::cmd::getkeys::keys_of;
 use crate::cmd::spec::{CmdFlag, CommandSpec, DocValue};
 use crate::cmd::table::{self, Command};
 use crate::error::CmdError;
-use crate::glob::string_match;
+use crate::glob::string_match_nocase;
 use crate::reply::Reply;
 
 fn status_set<T: Copy>(items: &[T], name: impl Fn(T) -> String) -> Reply {
@@ -175,8 +175,7 @@ pub fn list(_: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         Filter::None => true,
         Filter::Module => false,
         Filter::AclCat(cat) => spec.acl_categories.iter().any(|c| cat.eq_ignore_ascii_case(c.name().as_bytes())),
-        // Redis matches case-insensitively; names are lower case, so lowering the pattern is the same.
-        Filter::Pattern(p) => string_match(&p.to_ascii_lowercase(), spec.name.as_bytes()),
+        Filter::Pattern(p) => string_match_nocase(p, spec.name.as_bytes()),
     };
     let mut names = Vec::new();
     for row in table::commands() {
