@@ -85,6 +85,9 @@ fn main() {
         daemonize();
     }
     let pidfile = write_pidfile(&config, &logger);
+    // The running node filters its log lines by the live `loglevel` (CONFIG SET can change it),
+    // so the shell's logger passes everything through.
+    let logger = Logger { level: LogLevel::Debug, ..logger };
     let code = match runtime::run(config, logger) {
         Ok(code) => code,
         Err(e) => {

@@ -114,25 +114,29 @@ fn version_and_help_behave_like_redis_server() {
     }
 }
 
-/// A verdis process started with `args` (plus `--port`), killed on drop.
+/// A verdis process started with `args` (plus `--port`), logging to `server.log` in its
+/// directory; killed on drop.
 struct Running {
     child: std::process::Child,
     port: u16,
+    log: std::path::PathBuf,
 }
 
 impl Running {
     fn start(dir: &std::path::Path, args: &[&str]) -> Running {
         let port = free_port();
+        let log = dir.join("server.log");
+        let out = std::fs::File::create(&log).expect("create log");
         let child = verdis()
             .args(args)
             .args(["--port", &port.to_string()])
             .current_dir(dir)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(out.try_clone().expect("clone log"))
+            .stderr(out)
             .spawn()
             .expect("spawn verdis");
-        let mut running = Running { child, port };
+        let mut running = Running { child, port, log };
         for _ in 0..START_PROBES_MAX {
             assert!(running.child.try_wait().expect("poll").is_none(), "verdis exited early");
             if ping(port) {
@@ -203,4 +207,27 @@ fn stock_redis_conf_loads() {
     assert_eq!(config_get(&mut con, "port"), ["port".to_string(), server.port.to_string()]);
     assert_eq!(config_get(&mut con, "supervised"), ["supervised", "no"]);
     assert!(dir.path().join("verdis.pid").exists());
+}
+
+#[test]
+fn config_set_loglevel_takes_effect_in_the_log() {
+    // Proves loglevel is live in the running binary: a verbose line (a protocol error) is not
+    // logged at the default level and is logged after CONFIG SET loglevel verbose.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Running::start(dir.path(), &[]);
+    let protocol_error = || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        s.write_all(b"*1\r\n$x\r\n").expect("send");
+        let mut reply = Vec::new();
+        std::io::Read::read_to_end(&mut s, &mut reply).expect("closed after the error");
+    };
+    protocol_error();
+    let mut con = server.client();
+    let _: () = redis::cmd("PING").query(&mut con).expect("ping");
+    assert!(!std::fs::read_to_string(&server.log).expect("log").contains("Protocol error"));
+    let ok: String = redis::cmd("CONFIG").arg("SET").arg("loglevel").arg("verbose").query(&mut con).expect("set");
+    assert_eq!(ok, "OK");
+    protocol_error();
+    let _: () = redis::cmd("PING").query(&mut con).expect("ping");
+    assert!(std::fs::read_to_string(&server.log).expect("log").contains("Protocol error"));
 }

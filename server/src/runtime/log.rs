@@ -21,8 +21,8 @@ impl Logger {
     }
 
     /// Writes one line from the running server (role `M`, master) if `level` passes the
-    /// threshold. The node filters its own lines by the live `loglevel` (CONFIG SET); this
-    /// threshold is the one the server started with.
+    /// threshold. The binary runs the server with a pass-through threshold because the node
+    /// filters its own lines by the live `loglevel` (which CONFIG SET can change).
     pub fn log(&self, level: LogLevel, message: &str) {
         self.log_as('M', level, message);
     }
