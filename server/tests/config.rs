@@ -8,7 +8,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use common::{free_port, ping, redis_tool};
+use common::{free_port, ping, redis_tool, Backend, Server};
 
 /// How many PING probes a starting server gets (20 ms apart).
 const START_PROBES_MAX: u32 = 500;
@@ -231,3 +231,47 @@ fn config_set_loglevel_takes_effect_in_the_log() {
     let _: () = redis::cmd("PING").query(&mut con).expect("ping");
     assert!(std::fs::read_to_string(&server.log).expect("log").contains("Protocol error"));
 }
+
+/// Connects to `server` from the source address 127.0.0.2 (loopback interface, but not one of
+/// the two addresses protected mode trusts) and returns everything it sends before closing.
+fn reply_from_127_0_0_2(server: &Server) -> Vec<u8> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    socket.bind(&"127.0.0.2:0".parse::<std::net::SocketAddr>().expect("addr").into()).expect("bind 127.0.0.2");
+    socket.connect(&server.addr().parse::<std::net::SocketAddr>().expect("addr").into()).expect("connect");
+    let mut stream: std::net::TcpStream = socket.into();
+    stream.set_read_timeout(Some(common::REPLY_TIMEOUT)).expect("timeout");
+    stream.write_all(b"PING\r\n").expect("send");
+    let mut reply = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stream, &mut reply);
+    reply
+}
+
+fn protected_mode_denies_non_local_clients(backend: Backend) {
+    // Proves the DENIED text and the disconnect for a client that is not 127.0.0.1 or ::1,
+    // identical on verdis and Redis, and that CONFIG SET protected-mode no lets it in.
+    let server = Server::start(backend);
+    let reply = reply_from_127_0_0_2(&server);
+    assert!(reply.starts_with(b"-DENIED Redis is running in protected mode because protected mode is enabled"));
+    assert!(reply.ends_with(b"from the outside.\r\n"), "{}", String::from_utf8_lossy(&reply));
+    let mut con = server.client();
+    let _: () = redis::cmd("CONFIG").arg("SET").arg("protected-mode").arg("no").query(&mut con).expect("set");
+    let mut stream = std::net::TcpStream::connect(server.addr()).expect("connect");
+    stream.write_all(b"PING\r\n").expect("send");
+    let mut pong = [0u8; 7];
+    std::io::Read::read_exact(&mut stream, &mut pong).expect("pong");
+    assert_eq!(&pong, b"+PONG\r\n");
+}
+
+#[test]
+fn protected_mode_text_is_redis_s() {
+    // Proves verdis sends exactly the bytes Redis 7.0.15 sends to a refused client.
+    let ours = Server::start(Backend::Verdis);
+    let theirs = Server::start(Backend::Redis);
+    assert_eq!(
+        String::from_utf8_lossy(&reply_from_127_0_0_2(&ours)),
+        String::from_utf8_lossy(&reply_from_127_0_0_2(&theirs))
+    );
+}
+
+on_both_backends!(protected_mode_denies_non_local_clients);
