@@ -222,14 +222,14 @@ impl Config {
         ROWS
     }
 
-    /// The row named `name` (or its alias), any case, and whether `name` was the alias.
+    /// The row named `name` or whose alias is `name`, any case.
     pub fn lookup(name: &str) -> Option<&'static Row> {
         ROWS.iter().find(|r| r.name.eq_ignore_ascii_case(name) || r.alias.is_some_and(|a| a.eq_ignore_ascii_case(name)))
     }
 
     /// True when protected mode turns away a client connecting from `addr`: protected mode is
     /// on, the default user has no password (`requirepass` unset, until ACLs arrive) and the
-    /// peer is not on the loopback interface.
+    /// peer is neither 127.0.0.1 nor ::1 (Redis trusts those two addresses only).
     pub fn protected_mode_refuses(&self, addr: &str) -> bool {
         self.protected_mode && self.requirepass.is_none() && !is_local_addr(addr)
     }
