@@ -166,13 +166,7 @@ impl Node {
             NodeCmd::Hello => self.hello(id, argv),
             NodeCmd::ClientId => Ok(Reply::Int(id as i64)),
             NodeCmd::ClientSetname => {
-                let name = argv[2];
-                if !client_name_valid(name) {
-                    return Err(CmdError::msg(
-                        "ERR Client names cannot contain spaces, newlines or special characters.",
-                    ));
-                }
-                self.client_mut(id).name = (!name.is_empty()).then(|| name.to_vec());
+                set_client_name(self.client_mut(id), argv[2])?;
                 Ok(Reply::Ok)
             }
             NodeCmd::ClientGetname => Ok(Reply::bulk_or_null(self.client_mut(id).name.clone())),
@@ -223,22 +217,17 @@ impl Node {
             }
             protover = Some(ver as u8);
         }
-        let mut auth = None;
-        let mut setname = None;
+        // Like Redis 7.0, options take effect as they are parsed: an AUTH or SETNAME before a bad
+        // option has happened when the error is replied.
         let mut j = 2;
         while j < argv.len() {
             let more = argv.len() - 1 - j;
             let option = argv[j];
             if eq_ci(option, "auth") && more >= 2 {
-                auth = Some((argv[j + 1], argv[j + 2]));
+                self.hello_auth(argv[j + 1], argv[j + 2])?;
                 j += 3;
             } else if eq_ci(option, "setname") && more >= 1 {
-                if !client_name_valid(argv[j + 1]) {
-                    return Err(CmdError::msg(
-                        "ERR Client names cannot contain spaces, newlines or special characters.",
-                    ));
-                }
-                setname = Some(argv[j + 1]);
+                set_client_name(self.client_mut(id), argv[j + 1])?;
                 j += 2;
             } else {
                 return Err(error_owned(format!(
@@ -247,18 +236,7 @@ impl Node {
                 )));
             }
         }
-        // Until ACLs exist, `default` is the only user; without requirepass it has no password
-        // and Redis accepts any password for it.
-        if let Some((user, password)) = auth {
-            let password_ok = self.config.requirepass.as_ref().is_none_or(|p| p.as_bytes() == password);
-            if user != DEFAULT_USER || !password_ok {
-                return Err(CmdError::msg("WRONGPASS invalid username-password pair or user is disabled."));
-            }
-        }
         let client = self.client_mut(id);
-        if let Some(name) = setname {
-            client.name = (!name.is_empty()).then(|| name.to_vec());
-        }
         if let Some(ver) = protover {
             client.resp = ver;
         }
@@ -273,6 +251,16 @@ impl Node {
             field("role", Reply::bulk(b"master")),
             field("modules", Reply::Array(Vec::new())),
         ]))
+    }
+
+    /// HELLO's AUTH: until ACLs exist, `default` is the only user; without requirepass it has no
+    /// password and Redis accepts any password for it.
+    fn hello_auth(&self, user: &[u8], password: &[u8]) -> Result<(), CmdError> {
+        let password_ok = self.config.requirepass.as_ref().is_none_or(|p| p.as_bytes() == password);
+        if user != DEFAULT_USER || !password_ok {
+            return Err(CmdError::msg("WRONGPASS invalid username-password pair or user is disabled."));
+        }
+        Ok(())
     }
 
     /// The CLIENT LIST lines of `ids` (those still connected), each ending in a newline.
@@ -349,6 +337,15 @@ impl Node {
         }
         Ok(Reply::Ok)
     }
+}
+
+/// Names the client, or removes its name when `name` is empty (Redis's `clientSetNameOrReply`).
+fn set_client_name(client: &mut Client, name: &[u8]) -> Result<(), CmdError> {
+    if !client_name_valid(name) {
+        return Err(CmdError::msg("ERR Client names cannot contain spaces, newlines or special characters."));
+    }
+    client.name = (!name.is_empty()).then(|| name.to_vec());
+    Ok(())
 }
 
 /// `ON` or `OFF` (any case) as a bool; anything else is a syntax error.
@@ -429,7 +426,8 @@ mod tests {
                 &["CLIENT", "SETNAME", "a\nb"],
                 "-ERR Client names cannot contain spaces, newlines or special characters.\r\n".into(),
             ),
-            (&["CLIENT", "GETNAME"], "$-1\r\n".into()),
+            // `HELLO 2 setname a b` above named the client before failing on `b`, as in Redis.
+            (&["CLIENT", "GETNAME"], "$1\r\na\r\n".into()),
             (&["CLIENT", "SETNAME", "app"], "+OK\r\n".into()),
             (&["CLIENT", "GETNAME"], "$3\r\napp\r\n".into()),
             (&["CLIENT", "SETNAME", ""], "+OK\r\n".into()),
@@ -518,6 +516,23 @@ mod tests {
             "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
         );
         assert!(h.run(id, &["HELLO", "2", "AUTH", "default", "pw"]).starts_with("*14\r\n"));
+    }
+
+    #[test]
+    fn hello_options_apply_in_order() {
+        // Proves HELLO applies AUTH and SETNAME as it parses them, as Redis 7.0.15 does: an error
+        // in a later option is replied after the earlier ones took effect, and RESP stays as it was.
+        let mut h = Harness::new();
+        let id = h.connect(5000);
+        let syntax = "-ERR Syntax error in HELLO option 'extra'\r\n";
+        let wrongpass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+        let names = "-ERR Client names cannot contain spaces, newlines or special characters.\r\n";
+        assert_eq!(h.run(id, &["HELLO", "3", "SETNAME", "ok", "extra"]), syntax);
+        assert_eq!(h.run(id, &["CLIENT", "GETNAME"]), "$2\r\nok\r\n");
+        assert_eq!(h.run(id, &["HELLO", "3", "AUTH", "a", "b", "SETNAME", "c", "extra"]), wrongpass);
+        assert_eq!(h.run(id, &["HELLO", "3", "AUTH", "a", "b", "SETNAME", "a b"]), wrongpass);
+        assert_eq!(h.run(id, &["HELLO", "3", "SETNAME", "a b", "AUTH", "a", "b"]), names);
+        assert_eq!(h.run(id, &["CLIENT", "GETNAME"]), "$2\r\nok\r\n");
     }
 
     #[test]
