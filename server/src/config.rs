@@ -228,10 +228,24 @@ impl Config {
     }
 
     /// True when protected mode turns away a client connecting from `addr`: protected mode is
-    /// on, the default user has no password (`requirepass` unset, until ACLs arrive) and the
-    /// peer is neither 127.0.0.1 nor ::1 (Redis trusts those two addresses only).
+    /// on and the peer is neither 127.0.0.1 nor ::1 (Redis trusts those two addresses only).
+    ///
+    /// Deliberate difference, for safety: Redis also admits everyone once the default user has a
+    /// password (`requirepass`), because it then demands AUTH. verdis does not enforce AUTH yet,
+    /// so a password must not open the door; when AUTH is enforced, add
+    /// `&& self.requirepass.is_none()` here.
     pub fn protected_mode_refuses(&self, addr: &str) -> bool {
-        self.protected_mode && self.requirepass.is_none() && !is_local_addr(addr)
+        self.protected_mode && !is_local_addr(addr)
+    }
+
+    /// Options set away from their default that verdis accepts but does not act on yet (their
+    /// rows store the value for CONFIG GET only), for a startup warning.
+    pub fn inert_changes(&self) -> Vec<&'static str> {
+        let defaults = Config::default();
+        ROWS.iter()
+            .filter(|r| matches!(r.slot, Slot::Other) && self.value_of(r) != defaults.value_of(r))
+            .map(|r| r.name)
+            .collect()
     }
 
     /// The option's current value as CONFIG GET prints it.

@@ -334,16 +334,16 @@ fn config_get_matches_like_redis() {
 }
 
 #[test]
-fn protected_mode_refuses_only_remote_clients_without_password() {
-    // Proves the protected-mode rule: loopback always passes; others only with protected mode
-    // off or a password set.
+fn protected_mode_refuses_only_remote_clients() {
+    // Proves the protected-mode rule: 127.0.0.1 and ::1 always pass; others only with protected
+    // mode off. A password does not admit them while AUTH is not enforced (deliberate).
     let mut config = Config::default();
     assert!(config.protected_mode_refuses("10.1.2.3:5555"));
     assert!(!config.protected_mode_refuses("127.0.0.1:5555"));
     assert!(!config.protected_mode_refuses("[::1]:5555"));
     assert!(config.protected_mode_refuses("127.0.0.2:5555"));
     set(&mut config, &[("requirepass", "secret")]).unwrap();
-    assert!(!config.protected_mode_refuses("10.1.2.3:5555"));
+    assert!(config.protected_mode_refuses("10.1.2.3:5555"));
     set(&mut config, &[("requirepass", ""), ("protected-mode", "no")]).unwrap();
     assert!(!config.protected_mode_refuses("10.1.2.3:5555"));
     assert!(
@@ -451,4 +451,13 @@ fn command_line_follows_redis_server() {
     assert_eq!(cl(&["--bind", "a b"]).options, "bind \"a b\" ");
     assert_eq!(cl(&["-"]), CommandLine { config_file: None, from_stdin: true, options: String::new() });
     assert_eq!(cl(&[]), CommandLine::default());
+}
+
+#[test]
+fn inert_changes_lists_stored_options_set_away_from_default() {
+    // Proves the startup warning names options verdis only stores, and only when changed.
+    let mut config = Config::default();
+    assert!(config.inert_changes().is_empty());
+    set(&mut config, &[("maxmemory", "1gb"), ("appendfsync", "always"), ("hash-max-ziplist-entries", "64")]).unwrap();
+    assert_eq!(config.inert_changes(), ["appendfsync", "hash-max-listpack-entries"]);
 }
