@@ -1,0 +1,337 @@
+//! Servers the harness talks to: started by the harness itself (a process, a container, or
+//! verdis linked into this binary) or already running at an address.
+//!
+//! Every started server listens on a free loopback port, runs in a fresh temporary directory,
+//! is ready only once it answers PING, and is stopped when its `Server` is dropped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::error::ConformError;
+use crate::resp::{Conn, Value};
+
+/// How many PINGs a starting server gets before it is declared dead.
+const READY_ATTEMPTS_MAX: u32 = 200;
+/// Pause between two PINGs while a server starts.
+const READY_PAUSE: Duration = Duration::from_millis(25);
+/// How many fresh ports a start tries when another process takes the chosen port first.
+const PORT_ATTEMPTS_MAX: u32 = 3;
+/// How much of a failed server's log is quoted in the error.
+const LOG_TAIL_BYTES: usize = 2000;
+
+/// What server to use, as the command line names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// verdis: `$VERDIS_SERVER` as a process when set, else the server linked into this binary.
+    Verdis,
+    /// `redis-server` from PATH (or `$REDIS_SERVER`) as a process.
+    Redis,
+    /// Any redis-server-compatible binary as a process.
+    Process(PathBuf),
+    /// A server the user already runs.
+    Address {
+        /// `host:port`.
+        addr: String,
+        /// AUTH password, if any.
+        password: Option<String>,
+    },
+    /// A container image run with `docker run`, its port 6379 published on loopback.
+    Docker(String),
+}
+
+impl std::str::FromStr for Target {
+    type Err = ConformError;
+
+    /// `verdis`, `redis`, `process:PATH`, `addr:HOST:PORT[,PASSWORD]`, `docker:IMAGE`.
+    fn from_str(s: &str) -> Result<Target, ConformError> {
+        if s == "verdis" {
+            return Ok(Target::Verdis);
+        }
+        if s == "redis" {
+            return Ok(Target::Redis);
+        }
+        if let Some(path) = s.strip_prefix("process:") {
+            return Ok(Target::Process(PathBuf::from(path)));
+        }
+        if let Some(image) = s.strip_prefix("docker:") {
+            return Ok(Target::Docker(image.to_string()));
+        }
+        if let Some(rest) = s.strip_prefix("addr:") {
+            let (addr, password) = match rest.split_once(',') {
+                Some((a, p)) => (a.to_string(), Some(p.to_string())),
+                None => (rest.to_string(), None),
+            };
+            if !addr.contains(':') {
+                return Err(ConformError::Usage(format!("address {addr:?} needs HOST:PORT")));
+            }
+            return Ok(Target::Address { addr, password });
+        }
+        Err(ConformError::Usage(format!(
+            "unknown server {s:?}: use verdis, redis, process:PATH, addr:HOST:PORT[,PASSWORD] or docker:IMAGE"
+        )))
+    }
+}
+
+/// What keeps a started server alive; dropping it stops the server.
+enum Guard {
+    /// Nothing to stop (an address).
+    None,
+    /// A child process and its directory.
+    Child { child: Child, _dir: tempfile::TempDir },
+    /// A container, removed on drop.
+    Container { id: String },
+    /// verdis running on a thread of this process. Threads cannot be killed: the server lives
+    /// until the process exits; its directory holds the log.
+    InProcess { _dir: tempfile::TempDir },
+}
+
+/// A running server.
+pub struct Server {
+    /// `host:port` to connect to.
+    pub addr: String,
+    /// AUTH password, if any.
+    pub password: Option<String>,
+    /// A human label (`redis-server 127.0.0.1:40123`).
+    pub label: String,
+    guard: Guard,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        match &mut self.guard {
+            Guard::Child { child, .. } => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Guard::Container { id } => {
+                let _ =
+                    Command::new("docker").args(["rm", "-f", id]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+            }
+            Guard::None | Guard::InProcess { .. } => {}
+        }
+    }
+}
+
+impl Server {
+    /// Starts (or reaches) the server `target` names and waits until it answers PING.
+    pub fn start(target: &Target) -> Result<Server, ConformError> {
+        match target {
+            Target::Verdis => match std::env::var_os("VERDIS_SERVER") {
+                Some(path) => start_process(Path::new(&path)),
+                None => start_in_process(),
+            },
+            Target::Redis => start_process(&find_redis_server()?),
+            Target::Process(path) => start_process(path),
+            Target::Address { addr, password } => {
+                wait_ready(addr, password.as_deref(), addr, || None)?;
+                Ok(Server { addr: addr.clone(), password: password.clone(), label: addr.clone(), guard: Guard::None })
+            }
+            Target::Docker(image) => start_container(image),
+        }
+    }
+
+    /// A new authenticated connection.
+    pub fn connect(&self) -> Result<Conn, ConformError> {
+        connect_auth(&self.addr, self.password.as_deref(), &self.label)
+    }
+}
+
+fn connect_auth(addr: &str, password: Option<&str>, label: &str) -> Result<Conn, ConformError> {
+    let mut conn = Conn::connect(addr)?;
+    if let Some(password) = password {
+        let reply = conn.call_str(&["AUTH", password])?;
+        if reply.value.is_error() {
+            return Err(ConformError::StartFailed {
+                label: label.to_string(),
+                reason: format!("AUTH refused: {}", String::from_utf8_lossy(&reply.raw).trim_end()),
+            });
+        }
+    }
+    Ok(conn)
+}
+
+/// PINGs `addr` until it answers, asking `exited` between attempts whether the server died.
+fn wait_ready(
+    addr: &str,
+    password: Option<&str>,
+    label: &str,
+    mut exited: impl FnMut() -> Option<String>,
+) -> Result<(), ConformError> {
+    let mut last = String::new();
+    for _ in 0..READY_ATTEMPTS_MAX {
+        if let Some(reason) = exited() {
+            return Err(ConformError::StartFailed { label: label.to_string(), reason });
+        }
+        match connect_auth(addr, password, label).and_then(|mut c| c.call_str(&["PING"])) {
+            Ok(reply) if reply.value == Value::Simple(b"PONG".to_vec()) => return Ok(()),
+            Ok(reply) => last = String::from_utf8_lossy(&reply.raw).trim_end().to_string(),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(READY_PAUSE);
+    }
+    Err(ConformError::StartFailed { label: label.to_string(), reason: format!("no PONG; last answer: {last}") })
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> Result<u16, ConformError> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| ConformError::io("finding a free port", e))?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| ConformError::io("finding a free port", e))
+}
+
+/// `$REDIS_SERVER`, else `redis-server` on PATH.
+pub fn find_redis_server() -> Result<PathBuf, ConformError> {
+    if let Some(path) = std::env::var_os("REDIS_SERVER") {
+        return Ok(PathBuf::from(path));
+    }
+    find_on_path("redis-server").ok_or_else(|| ConformError::MissingBinary {
+        name: "redis-server".into(),
+        looked: "not on PATH and REDIS_SERVER is unset".into(),
+        install: "apt-get install redis-server",
+    })
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read(path).unwrap_or_default();
+    let start = text.len().saturating_sub(LOG_TAIL_BYTES);
+    String::from_utf8_lossy(&text[start..]).trim_end().to_string()
+}
+
+fn start_process(path: &Path) -> Result<Server, ConformError> {
+    if !path.is_file() {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let install =
+            if name.contains("verdis") { "cargo build -p verdis-server" } else { "apt-get install redis-server" };
+        return Err(ConformError::MissingBinary { name, looked: path.display().to_string(), install });
+    }
+    let mut last_err = None;
+    for _ in 0..PORT_ATTEMPTS_MAX {
+        match try_start_process(path) {
+            Ok(server) => return Ok(server),
+            // Another process may have taken the port between choosing and binding: retry.
+            Err(e @ ConformError::StartFailed { .. }) if e.to_string().contains("in use") => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.expect("at least one attempt"))
+}
+
+fn try_start_process(path: &Path) -> Result<Server, ConformError> {
+    let dir = tempfile::tempdir().map_err(|e| ConformError::io("creating a temporary directory", e))?;
+    let port = free_port()?.to_string();
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| ConformError::io("creating the server log", e))?;
+    let log_err = log.try_clone().map_err(|e| ConformError::io("duplicating the server log", e))?;
+    let mut cmd = Command::new(path);
+    cmd.args(["--port", &port, "--bind", "127.0.0.1"]);
+    // redis-server must not persist or daemonize; verdis takes only what it documents.
+    let is_redis = path.file_name().is_some_and(|n| n.to_string_lossy().contains("redis"));
+    if is_redis {
+        cmd.args(["--save", "", "--appendonly", "no", "--daemonize", "no"]);
+    }
+    cmd.current_dir(dir.path()).stdin(Stdio::null()).stdout(log).stderr(log_err);
+    let mut child = cmd.spawn().map_err(|e| ConformError::io(format!("starting {}", path.display()), e))?;
+    let addr = format!("127.0.0.1:{port}");
+    let label = format!("{} {addr}", path.display());
+    let exited = || match child.try_wait() {
+        Ok(Some(status)) => Some(format!("exited with {status}; log:\n{}", tail(&log_path))),
+        _ => None,
+    };
+    if let Err(e) = wait_ready(&addr, None, &label, exited) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
+    }
+    Ok(Server { addr, password: None, label, guard: Guard::Child { child, _dir: dir } })
+}
+
+fn start_in_process() -> Result<Server, ConformError> {
+    use verdis_server::config::Config;
+    use verdis_server::node::LogLevel;
+    use verdis_server::runtime::{self, Logger};
+    let dir = tempfile::tempdir().map_err(|e| ConformError::io("creating a temporary directory", e))?;
+    let port = free_port()?;
+    let mut config = Config::default();
+    config.port = port;
+    config.bind = vec!["127.0.0.1".into()];
+    let logger = Logger { level: LogLevel::Warning, file: Some(dir.path().join("verdis.log")) };
+    let thread = std::thread::Builder::new()
+        .name(format!("verdis-{port}"))
+        .spawn(move || runtime::run(config, logger))
+        .map_err(|e| ConformError::io("starting the verdis thread", e))?;
+    let addr = format!("127.0.0.1:{port}");
+    let label = format!("verdis (in-process) {addr}");
+    let exited = || thread.is_finished().then(|| "the server thread returned".to_string());
+    wait_ready(&addr, None, &label, exited)?;
+    Ok(Server { addr, password: None, label, guard: Guard::InProcess { _dir: dir } })
+}
+
+/// True when a Docker daemon answers; the reason when it does not.
+pub fn docker_available() -> Result<(), String> {
+    match Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]).output() {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(format!("`docker info` failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
+        Err(e) => Err(format!("docker is not installed: {e}")),
+    }
+}
+
+fn start_container(image: &str) -> Result<Server, ConformError> {
+    docker_available().map_err(|reason| ConformError::StartFailed { label: format!("docker:{image}"), reason })?;
+    let port = free_port()?;
+    let out = Command::new("docker")
+        .args(["run", "-d", "--rm", "-p", &format!("127.0.0.1:{port}:6379"), image])
+        .output()
+        .map_err(|e| ConformError::io("running docker", e))?;
+    if !out.status.success() {
+        return Err(ConformError::StartFailed {
+            label: format!("docker:{image}"),
+            reason: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let server = Server {
+        addr: format!("127.0.0.1:{port}"),
+        password: None,
+        label: format!("docker:{image} 127.0.0.1:{port}"),
+        guard: Guard::Container { id: id.clone() },
+    };
+    let exited = || {
+        let out = Command::new("docker").args(["inspect", "-f", "{{.State.Running}}", &id]).output().ok()?;
+        (String::from_utf8_lossy(&out.stdout).trim() != "true").then(|| "container stopped".to_string())
+    };
+    wait_ready(&server.addr, None, &server.label, exited)?;
+    Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_from_their_command_line_forms() {
+        // Proves every documented target form parses and a bad one is refused with a usage error.
+        assert_eq!("verdis".parse::<Target>().unwrap(), Target::Verdis);
+        assert_eq!("redis".parse::<Target>().unwrap(), Target::Redis);
+        assert_eq!("process:/x/y".parse::<Target>().unwrap(), Target::Process("/x/y".into()));
+        assert_eq!("docker:img:1".parse::<Target>().unwrap(), Target::Docker("img:1".into()));
+        assert_eq!(
+            "addr:127.0.0.1:7000,pw".parse::<Target>().unwrap(),
+            Target::Address { addr: "127.0.0.1:7000".into(), password: Some("pw".into()) }
+        );
+        assert!(matches!("addr:nohost".parse::<Target>(), Err(ConformError::Usage(_))));
+        assert!(matches!("bogus".parse::<Target>(), Err(ConformError::Usage(_))));
+    }
+
+    #[test]
+    fn a_missing_binary_says_how_to_install_it() {
+        // Proves the error for an absent server names the install command.
+        let err = start_process(Path::new("/nonexistent/redis-server")).err().unwrap();
+        assert!(err.to_string().contains("apt-get install redis-server"), "{err}");
+    }
+}

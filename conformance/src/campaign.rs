@@ -1,0 +1,618 @@
+//! Running sequences on the oracle and the subject in lock step, comparing every reply and then
+//! the whole keyspace, shrinking a mismatch to its fewest commands, and keeping the statistics a
+//! report is made of.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::backend::Server;
+use crate::compare::{compare, escape, escape_clipped, within, Verdict};
+use crate::error::ConformError;
+use crate::gen::{Argv, Generator, KEY_POOL};
+use crate::regression::{format_command, Regression};
+use crate::resp::{Conn, Reply, Value};
+use crate::rng::Rng;
+use crate::rules::{command_name, rule_for_argv, Rule};
+
+/// Most SCAN calls made to collect one full scan.
+const SCAN_CALLS_MAX: usize = 10_000;
+/// Most sequence runs one shrink may spend.
+const SHRINK_RUNS_MAX: usize = 500;
+/// Tolerance on PTTL in the keyspace check, in milliseconds.
+const KEYSPACE_PTTL_TOLERANCE_MS: i64 = 1000;
+/// Name under which keyspace differences are counted.
+pub const KEYSPACE: &str = "(keyspace)";
+
+/// One side of the comparison: a server and a connection to it.
+pub struct Side {
+    /// The server.
+    pub server: Server,
+    conn: Conn,
+    resp: u8,
+    /// Commands sent (for the commands/second figure).
+    pub calls: u64,
+    /// Time spent waiting for this side's replies.
+    pub busy: Duration,
+}
+
+impl Side {
+    /// Connects to `server`, switching to RESP3 when `resp` is 3.
+    pub fn new(server: Server, resp: u8) -> Result<Side, ConformError> {
+        let conn = server.connect()?;
+        let mut side = Side { server, conn, resp, calls: 0, busy: Duration::ZERO };
+        side.hello()?;
+        Ok(side)
+    }
+
+    fn hello(&mut self) -> Result<(), ConformError> {
+        if self.resp == 3 {
+            let reply = self.conn.call_str(&["HELLO", "3"])?;
+            if reply.value.is_error() {
+                return Err(ConformError::Unsupported(format!(
+                    "{} refused HELLO 3: {}",
+                    self.server.label,
+                    escape(&reply.raw)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A fresh connection (after the server closed it, or after a connection-state command).
+    pub fn reconnect(&mut self) -> Result<(), ConformError> {
+        self.conn = self.server.connect()?;
+        self.hello()
+    }
+
+    /// Runs one command. A lost connection becomes a synthetic error reply (which will not match
+    /// the oracle's) and the side reconnects.
+    pub fn call(&mut self, argv: &[Vec<u8>]) -> Reply {
+        let start = Instant::now();
+        let result = self.conn.call(argv);
+        self.busy += start.elapsed();
+        self.calls += 1;
+        match result {
+            Ok(reply) => reply,
+            Err(e) => {
+                let _ = self.reconnect();
+                Reply::from_value(Value::Error(format!("CONFORM connection failed: {e}").into_bytes()))
+            }
+        }
+    }
+
+    fn call_str(&mut self, words: &[&str]) -> Reply {
+        let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+        self.call(&argv)
+    }
+}
+
+/// Which keyspace-inspection commands both sides implement (the oracle has them all; a young
+/// subject may not).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// FLUSHALL resets between sequences.
+    pub flushall: bool,
+    /// DEL (the fallback reset).
+    pub del: bool,
+    /// KEYS lists the keyspace.
+    pub keys: bool,
+    /// TYPE.
+    pub type_: bool,
+    /// PTTL.
+    pub pttl: bool,
+    /// EXISTS (for RANDOMKEY's contract).
+    pub exists: bool,
+}
+
+fn unknown_command(reply: &Reply) -> bool {
+    matches!(&reply.value, Value::Error(e) if e.starts_with(b"ERR unknown command"))
+}
+
+impl Caps {
+    /// Asks `side` which of the inspection commands it knows.
+    pub fn probe(side: &mut Side) -> Caps {
+        let mut knows = |words: &[&str]| !unknown_command(&side.call_str(words));
+        Caps {
+            keys: knows(&["KEYS", "conform-probe"]),
+            type_: knows(&["TYPE", "conform-probe"]),
+            pttl: knows(&["PTTL", "conform-probe"]),
+            exists: knows(&["EXISTS", "conform-probe"]),
+            del: knows(&["DEL", "conform-probe"]),
+            flushall: knows(&["FLUSHALL"]),
+        }
+    }
+
+    /// What both have.
+    pub fn both(&self, other: &Caps) -> Caps {
+        Caps {
+            flushall: self.flushall && other.flushall,
+            del: self.del && other.del,
+            keys: self.keys && other.keys,
+            type_: self.type_ && other.type_,
+            pttl: self.pttl && other.pttl,
+            exists: self.exists && other.exists,
+        }
+    }
+
+    /// The inspection commands missing, for the report.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [
+            (self.flushall, "FLUSHALL"),
+            (self.del, "DEL"),
+            (self.keys, "KEYS"),
+            (self.type_, "TYPE"),
+            (self.pttl, "PTTL"),
+            (self.exists, "EXISTS"),
+        ]
+        .into_iter()
+        .filter_map(|(has, name)| (!has).then_some(name))
+        .collect()
+    }
+}
+
+/// One command of a sequence, run on both sides.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// The command.
+    pub argv: Argv,
+    /// The oracle's reply.
+    pub oracle: Reply,
+    /// The subject's reply.
+    pub subject: Reply,
+    /// How they compare.
+    pub verdict: Verdict,
+}
+
+/// The result of one sequence.
+#[derive(Clone, Debug)]
+pub struct SeqOutcome {
+    /// The commands run, up to and including the first mismatching one.
+    pub steps: Vec<Step>,
+    /// Keyspace differences after the sequence (when every reply matched).
+    pub keyspace: Vec<String>,
+}
+
+impl SeqOutcome {
+    /// The name of what mismatched first: a command, or `(keyspace)`; `None` when all matched.
+    pub fn signature(&self) -> Option<String> {
+        match self.steps.iter().find(|s| !s.verdict.is_match()) {
+            Some(step) => Some(command_name(&step.argv)),
+            None => (!self.keyspace.is_empty()).then(|| KEYSPACE.to_string()),
+        }
+    }
+
+    /// A readable transcript: every command with both replies, and any keyspace difference.
+    pub fn transcript(&self) -> String {
+        let mut out = String::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            let mark = if step.verdict.is_match() { "  " } else { "!!" };
+            out.push_str(&format!("{mark} {:>2}. {}\n", i + 1, format_command(&step.argv)));
+            out.push_str(&format!("       oracle:  {}\n", escape_clipped(&step.oracle.raw)));
+            out.push_str(&format!("       subject: {}\n", escape_clipped(&step.subject.raw)));
+            if let Verdict::Mismatch(why) = &step.verdict {
+                out.push_str(&format!("       mismatch: {why}\n"));
+            }
+        }
+        for diff in &self.keyspace {
+            out.push_str(&format!("!! keyspace: {diff}\n"));
+        }
+        out
+    }
+}
+
+/// Per-command counts.
+#[derive(Clone, Debug, Default)]
+pub struct CmdStats {
+    /// Times run.
+    pub cases: u64,
+    /// Times matched.
+    pub matches: u64,
+    /// Times mismatched.
+    pub mismatches: u64,
+    /// The first mismatch, as a (shrunk when possible) transcript.
+    pub first_example: Option<String>,
+}
+
+/// A mismatch found, shrunk and (optionally) saved.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// What mismatched (`command` or `(keyspace)`).
+    pub signature: String,
+    /// The sequence as generated.
+    pub original_len: usize,
+    /// The shrunk sequence.
+    pub shrunk: Vec<Argv>,
+    /// Its transcript.
+    pub transcript: String,
+    /// Where the regression file was written.
+    pub saved: Option<PathBuf>,
+}
+
+/// The campaign's settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Families to generate from.
+    pub families: Vec<String>,
+    /// Number of sequences.
+    pub cases: u64,
+    /// The run's seed.
+    pub seed: u64,
+    /// RESP version (2 or 3).
+    pub resp: u8,
+    /// Where shrunk regressions are saved (none: not saved).
+    pub regressions_dir: Option<PathBuf>,
+    /// Most distinct mismatches shrunk per run.
+    pub shrink_max: usize,
+}
+
+/// Two sides, their shared capabilities, and the statistics so far.
+pub struct Campaign {
+    /// The reference.
+    pub oracle: Side,
+    /// The server under test.
+    pub subject: Side,
+    /// Inspection commands both sides have.
+    pub caps: Caps,
+    /// Per-command counts.
+    pub stats: BTreeMap<String, CmdStats>,
+    /// Mismatches found and shrunk.
+    pub findings: Vec<Finding>,
+    /// Sequences run.
+    pub sequences: u64,
+    /// Sequences with a mismatch.
+    pub failed_sequences: u64,
+}
+
+impl Campaign {
+    /// Connects to both servers and learns what inspection commands they share. Fails when the
+    /// subject cannot be reset between sequences.
+    pub fn new(oracle: Server, subject: Server, resp: u8) -> Result<Campaign, ConformError> {
+        let mut oracle = Side::new(oracle, resp)?;
+        let mut subject = Side::new(subject, resp)?;
+        let caps = Caps::probe(&mut oracle).both(&Caps::probe(&mut subject));
+        if !caps.flushall && !caps.del {
+            return Err(ConformError::Unsupported(format!(
+                "{} implements neither FLUSHALL nor DEL, so its keyspace cannot be reset between sequences",
+                subject.server.label
+            )));
+        }
+        Ok(Campaign {
+            oracle,
+            subject,
+            caps,
+            stats: BTreeMap::new(),
+            findings: Vec::new(),
+            sequences: 0,
+            failed_sequences: 0,
+        })
+    }
+
+    /// Empties both keyspaces.
+    fn reset(&mut self) {
+        for side in [&mut self.oracle, &mut self.subject] {
+            if self.caps.flushall {
+                side.call_str(&["FLUSHALL"]);
+                continue;
+            }
+            let mut keys: BTreeSet<Vec<u8>> = KEY_POOL.iter().map(|k| k.to_vec()).collect();
+            if self.caps.keys {
+                if let Some(items) = side.call_str(&["KEYS", "*"]).value.elements() {
+                    keys.extend(items.iter().filter_map(|v| v.bytes().map(<[u8]>::to_vec)));
+                }
+            }
+            let mut argv = vec![b"DEL".to_vec()];
+            argv.extend(keys);
+            side.call(&argv);
+        }
+    }
+
+    /// Runs one sequence from an empty keyspace: every reply is compared; the sequence stops at
+    /// the first mismatch (the two states have diverged); when all match, the keyspaces are.
+    pub fn run_sequence(&mut self, seq: &[Argv]) -> SeqOutcome {
+        self.reset();
+        let mut steps = Vec::with_capacity(seq.len());
+        let mut connection_state_changed = false;
+        for argv in seq {
+            connection_state_changed |= changes_connection(argv);
+            let step = self.step(argv);
+            let matched = step.verdict.is_match();
+            steps.push(step);
+            if !matched {
+                break;
+            }
+        }
+        if connection_state_changed {
+            let _ = self.oracle.reconnect();
+            let _ = self.subject.reconnect();
+        }
+        let keyspace = if steps.iter().all(|s| s.verdict.is_match()) { self.keyspace_diff() } else { Vec::new() };
+        SeqOutcome { steps, keyspace }
+    }
+
+    /// Runs one command on both sides and compares under its rule.
+    fn step(&mut self, argv: &[Vec<u8>]) -> Step {
+        match rule_for_argv(argv) {
+            Rule::ScanAll(cursor_at) => self.scan_step(argv, cursor_at),
+            Rule::KeyspaceMember => {
+                let oracle = self.oracle.call(argv);
+                let subject = self.subject.call(argv);
+                let verdict = match (&oracle.value, &subject.value) {
+                    (Value::Bulk(a), Value::Bulk(b)) if self.caps.exists => {
+                        let exists = |side: &mut Side, key: &[u8]| {
+                            side.call(&[b"EXISTS".to_vec(), key.to_vec()]).value == Value::Int(1)
+                        };
+                        let (a_ok, b_ok) = (exists(&mut self.oracle, a), exists(&mut self.subject, b));
+                        if a_ok && b_ok {
+                            Verdict::Match
+                        } else {
+                            Verdict::Mismatch(format!("not a key of its keyspace (oracle {a_ok}, subject {b_ok})"))
+                        }
+                    }
+                    _ => compare(Rule::Exact, &oracle, &subject),
+                };
+                Step { argv: argv.to_vec(), oracle, subject, verdict }
+            }
+            rule => {
+                let oracle = self.oracle.call(argv);
+                let subject = self.subject.call(argv);
+                let verdict = compare(rule, &oracle, &subject);
+                Step { argv: argv.to_vec(), oracle, subject, verdict }
+            }
+        }
+    }
+
+    /// A cursor command: from cursor 0 (when the given cursor is a valid number) to the end,
+    /// comparing the set of elements each side returned.
+    fn scan_step(&mut self, argv: &[Vec<u8>], cursor_at: usize) -> Step {
+        let mut argv = argv.to_vec();
+        // Redis reads the cursor with strtoul, which also takes a sign and leading blanks: any
+        // cursor it accepts starts a scan whose results depend on the table's layout.
+        let accepted = |c: &[u8]| {
+            std::str::from_utf8(c).is_ok_and(|s| s.trim_start().trim_start_matches(['+', '-']).parse::<u64>().is_ok())
+        };
+        if argv.get(cursor_at).is_some_and(|c| accepted(c)) {
+            argv[cursor_at] = b"0".to_vec();
+        }
+        let (oracle, oracle_set) = full_scan(&mut self.oracle, &argv, cursor_at);
+        let (subject, subject_set) = full_scan(&mut self.subject, &argv, cursor_at);
+        let verdict = match (oracle_set, subject_set) {
+            (Some(a), Some(b)) if a == b => Verdict::Match,
+            (Some(a), Some(b)) => Verdict::Mismatch(format!(
+                "full scan collected different elements: oracle {{{}}}, subject {{{}}}",
+                a.iter().map(|e| escape(e)).collect::<Vec<_>>().join(", "),
+                b.iter().map(|e| escape(e)).collect::<Vec<_>>().join(", ")
+            )),
+            _ => compare(Rule::Exact, &oracle, &subject),
+        };
+        Step { argv, oracle, subject, verdict }
+    }
+
+    /// Differences between the two keyspaces: key lists (KEYS *), and per key (the pool and any
+    /// listed key) its TYPE, its value for strings (GET), and its PTTL within tolerance.
+    pub fn keyspace_diff(&mut self) -> Vec<String> {
+        let mut diffs = Vec::new();
+        let mut keys: BTreeSet<Vec<u8>> = KEY_POOL.iter().map(|k| k.to_vec()).collect();
+        if self.caps.keys {
+            let a = sorted_elements(&self.oracle.call_str(&["KEYS", "*"]));
+            let b = sorted_elements(&self.subject.call_str(&["KEYS", "*"]));
+            if a != b {
+                diffs.push(format!("KEYS * differs: oracle {}, subject {}", show_list(&a), show_list(&b)));
+            }
+            keys.extend(a.into_iter().chain(b));
+        }
+        for key in keys {
+            let shown = escape(&key);
+            let mut is_string = true;
+            if self.caps.type_ {
+                let argv = vec![b"TYPE".to_vec(), key.clone()];
+                let (a, b) = (self.oracle.call(&argv), self.subject.call(&argv));
+                if a.raw != b.raw {
+                    diffs.push(format!("TYPE {shown}: oracle {}, subject {}", escape(&a.raw), escape(&b.raw)));
+                    continue;
+                }
+                is_string = matches!(&a.value, Value::Simple(t) if t == b"string");
+            }
+            if is_string {
+                let argv = vec![b"GET".to_vec(), key.clone()];
+                let (a, b) = (self.oracle.call(&argv), self.subject.call(&argv));
+                if a.raw != b.raw {
+                    diffs.push(format!("GET {shown}: oracle {}, subject {}", escape(&a.raw), escape(&b.raw)));
+                }
+            }
+            if self.caps.pttl {
+                let argv = vec![b"PTTL".to_vec(), key.clone()];
+                let (a, b) = (self.oracle.call(&argv), self.subject.call(&argv));
+                if !within(&a.value, &b.value, KEYSPACE_PTTL_TOLERANCE_MS) {
+                    diffs.push(format!("PTTL {shown}: oracle {}, subject {}", escape(&a.raw), escape(&b.raw)));
+                }
+            }
+        }
+        diffs
+    }
+
+    /// Records a sequence's outcome in the statistics.
+    fn record(&mut self, outcome: &SeqOutcome) {
+        self.sequences += 1;
+        for step in &outcome.steps {
+            let stats = self.stats.entry(command_name(&step.argv)).or_default();
+            stats.cases += 1;
+            if step.verdict.is_match() {
+                stats.matches += 1;
+            } else {
+                stats.mismatches += 1;
+            }
+        }
+        if outcome.steps.iter().all(|s| s.verdict.is_match()) {
+            let stats = self.stats.entry(KEYSPACE.to_string()).or_default();
+            stats.cases += 1;
+            if outcome.keyspace.is_empty() {
+                stats.matches += 1;
+            } else {
+                stats.mismatches += 1;
+            }
+        }
+        if outcome.signature().is_some() {
+            self.failed_sequences += 1;
+        }
+    }
+
+    /// True when `seq` still shows a mismatch with this signature.
+    fn still_fails(&mut self, seq: &[Argv], signature: &str) -> bool {
+        self.run_sequence(seq).signature().as_deref() == Some(signature)
+    }
+
+    /// Delta debugging (ddmin): the fewest commands of `seq` that still show the mismatch
+    /// `signature`, within `SHRINK_RUNS_MAX` runs.
+    pub fn shrink(&mut self, seq: &[Argv], signature: &str) -> Vec<Argv> {
+        let mut seq = seq.to_vec();
+        let mut runs = 0;
+        // Everything after the first mismatching command is irrelevant to it.
+        let first = self.run_sequence(&seq);
+        runs += 1;
+        if first.keyspace.is_empty() && first.steps.len() < seq.len() {
+            seq.truncate(first.steps.len());
+        }
+        let mut granularity = 2;
+        while seq.len() >= 2 && runs < SHRINK_RUNS_MAX {
+            let chunk = seq.len().div_ceil(granularity);
+            let mut reduced = false;
+            for start in (0..seq.len()).step_by(chunk) {
+                if runs >= SHRINK_RUNS_MAX {
+                    break;
+                }
+                let mut candidate = seq[..start].to_vec();
+                candidate.extend_from_slice(&seq[(start + chunk).min(seq.len())..]);
+                runs += 1;
+                if !candidate.is_empty() && self.still_fails(&candidate, signature) {
+                    seq = candidate;
+                    granularity = (granularity - 1).max(2);
+                    reduced = true;
+                    break;
+                }
+            }
+            if !reduced {
+                if granularity >= seq.len() {
+                    break;
+                }
+                granularity = (granularity * 2).min(seq.len());
+            }
+        }
+        seq
+    }
+
+    /// Runs the campaign: `settings.cases` sequences from `generator`, calling `progress` after
+    /// each; shrinks and saves the first mismatch of each signature (up to `shrink_max`).
+    pub fn run(
+        &mut self,
+        generator: &Generator,
+        settings: &Settings,
+        mut progress: impl FnMut(u64, &Campaign),
+    ) -> Result<(), ConformError> {
+        for index in 0..settings.cases {
+            let seq = generator.sequence(&mut Rng::for_sequence(settings.seed, index));
+            let outcome = self.run_sequence(&seq);
+            self.record(&outcome);
+            if let Some(signature) = outcome.signature() {
+                let known = self.findings.iter().any(|f| f.signature == signature);
+                if !known && self.findings.len() < settings.shrink_max {
+                    self.add_finding(&seq, &signature, settings, index)?;
+                } else if let Some(stats) = self.stats.get_mut(&signature) {
+                    stats.first_example.get_or_insert_with(|| outcome.transcript());
+                }
+            }
+            progress(index + 1, self);
+        }
+        Ok(())
+    }
+
+    fn add_finding(
+        &mut self,
+        seq: &[Argv],
+        signature: &str,
+        settings: &Settings,
+        index: u64,
+    ) -> Result<(), ConformError> {
+        let shrunk = self.shrink(seq, signature);
+        let outcome = self.run_sequence(&shrunk);
+        let transcript = outcome.transcript();
+        let saved = match &settings.regressions_dir {
+            Some(dir) => {
+                let mut comments = vec![
+                    format!("verdis-conform: {signature} mismatch, seed {} sequence {index}", settings.seed),
+                    format!("shrunk from {} to {} commands; transcript when found:", seq.len(), shrunk.len()),
+                ];
+                comments.extend(transcript.lines().map(str::to_string));
+                let reg = Regression { resp: settings.resp, commands: shrunk.clone(), comments };
+                let name = format!("{}-{}-{index}", signature.replace(['|', '(', ')'], ""), settings.seed);
+                Some(reg.save(dir, &name)?)
+            }
+            None => None,
+        };
+        if let Some(stats) = self.stats.get_mut(signature) {
+            stats.first_example.get_or_insert_with(|| transcript.clone());
+        }
+        self.findings.push(Finding {
+            signature: signature.to_string(),
+            original_len: seq.len(),
+            shrunk,
+            transcript,
+            saved,
+        });
+        Ok(())
+    }
+
+    /// Replays a regression: the outcome of its commands.
+    pub fn replay(&mut self, reg: &Regression) -> SeqOutcome {
+        self.run_sequence(&reg.commands)
+    }
+}
+
+/// True for commands after which the connection should be opened afresh.
+fn changes_connection(argv: &[Vec<u8>]) -> bool {
+    let name = command_name(argv);
+    matches!(name.as_str(), "hello" | "select" | "client|setname" | "auth" | "multi" | "watch")
+}
+
+fn sorted_elements(reply: &Reply) -> Vec<Vec<u8>> {
+    let mut items: Vec<Vec<u8>> =
+        reply.value.elements().unwrap_or(&[]).iter().filter_map(|v| v.bytes().map(<[u8]>::to_vec)).collect();
+    items.sort();
+    items
+}
+
+fn show_list(items: &[Vec<u8>]) -> String {
+    format!("[{}]", items.iter().map(|k| escape(k)).collect::<Vec<_>>().join(", "))
+}
+
+/// Iterates a cursor command to the end: the first reply, and the set of elements collected
+/// (`None` when a reply was not `[cursor, [elements]]`). Pairs (HSCAN, ZSCAN) are collected as
+/// `field\0value` units so a field with a different value is a difference.
+fn full_scan(side: &mut Side, argv: &[Vec<u8>], cursor_at: usize) -> (Reply, Option<BTreeSet<Vec<u8>>>) {
+    let first = side.call(argv);
+    let paired = matches!(command_name(argv).as_str(), "hscan" | "zscan");
+    let mut set = BTreeSet::new();
+    let mut reply = first.clone();
+    let mut argv = argv.to_vec();
+    for _ in 0..SCAN_CALLS_MAX {
+        let Some([cursor, Value::Array(items) | Value::Set(items)]) = reply.value.elements() else {
+            return (first, None);
+        };
+        let Some(cursor) = cursor.bytes().map(<[u8]>::to_vec) else { return (first, None) };
+        if paired {
+            for pair in items.chunks(2) {
+                let mut unit = pair[0].encode();
+                unit.extend(pair.get(1).map(Value::encode).unwrap_or_default());
+                set.insert(unit);
+            }
+        } else {
+            set.extend(items.iter().map(Value::encode));
+        }
+        if cursor == b"0" {
+            return (first, Some(set));
+        }
+        argv[cursor_at] = cursor;
+        reply = side.call(&argv);
+    }
+    (first, None)
+}

@@ -1,0 +1,186 @@
+//! Campaign reports: per command, cases run, matches, mismatches and the first example; a summary
+//! compatibility figure; the seed to rerun; speed per side. Markdown for people, JSON for tools.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::campaign::{Campaign, Settings};
+use crate::gen::Generator;
+
+/// Everything a report says.
+pub struct Report<'a> {
+    /// The finished campaign.
+    pub campaign: &'a Campaign,
+    /// Its settings.
+    pub settings: &'a Settings,
+    /// The generator used (for the commands never hit).
+    pub generator: &'a Generator,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+/// Commands per second of one side (time spent waiting for its replies).
+fn rate(calls: u64, busy: Duration) -> f64 {
+    if busy.is_zero() {
+        0.0
+    } else {
+        calls as f64 / busy.as_secs_f64()
+    }
+}
+
+impl Report<'_> {
+    /// Matched cases over all cases, in percent (100 when nothing ran).
+    pub fn compatibility_percent(&self) -> f64 {
+        let (cases, matches) =
+            self.campaign.stats.values().fold((0u64, 0u64), |(c, m), s| (c + s.cases, m + s.matches));
+        if cases == 0 {
+            100.0
+        } else {
+            matches as f64 * 100.0 / cases as f64
+        }
+    }
+
+    /// Generated commands that never ran (a sign the run was too short).
+    pub fn never_run(&self) -> Vec<&'static str> {
+        self.generator
+            .commands()
+            .iter()
+            .map(|c| c.name)
+            .filter(|n| self.campaign.stats.get(*n).map(|s| s.cases).unwrap_or(0) == 0)
+            .collect()
+    }
+
+    /// The command line that reruns this campaign.
+    pub fn rerun(&self) -> String {
+        format!(
+            "verdis-conform run --families {} --cases {} --seed {} --resp {}",
+            self.settings.families.join(","),
+            self.settings.cases,
+            self.settings.seed,
+            self.settings.resp
+        )
+    }
+
+    /// The JSON report.
+    pub fn json(&self) -> serde_json::Value {
+        let c = self.campaign;
+        let commands: serde_json::Map<String, serde_json::Value> = c
+            .stats
+            .iter()
+            .map(|(name, s)| {
+                (
+                    name.clone(),
+                    json!({
+                        "cases": s.cases,
+                        "matches": s.matches,
+                        "mismatches": s.mismatches,
+                        "first_example": s.first_example,
+                    }),
+                )
+            })
+            .collect();
+        let findings: Vec<serde_json::Value> = c
+            .findings
+            .iter()
+            .map(|f| {
+                json!({
+                    "signature": f.signature,
+                    "original_len": f.original_len,
+                    "shrunk_len": f.shrunk.len(),
+                    "transcript": f.transcript,
+                    "regression_file": f.saved.as_ref().map(|p| p.display().to_string()),
+                })
+            })
+            .collect();
+        json!({
+            "oracle": c.oracle.server.label,
+            "subject": c.subject.server.label,
+            "seed": self.settings.seed,
+            "resp": self.settings.resp,
+            "families": self.settings.families,
+            "sequences": c.sequences,
+            "failed_sequences": c.failed_sequences,
+            "compatibility_percent": self.compatibility_percent(),
+            "elapsed_s": self.elapsed.as_secs_f64(),
+            "oracle_commands_per_s": rate(c.oracle.calls, c.oracle.busy),
+            "subject_commands_per_s": rate(c.subject.calls, c.subject.busy),
+            "keyspace_check_missing": c.caps.missing(),
+            "never_run": self.never_run(),
+            "rerun": self.rerun(),
+            "commands": commands,
+            "findings": findings,
+        })
+    }
+
+    /// The Markdown report.
+    pub fn markdown(&self) -> String {
+        let c = self.campaign;
+        let mut out = String::new();
+        out.push_str("# verdis-conform report\n\n");
+        out.push_str(&format!("- oracle: `{}`\n- subject: `{}`\n", c.oracle.server.label, c.subject.server.label));
+        out.push_str(&format!(
+            "- families: {}; RESP{}; seed {}\n",
+            self.settings.families.join(", "),
+            self.settings.resp,
+            self.settings.seed
+        ));
+        out.push_str(&format!(
+            "- sequences: {} ({} with a mismatch) in {:.1} s\n",
+            c.sequences,
+            c.failed_sequences,
+            self.elapsed.as_secs_f64()
+        ));
+        out.push_str(&format!("- **compatibility: {:.2}%** of compared replies\n", self.compatibility_percent()));
+        out.push_str(&format!(
+            "- speed: oracle {:.0} commands/s, subject {:.0} commands/s (time waiting for replies)\n",
+            rate(c.oracle.calls, c.oracle.busy),
+            rate(c.subject.calls, c.subject.busy)
+        ));
+        let missing = c.caps.missing();
+        if !missing.is_empty() {
+            out.push_str(&format!(
+                "- keyspace check is partial: the subject lacks {} (the key pool is still read with GET)\n",
+                missing.join(", ")
+            ));
+        }
+        let never = self.never_run();
+        if !never.is_empty() {
+            out.push_str(&format!("- generated commands never run (too few cases): {}\n", never.join(", ")));
+        }
+        out.push_str(&format!("- rerun: `{}`\n\n", self.rerun()));
+        out.push_str("| command | cases | matches | mismatches |\n|---|---:|---:|---:|\n");
+        for (name, s) in &c.stats {
+            out.push_str(&format!("| {name} | {} | {} | {} |\n", s.cases, s.matches, s.mismatches));
+        }
+        if !c.findings.is_empty() {
+            out.push_str("\n## Mismatches (shrunk)\n");
+            for f in &c.findings {
+                out.push_str(&format!(
+                    "\n### {} ({} commands, shrunk from {})\n\n",
+                    f.signature,
+                    f.shrunk.len(),
+                    f.original_len
+                ));
+                if let Some(path) = &f.saved {
+                    out.push_str(&format!("Saved as `{}`.\n\n", path.display()));
+                }
+                out.push_str(&format!("```\n{}```\n", f.transcript));
+            }
+        }
+        let unshrunk: Vec<_> = c
+            .stats
+            .iter()
+            .filter(|(name, s)| s.mismatches > 0 && !c.findings.iter().any(|f| &f.signature == *name))
+            .collect();
+        if !unshrunk.is_empty() {
+            out.push_str("\n## Other first examples (not shrunk)\n");
+            for (name, s) in unshrunk {
+                if let Some(example) = &s.first_example {
+                    out.push_str(&format!("\n### {name}\n\n```\n{example}```\n"));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,188 @@
+//! Normalisation rules, declared in ONE place: the table below, keyed by command name.
+//!
+//! Every command not listed is compared byte for byte. A listed command is compared by the rule
+//! named here, and an excluded one is never generated — each with the reason. Redis's own random
+//! or time-dependent replies get a contract or a tolerance, never a silent pass.
+
+use verdis_engine::cmd::spec::{CmdFlag, CommandSpec};
+
+/// How the replies of one command are compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// The exact reply bytes.
+    Exact,
+    /// The same elements in any order (top-level array or set).
+    Unordered,
+    /// Every aggregate at every depth sorted (lists of lists in hash order).
+    UnorderedDeep,
+    /// The same field/value pairs in any order (a map, or a flat array of pairs in RESP2).
+    UnorderedPairs,
+    /// Integer replies within ± the tolerance; negative (special) values exactly.
+    Tolerance(i64),
+    /// Both null, or each side's reply names a key that exists on that side.
+    KeyspaceMember,
+    /// The same reply type and length (random picks that leave the data unchanged).
+    SameShape,
+    /// A cursor scan: the cursor argument (at this index) is reset to 0 when valid, and the full
+    /// set of elements collected until the cursor returns to 0 is compared.
+    ScanAll(usize),
+    /// A RESP3 map / RESP2 flat field list whose named fields hold per-process values.
+    MaskFields(&'static [&'static str]),
+    /// Never generated, for the reason given.
+    Excluded(&'static str),
+}
+
+/// The one table of rules. Names are the command table's (`container|sub` for subcommands).
+pub static RULES: &[(&str, Rule)] = &[
+    // Unordered results.
+    ("keys", Rule::Unordered),
+    ("smembers", Rule::Unordered),
+    ("sinter", Rule::Unordered),
+    ("sunion", Rule::Unordered),
+    ("sdiff", Rule::Unordered),
+    ("hkeys", Rule::Unordered),
+    ("hvals", Rule::Unordered),
+    ("hgetall", Rule::UnorderedPairs),
+    // The command table (and each container's subcommands) is a dict in Redis, listed in hash
+    // order at every level. (COMMAND INFO/DOCS with names reply in the order asked; comparing
+    // them unordered is a deliberate weakening.)
+    ("command", Rule::UnorderedDeep),
+    ("command|list", Rule::Unordered),
+    ("command|info", Rule::UnorderedDeep),
+    ("command|docs", Rule::UnorderedDeep),
+    // Random picks: contracts.
+    ("randomkey", Rule::KeyspaceMember),
+    ("srandmember", Rule::SameShape),
+    ("hrandfield", Rule::SameShape),
+    ("zrandmember", Rule::SameShape),
+    ("acl|genpass", Rule::SameShape),
+    // Cursors.
+    ("scan", Rule::ScanAll(1)),
+    ("sscan", Rule::ScanAll(2)),
+    ("hscan", Rule::ScanAll(2)),
+    ("zscan", Rule::ScanAll(2)),
+    // Time: the two sides run each command a fraction of a millisecond apart.
+    ("ttl", Rule::Tolerance(1)),
+    ("expiretime", Rule::Tolerance(1)),
+    ("pttl", Rule::Tolerance(1000)),
+    ("pexpiretime", Rule::Tolerance(1000)),
+    ("object|idletime", Rule::Tolerance(2)),
+    ("object|freq", Rule::Tolerance(1)),
+    // Per-process fields.
+    ("hello", Rule::MaskFields(&["id"])),
+    // Excluded, with the reason.
+    ("info", Rule::Excluded("server statistics differ by process and moment")),
+    ("time", Rule::Excluded("the wall clock")),
+    ("lastsave", Rule::Excluded("the time of the last save")),
+    ("client|list", Rule::Excluded("lists connection ids, addresses and ages")),
+    ("client|info", Rule::Excluded("connection id, address and age")),
+    ("client|id", Rule::Excluded("connection ids are per process")),
+    ("client|kill", Rule::Excluded("closes connections, by per-process ids and addresses")),
+    ("client|pause", Rule::Excluded("stops the server for a time")),
+    ("client|reply", Rule::Excluded("switches replies off, which the lock-step runner cannot follow")),
+    ("client|tracking", Rule::Excluded("sends out-of-band invalidation pushes")),
+    ("client|no-evict", Rule::Excluded("connection setting with no observable reply difference")),
+    ("debug", Rule::Excluded("implementation internals; can crash or stall the server")),
+    ("shutdown", Rule::Excluded("stops the server")),
+    ("quit", Rule::Excluded("closes the connection")),
+    ("reset", Rule::Excluded("resets the protocol mid-sequence")),
+    ("monitor", Rule::Excluded("switches the connection to a stream of other clients' commands")),
+    ("subscribe", Rule::Excluded("switches the connection to subscriber mode")),
+    ("psubscribe", Rule::Excluded("switches the connection to subscriber mode")),
+    ("ssubscribe", Rule::Excluded("switches the connection to subscriber mode")),
+    ("config|set", Rule::Excluded("process-specific options (port, dir, logfile...)")),
+    ("config|get", Rule::Excluded("process-specific options (port, dir, pid file...)")),
+    ("config|rewrite", Rule::Excluded("writes the config file")),
+    ("config|resetstat", Rule::Excluded("statistics are per process")),
+    ("save", Rule::Excluded("writes files")),
+    ("bgsave", Rule::Excluded("writes files in the background; timing-dependent")),
+    ("bgrewriteaof", Rule::Excluded("writes files in the background; timing-dependent")),
+    ("sync", Rule::Excluded("replication stream")),
+    ("psync", Rule::Excluded("replication stream")),
+    ("replconf", Rule::Excluded("replication internals")),
+    ("replicaof", Rule::Excluded("makes the server a replica")),
+    ("slaveof", Rule::Excluded("makes the server a replica")),
+    ("failover", Rule::Excluded("replication failover")),
+    ("migrate", Rule::Excluded("opens connections to other servers")),
+    ("memory|usage", Rule::Excluded("allocator-specific sizes")),
+    ("memory|stats", Rule::Excluded("allocator-specific sizes")),
+    ("memory|doctor", Rule::Excluded("allocator-specific report")),
+    ("memory|malloc-stats", Rule::Excluded("allocator-specific report")),
+    ("latency|latest", Rule::Excluded("measured latencies")),
+    ("latency|history", Rule::Excluded("measured latencies")),
+    ("latency|doctor", Rule::Excluded("measured latencies")),
+    ("latency|graph", Rule::Excluded("measured latencies")),
+    ("latency|histogram", Rule::Excluded("measured latencies")),
+    ("slowlog|get", Rule::Excluded("measured durations and timestamps")),
+    ("acl|log", Rule::Excluded("timestamps and client addresses")),
+    ("spop", Rule::Excluded("a random removal makes the two keyspaces diverge; needs a contract test")),
+    ("select", Rule::Excluded("changes the connection's database; the keyspace check reads database 0")),
+];
+
+/// The rule for a command or subcommand name (lower case).
+pub fn rule(name: &str) -> Rule {
+    RULES.iter().find(|(n, _)| *n == name).map_or(Rule::Exact, |(_, r)| *r)
+}
+
+/// The rule for a spec: the table's, or `Excluded` for commands that block the connection.
+pub fn rule_for(spec: &CommandSpec) -> Rule {
+    match rule(spec.name) {
+        Rule::Exact if spec.has(CmdFlag::Blocking) => Rule::Excluded("blocks the connection; needs a second client"),
+        r => r,
+    }
+}
+
+/// The rule for a command as sent (`argv[0]`, with `argv[1]` for containers).
+pub fn rule_for_argv(argv: &[Vec<u8>]) -> Rule {
+    let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+    if let Some(sub) = argv.get(1) {
+        let full = format!("{name}|{}", String::from_utf8_lossy(sub).to_ascii_lowercase());
+        if RULES.iter().any(|(n, _)| *n == full) {
+            return rule(&full);
+        }
+    }
+    match verdis_engine::lookup(name.as_bytes()) {
+        Some(row) => rule_for(row.spec),
+        None => rule(&name),
+    }
+}
+
+/// Redis 7.0's container commands (their subcommand is part of the name).
+const CONTAINERS: &[&str] = &[
+    "acl", "client", "cluster", "command", "config", "function", "latency", "memory", "module", "object", "pubsub",
+    "script", "slowlog", "xgroup", "xinfo",
+];
+
+/// The stats name of a command as sent: the table name, with the subcommand for containers.
+pub fn command_name(argv: &[Vec<u8>]) -> String {
+    let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+    let is_container = CONTAINERS.contains(&name.as_str());
+    match argv.get(1) {
+        Some(sub) if is_container => format!("{name}|{}", String::from_utf8_lossy(sub).to_ascii_lowercase()),
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_unique_and_lower_case() {
+        // Proves the table has one rule per name, in the form the command table uses.
+        for (i, (name, _)) in RULES.iter().enumerate() {
+            assert_eq!(*name, name.to_ascii_lowercase());
+            assert!(RULES[i + 1..].iter().all(|(n, _)| n != name), "{name} listed twice");
+        }
+    }
+
+    #[test]
+    fn lookups_find_subcommands_and_default_to_exact() {
+        // Proves argv lookups see subcommand rules, and unlisted commands are byte-exact.
+        let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+        assert_eq!(rule_for_argv(&argv(&["CLIENT", "id"])), rule("client|id"));
+        assert_eq!(rule_for_argv(&argv(&["Keys", "*"])), Rule::Unordered);
+        assert_eq!(rule_for_argv(&argv(&["GET", "k"])), Rule::Exact);
+        assert_eq!(rule("object|idletime"), Rule::Tolerance(2));
+    }
+}
