@@ -412,19 +412,38 @@ fn check_appenddirname(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Redis's `isValidProcTitleTemplate`: only known `{placeholders}`, balanced braces.
+/// Redis's `validateProcTitleTemplate`: the template must expand, by `sdstemplate`'s rules
+/// (`{name}` for a known variable, `{{` for a literal `{`, a lone `}` is literal), to something
+/// non-empty when the title is empty. In verdis `server-mode` (standalone) and `unixsocket`
+/// (none) expand to nothing; `config-file` is counted as empty too.
 fn check_proc_title(template: &str) -> Result<(), &'static str> {
     const ERR: &str = "template format is invalid or contains unknown variables";
-    const VARIABLES: [&str; 6] = ["{title}", "{listen-addr}", "{server-mode}", "{port}", "{tls-port}", "{unixsocket}"];
+    const NON_EMPTY: [&str; 3] = ["listen-addr", "port", "tls-port"];
+    const EMPTY: [&str; 4] = ["title", "server-mode", "unixsocket", "config-file"];
+    let mut expanded_bytes = 0;
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        let close = rest[open..].find('}').ok_or(ERR)? + open;
-        if !VARIABLES.contains(&&rest[open..=close]) {
+        expanded_bytes += open;
+        let after = &rest[open + 1..];
+        if after.is_empty() {
             return Err(ERR);
         }
-        rest = &rest[close + 1..];
+        if let Some(quoted) = after.strip_prefix('{') {
+            expanded_bytes += 1;
+            rest = quoted;
+            continue;
+        }
+        let close = after.find('}').ok_or(ERR)?;
+        let name = &after[..close];
+        if NON_EMPTY.contains(&name) {
+            expanded_bytes += 1;
+        } else if !EMPTY.contains(&name) {
+            return Err(ERR);
+        }
+        rest = &after[close + 1..];
     }
-    if rest.contains('}') || template.is_empty() {
+    expanded_bytes += rest.len();
+    if expanded_bytes == 0 {
         return Err(ERR);
     }
     Ok(())

@@ -140,6 +140,10 @@ fn values_parse_and_print_like_redis() {
         ("lua-time-limit", "10", "10"),
         ("slave-read-only", "no", "no"),
         ("requirepass", "", ""),
+        ("proc-title-template", "plain", "plain"),
+        ("proc-title-template", "title}", "title}"),
+        ("proc-title-template", "{{title}}", "{{title}}"),
+        ("proc-title-template", "{title} {port} {tls-port} {unixsocket}", "{title} {port} {tls-port} {unixsocket}"),
     ];
     for (name, value, want) in cases {
         let mut config = Config::default();
@@ -152,6 +156,8 @@ fn values_parse_and_print_like_redis() {
     assert_eq!(config.engine.maxmemory_policy, MaxmemoryPolicy::AllkeysLfu);
     assert_eq!(config.timeout_s, 30);
 }
+
+const TEMPLATE_ERR: &str = "template format is invalid or contains unknown variables";
 
 #[test]
 fn config_set_errors_match_redis() {
@@ -240,6 +246,10 @@ fn config_set_errors_match_redis() {
             failed("client-output-buffer-limit", "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
         ),
         (vec![("replicaof", "no one")], failed("replicaof", "can't set immutable config")),
+        (vec![("proc-title-template", "")], failed("proc-title-template", TEMPLATE_ERR)),
+        (vec![("proc-title-template", "{title}")], failed("proc-title-template", TEMPLATE_ERR)),
+        (vec![("proc-title-template", "{foo}")], failed("proc-title-template", TEMPLATE_ERR)),
+        (vec![("proc-title-template", "{title")], failed("proc-title-template", TEMPLATE_ERR)),
         (vec![("port", "7000")], failed("port", "Unable to listen on this port. Check server logs.")),
         (vec![("bind", "127.0.0.1")], failed("bind", "Failed to bind to specified addresses.")),
         (vec![("appendonly", "yes")], failed("appendonly", "Unable to turn on AOF. Check server logs.")),
