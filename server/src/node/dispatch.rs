@@ -87,10 +87,13 @@ impl Node {
                     self.stats.command_counts.entry(cmd.spec.name).or_default().rejected_calls += 1;
                     Reply::Error(CmdError::WrongArity(cmd.spec.name.into()))
                 } else {
+                    let start_us = (self.probe.clock_us)();
                     let reply = self.call(id, cmd, argv);
+                    let duration_us = (self.probe.clock_us)().saturating_sub(start_us);
                     self.stats.total_commands_processed += 1;
                     let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
                     counts.calls += 1;
+                    counts.usec += duration_us;
                     counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
                     reply
                 }

@@ -1,17 +1,17 @@
 //! INFO [section ...]: Redis 7.0's report, section by section, with its field names in its order.
 //!
-//! Values that only the process can know (pid, executable, memory, CPU time) come from the shell:
-//! it gives the node a `ProcessInfo` once and a `ProcessProbe` it calls when INFO (or cron) needs
-//! fresh numbers, so the node itself reads no clock, file or OS counter. The simulator's probe is
-//! deterministic; the default probe reports zeros.
+//! Values that only the process can know (pid, executable, memory, CPU time, how long a command
+//! took) come from the shell: it gives the node a `ProcessInfo` once and a `ProcessProbe` the node
+//! calls when INFO (or cron) needs fresh numbers and around each command, so the node itself reads
+//! no clock, file or OS counter. These are measurements only: no reply other than INFO's depends
+//! on them. The simulator's probe is deterministic; the default probe reports zeros.
 //!
 //! Deliberate differences from Redis:
 //! - `redis_version` says 7.0.15, the Redis version verdis is compatible with, because clients
 //!   and tools gate features on it; `verdis_version` (last in the server section) names ours.
 //! - Fields for subsystems verdis does not have yet (Lua, forks, replication peers, allocator
 //!   internals) report Redis's idle values; `mem_allocator` is `libc` (the system allocator).
-//! - `commandstats` counts calls, failures and rejections but reports `usec=0`: the node has no
-//!   clock inside a command. `latencystats` prints only its header for the same reason.
+//! - `latencystats` prints only its header: per-command latency histograms are not kept yet.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -63,12 +63,29 @@ pub struct ProcessSample {
     pub cpu: CpuUsage,
 }
 
-/// Reads the process's current counters; the shell provides it.
-pub type ProcessProbe = fn() -> ProcessSample;
+/// How the node reads the process's counters; the shell provides it.
+#[derive(Clone, Copy, Debug)]
+pub struct ProcessProbe {
+    /// The current memory and CPU counters.
+    pub sample: fn() -> ProcessSample,
+    /// A monotonic clock in microseconds, read before and after each command (commandstats'
+    /// `usec`, as Redis's `ustime()` around `call()`).
+    pub clock_us: fn() -> u64,
+}
 
-/// The probe a node has until the shell sets one: all zeros, so tests stay deterministic.
-pub fn probe_none() -> ProcessSample {
-    ProcessSample::default()
+impl ProcessProbe {
+    /// The probe a node has until the shell sets one: all zeros, so tests stay deterministic.
+    pub const NONE: ProcessProbe = ProcessProbe { sample: ProcessSample::default_fn, clock_us: clock_none };
+}
+
+impl ProcessSample {
+    fn default_fn() -> ProcessSample {
+        ProcessSample::default()
+    }
+}
+
+fn clock_none() -> u64 {
+    0
 }
 
 /// Samples kept per instantaneous metric (Redis's STATS_METRIC_SAMPLES).
@@ -116,6 +133,8 @@ pub struct CommandCounts {
     pub failed_calls: u64,
     /// Refusals before execution (arity, admission checks).
     pub rejected_calls: u64,
+    /// Microseconds spent executing.
+    pub usec: u64,
 }
 
 impl ServerStats {
@@ -258,7 +277,7 @@ impl Node {
 
     /// Cron's share of INFO: the memory high-water mark and the instantaneous rates.
     pub(super) fn info_cron(&mut self) {
-        let used = (self.probe)().used_memory_bytes;
+        let used = (self.probe.sample)().used_memory_bytes;
         let info = &mut self.info;
         info.used_memory_peak_bytes = info.used_memory_peak_bytes.max(used);
         let now_ms = self.now.mono_us / 1000;
@@ -271,7 +290,7 @@ impl Node {
 
     /// Records the memory in use once the node has started (`used_memory_startup`).
     pub(super) fn info_start(&mut self) {
-        let used = (self.probe)().used_memory_bytes;
+        let used = (self.probe.sample)().used_memory_bytes;
         self.info.used_memory_startup_bytes = used;
         self.info.used_memory_peak_bytes = used;
         let now_ms = self.now.mono_us / 1000;
@@ -283,7 +302,7 @@ impl Node {
     /// The INFO text for `args` (the arguments after `INFO`).
     pub(super) fn info_string(&mut self, args: &[&[u8]]) -> String {
         let sections = Sections::parse(args);
-        let sample = (self.probe)();
+        let sample = (self.probe.sample)();
         self.info.used_memory_peak_bytes = self.info.used_memory_peak_bytes.max(sample.used_memory_bytes);
         let mut out = String::new();
         let section = |out: &mut String, title: &str| {
@@ -588,9 +607,11 @@ impl Node {
 
     fn info_commandstats(&self, out: &mut String) {
         for (name, counts) in &self.stats.command_counts {
+            // Redis divides in single precision (`(float)usec / calls`).
+            let per_call = if counts.calls == 0 { 0.0 } else { counts.usec as f32 / counts.calls as f32 };
             let value = format!(
-                "calls={},usec=0,usec_per_call=0.00,rejected_calls={},failed_calls={}",
-                counts.calls, counts.rejected_calls, counts.failed_calls
+                "calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}",
+                counts.calls, counts.usec, per_call, counts.rejected_calls, counts.failed_calls
             );
             field(out, &format!("cmdstat_{name}"), value);
         }
@@ -1036,7 +1057,7 @@ mod tests {
             os: "Linux 6.1.0 x86_64".into(),
             total_system_memory_bytes: 25_276_510_208,
         };
-        h.node.set_process(info, probe);
+        h.node.set_process(info, ProcessProbe { sample: probe, ..ProcessProbe::NONE });
         let text = h.node.info_string(&[b"server", b"memory", b"cpu"]);
         for line in [
             "redis_version:7.0.15",
@@ -1062,6 +1083,27 @@ mod tests {
         ] {
             assert!(text.contains(&format!("\r\n{line}\r\n")), "{line} missing in\n{text}");
         }
+    }
+
+    #[test]
+    fn commandstats_time_commands_with_the_probe_clock() {
+        // Proves commandstats adds the probe clock's elapsed time around each execution (here 5 µs
+        // a command) and prints usec_per_call with two decimals.
+        fn clock_us() -> u64 {
+            static NOW_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            NOW_US.fetch_add(5, std::sync::atomic::Ordering::Relaxed)
+        }
+        let mut h = Harness::new();
+        h.node.set_process(ProcessInfo::default(), ProcessProbe { clock_us, ..ProcessProbe::NONE });
+        let id = h.connect(5000);
+        h.run(id, &["PING"]);
+        h.run(id, &["PING"]);
+        h.run(id, &["PING", "a", "b"]);
+        let stats = h.node.info_string(&[b"commandstats"]);
+        assert_eq!(
+            stats,
+            "# Commandstats\r\ncmdstat_ping:calls=3,usec=15,usec_per_call=5.00,rejected_calls=0,failed_calls=1\r\n"
+        );
     }
 
     #[test]

@@ -160,7 +160,7 @@ impl Node {
             started: now,
             next_cron_us: now.mono_us,
             process: ProcessInfo::default(),
-            probe: info::probe_none,
+            probe: ProcessProbe::NONE,
             info,
         }
     }

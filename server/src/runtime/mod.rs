@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::node::{Action, ClientId, Node, Time};
+use crate::node::{Action, ClientId, Node, ProcessProbe, Time};
 pub use log::Logger;
 
 /// Read buffer size per connection read call.
@@ -119,7 +119,7 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
         ^ u64::from(std::process::id()).rotate_left(32);
     let mut node = Node::new(config, seed, Time { unix_us: 0, mono_us: 0 });
-    node.set_process(process::info(), process::sample);
+    node.set_process(process::info(), ProcessProbe { sample: process::sample, clock_us: process::clock_us });
     let shell = Rc::new(Shell {
         node: RefCell::new(node),
         conns: RefCell::new(HashMap::new()),

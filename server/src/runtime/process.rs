@@ -29,6 +29,16 @@ pub fn sample() -> ProcessSample {
     }
 }
 
+/// Monotonic microseconds (CLOCK_MONOTONIC), for timing commands.
+pub fn clock_us() -> u64 {
+    // SAFETY: timespec is plain integers; clock_gettime fills it and returns 0 on success.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 {
+        return 0;
+    }
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
+}
+
 fn sysconf(name: libc::c_int) -> u64 {
     // SAFETY: sysconf has no preconditions; a negative answer means "unknown".
     u64::try_from(unsafe { libc::sysconf(name) }).unwrap_or(0)
@@ -88,5 +98,8 @@ mod tests {
         assert!(s.used_memory_rss_bytes > 0);
         assert!(s.cpu.user_us + s.cpu.sys_us > 0);
         assert!(s.cpu.user_main_thread_us + s.cpu.sys_main_thread_us <= s.cpu.user_us + s.cpu.sys_us);
+        let t0 = clock_us();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert!(clock_us() >= t0 + 2000);
     }
 }
