@@ -94,6 +94,9 @@ impl Node {
                     let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
                     counts.calls += 1;
                     counts.usec += duration_us;
+                    if self.info.latency_tracking {
+                        counts.latency.record(duration_us * 1000);
+                    }
                     counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
                     reply
                 }

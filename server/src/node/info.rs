@@ -11,7 +11,7 @@
 //!   and tools gate features on it; `verdis_version` (last in the server section) names ours.
 //! - Fields for subsystems verdis does not have yet (Lua, forks, replication peers, allocator
 //!   internals) report Redis's idle values; `mem_allocator` is `libc` (the system allocator).
-//! - `latencystats` prints only its header: per-command latency histograms are not kept yet.
+//! - `latency-tracking` is re-read by cron, so CONFIG SET of it takes effect within 1/hz s.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,6 +19,7 @@ use std::fmt::Write as _;
 use verdis_engine::Rng;
 
 use super::dispatch::lru_clock;
+use super::latency::LatencyHistogram;
 use super::{Node, ServerStats};
 use crate::config::Config;
 
@@ -124,8 +125,8 @@ impl InstantaneousMetric {
     }
 }
 
-/// Per-command counters for INFO commandstats.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Per-command counters for INFO commandstats and latencystats.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommandCounts {
     /// Executions (including ones that replied with an error).
     pub calls: u64,
@@ -135,6 +136,8 @@ pub struct CommandCounts {
     pub rejected_calls: u64,
     /// Microseconds spent executing.
     pub usec: u64,
+    /// Execution durations, while `latency-tracking` is on.
+    pub latency: LatencyHistogram,
 }
 
 impl ServerStats {
@@ -165,6 +168,9 @@ pub struct InfoState {
     ops: InstantaneousMetric,
     net_input: InstantaneousMetric,
     net_output: InstantaneousMetric,
+    /// `latency-tracking`, as cron last read it: commands consult it, so it is a field rather
+    /// than a config-table lookup per command.
+    pub latency_tracking: bool,
 }
 
 /// 40 random hex digits (Redis's `getRandomHexChars` for run ids and replication ids).
@@ -188,6 +194,7 @@ impl InfoState {
             ops: InstantaneousMetric::default(),
             net_input: InstantaneousMetric::default(),
             net_output: InstantaneousMetric::default(),
+            latency_tracking: true,
         }
     }
 }
@@ -275,8 +282,16 @@ impl Node {
         self.probe = probe;
     }
 
-    /// Cron's share of INFO: the memory high-water mark and the instantaneous rates.
+    /// A config option's current value as CONFIG GET prints it.
+    fn config_text(&self, name: &str) -> String {
+        let row = Config::lookup(name).unwrap_or_else(|| panic!("the config table has {name}"));
+        self.config.get(row)
+    }
+
+    /// Cron's share of INFO: the memory high-water mark, the instantaneous rates, and the
+    /// latency-tracking switch.
     pub(super) fn info_cron(&mut self) {
+        self.info.latency_tracking = self.config_text("latency-tracking") == "yes";
         let used = (self.probe.sample)().used_memory_bytes;
         let info = &mut self.info;
         info.used_memory_peak_bytes = info.used_memory_peak_bytes.max(used);
@@ -290,6 +305,7 @@ impl Node {
 
     /// Records the memory in use once the node has started (`used_memory_startup`).
     pub(super) fn info_start(&mut self) {
+        self.info.latency_tracking = self.config_text("latency-tracking") == "yes";
         let used = (self.probe.sample)().used_memory_bytes;
         self.info.used_memory_startup_bytes = used;
         self.info.used_memory_peak_bytes = used;
@@ -356,6 +372,7 @@ impl Node {
         }
         if sections.wants("latencystats") {
             section(&mut out, "Latencystats");
+            self.info_latencystats(&mut out);
         }
         if sections.wants("cluster") {
             section(&mut out, "Cluster");
@@ -464,8 +481,7 @@ impl Node {
         field(out, "used_memory_scripts_human", "0B");
         field(out, "maxmemory", self.config.maxmemory);
         field(out, "maxmemory_human", bytes_to_human(self.config.maxmemory));
-        let policy = Config::lookup("maxmemory-policy").expect("the config table has maxmemory-policy");
-        field(out, "maxmemory_policy", self.config.get(policy));
+        field(out, "maxmemory_policy", self.config_text("maxmemory-policy"));
         field(out, "allocator_frag_ratio", "1.00");
         field(out, "allocator_frag_bytes", 0);
         field(out, "allocator_rss_ratio", ratio(rss, used));
@@ -614,6 +630,24 @@ impl Node {
                 counts.calls, counts.usec, per_call, counts.rejected_calls, counts.failed_calls
             );
             field(out, &format!("cmdstat_{name}"), value);
+        }
+    }
+
+    fn info_latencystats(&self, out: &mut String) {
+        // The percentiles as configured, named as CONFIG GET prints them (`%f` trimmed), as
+        // Redis names them.
+        let names = self.config_text("latency-tracking-info-percentiles");
+        let percentiles: Vec<(&str, f64)> =
+            names.split_whitespace().filter_map(|n| Some((n, n.parse().ok()?))).collect();
+        for (name, counts) in &self.stats.command_counts {
+            if counts.latency.is_empty() {
+                continue;
+            }
+            let values: Vec<String> = percentiles
+                .iter()
+                .map(|(p_name, p)| format!("p{p_name}={:.3}", counts.latency.value_at_percentile(*p) as f64 / 1000.0))
+                .collect();
+            field(out, &format!("latency_percentiles_usec_{name}"), values.join(","));
         }
     }
 
@@ -1104,6 +1138,21 @@ mod tests {
             stats,
             "# Commandstats\r\ncmdstat_ping:calls=3,usec=15,usec_per_call=5.00,rejected_calls=0,failed_calls=1\r\n"
         );
+        // 5 µs lands in hdr's [4992, 5023] ns slot, as in Redis.
+        assert_eq!(
+            h.node.info_string(&[b"latencystats"]),
+            "# Latencystats\r\nlatency_percentiles_usec_ping:p50=5.023,p99=5.023,p99.9=5.023\r\n"
+        );
+        h.run(id, &["CONFIG", "SET", "latency-tracking-info-percentiles", "0 100"]);
+        let lines = h.node.info_string(&[b"latencystats"]);
+        assert!(lines.contains("\r\nlatency_percentiles_usec_ping:p0=4.992,p100=5.023\r\n"), "{lines}");
+        assert!(lines.contains("\r\nlatency_percentiles_usec_config|set:"), "{lines}");
+        h.run(id, &["CONFIG", "SET", "latency-tracking", "no"]);
+        h.advance_ms(100);
+        h.run(id, &["PING", "new"]);
+        assert!(h.node.info_string(&[b"commandstats"]).contains("cmdstat_ping:calls=4,"));
+        let ping = h.node.stats.command_counts.get("ping").unwrap();
+        assert_eq!(ping.latency.value_at_percentile(100.0), 5023, "untracked while latency-tracking is no");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod client;
 mod commands;
 mod dispatch;
 pub mod info;
+mod latency;
 #[cfg(test)]
 mod testing;
 
