@@ -218,7 +218,7 @@ impl CommandGen {
     /// One invocation: usually well-formed, sometimes with a wrong arity or a stray value.
     pub fn generate(&self, rng: &mut Rng) -> Argv {
         let mut argv = self.prefix.clone();
-        gen_list(&self.args, rng, &mut argv, self.name);
+        gen_list(&self.args, rng, &mut argv);
         let fixed = self.prefix.len();
         match rng.below(100) {
             0..=3 if argv.len() > fixed => {
@@ -235,7 +235,7 @@ impl CommandGen {
     }
 }
 
-fn gen_list(args: &[ArgSpec], rng: &mut Rng, out: &mut Argv, cmd: &str) {
+fn gen_list(args: &[ArgSpec], rng: &mut Rng, out: &mut Argv) {
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -247,12 +247,12 @@ fn gen_list(args: &[ArgSpec], rng: &mut Rng, out: &mut Argv, cmd: &str) {
             i += 2;
             continue;
         }
-        gen_arg(arg, rng, out, cmd);
+        gen_arg(arg, rng, out);
         i += 1;
     }
 }
 
-fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv, cmd: &str) {
+fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
     if arg.optional && rng.chance(50) {
         return;
     }
@@ -269,15 +269,15 @@ fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv, cmd: &str) {
             Kind::OneOf => {
                 if !arg.children.is_empty() {
                     let child = rng.pick(&arg.children);
-                    gen_arg(&ArgSpec { optional: false, ..child.clone() }, rng, out, cmd);
+                    gen_arg(&ArgSpec { optional: false, ..child.clone() }, rng, out);
                 }
             }
-            Kind::Block => gen_list(&arg.children, rng, out, cmd),
+            Kind::Block => gen_list(&arg.children, rng, out),
             Kind::Key => out.push(rng.pick(&KEY_POOL).to_vec()),
             Kind::Pattern => out.push(rng.pick(PATTERNS).to_vec()),
             Kind::Double => out.push(gen_double(rng)),
             Kind::String => out.push(gen_string(rng)),
-            Kind::Integer | Kind::UnixTime => out.push(match time_unit(arg, cmd) {
+            Kind::Integer | Kind::UnixTime => out.push(match time_unit(arg) {
                 Some(unit) => gen_time(unit, rng),
                 None => gen_integer(rng),
             }),
@@ -296,13 +296,12 @@ enum TimeUnit {
 
 /// Time arguments are told apart by their token or name, so generated expiries avoid values
 /// small enough to expire between the oracle's and the subject's execution.
-fn time_unit(arg: &ArgSpec, cmd: &str) -> Option<TimeUnit> {
+fn time_unit(arg: &ArgSpec) -> Option<TimeUnit> {
     let millis = arg.name.contains("milli") || matches!(arg.token, Some("PX" | "PXAT"));
     let absolute =
         arg.kind == Kind::UnixTime || arg.name.contains("unix") || matches!(arg.token, Some("EXAT" | "PXAT"));
-    let timed = absolute
-        || matches!(arg.token, Some("EX" | "PX"))
-        || ((arg.name == "seconds" || arg.name == "milliseconds") && cmd.contains("expire"));
+    let timed =
+        absolute || matches!(arg.token, Some("EX" | "PX")) || arg.name == "seconds" || arg.name == "milliseconds";
     timed.then_some(match (absolute, millis) {
         (false, false) => TimeUnit::RelativeSeconds,
         (false, true) => TimeUnit::RelativeMillis,
@@ -462,7 +461,7 @@ mod tests {
             multiple_token: false,
             children: vec![],
         };
-        assert_eq!(time_unit(&px, "set"), Some(TimeUnit::RelativeMillis));
+        assert_eq!(time_unit(&px), Some(TimeUnit::RelativeMillis));
         let mut rng = Rng::new(9);
         for _ in 0..100 {
             let v = gen_time(TimeUnit::RelativeMillis, &mut rng);

@@ -1,0 +1,112 @@
+//! The harness itself: it must find a planted fault and shrink it, its regression files must
+//! replay, and (where Docker runs) the containerised oracle must agree with the process one.
+
+use std::sync::Arc;
+
+use verdis_conformance::backend::docker_available;
+use verdis_conformance::campaign::{Campaign, Settings};
+use verdis_conformance::proxy::FaultProxy;
+use verdis_conformance::resp::{Reply, Value};
+use verdis_conformance::{Generator, Regression, Server, Target};
+
+/// The planted fault: GET of key `k1` answers its value with one byte appended.
+fn corrupt_get_k1(argv: &[Vec<u8>], reply: &Reply) -> Option<Vec<u8>> {
+    let is_get_k1 = argv.len() == 2 && argv[0].eq_ignore_ascii_case(b"get") && argv[1] == b"k1";
+    match &reply.value {
+        Value::Bulk(v) if is_get_k1 => {
+            let mut wrong = v.clone();
+            wrong.push(b'!');
+            Some(Value::Bulk(wrong).encode())
+        }
+        _ => None,
+    }
+}
+
+fn settings(dir: &std::path::Path) -> Settings {
+    Settings {
+        families: vec!["strings".into()],
+        cases: 300,
+        seed: 7,
+        resp: 2,
+        regressions_dir: Some(dir.to_path_buf()),
+        shrink_max: 3,
+    }
+}
+
+#[test]
+fn a_planted_fault_is_found_shrunk_saved_and_replayed() {
+    // Proves the harness can fail: a proxy in front of real Redis that corrupts GET k1 is
+    // reported, shrunk to at most 3 commands, saved, and the saved file still shows it.
+    let upstream = Server::start(&Target::Redis).expect("redis-server (apt-get install redis-server)");
+    let proxy = FaultProxy::start(&upstream.addr, Arc::new(corrupt_get_k1)).expect("proxy");
+    let through_proxy = Target::Address { addr: proxy.addr.clone(), password: None };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = settings(dir.path());
+    let generator = Generator::from_table(&settings.families).expect("generator");
+    let oracle = Server::start(&Target::Redis).expect("oracle");
+    let mut c = Campaign::new(oracle, Server::start(&through_proxy).expect("proxy subject"), 2).expect("campaign");
+    c.run(&generator, &settings, |_, _| {}).expect("run");
+
+    assert!(c.failed_sequences > 0, "the planted fault went unnoticed");
+    let finding = c.findings.iter().find(|f| f.signature == "get").expect("a GET finding");
+    assert!(finding.shrunk.len() <= 3, "not shrunk enough:\n{}", finding.transcript);
+    assert!(finding.transcript.contains("GET k1"), "{}", finding.transcript);
+    let saved = finding.saved.as_ref().expect("saved");
+    let reg = Regression::load(saved).expect("saved file parses");
+    assert_eq!(reg.commands, finding.shrunk);
+
+    // Replayed through the proxy the mismatch is still there; between two honest Redis
+    // processes the same file passes, so the file itself is a faithful case.
+    assert_eq!(c.replay(&reg).signature().as_deref(), Some("get"));
+    let mut honest =
+        Campaign::new(Server::start(&Target::Redis).unwrap(), Server::start(&Target::Redis).unwrap(), 2).unwrap();
+    let outcome = honest.replay(&reg);
+    assert_eq!(outcome.signature(), None, "{}", outcome.transcript());
+}
+
+#[test]
+fn a_diverging_keyspace_is_caught_after_the_sequence() {
+    // Proves the keyspace check sees a difference no reply showed: the proxy makes SET k2
+    // store a different value while still answering +OK.
+    let upstream = Server::start(&Target::Redis).expect("redis-server");
+    let request = |argv: &mut Vec<Vec<u8>>| {
+        if argv.len() == 3 && argv[0].eq_ignore_ascii_case(b"set") && argv[1] == b"k2" {
+            argv[2] = b"tampered".to_vec();
+        }
+    };
+    let proxy = FaultProxy::start_with(&upstream.addr, Arc::new(request), Arc::new(|_: &[Vec<u8>], _: &Reply| None))
+        .expect("proxy");
+    let subject = Server::start(&Target::Address { addr: proxy.addr.clone(), password: None }).unwrap();
+    let mut c = Campaign::new(Server::start(&Target::Redis).unwrap(), subject, 2).unwrap();
+    let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    let outcome = c.run_sequence(&[argv(&["SET", "k2", "v"])]);
+    assert_eq!(outcome.signature().as_deref(), Some("(keyspace)"), "{}", outcome.transcript());
+    assert!(outcome.transcript().contains("GET k2"), "{}", outcome.transcript());
+}
+
+#[test]
+fn the_container_oracle_agrees_with_the_process_oracle() {
+    // Proves the containerised Redis (ci/oracle-image) is the same oracle as the process one.
+    if let Err(reason) = docker_available() {
+        println!("SKIPPED the_container_oracle_agrees_with_the_process_oracle: {reason}");
+        return;
+    }
+    let image = "verdis-oracle/redis:7.0.15";
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ci/oracle-image");
+    let status = std::process::Command::new("bash").arg(&script).status().expect("running ci/oracle-image");
+    assert!(status.success(), "ci/oracle-image failed");
+    let settings = Settings {
+        families: vec!["strings".into(), "keys".into()],
+        cases: 100,
+        seed: 31,
+        resp: 2,
+        regressions_dir: None,
+        shrink_max: 2,
+    };
+    let generator = Generator::from_table(&settings.families).unwrap();
+    let container = Server::start(&Target::Docker(image.into())).expect("container oracle");
+    let mut c = Campaign::new(container, Server::start(&Target::Redis).unwrap(), 2).unwrap();
+    c.run(&generator, &settings, |_, _| {}).unwrap();
+    let shown: Vec<_> = c.findings.iter().map(|f| f.transcript.clone()).collect();
+    assert_eq!(c.failed_sequences, 0, "{}", shown.join("\n"));
+}
