@@ -516,7 +516,7 @@ impl Campaign {
             if let Some(signature) = outcome.signature() {
                 let known = self.findings.iter().any(|f| f.signature == signature);
                 if !known && self.findings.len() < settings.shrink_max {
-                    self.add_finding(&seq, &signature, settings, index)?;
+                    self.add_finding(&seq, &outcome, &signature, settings, index)?;
                 } else if let Some(stats) = self.stats.get_mut(&signature) {
                     stats.first_example.get_or_insert_with(|| outcome.transcript());
                 }
@@ -529,12 +529,29 @@ impl Campaign {
     fn add_finding(
         &mut self,
         seq: &[Argv],
+        found: &SeqOutcome,
         signature: &str,
         settings: &Settings,
         index: u64,
     ) -> Result<(), ConformError> {
         let shrunk = self.shrink(seq, signature);
         let outcome = self.run_sequence(&shrunk);
+        if outcome.signature().as_deref() != Some(signature) {
+            // Timing-dependent: the mismatch did not come back. Keep the original transcript and
+            // save nothing (a regression file must reproduce).
+            let transcript = format!("(did not reproduce when re-run; as found:)\n{}", found.transcript());
+            if let Some(stats) = self.stats.get_mut(signature) {
+                stats.first_example.get_or_insert_with(|| transcript.clone());
+            }
+            self.findings.push(Finding {
+                signature: signature.to_string(),
+                original_len: seq.len(),
+                shrunk: seq.to_vec(),
+                transcript,
+                saved: None,
+            });
+            return Ok(());
+        }
         let transcript = outcome.transcript();
         let saved = match &settings.regressions_dir {
             Some(dir) => {
