@@ -24,8 +24,11 @@ const LOG_TAIL_BYTES: usize = 2000;
 /// What server to use, as the command line names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
-    /// verdis: `$VERDIS_SERVER` as a process when set, else the server linked into this binary.
+    /// verdis: `$VERDIS_SERVER` as a process when set, else the `verdis-server` binary next to
+    /// this program (as `cargo build` leaves them), else the server linked into this program.
     Verdis,
+    /// verdis linked into this program, run on a thread (always the same build as the tool).
+    VerdisInProcess,
     /// `redis-server` from PATH (or `$REDIS_SERVER`) as a process.
     Redis,
     /// Any redis-server-compatible binary as a process.
@@ -44,10 +47,14 @@ pub enum Target {
 impl std::str::FromStr for Target {
     type Err = ConformError;
 
-    /// `verdis`, `redis`, `process:PATH`, `addr:HOST:PORT[,PASSWORD]`, `docker:IMAGE`.
+    /// `verdis`, `verdis-inproc`, `redis`, `process:PATH`, `addr:HOST:PORT[,PASSWORD]`,
+    /// `docker:IMAGE`.
     fn from_str(s: &str) -> Result<Target, ConformError> {
         if s == "verdis" {
             return Ok(Target::Verdis);
+        }
+        if s == "verdis-inproc" {
+            return Ok(Target::VerdisInProcess);
         }
         if s == "redis" {
             return Ok(Target::Redis);
@@ -69,7 +76,7 @@ impl std::str::FromStr for Target {
             return Ok(Target::Address { addr, password });
         }
         Err(ConformError::Usage(format!(
-            "unknown server {s:?}: use verdis, redis, process:PATH, addr:HOST:PORT[,PASSWORD] or docker:IMAGE"
+            "unknown server {s:?}: use verdis, verdis-inproc, redis, process:PATH, addr:HOST:PORT[,PASSWORD] or docker:IMAGE"
         )))
     }
 }
@@ -118,10 +125,11 @@ impl Server {
     /// Starts (or reaches) the server `target` names and waits until it answers PING.
     pub fn start(target: &Target) -> Result<Server, ConformError> {
         match target {
-            Target::Verdis => match std::env::var_os("VERDIS_SERVER") {
-                Some(path) => start_process(Path::new(&path)),
+            Target::Verdis => match verdis_binary() {
+                Some(path) => start_process(&path),
                 None => start_in_process(),
             },
+            Target::VerdisInProcess => start_in_process(),
             Target::Redis => start_process(&find_redis_server()?),
             Target::Process(path) => start_process(path),
             Target::Address { addr, password } => {
@@ -180,6 +188,17 @@ pub fn free_port() -> Result<u16, ConformError> {
     listener.local_addr().map(|a| a.port()).map_err(|e| ConformError::io("finding a free port", e))
 }
 
+/// `$VERDIS_SERVER`, else a `verdis-server` beside the running program (or beside its folder,
+/// for a test binary in `target/debug/deps`).
+pub fn verdis_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("VERDIS_SERVER") {
+        return Some(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [dir.join("verdis-server"), dir.parent()?.join("verdis-server")].into_iter().find(|p| p.is_file())
+}
+
 /// `$REDIS_SERVER`, else `redis-server` on PATH.
 pub fn find_redis_server() -> Result<PathBuf, ConformError> {
     if let Some(path) = std::env::var_os("REDIS_SERVER") {
@@ -229,12 +248,8 @@ fn try_start_process(path: &Path) -> Result<Server, ConformError> {
     let log = std::fs::File::create(&log_path).map_err(|e| ConformError::io("creating the server log", e))?;
     let log_err = log.try_clone().map_err(|e| ConformError::io("duplicating the server log", e))?;
     let mut cmd = Command::new(path);
-    cmd.args(["--port", &port, "--bind", "127.0.0.1"]);
-    // redis-server must not persist or daemonize; verdis takes only what it documents.
-    let is_redis = path.file_name().is_some_and(|n| n.to_string_lossy().contains("redis"));
-    if is_redis {
-        cmd.args(["--save", "", "--appendonly", "no", "--daemonize", "no"]);
-    }
+    // redis-server's command line (verdis-server takes the same): no persistence, no fork.
+    cmd.args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]);
     cmd.current_dir(dir.path()).stdin(Stdio::null()).stdout(log).stderr(log_err);
     let mut child = cmd.spawn().map_err(|e| ConformError::io(format!("starting {}", path.display()), e))?;
     let addr = format!("127.0.0.1:{port}");
@@ -318,6 +333,7 @@ mod tests {
         // Proves every documented target form parses and a bad one is refused with a usage error.
         assert_eq!("verdis".parse::<Target>().unwrap(), Target::Verdis);
         assert_eq!("redis".parse::<Target>().unwrap(), Target::Redis);
+        assert_eq!("verdis-inproc".parse::<Target>().unwrap(), Target::VerdisInProcess);
         assert_eq!("process:/x/y".parse::<Target>().unwrap(), Target::Process("/x/y".into()));
         assert_eq!("docker:img:1".parse::<Target>().unwrap(), Target::Docker("img:1".into()));
         assert_eq!(

@@ -1,8 +1,31 @@
 //! Differential campaigns against real redis-server as a process, and the replay of every saved
 //! regression file. Needs `redis-server` (7.0.15) on PATH or in `$REDIS_SERVER`.
 
+use std::path::PathBuf;
+use std::process::Command;
+
 use verdis_conformance::campaign::{Campaign, Settings};
 use verdis_conformance::{regression, Generator, Regression, Server, Target};
+
+/// The workspace's `verdis-server` binary (or `$VERDIS_SERVER`), built now so a test never runs a
+/// stale one.
+fn verdis_server() -> Target {
+    if let Some(path) = std::env::var_os("VERDIS_SERVER") {
+        return Target::Process(path.into());
+    }
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "-p", "verdis-server", "--bin", "verdis-server", "--message-format", "json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("running cargo build -p verdis-server");
+    assert!(out.status.success(), "building verdis-server failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let exe = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find_map(|msg| msg.get("executable").and_then(|e| e.as_str()).map(PathBuf::from))
+        .expect("cargo reported no verdis-server executable");
+    Target::Process(exe)
+}
 
 /// Runs `cases` sequences of `families` and returns the campaign (nothing saved).
 fn campaign(subject: Target, families: &[&str], cases: u64, seed: u64, resp: u8) -> Campaign {
@@ -52,13 +75,23 @@ fn redis_against_itself_is_fully_compatible_in_both_protocols() {
 }
 
 #[test]
-fn verdis_matches_redis_on_strings_and_keys_in_both_protocols() {
-    // Proves every implemented string and generic-key command replies as Redis 7.0.15 does,
-    // byte for byte (under the declared rules), and leaves the same keyspace.
+fn verdis_server_matches_redis_on_strings_keys_and_connection_in_both_protocols() {
+    // Proves every implemented string, generic-key and connection command of the verdis-server
+    // binary replies as Redis 7.0.15 does, byte for byte (under the declared rules), and leaves
+    // the same keyspace.
+    let verdis = verdis_server();
     for (resp, seed) in [(2, 21), (3, 22)] {
-        let c = campaign(Target::Verdis, &["strings", "keys"], 300, seed, resp);
+        let c = campaign(verdis.clone(), &["strings", "keys", "connection"], 300, seed, resp);
         assert_eq!(c.failed_sequences, 0, "RESP{resp}: verdis differs from Redis:{}", transcripts(&c));
     }
+}
+
+#[test]
+fn verdis_linked_in_process_matches_redis_too() {
+    // Proves the in-process backend (the tool's default when no binary is beside it) runs the
+    // same server: a short campaign on it matches as well.
+    let c = campaign(Target::VerdisInProcess, &["strings", "keys"], 100, 23, 2);
+    assert_eq!(c.failed_sequences, 0, "verdis (in-process) differs from Redis:{}", transcripts(&c));
 }
 
 #[test]
@@ -68,6 +101,7 @@ fn every_saved_regression_replays_without_a_mismatch() {
     let files = regression::files_in(&dir).expect("regressions directory");
     assert!(!files.is_empty(), "{} holds no regression file", dir.display());
     let mut failures = Vec::new();
+    let verdis = verdis_server();
     for resp in [2, 3] {
         let regs: Vec<_> = files
             .iter()
@@ -78,7 +112,7 @@ fn every_saved_regression_replays_without_a_mismatch() {
             continue;
         }
         let oracle = Server::start(&Target::Redis).expect("redis-server");
-        let subject = Server::start(&Target::Verdis).expect("verdis");
+        let subject = Server::start(&verdis).expect("verdis");
         let mut c = Campaign::new(oracle, subject, resp).expect("campaign");
         for (path, reg) in regs {
             let outcome = c.replay(&reg);

@@ -1,13 +1,14 @@
 //! The harness itself: it must find a planted fault and shrink it, its regression files must
-//! replay, and (where Docker runs) the containerised oracle must agree with the process one.
+//! replay, coverage must be measurable without COMMAND, and (where Docker runs) the
+//! containerised oracle must agree with the process one.
 
 use std::sync::Arc;
 
 use verdis_conformance::backend::docker_available;
 use verdis_conformance::campaign::{Campaign, Settings};
 use verdis_conformance::proxy::FaultProxy;
-use verdis_conformance::resp::{Reply, Value};
-use verdis_conformance::{Generator, Regression, Server, Target};
+use verdis_conformance::resp::{Conn, Reply, Value};
+use verdis_conformance::{coverage, Generator, Regression, Server, Target};
 
 /// The planted fault: GET of key `k1` answers its value with one byte appended.
 fn corrupt_get_k1(argv: &[Vec<u8>], reply: &Reply) -> Option<Vec<u8>> {
@@ -109,4 +110,27 @@ fn the_container_oracle_agrees_with_the_process_oracle() {
     c.run(&generator, &settings, |_, _| {}).unwrap();
     let shown: Vec<_> = c.findings.iter().map(|f| f.transcript.clone()).collect();
     assert_eq!(c.failed_sequences, 0, "{}", shown.join("\n"));
+}
+
+#[test]
+fn coverage_probes_each_name_when_the_subject_cannot_list_its_commands() {
+    // Proves the coverage fallback: through a proxy to real Redis that hides COMMAND and LCS,
+    // exactly those two are reported missing, and probing ran nothing (the data survives).
+    let upstream = Server::start(&Target::Redis).expect("redis-server");
+    let mut direct = upstream.connect().unwrap();
+    direct.call_str(&["SET", "canary", "alive"]).unwrap();
+    let hide = |argv: &[Vec<u8>], _: &Reply| -> Option<Vec<u8>> {
+        let name = argv.first()?.to_ascii_lowercase();
+        (name == b"command" || name == b"lcs").then(|| b"-ERR unknown command, hidden by the test\r\n".to_vec())
+    };
+    let proxy = FaultProxy::start(&upstream.addr, Arc::new(hide)).expect("proxy");
+    let oracle = Server::start(&Target::Redis).unwrap();
+    let mut subject = Conn::connect(&proxy.addr).unwrap();
+    let measured = coverage::measure(&mut oracle.connect().unwrap(), &mut subject, || Conn::connect(&proxy.addr))
+        .expect("coverage");
+    assert_eq!(measured.method, "probing each name");
+    assert_eq!(measured.missing(), vec!["command", "lcs"], "{}", measured.render());
+    assert!(measured.oracle.len() > 200);
+    let mut direct = upstream.connect().unwrap();
+    assert_eq!(direct.call_str(&["GET", "canary"]).unwrap().value, Value::Bulk(b"alive".to_vec()));
 }

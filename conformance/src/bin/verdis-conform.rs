@@ -6,7 +6,8 @@
 //! verdis-conform replay   [--subject T] [--oracle T] FILE...
 //! verdis-conform coverage [--subject T] [--oracle T]
 //! ```
-//! A server `T` is `verdis`, `redis`, `process:PATH`, `addr:HOST:PORT[,PASSWORD]` or `docker:IMAGE`.
+//! A server `T` is `verdis`, `verdis-inproc`, `redis`, `process:PATH`, `addr:HOST:PORT[,PASSWORD]`
+//! or `docker:IMAGE`.
 //! Exit code: 0 when everything matched, 1 on any mismatch, 2 when the run could not be made.
 
 use std::collections::HashMap;
@@ -24,7 +25,8 @@ const USAGE: &str = "usage:
                           [--resp 2|3] [--report-dir DIR] [--regressions DIR] [--shrink-max N]
   verdis-conform replay   [--subject T] [--oracle T] FILE...
   verdis-conform coverage [--subject T] [--oracle T]
-servers (T): verdis (default subject), redis (default oracle), process:PATH, addr:HOST:PORT[,PASSWORD], docker:IMAGE";
+servers (T): verdis (default subject), verdis-inproc, redis (default oracle), process:PATH,
+             addr:HOST:PORT[,PASSWORD], docker:IMAGE";
 
 /// Options that take a value, by subcommand.
 const VALUE_OPTIONS: &[&str] = &[
