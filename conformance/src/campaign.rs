@@ -19,6 +19,8 @@ use crate::rules::{command_name, rule_for_argv, Rule};
 const SCAN_CALLS_MAX: usize = 10_000;
 /// Most sequence runs one shrink may spend.
 const SHRINK_RUNS_MAX: usize = 500;
+/// Length an argument is cut to when shrinking tries a shorter value.
+const SHRUNK_ARG_BYTES: usize = 16;
 /// Tolerance on PTTL in the keyspace check, in milliseconds.
 const KEYSPACE_PTTL_TOLERANCE_MS: i64 = 1000;
 /// Name under which keyspace differences are counted.
@@ -463,7 +465,7 @@ impl Campaign {
     }
 
     /// Delta debugging (ddmin): the fewest commands of `seq` that still show the mismatch
-    /// `signature`, within `SHRINK_RUNS_MAX` runs.
+    /// `signature`, then the fewest and shortest arguments, within `SHRINK_RUNS_MAX` runs.
     pub fn shrink(&mut self, seq: &[Argv], signature: &str) -> Vec<Argv> {
         let mut seq = seq.to_vec();
         let mut runs = 0;
@@ -496,6 +498,28 @@ impl Campaign {
                     break;
                 }
                 granularity = (granularity * 2).min(seq.len());
+            }
+        }
+        // Then each command's arguments, last first: drop one, or cut a long one short.
+        for i in 0..seq.len() {
+            let mut j = seq[i].len();
+            while j > 1 && runs < SHRINK_RUNS_MAX {
+                j -= 1;
+                let mut candidate = seq.clone();
+                candidate[i].remove(j);
+                runs += 1;
+                if self.still_fails(&candidate, signature) {
+                    seq = candidate;
+                    continue;
+                }
+                if seq[i][j].len() > SHRUNK_ARG_BYTES {
+                    let mut candidate = seq.clone();
+                    candidate[i][j].truncate(SHRUNK_ARG_BYTES);
+                    runs += 1;
+                    if self.still_fails(&candidate, signature) {
+                        seq = candidate;
+                    }
+                }
             }
         }
         seq

@@ -103,6 +103,7 @@ impl Report<'_> {
             "failed_sequences": c.failed_sequences,
             "compatibility_percent": self.compatibility_percent(),
             "elapsed_s": self.elapsed.as_secs_f64(),
+            "sequences_per_s": c.sequences as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON),
             "oracle_commands_per_s": rate(c.oracle.calls, c.oracle.busy),
             "subject_commands_per_s": rate(c.subject.calls, c.subject.busy),
             "keyspace_check_missing": c.caps.missing(),
@@ -126,10 +127,11 @@ impl Report<'_> {
             self.settings.seed
         ));
         out.push_str(&format!(
-            "- sequences: {} ({} with a mismatch) in {:.1} s\n",
+            "- sequences: {} ({} with a mismatch) in {:.1} s ({:.0} sequences/s)\n",
             c.sequences,
             c.failed_sequences,
-            self.elapsed.as_secs_f64()
+            self.elapsed.as_secs_f64(),
+            c.sequences as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
         ));
         out.push_str(&format!("- **compatibility: {:.2}%** of compared replies\n", self.compatibility_percent()));
         out.push_str(&format!(
