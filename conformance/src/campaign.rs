@@ -212,6 +212,8 @@ pub struct CmdStats {
     pub matches: u64,
     /// Times mismatched.
     pub mismatches: u64,
+    /// Times the oracle answered with an error (how much of the generation hits error paths).
+    pub oracle_errors: u64,
     /// The first mismatch, as a (shrunk when possible) transcript.
     pub first_example: Option<String>,
 }
@@ -439,6 +441,7 @@ impl Campaign {
         for step in &outcome.steps {
             let stats = self.stats.entry(command_name(&step.argv)).or_default();
             stats.cases += 1;
+            stats.oracle_errors += u64::from(step.oracle.value.is_error());
             if step.verdict.is_match() {
                 stats.matches += 1;
             } else {

@@ -75,6 +75,7 @@ impl Report<'_> {
                         "cases": s.cases,
                         "matches": s.matches,
                         "mismatches": s.mismatches,
+                        "oracle_errors": s.oracle_errors,
                         "first_example": s.first_example,
                     }),
                 )
@@ -151,9 +152,14 @@ impl Report<'_> {
             out.push_str(&format!("- generated commands never run (too few cases): {}\n", never.join(", ")));
         }
         out.push_str(&format!("- rerun: `{}`\n\n", self.rerun()));
-        out.push_str("| command | cases | matches | mismatches |\n|---|---:|---:|---:|\n");
+        out.push_str(
+            "| command | cases | matches | mismatches | error replies (oracle) |\n|---|---:|---:|---:|---:|\n",
+        );
         for (name, s) in &c.stats {
-            out.push_str(&format!("| {name} | {} | {} | {} |\n", s.cases, s.matches, s.mismatches));
+            out.push_str(&format!(
+                "| {name} | {} | {} | {} | {} |\n",
+                s.cases, s.matches, s.mismatches, s.oracle_errors
+            ));
         }
         if !c.findings.is_empty() {
             out.push_str("\n## Mismatches (shrunk)\n");

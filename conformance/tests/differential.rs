@@ -75,15 +75,27 @@ fn redis_against_itself_is_fully_compatible_in_both_protocols() {
 }
 
 #[test]
-fn verdis_server_matches_redis_on_strings_keys_and_connection_in_both_protocols() {
+fn verdis_server_matches_redis_per_family_and_mixed_in_both_protocols() {
     // Proves every implemented string, generic-key and connection command of the verdis-server
     // binary replies as Redis 7.0.15 does, byte for byte (under the declared rules), and leaves
-    // the same keyspace.
+    // the same keyspace: each family alone, then mixed, in RESP2 and RESP3.
     let verdis = verdis_server();
-    for (resp, seed) in [(2, 21), (3, 22)] {
-        let c = campaign(verdis.clone(), &["strings", "keys", "connection"], 300, seed, resp);
-        assert_eq!(c.failed_sequences, 0, "RESP{resp}: verdis differs from Redis:{}", transcripts(&c));
+    let mixed = &["strings", "keys", "connection"][..];
+    let runs: [(&[&str], u8, u64, u64); 5] = [
+        (&["strings"], 2, 21, 150),
+        (&["keys"], 2, 22, 150),
+        (&["connection"], 2, 23, 100),
+        (mixed, 2, 24, 200),
+        (mixed, 3, 25, 200),
+    ];
+    let mut failures = String::new();
+    for (families, resp, seed, cases) in runs {
+        let c = campaign(verdis.clone(), families, cases, seed, resp);
+        if c.failed_sequences > 0 {
+            failures.push_str(&format!("\n=== {families:?} RESP{resp} seed {seed}:{}", transcripts(&c)));
+        }
     }
+    assert!(failures.is_empty(), "verdis differs from Redis:{failures}");
 }
 
 #[test]
