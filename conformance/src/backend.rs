@@ -102,12 +102,14 @@ pub struct Server {
     pub password: Option<String>,
     /// A human label (`redis-server 127.0.0.1:40123`).
     pub label: String,
+    /// What was started, so the server can be started again after it died.
+    pub target: Target,
     guard: Guard,
 }
 
-impl Drop for Server {
+impl Drop for Guard {
     fn drop(&mut self) {
-        match &mut self.guard {
+        match self {
             Guard::Child { child, .. } => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -124,7 +126,7 @@ impl Drop for Server {
 impl Server {
     /// Starts (or reaches) the server `target` names and waits until it answers PING.
     pub fn start(target: &Target) -> Result<Server, ConformError> {
-        match target {
+        let started = match target {
             Target::Verdis => match verdis_binary() {
                 Some(path) => start_process(&path),
                 None => start_in_process(),
@@ -134,16 +136,26 @@ impl Server {
             Target::Process(path) => start_process(path),
             Target::Address { addr, password } => {
                 wait_ready(addr, password.as_deref(), addr, || None)?;
-                Ok(Server { addr: addr.clone(), password: password.clone(), label: addr.clone(), guard: Guard::None })
+                Ok(Started { addr: addr.clone(), password: password.clone(), label: addr.clone(), guard: Guard::None })
             }
             Target::Docker(image) => start_container(image),
-        }
+        }?;
+        let Started { addr, password, label, guard } = started;
+        Ok(Server { addr, password, label, target: target.clone(), guard })
     }
 
     /// A new authenticated connection.
     pub fn connect(&self) -> Result<Conn, ConformError> {
         connect_auth(&self.addr, self.password.as_deref(), &self.label)
     }
+}
+
+/// A server just started, before it is labelled with its target.
+struct Started {
+    addr: String,
+    password: Option<String>,
+    label: String,
+    guard: Guard,
 }
 
 fn connect_auth(addr: &str, password: Option<&str>, label: &str) -> Result<Conn, ConformError> {
@@ -222,7 +234,7 @@ fn tail(path: &Path) -> String {
     String::from_utf8_lossy(&text[start..]).trim_end().to_string()
 }
 
-fn start_process(path: &Path) -> Result<Server, ConformError> {
+fn start_process(path: &Path) -> Result<Started, ConformError> {
     if !path.is_file() {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let install =
@@ -241,7 +253,7 @@ fn start_process(path: &Path) -> Result<Server, ConformError> {
     Err(last_err.expect("at least one attempt"))
 }
 
-fn try_start_process(path: &Path) -> Result<Server, ConformError> {
+fn try_start_process(path: &Path) -> Result<Started, ConformError> {
     let dir = tempfile::tempdir().map_err(|e| ConformError::io("creating a temporary directory", e))?;
     let port = free_port()?.to_string();
     let log_path = dir.path().join("server.log");
@@ -263,10 +275,10 @@ fn try_start_process(path: &Path) -> Result<Server, ConformError> {
         let _ = child.wait();
         return Err(e);
     }
-    Ok(Server { addr, password: None, label, guard: Guard::Child { child, _dir: dir } })
+    Ok(Started { addr, password: None, label, guard: Guard::Child { child, _dir: dir } })
 }
 
-fn start_in_process() -> Result<Server, ConformError> {
+fn start_in_process() -> Result<Started, ConformError> {
     use verdis_server::config::Config;
     use verdis_server::node::LogLevel;
     use verdis_server::runtime::{self, Logger};
@@ -284,7 +296,7 @@ fn start_in_process() -> Result<Server, ConformError> {
     let label = format!("verdis (in-process) {addr}");
     let exited = || thread.is_finished().then(|| "the server thread returned".to_string());
     wait_ready(&addr, None, &label, exited)?;
-    Ok(Server { addr, password: None, label, guard: Guard::InProcess { _dir: dir } })
+    Ok(Started { addr, password: None, label, guard: Guard::InProcess { _dir: dir } })
 }
 
 /// True when a Docker daemon answers; the reason when it does not.
@@ -296,7 +308,7 @@ pub fn docker_available() -> Result<(), String> {
     }
 }
 
-fn start_container(image: &str) -> Result<Server, ConformError> {
+fn start_container(image: &str) -> Result<Started, ConformError> {
     docker_available().map_err(|reason| ConformError::StartFailed { label: format!("docker:{image}"), reason })?;
     let port = free_port()?;
     let out = Command::new("docker")
@@ -310,7 +322,7 @@ fn start_container(image: &str) -> Result<Server, ConformError> {
         });
     }
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let server = Server {
+    let server = Started {
         addr: format!("127.0.0.1:{port}"),
         password: None,
         label: format!("docker:{image} 127.0.0.1:{port}"),

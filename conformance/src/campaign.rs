@@ -23,6 +23,8 @@ const SHRINK_RUNS_MAX: usize = 500;
 const SHRUNK_ARG_BYTES: usize = 16;
 /// Tolerance on PTTL in the keyspace check, in milliseconds.
 const KEYSPACE_PTTL_TOLERANCE_MS: i64 = 1000;
+/// Most restarts of a dead server per side.
+const RESTARTS_MAX: u32 = 20;
 /// Name under which keyspace differences are counted.
 pub const KEYSPACE: &str = "(keyspace)";
 
@@ -36,13 +38,15 @@ pub struct Side {
     pub calls: u64,
     /// Time spent waiting for this side's replies.
     pub busy: Duration,
+    /// Times the server was started again after it died.
+    pub restarts: u32,
 }
 
 impl Side {
     /// Connects to `server`, switching to RESP3 when `resp` is 3.
     pub fn new(server: Server, resp: u8) -> Result<Side, ConformError> {
         let conn = server.connect()?;
-        let mut side = Side { server, conn, resp, calls: 0, busy: Duration::ZERO };
+        let mut side = Side { server, conn, resp, calls: 0, busy: Duration::ZERO, restarts: 0 };
         side.hello()?;
         Ok(side)
     }
@@ -77,13 +81,23 @@ impl Side {
         match result {
             Ok(reply) => reply,
             Err(e) => {
-                let _ = self.reconnect();
+                let alive = self.reconnect().is_ok() && self.conn.call_str(&["PING"]).is_ok();
+                if !alive && self.restarts < RESTARTS_MAX {
+                    // The server is gone (crashed or exited): start it again so the campaign, and
+                    // the shrinking of the sequence that killed it, can go on.
+                    self.restarts += 1;
+                    if let Ok(server) = Server::start(&self.server.target) {
+                        self.server = server;
+                        let _ = self.reconnect();
+                    }
+                }
                 Reply::from_value(Value::Error(format!("CONFORM connection failed: {e}").into_bytes()))
             }
         }
     }
 
-    fn call_str(&mut self, words: &[&str]) -> Reply {
+    /// Runs one command given as words.
+    pub fn call_str(&mut self, words: &[&str]) -> Reply {
         let argv: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
         self.call(&argv)
     }

@@ -108,6 +108,8 @@ impl Report<'_> {
             "oracle_commands_per_s": rate(c.oracle.calls, c.oracle.busy),
             "subject_commands_per_s": rate(c.subject.calls, c.subject.busy),
             "keyspace_check_missing": c.caps.missing(),
+            "oracle_restarts": c.oracle.restarts,
+            "subject_restarts": c.subject.restarts,
             "never_run": self.never_run(),
             "rerun": self.rerun(),
             "commands": commands,
@@ -140,6 +142,12 @@ impl Report<'_> {
             rate(c.oracle.calls, c.oracle.busy),
             rate(c.subject.calls, c.subject.busy)
         ));
+        if c.oracle.restarts + c.subject.restarts > 0 {
+            out.push_str(&format!(
+                "- **servers died and were restarted**: oracle {} times, subject {} times\n",
+                c.oracle.restarts, c.subject.restarts
+            ));
+        }
         let missing = c.caps.missing();
         if !missing.is_empty() {
             out.push_str(&format!(

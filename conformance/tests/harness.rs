@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use verdis_conformance::backend::docker_available;
-use verdis_conformance::campaign::{Campaign, Settings};
+use verdis_conformance::campaign::{Campaign, Settings, Side};
 use verdis_conformance::proxy::FaultProxy;
 use verdis_conformance::resp::{Conn, Reply, Value};
 use verdis_conformance::{coverage, Generator, Regression, Server, Target};
@@ -133,4 +133,17 @@ fn coverage_probes_each_name_when_the_subject_cannot_list_its_commands() {
     assert!(measured.oracle.len() > 200);
     let mut direct = upstream.connect().unwrap();
     assert_eq!(direct.call_str(&["GET", "canary"]).unwrap().value, Value::Bulk(b"alive".to_vec()));
+}
+
+#[test]
+fn a_side_whose_server_dies_is_restarted_and_the_death_shows_as_a_reply() {
+    // Proves a crashed subject does not end the run: the command that killed it gets a reply
+    // that cannot match the oracle's, and the next command runs on a fresh server.
+    let mut side = Side::new(Server::start(&Target::Redis).expect("redis-server"), 2).unwrap();
+    let before = side.server.addr.clone();
+    let reply = side.call_str(&["SHUTDOWN", "NOSAVE"]);
+    assert!(reply.value.is_error() && reply.raw.starts_with(b"-CONFORM connection failed"), "{reply:?}");
+    assert_eq!(side.restarts, 1);
+    assert_ne!(side.server.addr, before, "a new server on a new port");
+    assert_eq!(side.call_str(&["PING"]).value, Value::Simple(b"PONG".to_vec()));
 }
