@@ -104,7 +104,8 @@ pub struct Server {
     pub label: String,
     /// What was started, so the server can be started again after it died.
     pub target: Target,
-    guard: Guard,
+    /// Held for its `Drop`, which stops the server.
+    _guard: Guard,
 }
 
 impl Drop for Guard {
@@ -141,7 +142,7 @@ impl Server {
             Target::Docker(image) => start_container(image),
         }?;
         let Started { addr, password, label, guard } = started;
-        Ok(Server { addr, password, label, target: target.clone(), guard })
+        Ok(Server { addr, password, label, target: target.clone(), _guard: guard })
     }
 
     /// A new authenticated connection.
@@ -155,7 +156,8 @@ struct Started {
     addr: String,
     password: Option<String>,
     label: String,
-    guard: Guard,
+    /// Held for its `Drop`, which stops the server.
+    _guard: Guard,
 }
 
 fn connect_auth(addr: &str, password: Option<&str>, label: &str) -> Result<Conn, ConformError> {
