@@ -80,7 +80,7 @@ impl Db {
 
     /// Adds a key known to be absent.
     pub fn add(&mut self, key: &[u8], obj: Object) {
-        self.keys.insert_new(key.into(), obj);
+        self.keys.insert_new(key, obj);
     }
 
     /// Sets the absolute expiry of an existing key.
@@ -96,7 +96,7 @@ impl Db {
 
     /// Removes the key and its TTL, returning the object.
     pub fn delete(&mut self, key: &[u8]) -> Option<Object> {
-        let (_, obj) = self.keys.remove(key)?;
+        let obj = self.keys.remove(key)?;
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }

@@ -13,6 +13,7 @@
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
 
+use crate::compact::CompactBytes;
 use crate::rng::Rng;
 
 /// Smallest non-empty table.
@@ -22,8 +23,9 @@ const FILL_SHRINK_RATIO: usize = 8;
 /// How many empty buckets a random pick may probe before it falls back to a linear walk.
 const RANDOM_PROBES_MAX: usize = 1024;
 
+/// One key and its value: a single allocation for short keys (see `compact`).
 struct Entry<V> {
-    key: Box<[u8]>,
+    key: CompactBytes,
     value: V,
     next: Option<Box<Entry<V>>>,
 }
@@ -108,24 +110,24 @@ impl<V> Dict<V> {
         if let Some(slot) = self.get_mut(key) {
             return Some(std::mem::replace(slot, value));
         }
-        self.insert_new(key.into(), value);
+        self.insert_new(key, value);
         None
     }
 
     /// Stores `value` under a key known to be absent (the caller checked).
-    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) {
-        debug_assert!(!self.contains_key(&key), "insert_new on a present key");
+    pub fn insert_new(&mut self, key: &[u8], value: V) {
+        debug_assert!(!self.contains_key(key), "insert_new on a present key");
         if self.len >= self.buckets.len() {
             self.resize((self.len + 1).next_power_of_two().max(TABLE_SIZE_MIN));
         }
-        let b = self.bucket_of(&key);
+        let b = self.bucket_of(key);
         let next = self.buckets[b].take();
-        self.buckets[b] = Some(Box::new(Entry { key, value, next }));
+        self.buckets[b] = Some(Box::new(Entry { key: key.into(), value, next }));
         self.len += 1;
     }
 
-    /// Removes `key`, returning its key and value.
-    pub fn remove(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
         if self.len == 0 {
             return None;
         }
@@ -139,7 +141,7 @@ impl<V> Dict<V> {
                     *link = e.next.take();
                     self.len -= 1;
                     self.maybe_shrink();
-                    return Some((e.key, e.value));
+                    return Some(e.value);
                 }
                 Some(e) => link = &mut e.next,
             }
@@ -271,7 +273,7 @@ mod tests {
         for i in 0..20_000u32 {
             let k = format!("k{}", rng.below(3000)).into_bytes();
             if rng.below(3) == 0 {
-                assert_eq!(d.remove(&k).map(|(_, v)| v), model.remove(&k));
+                assert_eq!(d.remove(&k), model.remove(&k));
             } else {
                 assert_eq!(d.insert(&k, i), model.insert(k.clone(), i));
             }

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod cmd;
+pub mod compact;
 pub mod db;
 pub mod dict;
 pub mod error;

@@ -3,6 +3,10 @@
 //! Strings keep Redis's three encodings because `OBJECT ENCODING` reports them and clients (and
 //! conformance) see the difference: `int` for canonical 64-bit integers, `embstr` for short strings
 //! written whole, `raw` for long strings and any string modified in place (APPEND, SETRANGE).
+//! How a string is stored is verdis's own business (`embstr` values up to 22 bytes live inside the
+//! keyspace entry); only the encoding *name* follows Redis.
+
+use crate::compact::CompactBytes;
 
 /// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_LEN_MAX: usize = 44;
@@ -13,7 +17,7 @@ pub enum StrValue {
     /// A canonical integer (what `string2ll` accepts and `ll2string` prints back identically).
     Int(i64),
     /// A short string stored whole.
-    Embstr(Box<[u8]>),
+    Embstr(CompactBytes),
     /// A long string, or one modified in place; keeps spare capacity for appends.
     Raw(Vec<u8>),
 }

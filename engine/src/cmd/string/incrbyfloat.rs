@@ -13,7 +13,7 @@ use crate::value::{StrValue, Value, EMBSTR_LEN_MAX};
 /// The string object Redis's `createStringObject` makes: `embstr` up to 44 bytes, else `raw`.
 fn created_string(bytes: Vec<u8>) -> StrValue {
     if bytes.len() <= EMBSTR_LEN_MAX {
-        StrValue::Embstr(bytes.into_boxed_slice())
+        StrValue::Embstr(bytes[..].into())
     } else {
         StrValue::Raw(bytes)
     }
