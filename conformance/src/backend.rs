@@ -156,8 +156,7 @@ struct Started {
     addr: String,
     password: Option<String>,
     label: String,
-    /// Held for its `Drop`, which stops the server.
-    _guard: Guard,
+    guard: Guard,
 }
 
 fn connect_auth(addr: &str, password: Option<&str>, label: &str) -> Result<Conn, ConformError> {
