@@ -2,8 +2,8 @@
 
 pub mod args;
 pub mod connection;
-pub mod getkeys;
 pub mod ctx;
+pub mod getkeys;
 pub mod introspect;
 pub mod keys;
 pub mod node;
