@@ -126,10 +126,12 @@ impl Server {
         let child = command.spawn().map_err(|e| format!("spawning {command:?}: {e}"))?;
         let mut server = Server { backend, port, child, dir };
         for _ in 0..PING_PROBES_MAX {
+            let answered = ping(port);
+            // Checked after the probe too: a PONG from whoever took the port first is not ours.
             if let Some(status) = server.child.try_wait().expect("poll child") {
                 return Err(format!("{backend:?} exited with {status} on port {port}; log:\n{}", server.log()));
             }
-            if ping(port) {
+            if answered {
                 return Ok(server);
             }
             std::thread::sleep(PING_PROBE_PAUSE);
