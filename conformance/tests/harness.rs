@@ -147,3 +147,40 @@ fn a_side_whose_server_dies_is_restarted_and_the_death_shows_as_a_reply() {
     assert_ne!(side.server.addr, before, "a new server on a new port");
     assert_eq!(side.call_str(&["PING"]).value, Value::Simple(b"PONG".to_vec()));
 }
+
+#[test]
+fn a_subject_without_flushall_is_reset_with_del() {
+    // Proves the fallback reset: when the subject lacks FLUSHALL, DEL of the key pool (and of
+    // every listed key) still starts each sequence from an empty keyspace, so Redis behind a
+    // proxy that hides FLUSHALL matches Redis exactly.
+    let upstream = Server::start(&Target::Redis).expect("redis-server");
+    let hide = |argv: &[Vec<u8>], _: &Reply| -> Option<Vec<u8>> {
+        argv.first()?.eq_ignore_ascii_case(b"flushall").then(|| b"-ERR unknown command 'flushall'\r\n".to_vec())
+    };
+    let proxy = FaultProxy::start_with(
+        &upstream.addr,
+        // A hidden FLUSHALL must not run upstream either.
+        Arc::new(|argv: &mut Vec<Vec<u8>>| {
+            if argv.first().is_some_and(|a| a.eq_ignore_ascii_case(b"flushall")) {
+                *argv = vec![b"PING".to_vec()];
+            }
+        }),
+        Arc::new(hide),
+    )
+    .expect("proxy");
+    let subject = Server::start(&Target::Address { addr: proxy.addr.clone(), password: None }).unwrap();
+    let mut c = Campaign::new(Server::start(&Target::Redis).unwrap(), subject, 2).unwrap();
+    assert!(!c.caps.flushall && c.caps.del);
+    let settings = Settings {
+        families: vec!["strings".into(), "keys".into()],
+        cases: 100,
+        seed: 41,
+        resp: 2,
+        regressions_dir: None,
+        shrink_max: 2,
+    };
+    let generator = Generator::from_table(&settings.families).unwrap();
+    c.run(&generator, &settings, |_, _| {}).unwrap();
+    let shown: Vec<_> = c.findings.iter().map(|f| f.transcript.clone()).collect();
+    assert_eq!(c.failed_sequences, 0, "{}", shown.join("\n"));
+}
