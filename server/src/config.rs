@@ -17,7 +17,7 @@
 //! for the same reason). `dir` is validated for syntax only here; the file loader enters it.
 
 mod file;
-mod syntax;
+pub(crate) mod syntax;
 mod table;
 
 use std::borrow::Cow;

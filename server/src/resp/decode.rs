@@ -7,6 +7,8 @@
 
 use std::ops::Range;
 
+use crate::config::syntax::split_args;
+
 /// Longest inline command or multibulk/bulk header line Redis accepts (PROTO_INLINE_MAX_SIZE).
 pub const INLINE_LEN_MAX: usize = 64 * 1024;
 /// Largest multibulk count Redis accepts (INT_MAX).
@@ -103,6 +105,7 @@ impl RequestParser {
             return Ok(None);
         };
         let line_end = if nl > 0 && buf[nl - 1] == b'\r' { nl - 1 } else { nl };
+        // Inline commands split like config lines: both are Redis's `sdssplitargs`.
         self.inline_args = split_args(&buf[..line_end]).ok_or(ProtocolError::UnbalancedQuotes)?;
         Ok(Some(nl + 1))
     }
@@ -171,91 +174,6 @@ impl RequestParser {
     }
 }
 
-fn hex_value(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
-/// Splits an inline command line as Redis's `sdssplitargs`: spaces separate arguments, double
-/// quotes allow C escapes (`\n`, `\xff`), single quotes allow only `\'`; a closing quote must be
-/// followed by a space or the end. `None` for unbalanced quotes.
-pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut args = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < line.len() && line[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(args);
-        }
-        let mut current = Vec::new();
-        let (mut in_dq, mut in_sq) = (false, false);
-        loop {
-            let c = line.get(i).copied();
-            if in_dq {
-                match c {
-                    None => return None,
-                    Some(b'\\')
-                        if line.get(i + 1) == Some(&b'x')
-                            && line.get(i + 2).and_then(|&h| hex_value(h)).is_some()
-                            && line.get(i + 3).and_then(|&h| hex_value(h)).is_some() =>
-                    {
-                        current.push(hex_value(line[i + 2])? * 16 + hex_value(line[i + 3])?);
-                        i += 3;
-                    }
-                    Some(b'\\') if i + 1 < line.len() => {
-                        i += 1;
-                        current.push(match line[i] {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 8,
-                            b'a' => 7,
-                            other => other,
-                        });
-                    }
-                    Some(b'"') => {
-                        if line.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
-                            return None;
-                        }
-                        in_dq = false;
-                        i += 1;
-                        break;
-                    }
-                    Some(other) => current.push(other),
-                }
-            } else if in_sq {
-                match c {
-                    None => return None,
-                    Some(b'\\') if line.get(i + 1) == Some(&b'\'') => {
-                        i += 1;
-                        current.push(b'\'');
-                    }
-                    Some(b'\'') => {
-                        if line.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
-                            return None;
-                        }
-                        in_sq = false;
-                        i += 1;
-                        break;
-                    }
-                    Some(other) => current.push(other),
-                }
-            } else {
-                match c {
-                    None | Some(b' ' | b'\n' | b'\r' | b'\t' | 0) => break,
-                    Some(b'"') => in_dq = true,
-                    Some(b'\'') => in_sq = true,
-                    Some(other) => current.push(other),
-                }
-            }
-            i += 1;
-        }
-        debug_assert!(!in_dq && !in_sq);
-        args.push(current);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,14 +237,5 @@ mod tests {
     #[test]
     fn empty_requests_are_skipped() {
         assert_eq!(parse_all(b"*0\r\n*-1\r\n\r\n").unwrap(), vec![Vec::<Vec<u8>>::new(); 3]);
-    }
-
-    #[test]
-    fn split_args_handles_escapes() {
-        assert_eq!(
-            split_args(b"a \"\\x41\\n\" 'it\\'s'").unwrap(),
-            vec![b"a".to_vec(), b"A\n".to_vec(), b"it's".to_vec()]
-        );
-        assert_eq!(split_args(b"   ").unwrap(), Vec::<Vec<u8>>::new());
     }
 }
