@@ -142,13 +142,12 @@ impl Client {
             + rbs
             + argv_bytes
             + self.name.as_ref().map_or(0, Vec::capacity);
-        let events = if self.reply_buf.is_empty() { "r" } else { "rw" };
         // Writing to a String cannot fail.
         let _ = write!(
             out,
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
-             multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem=0 \
-             tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+             multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 \
+             tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr,
             self.laddr,
@@ -163,8 +162,10 @@ impl Client {
             argv_bytes,
             rbs,
             self.reply_buf.len(),
+            // Replies queued and not yet handed to the shell, as Redis's `bufpos`; `events` stays
+            // `r` because, as in Redis, pending replies are written before polling again.
+            self.reply_buf.len(),
             tot_mem,
-            events,
             self.last_cmd,
             self.resp,
         );
@@ -231,6 +232,18 @@ mod tests {
         assert!(line.starts_with("id=5 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=12 name=app age=2 idle=2 flags=N "));
         assert!(line.ends_with(" events=r cmd=client|list user=default redir=-1 resp=2"));
         assert!(line.contains(" argv-mem=10 "));
+    }
+
+    #[test]
+    fn pending_replies_show_as_obl() {
+        // Proves replies not yet handed to the shell are reported as `obl` (Redis's bufpos), with
+        // `events` still `r`, as Redis shows pipelined replies.
+        let mut c = Client::new(1, "a:1".into(), "b:2".into(), 0);
+        c.reply_buf.extend_from_slice(b"+PONG\r\n");
+        let mut line = String::new();
+        c.write_info_line(&mut line, 0, 0);
+        assert!(line.contains(" obl=7 oll=0 omem=0 "), "{line}");
+        assert!(line.contains(" events=r "), "{line}");
     }
 
     #[test]
