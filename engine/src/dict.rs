@@ -250,6 +250,30 @@ impl<V> Dict<V> {
     }
 }
 
+impl<V: Clone> Clone for Dict<V> {
+    /// A copy with the same hash keys (COPY, and values duplicated by tests).
+    fn clone(&self) -> Dict<V> {
+        let mut copy = Dict { buckets: Vec::new(), len: 0, keys: self.keys };
+        for (key, value) in self.iter() {
+            copy.insert_new(key, value.clone());
+        }
+        copy
+    }
+}
+
+impl<V: PartialEq> PartialEq for Dict<V> {
+    /// Same entries, whatever the table layout.
+    fn eq(&self, other: &Dict<V>) -> bool {
+        self.len == other.len && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl<V: std::fmt::Debug> std::fmt::Debug for Dict<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter().map(|(k, v)| (k.escape_ascii().to_string(), v))).finish()
+    }
+}
+
 impl<V> Drop for Dict<V> {
     fn drop(&mut self) {
         self.clear();
