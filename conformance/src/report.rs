@@ -136,7 +136,7 @@ impl Report<'_> {
             self.elapsed.as_secs_f64(),
             c.sequences as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
         ));
-        out.push_str(&format!("- **compatibility: {:.2}%** of compared replies\n", self.compatibility_percent()));
+        out.push_str(&format!("- **compatibility: {:.3}%** of compared replies\n", self.compatibility_percent()));
         out.push_str(&format!(
             "- speed: oracle {:.0} commands/s, subject {:.0} commands/s (time waiting for replies)\n",
             rate(c.oracle.calls, c.oracle.busy),

@@ -177,7 +177,7 @@ fn run(args: &Args) -> Result<i32> {
         );
     }
     eprintln!(
-        "compatibility {:.2}% over {} sequences; reports: {}, {}",
+        "compatibility {:.3}% over {} sequences; reports: {}, {}",
         report.compatibility_percent(),
         campaign.sequences,
         md_path.display(),
