@@ -57,21 +57,26 @@ impl Shell {
         Time { unix_us: unix.as_micros() as i64, mono_us: self.origin.elapsed().as_micros() as u64 }
     }
 
-    /// Carries out every action the node has queued.
-    fn drain_actions(&self) {
+    /// Carries out every action the node has queued. `current` is the connection whose task is
+    /// calling: it flushes its own outbox next, so it needs no wake-up.
+    fn drain_actions(&self, current: Option<ClientId>) {
         loop {
             let Some(action) = self.node.borrow_mut().poll_action() else { break };
             match action {
                 Action::Send { client, bytes } => {
                     if let Some(conn) = self.conns.borrow().get(&client) {
                         conn.outbox.borrow_mut().chunks.push_back(bytes);
-                        conn.wake.notify_one();
+                        if current != Some(client) {
+                            conn.wake.notify_one();
+                        }
                     }
                 }
                 Action::Close { client } => {
                     if let Some(conn) = self.conns.borrow_mut().remove(&client) {
                         conn.outbox.borrow_mut().close = true;
-                        conn.wake.notify_one();
+                        if current != Some(client) {
+                            conn.wake.notify_one();
+                        }
                     }
                 }
                 Action::Log { level, message } => self.logger.log(level, &message),
@@ -133,7 +138,7 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
     {
         let now = shell.now();
         shell.node.borrow_mut().handle_start(now);
-        shell.drain_actions();
+        shell.drain_actions(None);
     }
     for listener in listeners {
         tokio::task::spawn_local(accept_loop(shell.clone(), listener));
@@ -194,58 +199,61 @@ async fn accept_loop(shell: Rc<Shell>, listener: TcpListener) {
                 let (outbox, wake) = (conn.outbox.clone(), conn.wake.clone());
                 shell.conns.borrow_mut().insert(id, conn);
                 tokio::task::spawn_local(connection(shell.clone(), id, stream, outbox, wake));
-                shell.drain_actions();
+                shell.drain_actions(None);
             }
             Err(e) => shell.logger.log(crate::node::LogLevel::Warning, &format!("Accepting client connection: {e}")),
         }
     }
 }
 
-async fn connection(shell: Rc<Shell>, id: ClientId, stream: TcpStream, outbox: Rc<RefCell<Outbox>>, wake: Rc<Notify>) {
-    let (mut reader, mut writer) = stream.into_split();
-    let writer_task = tokio::task::spawn_local(async move {
-        loop {
-            wake.notified().await;
-            loop {
-                let (chunk, close) = {
-                    let mut ob = outbox.borrow_mut();
-                    (ob.chunks.pop_front(), ob.close)
-                };
-                match chunk {
-                    Some(bytes) => {
-                        if writer.write_all(&bytes).await.is_err() {
-                            return;
-                        }
-                    }
-                    None if close => {
-                        let _ = writer.shutdown().await;
-                        return;
-                    }
-                    None => break,
-                }
-            }
-        }
-    });
+/// One connection's task: reads feed the node; whatever the node queued for this connection
+/// (the replies to this read, or output another client's command produced for it) is written from
+/// this same task, so a request-reply round trip costs no task switch.
+async fn connection(
+    shell: Rc<Shell>,
+    id: ClientId,
+    mut stream: TcpStream,
+    outbox: Rc<RefCell<Outbox>>,
+    wake: Rc<Notify>,
+) {
     let mut buf = vec![0u8; READ_CHUNK_BYTES];
-    loop {
-        let n = match reader.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        let now = shell.now();
-        shell.node.borrow_mut().handle_input(now, id, &buf[..n]);
-        shell.drain_actions();
-        if !shell.conns.borrow().contains_key(&id) {
-            // The node closed this connection; the writer flushes and shuts down.
-            let _ = writer_task.await;
-            return;
+    'serve: loop {
+        tokio::select! {
+            read = stream.read(&mut buf) => {
+                let n = match read {
+                    Ok(0) | Err(_) => break 'serve,
+                    Ok(n) => n,
+                };
+                let now = shell.now();
+                shell.node.borrow_mut().handle_input(now, id, &buf[..n]);
+                shell.drain_actions(Some(id));
+            }
+            _ = wake.notified() => {}
+        }
+        loop {
+            let (chunk, close) = {
+                let mut ob = outbox.borrow_mut();
+                (ob.chunks.pop_front(), ob.close)
+            };
+            match chunk {
+                Some(bytes) => {
+                    if stream.write_all(&bytes).await.is_err() {
+                        break 'serve;
+                    }
+                }
+                None if close => {
+                    // The node closed this connection and already forgot it.
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+                None => break,
+            }
         }
     }
     let now = shell.now();
     shell.node.borrow_mut().handle_disconnect(now, id);
     shell.conns.borrow_mut().remove(&id);
-    shell.drain_actions();
-    writer_task.abort();
+    shell.drain_actions(None);
 }
 
 async fn timer_loop(shell: Rc<Shell>) {
@@ -262,7 +270,7 @@ async fn timer_loop(shell: Rc<Shell>) {
         }
         let now = shell.now();
         shell.node.borrow_mut().handle_timer(now);
-        shell.drain_actions();
+        shell.drain_actions(None);
     }
 }
 
@@ -278,6 +286,6 @@ async fn signal_loop(shell: Rc<Shell>) {
         };
         let now = shell.now();
         shell.node.borrow_mut().handle_signal(now, name);
-        shell.drain_actions();
+        shell.drain_actions(None);
     }
 }
