@@ -11,6 +11,7 @@
 //! - `glob`: Redis's glob matching (`stringmatchlen`) for KEYS, SCAN MATCH and friends.
 //! - `num`: integer and float parsing/formatting with Redis's exact rules.
 //! - `rng`: the seeded PRNG every random choice draws from.
+//! - `types`: the collection values (`types::list`), in Redis's shapes for memory.
 //!
 //! # Architecture invariant
 //! Nothing here reads a clock, opens a file or socket, spawns a thread, or uses unseeded
@@ -29,6 +30,7 @@ pub mod glob;
 pub mod num;
 pub mod reply;
 pub mod rng;
+pub mod types;
 pub mod value;
 
 pub use cmd::ctx::{Ctx, EngineConfig};

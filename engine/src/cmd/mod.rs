@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod getkeys;
 pub mod introspect;
 pub mod keys;
+pub mod list;
 pub mod node;
 #[allow(missing_docs)]
 pub mod redis_specs;

@@ -91,8 +91,9 @@ impl TestDb {
 
     /// The string stored at `key` in db 0, without touching access data or expiry.
     pub fn raw_get(&self, key: &str) -> Option<Vec<u8>> {
-        self.keyspace.dbs[0].keys.get(key.as_bytes()).map(|o| match &o.value {
-            Value::Str(s) => s.to_bytes(),
+        self.keyspace.dbs[0].keys.get(key.as_bytes()).and_then(|o| match &o.value {
+            Value::Str(s) => Some(s.to_bytes()),
+            _ => None,
         })
     }
 }

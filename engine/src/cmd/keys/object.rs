@@ -60,7 +60,7 @@ pub fn refcount(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let Some(obj) = ctx.lookup_read_notouch(argv[2]) else { return Ok(Reply::Null) };
     let shared = match &obj.value {
         Value::Str(StrValue::Int(n)) => (0..SHARED_INTEGERS).contains(n) && !uses_access_data,
-        Value::Str(_) => false,
+        _ => false,
     };
     Ok(Reply::Int(if shared { SHARED_REFCOUNT } else { 1 }))
 }

@@ -54,6 +54,7 @@ fn operand(ctx: &mut Ctx, key: &[u8]) -> Result<Vec<u8>, CmdError> {
         // Any other type will be "ERR The specified keys must contain string values".
         Some(obj) => match &obj.value {
             Value::Str(s) => Ok(s.to_bytes()),
+            _ => Err(CmdError::msg("ERR The specified keys must contain string values")),
         },
     }
 }

@@ -17,6 +17,7 @@ pub fn mget(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             // Every other type will reply Null here as well.
             Some(obj) => match &obj.value {
                 Value::Str(s) => Reply::Bulk(s.to_bytes()),
+                _ => Reply::Null,
             },
         });
     }

@@ -1,0 +1,172 @@
+//! The list family: commands on `list` values (Redis's `t_list.c`).
+//!
+//! | file | commands |
+//! |---|---|
+//! | `push.rs` | LPUSH, RPUSH, LPUSHX, RPUSHX |
+//! | `pop.rs` | LPOP, RPOP, LMPOP |
+//! | `lrange.rs` | LRANGE, LLEN |
+//! | `lindex.rs` | LINDEX, LSET |
+//! | `linsert.rs`, `lrem.rs`, `ltrim.rs` | LINSERT; LREM; LTRIM |
+//! | `lpos.rs` | LPOS |
+//! | `lmove.rs` | LMOVE, RPOPLPUSH |
+//!
+//! The value type is `types::list`. A list key never holds an empty list: the command that
+//! removes the last element deletes the key, as Redis does.
+
+mod lindex;
+mod linsert;
+mod lmove;
+mod lpos;
+mod lrange;
+mod lrem;
+mod ltrim;
+mod pop;
+mod push;
+
+use super::args::eq_ci;
+use super::ctx::Ctx;
+use super::redis_specs as s;
+use super::table::{engine, Command};
+use crate::error::CmdError;
+use crate::types::list::{End, ListValue};
+use crate::value::Value;
+
+/// The family's rows in the command table.
+pub static COMMANDS: &[Command] = &[
+    engine(&s::LPUSH, push::lpush),
+    engine(&s::RPUSH, push::rpush),
+    engine(&s::LPUSHX, push::lpushx),
+    engine(&s::RPUSHX, push::rpushx),
+    engine(&s::LPOP, pop::lpop),
+    engine(&s::RPOP, pop::rpop),
+    engine(&s::LMPOP, pop::lmpop),
+    engine(&s::LLEN, lrange::llen),
+    engine(&s::LRANGE, lrange::lrange),
+    engine(&s::LINDEX, lindex::lindex),
+    engine(&s::LSET, lindex::lset),
+    engine(&s::LINSERT, linsert::linsert),
+    engine(&s::LREM, lrem::lrem),
+    engine(&s::LTRIM, ltrim::ltrim),
+    engine(&s::LPOS, lpos::lpos),
+    engine(&s::LMOVE, lmove::lmove),
+    engine(&s::RPOPLPUSH, lmove::rpoplpush),
+];
+
+/// LEFT or RIGHT, any case; a syntax error otherwise (Redis's `getListPositionFromObjectOrReply`).
+fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
+    if eq_ci(arg, "left") {
+        Ok(End::Left)
+    } else if eq_ci(arg, "right") {
+        Ok(End::Right)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+/// Redis's start/stop rules for LRANGE and LTRIM: negative indexes count from the tail, the
+/// start is clamped to 0 and the stop to the last element. `None` when the range is empty.
+fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 { (len + start).max(0) } else { start };
+    let stop = if stop < 0 { len + stop } else { stop };
+    if start > stop || start >= len {
+        return None;
+    }
+    Some((start as usize, stop.min(len - 1) as usize))
+}
+
+/// Pushes `items` one by one at `end` of the list at `key`, creating the key when absent (Redis's
+/// `pushGenericCommand` body). Returns the new length.
+fn push_items(ctx: &mut Ctx, key: &[u8], end: End, items: &[&[u8]]) -> Result<usize, CmdError> {
+    let list = match ctx.write_list(key)? {
+        Some(list) => list,
+        None => {
+            let obj = ctx.new_object(Value::List(Box::new(ListValue::new())));
+            ctx.db().add(key, obj);
+            ctx.write_list(key)?.expect("just added")
+        }
+    };
+    for item in items {
+        list.push(end, item);
+    }
+    let len = list.len();
+    ctx.dirty += items.len() as u64;
+    Ok(len)
+}
+
+/// Pops up to `count` elements from `end` of the list at `key` (which must hold a non-empty
+/// list), deleting the key once it is empty.
+fn pop_items(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<Vec<u8>> {
+    let list = match ctx.lookup_write(key).map(|o| &mut o.value) {
+        Some(Value::List(list)) => list,
+        _ => unreachable!("the caller checked that a list is there"),
+    };
+    let mut popped = Vec::with_capacity(count.min(list.len()));
+    while popped.len() < count {
+        let Some(item) = list.pop(end) else { break };
+        popped.push(item);
+    }
+    let emptied = list.is_empty();
+    if emptied {
+        ctx.db().delete(key);
+    }
+    ctx.dirty += popped.len() as u64;
+    popped
+}
+
+/// Deletes `key` if its list was emptied by an edit (LREM, LTRIM).
+fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
+    let empty = matches!(ctx.db().keys.get(key).map(|o| &o.value), Some(Value::List(l)) if l.is_empty());
+    if empty {
+        ctx.db().delete(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::testing::TestDb;
+
+    #[test]
+    fn ranges_follow_redis_clamping() {
+        // Proves clamp_range's rules on a 5-element list, extremes included.
+        type Case = (i64, i64, Option<(usize, usize)>);
+        let cases: &[Case] = &[
+            (0, -1, Some((0, 4))),
+            (-100, 100, Some((0, 4))),
+            (2, 1, None),
+            (5, 10, None),
+            (-2, -1, Some((3, 4))),
+            (i64::MIN, i64::MAX, Some((0, 4))),
+            (i64::MAX, i64::MIN, None),
+            (0, -6, None),
+        ];
+        for &(start, stop, want) in cases {
+            assert_eq!(clamp_range(start, stop, 5), want, "{start} {stop}");
+        }
+    }
+
+    #[test]
+    fn lists_report_type_and_encoding_and_refuse_string_commands() {
+        // Proves TYPE and OBJECT ENCODING for lists (always quicklist in Redis 7.0, even small),
+        // and that string commands refuse a list.
+        let mut db = TestDb::new();
+        db.check(&[("RPUSH l a", ":1")]);
+        assert_eq!(db.encoding("l"), Some("quicklist"));
+        db.check(&[
+            ("TYPE l", "+list"),
+            ("GET l", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
+            ("MGET l", "[(nil)]"),
+            ("LCS l l", "-ERR The specified keys must contain string values"),
+            ("SET s v", "+OK"),
+            ("LPUSH s a", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
+            ("LLEN s", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
+        ]);
+    }
+
+    #[test]
+    fn value_stays_the_size_of_a_string() {
+        // Proves adding lists did not grow every keyspace entry: `Value` is still 32 bytes.
+        assert_eq!(std::mem::size_of::<Value>(), 32);
+    }
+}

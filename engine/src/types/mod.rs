@@ -1,0 +1,3 @@
+//! The collection value types, one module per Redis type.
+
+pub mod list;
