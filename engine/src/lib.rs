@@ -11,7 +11,7 @@
 //! - `glob`: Redis's glob matching (`stringmatchlen`) for KEYS, SCAN MATCH and friends.
 //! - `num`: integer and float parsing/formatting with Redis's exact rules.
 //! - `rng`: the seeded PRNG every random choice draws from.
-//! - `types`: the collection values (`types::list`), in Redis's shapes for memory.
+//! - `types`: the collection values, one module per Redis type, in Redis's compact shapes.
 //!
 //! # Architecture invariant
 //! Nothing here reads a clock, opens a file or socket, spawns a thread, or uses unseeded

@@ -7,7 +7,7 @@
 //! keyspace entry); only the encoding *name* follows Redis.
 
 use crate::compact::CompactBytes;
-use crate::types::list::ListValue;
+use crate::types::hash::HashValue;
 
 /// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_LEN_MAX: usize = 44;
@@ -110,8 +110,8 @@ fn decimal_len(n: i64) -> usize {
 pub enum Value {
     /// A string (Redis type `string`).
     Str(StrValue),
-    /// A list (Redis type `list`), boxed so that `Value` stays the size of a string value.
-    List(Box<ListValue>),
+    /// A hash (Redis type `hash`), boxed so that `Value` stays the size of a string value.
+    Hash(Box<HashValue>),
 }
 
 impl Value {
@@ -119,7 +119,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
-            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
         }
     }
 
@@ -127,7 +127,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
-            Value::List(_) => crate::types::list::ENCODING,
+            Value::Hash(h) => h.encoding(),
         }
     }
 }

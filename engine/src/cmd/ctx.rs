@@ -4,7 +4,7 @@
 use crate::db::{Db, Keyspace};
 use crate::error::CmdError;
 use crate::rng::Rng;
-use crate::types::list::ListValue;
+use crate::types::hash::{HashLimits, HashValue};
 use crate::value::{Object, StrValue, Value};
 
 /// Which eviction/access policy is configured; decides what `Object::lru` holds.
@@ -51,6 +51,12 @@ pub struct EngineConfig {
     pub active_expire_effort: u32,
     /// Whether the cron runs the active expire cycle (DEBUG SET-ACTIVE-EXPIRE turns it off).
     pub active_expire_enabled: bool,
+    /// `hash-max-listpack-entries`.
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value`.
+    pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries`.
+    pub set_max_intset_entries: usize,
 }
 
 impl Default for EngineConfig {
@@ -62,6 +68,9 @@ impl Default for EngineConfig {
             lfu_decay_time: 1,
             active_expire_effort: 1,
             active_expire_enabled: true,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
         }
     }
 }
@@ -169,25 +178,33 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The list at `key` for reading; `WrongType` when it holds another type.
-    pub fn read_list(&mut self, key: &[u8]) -> Result<Option<&mut ListValue>, CmdError> {
+    /// The hash at `key` for reading; `WrongType` when it holds another type.
+    pub fn read_hash(&mut self, key: &[u8]) -> Result<Option<&mut HashValue>, CmdError> {
         match self.lookup_read(key) {
             None => Ok(None),
             Some(obj) => match &mut obj.value {
-                Value::List(l) => Ok(Some(l)),
+                Value::Hash(h) => Ok(Some(h)),
                 _ => Err(CmdError::WrongType),
             },
         }
     }
 
-    /// The list at `key` for writing; `WrongType` when it holds another type.
-    pub fn write_list(&mut self, key: &[u8]) -> Result<Option<&mut ListValue>, CmdError> {
+    /// The hash at `key` for writing; `WrongType` when it holds another type.
+    pub fn write_hash(&mut self, key: &[u8]) -> Result<Option<&mut HashValue>, CmdError> {
         match self.lookup_write(key) {
             None => Ok(None),
             Some(obj) => match &mut obj.value {
-                Value::List(l) => Ok(Some(l)),
+                Value::Hash(h) => Ok(Some(h)),
                 _ => Err(CmdError::WrongType),
             },
+        }
+    }
+
+    /// The hash encoding thresholds from the configuration.
+    pub fn hash_limits(&self) -> HashLimits {
+        HashLimits {
+            entries_max: self.config.hash_max_listpack_entries,
+            value_len_max: self.config.hash_max_listpack_value,
         }
     }
 

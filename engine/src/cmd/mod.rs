@@ -4,9 +4,9 @@ pub mod args;
 pub mod connection;
 pub mod ctx;
 pub mod getkeys;
+pub mod hash;
 pub mod introspect;
 pub mod keys;
-pub mod list;
 pub mod node;
 #[allow(missing_docs)]
 pub mod redis_specs;

@@ -60,7 +60,7 @@ fn families() -> [&'static [Command]; 6] {
         super::connection::COMMANDS,
         super::server::COMMANDS,
         super::introspect::COMMANDS,
-        super::list::COMMANDS,
+        super::hash::COMMANDS,
     ]
 }
 

@@ -1,3 +1,4 @@
 //! The collection value types, one module per Redis type.
 
-pub mod list;
+pub mod hash;
+pub mod listpack;

@@ -719,8 +719,16 @@ pub static ROWS: &[Row] = &[
     mem("repl-backlog-size", MODIFIABLE, 1, LONG_MAX, "1048576", O),
     mem("maxmemory", MODIFIABLE, 0, ULLONG_MAX, "0", field!(maxmemory)),
     mem("cluster-link-sendbuf-limit", MODIFIABLE, 0, ULLONG_MAX, "0", O),
-    int("hash-max-listpack-entries", Some("hash-max-ziplist-entries"), MODIFIABLE, 0, LONG_MAX, "512", O),
-    int("set-max-intset-entries", None, MODIFIABLE, 0, LONG_MAX, "512", O),
+    int(
+        "hash-max-listpack-entries",
+        Some("hash-max-ziplist-entries"),
+        MODIFIABLE,
+        0,
+        LONG_MAX,
+        "512",
+        field!(engine.hash_max_listpack_entries),
+    ),
+    int("set-max-intset-entries", None, MODIFIABLE, 0, LONG_MAX, "512", field!(engine.set_max_intset_entries)),
     int("zset-max-listpack-entries", Some("zset-max-ziplist-entries"), MODIFIABLE, 0, LONG_MAX, "128", O),
     mem("active-defrag-ignore-bytes", MODIFIABLE, 1, LONG_MAX, "104857600", O),
     row(
@@ -729,7 +737,7 @@ pub static ROWS: &[Row] = &[
         MODIFIABLE,
         Kind::Int { min: 0, max: LONG_MAX, unit: Unit::Memory },
         "64",
-        O,
+        field!(engine.hash_max_listpack_value),
     ),
     mem("stream-node-max-bytes", MODIFIABLE, 0, LONG_MAX, "4096", O),
     row(

@@ -468,6 +468,6 @@ fn inert_changes_lists_stored_options_set_away_from_default() {
     // Proves the startup warning names options verdis only stores, and only when changed.
     let mut config = Config::default();
     assert!(config.inert_changes().is_empty());
-    set(&mut config, &[("maxmemory", "1gb"), ("appendfsync", "always"), ("hash-max-ziplist-entries", "64")]).unwrap();
-    assert_eq!(config.inert_changes(), ["appendfsync", "hash-max-listpack-entries"]);
+    set(&mut config, &[("maxmemory", "1gb"), ("appendfsync", "always"), ("min-slaves-to-write", "1")]).unwrap();
+    assert_eq!(config.inert_changes(), ["appendfsync", "min-replicas-to-write"]);
 }

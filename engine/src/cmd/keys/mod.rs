@@ -20,7 +20,7 @@ mod object;
 mod persist;
 mod randomkey;
 mod rename;
-mod scan;
+pub(crate) mod scan;
 mod swapdb;
 mod ttl;
 

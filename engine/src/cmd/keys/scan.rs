@@ -21,7 +21,7 @@ const BUCKETS_PER_KEY_MAX: i64 = 10;
 
 /// Parses a cursor as Redis's `parseScanCursorOrReply`: C's `strtoul(s, &end, 10)` must consume
 /// the whole string (up to a NUL, where C strings end) and the string must not start with space.
-fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
     let invalid = || CmdError::msg("ERR invalid cursor");
     let text = arg.split(|&b| b == 0).next().unwrap_or_default();
     if text.first().is_some_and(|&b| b" \t\n\x0b\x0c\r".contains(&b)) {

@@ -1,0 +1,75 @@
+//! The hash family: commands on `hash` values (Redis's `t_hash.c`).
+//!
+//! | file | commands |
+//! |---|---|
+//! | `hset.rs` | HSET, HMSET, HSETNX |
+//! | `hget.rs` | HGET, HMGET, HEXISTS, HLEN, HSTRLEN |
+//! | `hgetall.rs` | HKEYS, HVALS, HGETALL |
+//! | `hdel.rs` | HDEL |
+//! | `hincrby.rs` | HINCRBY, HINCRBYFLOAT |
+//! | `hrandfield.rs` | HRANDFIELD |
+//! | `hscan.rs` | HSCAN (and the option parsing SSCAN shares) |
+
+mod hdel;
+mod hget;
+mod hgetall;
+mod hincrby;
+mod hrandfield;
+pub(crate) mod hscan;
+mod hset;
+
+use super::redis_specs as s;
+use super::table::{engine, Command};
+use crate::cmd::ctx::Ctx;
+use crate::error::CmdError;
+use crate::rng::Rng;
+use crate::types::hash::HashValue;
+use crate::value::Value;
+
+/// The hash at `key`, created empty when absent (Redis's `hashTypeLookupWriteOrCreate`), and
+/// the RNG a conversion to a hash table draws its hash keys from. The caller must leave the
+/// hash non-empty: nothing here deletes it.
+fn hash_for_write<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(&'c mut HashValue, &'c mut Rng), CmdError> {
+    if ctx.write_hash(key)?.is_none() {
+        let obj = ctx.new_object(Value::Hash(Box::default()));
+        ctx.db().add(key, obj);
+    }
+    let Ctx { keyspace, db, rng, .. } = ctx;
+    match keyspace.dbs[*db].keys.get_mut(key).map(|o| &mut o.value) {
+        Some(Value::Hash(h)) => Ok((h, rng)),
+        _ => unreachable!("the key was just type-checked or created as a hash"),
+    }
+}
+
+/// The hash at `key` for reading (`None` when absent) and the RNG, borrowed together for
+/// random picks.
+fn hash_for_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(Option<&'c HashValue>, &'c mut Rng), CmdError> {
+    if ctx.read_hash(key)?.is_none() {
+        return Ok((None, &mut *ctx.rng));
+    }
+    let Ctx { keyspace, db, rng, .. } = ctx;
+    match keyspace.dbs[*db].keys.get(key).map(|o| &o.value) {
+        Some(Value::Hash(h)) => Ok((Some(h), rng)),
+        _ => unreachable!("the key was just type-checked"),
+    }
+}
+
+/// The family's rows in the command table.
+pub static COMMANDS: &[Command] = &[
+    engine(&s::HSET, hset::hset),
+    engine(&s::HMSET, hset::hmset),
+    engine(&s::HSETNX, hset::hsetnx),
+    engine(&s::HGET, hget::hget),
+    engine(&s::HMGET, hget::hmget),
+    engine(&s::HEXISTS, hget::hexists),
+    engine(&s::HLEN, hget::hlen),
+    engine(&s::HSTRLEN, hget::hstrlen),
+    engine(&s::HKEYS, hgetall::hkeys),
+    engine(&s::HVALS, hgetall::hvals),
+    engine(&s::HGETALL, hgetall::hgetall),
+    engine(&s::HDEL, hdel::hdel),
+    engine(&s::HINCRBY, hincrby::hincrby),
+    engine(&s::HINCRBYFLOAT, hincrby::hincrbyfloat),
+    engine(&s::HRANDFIELD, hrandfield::hrandfield),
+    engine(&s::HSCAN, hscan::hscan),
+];
