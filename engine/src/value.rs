@@ -8,6 +8,7 @@
 
 use crate::compact::CompactBytes;
 use crate::types::hash::HashValue;
+use crate::types::list::ListValue;
 
 /// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_LEN_MAX: usize = 44;
@@ -110,7 +111,9 @@ fn decimal_len(n: i64) -> usize {
 pub enum Value {
     /// A string (Redis type `string`).
     Str(StrValue),
-    /// A hash (Redis type `hash`), boxed so that `Value` stays the size of a string value.
+    /// A list (Redis type `list`), boxed so that `Value` stays the size of a string value.
+    List(Box<ListValue>),
+    /// A hash (Redis type `hash`), boxed like lists.
     Hash(Box<HashValue>),
 }
 
@@ -119,6 +122,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
             Value::Hash(_) => "hash",
         }
     }
@@ -127,6 +131,7 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(_) => crate::types::list::ENCODING,
             Value::Hash(h) => h.encoding(),
         }
     }

@@ -5,6 +5,7 @@ use crate::db::{Db, Keyspace};
 use crate::error::CmdError;
 use crate::rng::Rng;
 use crate::types::hash::{HashLimits, HashValue};
+use crate::types::list::ListValue;
 use crate::value::{Object, StrValue, Value};
 
 /// Which eviction/access policy is configured; decides what `Object::lru` holds.
@@ -173,6 +174,28 @@ impl<'a> Ctx<'a> {
             None => Ok(None),
             Some(obj) => match &mut obj.value {
                 Value::Str(s) => Ok(Some(s)),
+                _ => Err(CmdError::WrongType),
+            },
+        }
+    }
+
+    /// The list at `key` for reading; `WrongType` when it holds another type.
+    pub fn read_list(&mut self, key: &[u8]) -> Result<Option<&mut ListValue>, CmdError> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(obj) => match &mut obj.value {
+                Value::List(l) => Ok(Some(l)),
+                _ => Err(CmdError::WrongType),
+            },
+        }
+    }
+
+    /// The list at `key` for writing; `WrongType` when it holds another type.
+    pub fn write_list(&mut self, key: &[u8]) -> Result<Option<&mut ListValue>, CmdError> {
+        match self.lookup_write(key) {
+            None => Ok(None),
+            Some(obj) => match &mut obj.value {
+                Value::List(l) => Ok(Some(l)),
                 _ => Err(CmdError::WrongType),
             },
         }

@@ -7,6 +7,7 @@ pub mod getkeys;
 pub mod hash;
 pub mod introspect;
 pub mod keys;
+pub mod list;
 pub mod node;
 #[allow(missing_docs)]
 pub mod redis_specs;

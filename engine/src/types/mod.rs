@@ -1,4 +1,5 @@
 //! The collection value types, one module per Redis type.
 
 pub mod hash;
+pub mod list;
 pub mod listpack;
