@@ -1,12 +1,13 @@
 //! Campaign reports: per command, cases run, matches, mismatches and the first example; a summary
 //! compatibility figure; the seed to rerun; speed per side. Markdown for people, JSON for tools.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::campaign::{Campaign, Settings};
-use crate::gen::Generator;
+use crate::campaign::{Campaign, Settings, KEYSPACE};
+use crate::gen::{group_of, Generator};
 
 /// Everything a report says.
 pub struct Report<'a> {
@@ -49,6 +50,23 @@ impl Report<'_> {
             .map(|c| c.name)
             .filter(|n| self.campaign.stats.get(*n).map(|s| s.cases).unwrap_or(0) == 0)
             .collect()
+    }
+
+    /// Cases and matches per family (the docs group of each command; the keyspace check apart).
+    pub fn per_family(&self) -> BTreeMap<&'static str, (u64, u64)> {
+        let mut families: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
+        for (name, s) in &self.campaign.stats {
+            let base = name.split('|').next().unwrap_or(name);
+            let family = match verdis_engine::lookup(base.as_bytes()) {
+                Some(row) => group_of(row.spec),
+                None if name == KEYSPACE => KEYSPACE,
+                None => "other",
+            };
+            let entry = families.entry(family).or_default();
+            entry.0 += s.cases;
+            entry.1 += s.matches;
+        }
+        families
     }
 
     /// The command line that reruns this campaign.
@@ -94,6 +112,11 @@ impl Report<'_> {
                 })
             })
             .collect();
+        let per_family: serde_json::Map<String, serde_json::Value> = self
+            .per_family()
+            .into_iter()
+            .map(|(family, (cases, matches))| (family.to_string(), json!({"cases": cases, "matches": matches})))
+            .collect();
         json!({
             "oracle": c.oracle.server.label,
             "subject": c.subject.server.label,
@@ -112,6 +135,7 @@ impl Report<'_> {
             "subject_restarts": c.subject.restarts,
             "never_run": self.never_run(),
             "rerun": self.rerun(),
+            "per_family": per_family,
             "commands": commands,
             "findings": findings,
         })
@@ -160,6 +184,12 @@ impl Report<'_> {
             out.push_str(&format!("- generated commands never run (too few cases): {}\n", never.join(", ")));
         }
         out.push_str(&format!("- rerun: `{}`\n\n", self.rerun()));
+        out.push_str("| family | cases | matches | compatibility |\n|---|---:|---:|---:|\n");
+        for (family, (cases, matches)) in self.per_family() {
+            let percent = if cases == 0 { 100.0 } else { matches as f64 * 100.0 / cases as f64 };
+            out.push_str(&format!("| {family} | {cases} | {matches} | {percent:.3}% |\n"));
+        }
+        out.push('\n');
         out.push_str(
             "| command | cases | matches | mismatches | error replies (oracle) |\n|---|---:|---:|---:|---:|\n",
         );

@@ -184,3 +184,16 @@ fn a_subject_without_flushall_is_reset_with_del() {
     let shown: Vec<_> = c.findings.iter().map(|f| f.transcript.clone()).collect();
     assert_eq!(c.failed_sequences, 0, "{}", shown.join("\n"));
 }
+
+#[test]
+fn every_rule_names_a_real_redis_command() {
+    // Proves the rules table has no typo: each name is in real Redis's COMMAND LIST (which in
+    // 7.0 lists subcommands as `container|sub`), so no rule silently applies to nothing.
+    let redis = Server::start(&Target::Redis).expect("redis-server");
+    let listed = redis.connect().unwrap().call_str(&["COMMAND", "LIST"]).unwrap();
+    let names: Vec<Vec<u8>> =
+        listed.value.elements().unwrap().iter().filter_map(|v| v.bytes().map(<[u8]>::to_vec)).collect();
+    for (name, _) in verdis_conformance::rules::RULES {
+        assert!(names.iter().any(|n| n == name.as_bytes()), "rule for {name:?}, which Redis does not have");
+    }
+}
