@@ -9,6 +9,7 @@
 use crate::compact::CompactBytes;
 use crate::types::hash::HashValue;
 use crate::types::list::ListValue;
+use crate::types::zset::ZsetValue;
 
 /// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_LEN_MAX: usize = 44;
@@ -113,6 +114,8 @@ pub enum Value {
     Str(StrValue),
     /// A list (Redis type `list`), boxed so that `Value` stays the size of a string value.
     List(Box<ListValue>),
+    /// A sorted set (Redis type `zset`), boxed like lists.
+    Zset(Box<ZsetValue>),
     /// A hash (Redis type `hash`), boxed like lists.
     Hash(Box<HashValue>),
 }
@@ -123,6 +126,7 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::List(_) => "list",
+            Value::Zset(_) => "zset",
             Value::Hash(_) => "hash",
         }
     }
@@ -132,6 +136,7 @@ impl Value {
         match self {
             Value::Str(s) => s.encoding(),
             Value::List(_) => crate::types::list::ENCODING,
+            Value::Zset(z) => z.encoding(),
             Value::Hash(h) => h.encoding(),
         }
     }

@@ -6,6 +6,7 @@ use crate::error::CmdError;
 use crate::rng::Rng;
 use crate::types::hash::{HashLimits, HashValue};
 use crate::types::list::ListValue;
+use crate::types::zset::{ZsetLimits, ZsetValue};
 use crate::value::{Object, StrValue, Value};
 
 /// Which eviction/access policy is configured; decides what `Object::lru` holds.
@@ -52,6 +53,10 @@ pub struct EngineConfig {
     pub active_expire_effort: u32,
     /// Whether the cron runs the active expire cycle (DEBUG SET-ACTIVE-EXPIRE turns it off).
     pub active_expire_enabled: bool,
+    /// `zset-max-listpack-entries`.
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value`.
+    pub zset_max_listpack_value: usize,
     /// `hash-max-listpack-entries`.
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`.
@@ -69,6 +74,8 @@ impl Default for EngineConfig {
             lfu_decay_time: 1,
             active_expire_effort: 1,
             active_expire_enabled: true,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
@@ -198,6 +205,36 @@ impl<'a> Ctx<'a> {
                 Value::List(l) => Ok(Some(l)),
                 _ => Err(CmdError::WrongType),
             },
+        }
+    }
+
+    /// The sorted set at `key` for reading; `WrongType` when it holds another type.
+    pub fn read_zset(&mut self, key: &[u8]) -> Result<Option<&mut ZsetValue>, CmdError> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(obj) => match &mut obj.value {
+                Value::Zset(z) => Ok(Some(z)),
+                _ => Err(CmdError::WrongType),
+            },
+        }
+    }
+
+    /// The sorted set at `key` for writing; `WrongType` when it holds another type.
+    pub fn write_zset(&mut self, key: &[u8]) -> Result<Option<&mut ZsetValue>, CmdError> {
+        match self.lookup_write(key) {
+            None => Ok(None),
+            Some(obj) => match &mut obj.value {
+                Value::Zset(z) => Ok(Some(z)),
+                _ => Err(CmdError::WrongType),
+            },
+        }
+    }
+
+    /// The sorted-set encoding thresholds from the configuration.
+    pub fn zset_limits(&self) -> ZsetLimits {
+        ZsetLimits {
+            entries_max: self.config.zset_max_listpack_entries,
+            value_max: self.config.zset_max_listpack_value,
         }
     }
 

@@ -15,5 +15,6 @@ pub mod server;
 pub mod spec;
 pub mod string;
 pub mod table;
+pub mod zset;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -53,7 +53,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 7] {
+fn families() -> [&'static [Command]; 8] {
     [
         super::string::COMMANDS,
         super::keys::COMMANDS,
@@ -62,6 +62,7 @@ fn families() -> [&'static [Command]; 7] {
         super::introspect::COMMANDS,
         super::hash::COMMANDS,
         super::list::COMMANDS,
+        super::zset::COMMANDS,
     ]
 }
 
