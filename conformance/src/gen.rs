@@ -136,6 +136,8 @@ pub struct CommandGen {
     pub name: &'static str,
     /// The family (docs group).
     pub family: &'static str,
+    /// Redis's arity (negative: at least), for arity errors on purpose.
+    arity: i32,
     prefix: Argv,
     args: Vec<ArgSpec>,
 }
@@ -167,13 +169,7 @@ impl Generator {
             if !all && !groups.contains(&family) {
                 continue;
             }
-            let prefix = spec.name.split('|').map(|w| w.to_ascii_uppercase().into_bytes()).collect();
-            commands.push(CommandGen {
-                name: spec.name,
-                family,
-                prefix,
-                args: parse_args(doc_field(spec.docs, "arguments")),
-            });
+            commands.push(CommandGen::from_spec(spec));
         }
         if commands.is_empty() {
             return Err(ConformError::Usage(format!(
@@ -215,17 +211,42 @@ impl Generator {
 }
 
 impl CommandGen {
+    /// The generator for one command's spec.
+    pub fn from_spec(spec: &'static CommandSpec) -> CommandGen {
+        CommandGen {
+            name: spec.name,
+            family: group_of(spec),
+            arity: spec.arity,
+            prefix: spec.name.split('|').map(|w| w.to_ascii_uppercase().into_bytes()).collect(),
+            args: parse_args(doc_field(spec.docs, "arguments")),
+        }
+    }
+
+    /// An argument count the arity refuses (one off a fixed arity, one short of a minimum).
+    fn wrong_arity_len(&self, rng: &mut Rng) -> usize {
+        let arity = self.arity.unsigned_abs() as usize;
+        if self.arity > 0 && (arity == 1 || rng.chance(50)) {
+            arity + 1
+        } else {
+            arity.saturating_sub(1).max(1)
+        }
+    }
+
     /// One invocation: usually well-formed, sometimes with a wrong arity or a stray value.
     pub fn generate(&self, rng: &mut Rng) -> Argv {
         let mut argv = self.prefix.clone();
         gen_list(&self.args, rng, &mut argv);
         let fixed = self.prefix.len();
         match rng.below(100) {
-            0..=3 if argv.len() > fixed => {
+            0..=2 if argv.len() > fixed => {
                 argv.pop();
             }
-            4..=6 => argv.push(b"extra".to_vec()),
-            7..=8 if argv.len() > fixed => {
+            3..=4 => argv.push(b"extra".to_vec()),
+            5..=7 => {
+                let len = self.wrong_arity_len(rng);
+                argv.resize(len, b"extra".to_vec());
+            }
+            8..=9 if argv.len() > fixed => {
                 let i = rng.range(fixed as i64, argv.len() as i64 - 1) as usize;
                 argv[i] = rng.pick(STRINGS).to_vec();
             }
@@ -428,20 +449,11 @@ mod tests {
     use super::*;
     use verdis_engine::cmd::redis_specs as s;
 
-    fn gen_for(spec: &'static CommandSpec) -> CommandGen {
-        CommandGen {
-            name: spec.name,
-            family: group_of(spec),
-            prefix: spec.name.split('|').map(|w| w.to_ascii_uppercase().into_bytes()).collect(),
-            args: parse_args(doc_field(spec.docs, "arguments")),
-        }
-    }
-
     #[test]
     fn set_arguments_follow_its_docs_tree() {
         // Proves SET's docs tree yields its tokens and that generated commands mostly have a
         // valid shape (key, value, then only SET's options).
-        let set = gen_for(&s::SET);
+        let set = CommandGen::from_spec(&s::SET);
         let mut rng = Rng::new(1);
         let tokens = [&b"NX"[..], b"XX", b"GET", b"EX", b"PX", b"EXAT", b"PXAT", b"KEEPTTL"];
         let (mut with_option, mut well_formed) = (0, 0);
@@ -457,6 +469,19 @@ mod tests {
         }
         assert!(well_formed > 400, "{well_formed}");
         assert!(with_option > 100, "{with_option}");
+    }
+
+    #[test]
+    fn arity_mutations_produce_counts_the_arity_refuses() {
+        // Proves the deliberate arity errors really violate Redis's arity for fixed and
+        // minimum arities.
+        let mut rng = Rng::new(4);
+        for spec in [&s::GET, &s::SET, &s::PING] {
+            let g = CommandGen::from_spec(spec);
+            for _ in 0..50 {
+                assert!(!spec.arity_ok(g.wrong_arity_len(&mut rng)) || spec.arity == -1, "{}", spec.name);
+            }
+        }
     }
 
     #[test]
