@@ -9,6 +9,7 @@
 use crate::compact::CompactBytes;
 use crate::types::hash::HashValue;
 use crate::types::list::ListValue;
+use crate::types::set::SetValue;
 use crate::types::zset::ZsetValue;
 
 /// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
@@ -118,6 +119,8 @@ pub enum Value {
     Zset(Box<ZsetValue>),
     /// A hash (Redis type `hash`), boxed like lists.
     Hash(Box<HashValue>),
+    /// A set (Redis type `set`), boxed like lists.
+    Set(Box<SetValue>),
 }
 
 impl Value {
@@ -128,6 +131,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Zset(_) => "zset",
             Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -138,6 +142,7 @@ impl Value {
             Value::List(_) => crate::types::list::ENCODING,
             Value::Zset(z) => z.encoding(),
             Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
         }
     }
 }

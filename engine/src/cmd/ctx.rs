@@ -6,6 +6,7 @@ use crate::error::CmdError;
 use crate::rng::Rng;
 use crate::types::hash::{HashLimits, HashValue};
 use crate::types::list::ListValue;
+use crate::types::set::SetValue;
 use crate::types::zset::{ZsetLimits, ZsetValue};
 use crate::value::{Object, StrValue, Value};
 
@@ -265,6 +266,28 @@ impl<'a> Ctx<'a> {
         HashLimits {
             entries_max: self.config.hash_max_listpack_entries,
             value_len_max: self.config.hash_max_listpack_value,
+        }
+    }
+
+    /// The set at `key` for reading; `WrongType` when it holds another type.
+    pub fn read_set(&mut self, key: &[u8]) -> Result<Option<&mut SetValue>, CmdError> {
+        match self.lookup_read(key) {
+            None => Ok(None),
+            Some(obj) => match &mut obj.value {
+                Value::Set(s) => Ok(Some(s)),
+                _ => Err(CmdError::WrongType),
+            },
+        }
+    }
+
+    /// The set at `key` for writing; `WrongType` when it holds another type.
+    pub fn write_set(&mut self, key: &[u8]) -> Result<Option<&mut SetValue>, CmdError> {
+        match self.lookup_write(key) {
+            None => Ok(None),
+            Some(obj) => match &mut obj.value {
+                Value::Set(s) => Ok(Some(s)),
+                _ => Err(CmdError::WrongType),
+            },
         }
     }
 

@@ -12,6 +12,7 @@ pub mod node;
 #[allow(missing_docs)]
 pub mod redis_specs;
 pub mod server;
+pub mod set;
 pub mod spec;
 pub mod string;
 pub mod table;

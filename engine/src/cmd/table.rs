@@ -53,7 +53,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 8] {
+fn families() -> [&'static [Command]; 9] {
     [
         super::string::COMMANDS,
         super::keys::COMMANDS,
@@ -61,6 +61,7 @@ fn families() -> [&'static [Command]; 8] {
         super::server::COMMANDS,
         super::introspect::COMMANDS,
         super::hash::COMMANDS,
+        super::set::COMMANDS,
         super::list::COMMANDS,
         super::zset::COMMANDS,
     ]

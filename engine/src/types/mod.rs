@@ -3,4 +3,5 @@
 pub mod hash;
 pub mod list;
 pub mod listpack;
+pub mod set;
 pub mod zset;

@@ -61,23 +61,36 @@ pub fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             push_pair(&mut out, field, with_values.then_some(value), resp);
         }
     } else {
-        for (field, value) in pick_distinct(hash, count as usize, rng) {
+        let by_position = matches!(hash, HashValue::Listpack(_));
+        let random = |rng: &mut Rng| hash.random(rng).expect("stored hashes are never empty");
+        let picked = pick_distinct(hash.iter(), hash.len(), count as usize, by_position, rng, random, |p| p.0);
+        for (field, value) in picked {
             push_pair(&mut out, field, with_values.then_some(value), resp);
         }
     }
     Ok(Reply::Array(out))
 }
 
-/// Random picks per wanted field before a sparse pick gives up and fills from table order.
-const PICKS_PER_FIELD_MAX: usize = 64;
+/// Random picks per wanted member before a sparse pick gives up and fills from collection order.
+const PICKS_PER_MEMBER_MAX: usize = 64;
 
-/// `count` distinct fields (fewer than the hash holds). When they are a large share of the hash
-/// (or it is a listpack), random positions are drawn without replacement and returned in hash
-/// order, as Redis's `lpRandomPairsUnique` does; otherwise random picks are collected until
-/// enough are distinct (Redis's CASE 4), so a small sample of a huge hash costs O(count).
-fn pick_distinct<'h>(hash: &'h HashValue, count: usize, rng: &mut Rng) -> Vec<(&'h [u8], &'h [u8])> {
-    let size = hash.len();
-    if matches!(hash, HashValue::Listpack(_)) || count * SUB_STRATEGY_MUL > size {
+/// `count` distinct members of a collection of `size` (count < size), for HRANDFIELD and
+/// SRANDMEMBER/SPOP. When they are a large share of it (or `by_position`, for a compact
+/// encoding), random positions are drawn without replacement and the members returned in
+/// collection order from `all`, as Redis's `lpRandomPairsUnique` does; otherwise `random` picks
+/// are collected until enough are distinct (Redis's CASE 4), so a small sample of a huge
+/// collection costs O(count). `key` names a member for the distinctness check.
+pub(crate) fn pick_distinct<T, K: Ord>(
+    all: impl Iterator<Item = T>,
+    size: usize,
+    count: usize,
+    by_position: bool,
+    rng: &mut Rng,
+    mut random: impl FnMut(&mut Rng) -> T,
+    key: impl Fn(&T) -> K,
+) -> Vec<T> {
+    assert!(count < size, "a count reaching the size takes the whole collection");
+    if by_position || count * SUB_STRATEGY_MUL > size {
         let mut positions: Vec<usize> = (0..size).collect();
         for i in 0..count {
             let j = i + rng.below((size - i) as u64) as usize;
@@ -85,25 +98,25 @@ fn pick_distinct<'h>(hash: &'h HashValue, count: usize, rng: &mut Rng) -> Vec<(&
         }
         let mut chosen = vec![false; size];
         positions[..count].iter().for_each(|&p| chosen[p] = true);
-        return hash.iter().zip(chosen).filter(|(_, keep)| *keep).map(|(pair, _)| pair).collect();
+        return all.zip(chosen).filter(|(_, keep)| *keep).map(|(item, _)| item).collect();
     }
     let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(count);
-    for _ in 0..count * PICKS_PER_FIELD_MAX {
-        let pair = hash.random(rng).expect("stored hashes are never empty");
-        if seen.insert(pair.0) {
-            out.push(pair);
+    for _ in 0..count * PICKS_PER_MEMBER_MAX {
+        let item = random(rng);
+        if seen.insert(key(&item)) {
+            out.push(item);
             if out.len() == count {
                 return out;
             }
         }
     }
-    for pair in hash.iter() {
+    for item in all {
         if out.len() == count {
             break;
         }
-        if seen.insert(pair.0) {
-            out.push(pair);
+        if seen.insert(key(&item)) {
+            out.push(item);
         }
     }
     out

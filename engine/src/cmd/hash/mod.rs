@@ -14,7 +14,7 @@ mod hdel;
 mod hget;
 mod hgetall;
 mod hincrby;
-mod hrandfield;
+pub(crate) mod hrandfield;
 pub(crate) mod hscan;
 mod hset;
 
