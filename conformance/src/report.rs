@@ -19,6 +19,8 @@ pub struct Report<'a> {
     pub generator: &'a Generator,
     /// Wall time of the run.
     pub elapsed: Duration,
+    /// The servers as the command line named them (`--subject`, `--oracle`), for the rerun line.
+    pub targets: Option<(String, String)>,
 }
 
 /// Commands per second of one side (time spent waiting for its replies).
@@ -71,8 +73,12 @@ impl Report<'_> {
 
     /// The command line that reruns this campaign.
     pub fn rerun(&self) -> String {
+        let servers = match &self.targets {
+            Some((subject, oracle)) => format!(" --subject {subject} --oracle {oracle}"),
+            None => String::new(),
+        };
         format!(
-            "verdis-conform run --families {} --cases {} --seed {} --resp {}",
+            "verdis-conform run{servers} --families {} --cases {} --seed {} --resp {}",
             self.settings.families.join(","),
             self.settings.cases,
             self.settings.seed,

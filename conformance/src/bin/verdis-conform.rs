@@ -159,7 +159,14 @@ fn run(args: &Args) -> Result<i32> {
         }
     })?;
     eprintln!();
-    let report = Report { campaign: &campaign, settings: &settings, generator: &generator, elapsed: start.elapsed() };
+    let targets = (args.get("--subject", "verdis".to_string())?, args.get("--oracle", "redis".to_string())?);
+    let report = Report {
+        campaign: &campaign,
+        settings: &settings,
+        generator: &generator,
+        elapsed: start.elapsed(),
+        targets: Some(targets),
+    };
     std::fs::create_dir_all(&report_dir).with_context(|| format!("creating {}", report_dir.display()))?;
     let md_path = report_dir.join("report.md");
     let json_path = report_dir.join("report.json");
