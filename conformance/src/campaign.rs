@@ -119,6 +119,8 @@ pub struct Caps {
     pub pttl: bool,
     /// EXISTS (for RANDOMKEY's contract).
     pub exists: bool,
+    /// SELECT (to check the other databases MOVE, COPY DB and SWAPDB write to).
+    pub select: bool,
 }
 
 fn unknown_command(reply: &Reply) -> bool {
@@ -134,6 +136,7 @@ impl Caps {
             type_: knows(&["TYPE", "conform-probe"]),
             pttl: knows(&["PTTL", "conform-probe"]),
             exists: knows(&["EXISTS", "conform-probe"]),
+            select: knows(&["SELECT", "0"]),
             del: knows(&["DEL", "conform-probe"]),
             flushall: knows(&["FLUSHALL"]),
         }
@@ -148,6 +151,7 @@ impl Caps {
             type_: self.type_ && other.type_,
             pttl: self.pttl && other.pttl,
             exists: self.exists && other.exists,
+            select: self.select && other.select,
         }
     }
 
@@ -160,6 +164,7 @@ impl Caps {
             (self.type_, "TYPE"),
             (self.pttl, "PTTL"),
             (self.exists, "EXISTS"),
+            (self.select, "SELECT"),
         ]
         .into_iter()
         .filter_map(|(has, name)| (!has).then_some(name))
@@ -344,7 +349,20 @@ impl Campaign {
             let _ = self.oracle.reconnect();
             let _ = self.subject.reconnect();
         }
-        let keyspace = if steps.iter().all(|s| s.verdict.is_match()) { self.keyspace_diff() } else { Vec::new() };
+        let mut keyspace = Vec::new();
+        if steps.iter().all(|s| s.verdict.is_match()) {
+            keyspace = self.keyspace_diff();
+            if self.caps.select {
+                for db in databases_written(seq) {
+                    let select = [b"SELECT".to_vec(), db.to_string().into_bytes()];
+                    self.oracle.call(&select);
+                    self.subject.call(&select);
+                    keyspace.extend(self.keyspace_diff().into_iter().map(|d| format!("db {db}: {d}")));
+                    self.oracle.call_str(&["SELECT", "0"]);
+                    self.subject.call_str(&["SELECT", "0"]);
+                }
+            }
+        }
         SeqOutcome { steps, keyspace }
     }
 
@@ -406,9 +424,9 @@ impl Campaign {
         Step { argv, oracle, subject, verdict }
     }
 
-    /// Differences between the two keyspaces: key lists (KEYS *), and per key (the pool and any
-    /// listed key) its TYPE, its value (GET, LRANGE, SMEMBERS, HGETALL, ZRANGE, XRANGE by type),
-    /// and its PTTL within tolerance.
+    /// Differences between the two keyspaces of the selected database: key lists (KEYS *), and
+    /// per key (the pool and any listed key) its TYPE, its value (GET, LRANGE, SMEMBERS, HGETALL,
+    /// ZRANGE, XRANGE by type), and its PTTL within tolerance.
     pub fn keyspace_diff(&mut self) -> Vec<String> {
         let mut diffs = Vec::new();
         let mut keys: BTreeSet<Vec<u8>> = KEY_POOL.iter().map(|k| k.to_vec()).collect();
@@ -649,6 +667,23 @@ fn value_reader(type_name: &[u8]) -> Option<(&'static [&'static str], Rule)> {
     })
 }
 
+/// Databases other than 0 that a sequence may have written: MOVE's and COPY ... DB's target,
+/// both of SWAPDB's (Redis has 16 by default; other numbers are errors on both sides).
+fn databases_written(seq: &[Argv]) -> BTreeSet<u8> {
+    let db = |arg: &[u8]| std::str::from_utf8(arg).ok()?.parse::<u8>().ok().filter(|n| (1..16).contains(n));
+    let mut dbs = BTreeSet::new();
+    for argv in seq {
+        let named: Vec<&[u8]> = match command_name(argv).as_str() {
+            "move" => argv.get(2).into_iter().map(Vec::as_slice).collect(),
+            "swapdb" => argv.iter().skip(1).take(2).map(Vec::as_slice).collect(),
+            "copy" => argv.windows(2).filter(|w| w[0].eq_ignore_ascii_case(b"db")).map(|w| w[1].as_slice()).collect(),
+            _ => Vec::new(),
+        };
+        dbs.extend(named.into_iter().filter_map(db));
+    }
+    dbs
+}
+
 /// True for commands after which the connection should be opened afresh.
 fn changes_connection(argv: &[Vec<u8>]) -> bool {
     let name = command_name(argv);
@@ -696,4 +731,24 @@ fn full_scan(side: &mut Side, argv: &[Vec<u8>], cursor_at: usize) -> (Reply, Opt
         reply = side.call(&argv);
     }
     (first, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_databases_a_sequence_writes_are_found() {
+        // Proves MOVE, COPY ... DB and SWAPDB targets get their keyspace checked, and database
+        // 0 or out-of-range numbers do not add a check.
+        let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+        let seq = vec![
+            argv(&["MOVE", "k0", "3"]),
+            argv(&["copy", "k0", "k1", "db", "5", "REPLACE"]),
+            argv(&["SWAPDB", "0", "7"]),
+            argv(&["MOVE", "k0", "99"]),
+            argv(&["SET", "k0", "1"]),
+        ];
+        assert_eq!(databases_written(&seq).into_iter().collect::<Vec<_>>(), vec![3, 5, 7]);
+    }
 }

@@ -86,6 +86,26 @@ fn a_diverging_keyspace_is_caught_after_the_sequence() {
 }
 
 #[test]
+fn a_key_moved_to_the_wrong_database_is_caught() {
+    // Proves the keyspace check covers the databases MOVE writes to: the proxy moves the key to
+    // database 4 instead of 3, the reply is the same :1, and database 3 differs.
+    let upstream = Server::start(&Target::Redis).expect("redis-server");
+    let request = |argv: &mut Vec<Vec<u8>>| {
+        if argv.first().is_some_and(|a| a.eq_ignore_ascii_case(b"move")) {
+            argv[2] = b"4".to_vec();
+        }
+    };
+    let proxy = FaultProxy::start_with(&upstream.addr, Arc::new(request), Arc::new(|_: &[Vec<u8>], _: &Reply| None))
+        .expect("proxy");
+    let subject = Server::start(&Target::Address { addr: proxy.addr.clone(), password: None }).unwrap();
+    let mut c = Campaign::new(Server::start(&Target::Redis).unwrap(), subject, 2).unwrap();
+    let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    let outcome = c.run_sequence(&[argv(&["SET", "k0", "v"]), argv(&["MOVE", "k0", "3"])]);
+    assert_eq!(outcome.signature().as_deref(), Some("(keyspace)"), "{}", outcome.transcript());
+    assert!(outcome.transcript().contains("db 3: "), "{}", outcome.transcript());
+}
+
+#[test]
 fn the_container_oracle_agrees_with_the_process_oracle() {
     // Proves the containerised Redis (ci/oracle-image) is the same oracle as the process one.
     if let Err(reason) = docker_available() {
