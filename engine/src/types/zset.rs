@@ -1,9 +1,11 @@
 //! The sorted set value (Redis type `zset`), in Redis's two encodings.
 //!
 //! - `listpack`: a small set is one packed byte buffer of `(member, score)` entries sorted by
-//!   score then member, scanned linearly, as Redis's listpack. Each entry is the member's length
-//!   (LEB128), the member bytes, then the score as 8 little-endian bytes, so a short member costs
-//!   about ten bytes instead of a node and a hash entry.
+//!   score then member, scanned linearly, as Redis's listpack. Each entry is a LEB128 header (the
+//!   member's length and whether the score is a small integer), the member bytes, then the score:
+//!   a zigzag LEB128 integer when it is one (most scores), else 8 little-endian bytes. A short
+//!   member with an integer score costs about ten bytes, as in Redis, instead of a node and a
+//!   hash entry.
 //! - `skiplist`: past `zset-max-listpack-entries` members or a member longer than
 //!   `zset-max-listpack-value` bytes, Redis's skiplist with spans (O(log n) insert, delete, rank and
 //!   rank lookup), its nodes in an arena addressed by index, plus a `Dict` from member to score for
@@ -149,7 +151,7 @@ pub enum ZsetValue {
     /// Small: one packed buffer.
     Listpack(Listpack),
     /// Large: skiplist plus member index.
-    Skiplist(Skiplist),
+    Skiplist(Box<Skiplist>),
 }
 
 impl ZsetValue {
@@ -157,7 +159,7 @@ impl ZsetValue {
     /// already rule it out (Redis's choice in `zaddGenericCommand`).
     pub fn new_for(first_member_len: usize, limits: ZsetLimits, rng: &mut Rng) -> ZsetValue {
         if limits.entries_max == 0 || first_member_len > limits.value_max {
-            ZsetValue::Skiplist(Skiplist::new(rng))
+            ZsetValue::Skiplist(Box::new(Skiplist::new(rng)))
         } else {
             ZsetValue::Listpack(Listpack::default())
         }
@@ -437,6 +439,7 @@ impl ZsetValue {
                 let from = l.offsets().nth(start).expect("start below len");
                 let to = l.offsets().nth(end + 1).unwrap_or(l.buf.len());
                 l.buf.drain(from..to);
+                l.buf.shrink_to_fit();
                 l.len -= end - start + 1;
             }
             ZsetValue::Skiplist(s) => {
@@ -456,7 +459,7 @@ impl ZsetValue {
             let (m, score, _) = l.entry(off);
             s.insert(m, score);
         }
-        *self = ZsetValue::Skiplist(s);
+        *self = ZsetValue::Skiplist(Box::new(s));
     }
 
     /// A sorted set holding `entries` (distinct members), in the encoding Redis gives a set built
@@ -468,7 +471,7 @@ impl ZsetValue {
             for (m, score) in &entries {
                 s.insert(m, *score);
             }
-            return ZsetValue::Skiplist(s);
+            return ZsetValue::Skiplist(Box::new(s));
         }
         entries.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
         let mut l = Listpack::default();
@@ -526,28 +529,55 @@ pub struct Listpack {
     len: usize,
 }
 
-/// Bytes of a score in a listpack entry.
+/// Bytes of a score stored as a double in a listpack entry.
 const SCORE_BYTES: usize = 8;
+/// Largest magnitude of an integral score stored as an integer (every integer up to 2^53 is an
+/// exact double, so the round trip is exact).
+const INT_SCORE_MAX: f64 = 9_007_199_254_740_992.0;
+
+/// Reads a LEB128 integer at `p`: the value and the offset after it.
+fn varint_read(buf: &[u8], mut p: usize) -> (u64, usize) {
+    let mut value = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = buf[p];
+        p += 1;
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return (value, p);
+        }
+        shift += 7;
+    }
+}
+
+/// Appends `value` as LEB128.
+fn varint_write(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let b = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
 
 impl Listpack {
     /// Decodes the entry at `off`: member, score, offset of the next entry.
     fn entry(&self, off: usize) -> (&[u8], f64, usize) {
-        let mut len = 0usize;
-        let mut shift = 0;
-        let mut p = off;
-        loop {
-            let b = self.buf[p];
-            p += 1;
-            len |= usize::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
+        let (header, p) = varint_read(&self.buf, off);
+        let len = usize::try_from(header >> 1).expect("member length fits usize");
         let member = &self.buf[p..p + len];
         let score_at = p + len;
-        let score = f64::from_le_bytes(self.buf[score_at..score_at + SCORE_BYTES].try_into().expect("8 bytes"));
-        (member, score, score_at + SCORE_BYTES)
+        if header & 1 == 1 {
+            let (zigzag, next) = varint_read(&self.buf, score_at);
+            let n = (zigzag >> 1) as i64 ^ -((zigzag & 1) as i64);
+            (member, n as f64, next)
+        } else {
+            let bytes = self.buf[score_at..score_at + SCORE_BYTES].try_into().expect("8 bytes");
+            (member, f64::from_le_bytes(bytes), score_at + SCORE_BYTES)
+        }
     }
 
     /// The offset of every entry, in order.
@@ -575,19 +605,16 @@ impl Listpack {
         // Redis's listpack stores the score as text that it reads back as an integer when it
         // can, so -0 comes back as 0 (a skiplist keeps -0).
         let score = if score == 0.0 { 0.0 } else { score };
-        let mut out = Vec::with_capacity(member.len() + 3 + SCORE_BYTES);
-        let mut len = member.len();
-        loop {
-            let b = (len & 0x7f) as u8;
-            len >>= 7;
-            if len == 0 {
-                out.push(b);
-                break;
-            }
-            out.push(b | 0x80);
-        }
+        let int = score.fract() == 0.0 && score.abs() <= INT_SCORE_MAX;
+        let mut out = Vec::with_capacity(member.len() + 4 + SCORE_BYTES);
+        varint_write(&mut out, (member.len() as u64) << 1 | u64::from(int));
         out.extend_from_slice(member);
-        out.extend_from_slice(&score.to_le_bytes());
+        if int {
+            let n = score as i64;
+            varint_write(&mut out, ((n << 1) ^ (n >> 63)) as u64);
+        } else {
+            out.extend_from_slice(&score.to_le_bytes());
+        }
         out
     }
 
@@ -601,13 +628,17 @@ impl Listpack {
             })
             .unwrap_or(self.buf.len());
         let bytes = Self::encode(member, score);
+        // Exact growth, as Redis reallocates a listpack to its new size.
+        self.buf.reserve_exact(bytes.len());
         self.buf.splice(at..at, bytes);
         self.len += 1;
     }
 
     /// Appends an entry known to sort after every present one.
     fn push_back(&mut self, member: &[u8], score: f64) {
-        self.buf.extend_from_slice(&Self::encode(member, score));
+        let bytes = Self::encode(member, score);
+        self.buf.reserve_exact(bytes.len());
+        self.buf.extend_from_slice(&bytes);
         self.len += 1;
     }
 
@@ -615,10 +646,8 @@ impl Listpack {
         let (_, off, score) = self.find(member)?;
         let end = self.entry(off).2;
         self.buf.drain(off..end);
+        self.buf.shrink_to_fit();
         self.len -= 1;
-        if self.len == 0 {
-            self.buf = Vec::new();
-        }
         Some(score)
     }
 }
@@ -946,6 +975,37 @@ mod tests {
         check_against_model(&large, &model);
         assert_eq!(small, ZsetValue::from_entries(model.clone(), listpack_limits, &mut rng));
         assert_eq!(large.clone(), large);
+    }
+
+    #[test]
+    fn listpack_scores_round_trip_exactly() {
+        // Proves every kind of score survives the packed encoding (integers as varints, others
+        // as doubles), with -0 read back as 0 as Redis's listpack does.
+        let mut l = Listpack::default();
+        let scores = [
+            0.0,
+            1.0,
+            -1.0,
+            0.1,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            9007199254740992.0,
+            -9007199254740992.0,
+            9007199254740994.0,
+            1.5,
+            f64::MIN_POSITIVE,
+            i64::MAX as f64,
+        ];
+        for (i, &s) in scores.iter().enumerate() {
+            l.push_back(format!("{i:0>3}").as_bytes(), s);
+        }
+        let got: Vec<u64> = l.offsets().map(|off| l.entry(off).1.to_bits()).collect();
+        let want: Vec<u64> = scores.iter().map(|s| s.to_bits()).collect();
+        assert_eq!(got, want);
+        l.push_back(b"z", -0.0);
+        assert_eq!(l.entry(l.offsets().last().unwrap()).1.to_bits(), 0.0f64.to_bits());
     }
 
     #[test]

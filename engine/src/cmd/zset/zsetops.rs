@@ -5,8 +5,8 @@
 //! ZDIFFSTORE destination numkeys key [key ...]
 //! ZINTERCARD numkeys key [key ...] [LIMIT limit]
 //!
-//! Redis's `zunionInterDiffGenericCommand`: the keys are looked up and type-checked (plain sets as
-//! inputs arrive with the set type) before the options are parsed; ZUNION and ZINTER visit
+//! Redis's `zunionInterDiffGenericCommand`: the keys are looked up and type-checked (sorted sets
+//! and plain sets, whose members score 1) before the options are parsed; ZUNION and ZINTER visit
 //! the inputs smallest first (a stable sort by size), so sums add up in Redis's order; a NaN
 //! from a weight or a sum becomes 0, as in Redis. Results come in (score, member) order; stored
 //! results take the listpack encoding when they fit.
@@ -18,6 +18,7 @@ use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
+use crate::types::set::SetValue;
 use crate::types::zset::{ZsetLimits, ZsetValue};
 use crate::value::Value;
 
@@ -56,10 +57,11 @@ impl Aggregate {
     }
 }
 
-/// One input: a sorted set or a missing key (empty).
+/// One input: a sorted set, a set (every member scores 1), or a missing key (empty).
 enum Source<'a> {
     Missing,
     Zset(&'a ZsetValue),
+    Set(&'a SetValue),
 }
 
 impl Source<'_> {
@@ -67,6 +69,7 @@ impl Source<'_> {
         match self {
             Source::Missing => 0,
             Source::Zset(z) => z.len(),
+            Source::Set(s) => s.len(),
         }
     }
 
@@ -74,6 +77,7 @@ impl Source<'_> {
         match self {
             Source::Missing => None,
             Source::Zset(z) => z.score(member),
+            Source::Set(s) => s.contains(member).then_some(1.0),
         }
     }
 
@@ -81,6 +85,7 @@ impl Source<'_> {
         match self {
             Source::Missing => Vec::new(),
             Source::Zset(z) => z.to_vec(),
+            Source::Set(s) => s.iter().map(|m| (m.into_owned(), 1.0)).collect(),
         }
     }
 }
@@ -140,7 +145,7 @@ fn generic(ctx: &mut Ctx, argv: &[&[u8]], numkeys_at: usize, op: Op, output: Out
     let keys = &argv[first_key..first_key + setnum as usize];
     for key in keys {
         if let Some(obj) = ctx.lookup_read(key) {
-            if !matches!(obj.value, Value::Zset(_)) {
+            if !matches!(obj.value, Value::Zset(_) | Value::Set(_)) {
                 return Err(CmdError::WrongType);
             }
         }
@@ -191,6 +196,7 @@ fn generic(ctx: &mut Ctx, argv: &[&[u8]], numkeys_at: usize, op: Op, output: Out
         .map(|(key, w)| {
             let source = match db.keys.get(key).map(|o| &o.value) {
                 Some(Value::Zset(z)) => Source::Zset(z),
+                Some(Value::Set(s)) => Source::Set(s),
                 _ => Source::Missing,
             };
             (source, w)
@@ -275,17 +281,20 @@ fn sort_entries(entries: &mut Entries) {
 #[cfg(test)]
 mod tests {
     use crate::cmd::testing::TestDb;
-    
+
     #[test]
     fn union_inter_diff() {
-        // Proves the three operations with weights, aggregates, and WITHSCORES.
+        // Proves the three operations with weights, aggregates, plain-set inputs and WITHSCORES.
         TestDb::new().check(&[
+            ("SADD s x w", ":2"),
             ("ZADD a 1 x 2 y 3 z", ":3"),
             ("ZADD b 10 y 20 z 30 w", ":3"),
             ("ZUNION 2 a b WITHSCORES", "[\"x\", ,1, \"y\", ,12, \"z\", ,23, \"w\", ,30]"),
             ("ZUNION 2 a b WEIGHTS 2 1 AGGREGATE MAX", "[\"x\", \"y\", \"z\", \"w\"]"),
             ("ZINTER 2 a b AGGREGATE MIN WITHSCORES", "[\"y\", ,2, \"z\", ,3]"),
+            ("ZINTER 2 a s WITHSCORES WEIGHTS 2 3", "[\"x\", ,5]"),
             ("ZDIFF 2 a b WITHSCORES", "[\"x\", ,1]"),
+            ("ZDIFF 2 s a", "[\"w\"]"),
             ("ZUNION 2 a nokey", "[\"x\", \"y\", \"z\"]"),
             ("ZINTER 2 a nokey", "[]"),
             ("ZINTERCARD 2 a b", ":2"),
