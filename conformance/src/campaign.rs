@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::backend::Server;
-use crate::compare::{compare, escape, escape_clipped, within, Verdict};
+use crate::compare::{compare, escape, escape_clipped, shape, within, Verdict};
 use crate::error::ConformError;
 use crate::gen::{Argv, Generator, KEY_POOL};
 use crate::regression::{format_command, Regression};
@@ -370,6 +370,7 @@ impl Campaign {
     fn step(&mut self, argv: &[Vec<u8>]) -> Step {
         match rule_for_argv(argv) {
             Rule::ScanAll(cursor_at) => self.scan_step(argv, cursor_at),
+            Rule::SetPop => self.set_pop_step(argv),
             Rule::KeyspaceMember => {
                 let oracle = self.oracle.call(argv);
                 let subject = self.subject.call(argv);
@@ -396,6 +397,43 @@ impl Campaign {
                 Step { argv: argv.to_vec(), oracle, subject, verdict }
             }
         }
+    }
+
+    /// SPOP: both sides pick at random. When the picks differ, the oracle (real Redis, which has
+    /// SADD and SREM) puts its own picks back and removes the subject's; SREM's count proves the
+    /// subject picked members, and the two sets are equal again.
+    fn set_pop_step(&mut self, argv: &[Vec<u8>]) -> Step {
+        let oracle = self.oracle.call(argv);
+        let subject = self.subject.call(argv);
+        let picks = |v: &Value| -> Option<BTreeSet<Vec<u8>>> {
+            match v {
+                Value::Bulk(b) => Some(BTreeSet::from([b.clone()])),
+                v if v.is_null() => Some(BTreeSet::new()),
+                v => v.elements().map(|items| items.iter().filter_map(|i| i.bytes().map(<[u8]>::to_vec)).collect()),
+            }
+        };
+        let verdict = match (picks(&oracle.value), picks(&subject.value)) {
+            _ if oracle.value.is_error() || subject.value.is_error() => compare(Rule::Exact, &oracle, &subject),
+            _ if shape(&oracle.value) != shape(&subject.value) => Verdict::Mismatch("different reply shape".into()),
+            (Some(a), Some(b)) if a == b => Verdict::Match,
+            (Some(a), Some(b)) => {
+                let key = argv[1].clone();
+                let mut sadd = vec![b"SADD".to_vec(), key.clone()];
+                sadd.extend(a);
+                self.oracle.call(&sadd);
+                let mut srem = vec![b"SREM".to_vec(), key];
+                srem.extend(b.iter().cloned());
+                match self.oracle.call(&srem).value {
+                    Value::Int(n) if n as usize == b.len() => Verdict::Match,
+                    other => Verdict::Mismatch(format!(
+                        "the subject popped elements that were not members (oracle SREM answered {})",
+                        escape(&other.encode())
+                    )),
+                }
+            }
+            _ => compare(Rule::Exact, &oracle, &subject),
+        };
+        Step { argv: argv.to_vec(), oracle, subject, verdict }
     }
 
     /// A cursor command: from cursor 0 (when the given cursor is a valid number) to the end,

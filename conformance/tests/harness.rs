@@ -217,3 +217,33 @@ fn every_rule_names_a_real_redis_command() {
         assert!(names.iter().any(|n| n == name.as_bytes()), "rule for {name:?}, which Redis does not have");
     }
 }
+
+#[test]
+fn spop_picks_may_differ_but_must_be_members() {
+    // Proves the SPOP contract: two Redis processes popping different members still match (the
+    // oracle follows the subject's picks, so later replies and the keyspace agree), and a
+    // subject that pops a non-member is caught.
+    let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+    let seq = vec![
+        argv(&["SADD", "k0", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]),
+        argv(&["SPOP", "k0", "3"]),
+        argv(&["SPOP", "k0"]),
+        argv(&["SCARD", "k0"]),
+        argv(&["SMEMBERS", "k0"]),
+    ];
+    let mut honest =
+        Campaign::new(Server::start(&Target::Redis).unwrap(), Server::start(&Target::Redis).unwrap(), 2).unwrap();
+    for _ in 0..20 {
+        let outcome = honest.run_sequence(&seq);
+        assert_eq!(outcome.signature(), None, "{}", outcome.transcript());
+    }
+    let upstream = Server::start(&Target::Redis).expect("redis-server");
+    let lie = |argv: &[Vec<u8>], _: &Reply| -> Option<Vec<u8>> {
+        (argv.len() == 2 && argv[0].eq_ignore_ascii_case(b"spop")).then(|| Value::Bulk(b"zzz".to_vec()).encode())
+    };
+    let proxy = FaultProxy::start(&upstream.addr, Arc::new(lie)).expect("proxy");
+    let subject = Server::start(&Target::Address { addr: proxy.addr.clone(), password: None }).unwrap();
+    let mut c = Campaign::new(Server::start(&Target::Redis).unwrap(), subject, 2).unwrap();
+    let outcome = c.run_sequence(&seq);
+    assert_eq!(outcome.signature().as_deref(), Some("spop"), "{}", outcome.transcript());
+}
