@@ -292,7 +292,7 @@ impl ZsetValue {
                     if !visit(&node.member, node.score) {
                         return;
                     }
-                    x = if rev { node.backward } else { node.levels[0].forward };
+                    x = if rev { node.backward } else { node.level(0).forward };
                 }
             }
         }
@@ -518,7 +518,7 @@ fn members_from(s: &Skiplist, start: usize, count: usize, out: &mut Vec<Vec<u8>>
     while x != NIL && out.len() < count {
         let node = &s.nodes[x as usize];
         out.push(node.member.to_vec());
-        x = node.levels[0].forward;
+        x = node.level(0).forward;
     }
 }
 
@@ -658,6 +658,10 @@ const NIL: u32 = u32::MAX;
 const HEADER: u32 = 0;
 /// Redis's ZSKIPLIST_MAXLEVEL.
 const LEVEL_MAX: usize = 32;
+/// The skiplist arena grows by its length divided by this.
+const ARENA_GROWTH_DIVISOR: usize = 8;
+/// Smallest arena growth, in nodes.
+const ARENA_GROWTH_MIN: usize = 16;
 /// Redis's ZSKIPLIST_P as a fraction of 2^16: each level is kept with probability 1/4.
 const LEVEL_P_OF_65536: u64 = 65536 / 4;
 
@@ -672,7 +676,39 @@ struct Node {
     member: CompactBytes,
     score: f64,
     backward: u32,
-    levels: Box<[Level]>,
+    /// Level 0, inline: three nodes in four have no other level, so most need no allocation.
+    level0: Level,
+    /// Levels 1 and up.
+    upper: Box<[Level]>,
+}
+
+impl Node {
+    fn new(member: &[u8], score: f64, backward: u32, height: usize) -> Node {
+        let empty = Level { forward: NIL, span: 0 };
+        Node {
+            member: member.into(),
+            score,
+            backward,
+            level0: empty,
+            upper: vec![empty; height - 1].into_boxed_slice(),
+        }
+    }
+
+    fn level(&self, i: usize) -> Level {
+        if i == 0 {
+            self.level0
+        } else {
+            self.upper[i - 1]
+        }
+    }
+
+    fn level_mut(&mut self, i: usize) -> &mut Level {
+        if i == 0 {
+            &mut self.level0
+        } else {
+            &mut self.upper[i - 1]
+        }
+    }
 }
 
 /// The large encoding: Redis's skiplist (nodes in an arena) plus a member → score dict.
@@ -690,12 +726,7 @@ pub struct Skiplist {
 impl Skiplist {
     fn new(rng: &mut Rng) -> Skiplist {
         let mut level_rng = Rng::new(rng.next_u64());
-        let header = Node {
-            member: CompactBytes::from(&b""[..]),
-            score: 0.0,
-            backward: NIL,
-            levels: vec![Level { forward: NIL, span: 0 }; LEVEL_MAX].into_boxed_slice(),
-        };
+        let header = Node::new(b"", 0.0, NIL, LEVEL_MAX);
         Skiplist { nodes: vec![header], free: Vec::new(), level: 1, len: 0, dict: Dict::new(&mut level_rng), level_rng }
     }
 
@@ -726,7 +757,7 @@ impl Skiplist {
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
-                let f = self.nodes[x as usize].levels[i].forward;
+                let f = self.nodes[x as usize].level(i).forward;
                 if f == NIL {
                     break;
                 }
@@ -734,7 +765,7 @@ impl Skiplist {
                 if !entry_less(fnode.score, &fnode.member, score, member) {
                     break;
                 }
-                rank[i] += self.nodes[x as usize].levels[i].span;
+                rank[i] += self.nodes[x as usize].level(i).span;
                 x = f;
             }
             update[i] = x;
@@ -744,35 +775,35 @@ impl Skiplist {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEADER;
-                self.nodes[HEADER as usize].levels[i].span = self.len as u32;
+                self.nodes[HEADER as usize].level_mut(i).span = self.len as u32;
             }
             self.level = level;
         }
-        let node = Node {
-            member: member.into(),
-            score,
-            backward: if update[0] == HEADER { NIL } else { update[0] },
-            levels: vec![Level { forward: NIL, span: 0 }; level].into_boxed_slice(),
-        };
+        let node = Node::new(member, score, if update[0] == HEADER { NIL } else { update[0] }, level);
         let new = match self.free.pop() {
             Some(i) => {
                 self.nodes[i as usize] = node;
                 i
             }
             None => {
+                if self.nodes.len() == self.nodes.capacity() {
+                    // Grow the arena by an eighth, not double: the spare slots are memory a
+                    // large set pays for per node (amortised O(1) still holds).
+                    self.nodes.reserve_exact((self.nodes.len() / ARENA_GROWTH_DIVISOR).max(ARENA_GROWTH_MIN));
+                }
                 self.nodes.push(node);
                 u32::try_from(self.nodes.len() - 1).expect("zset arena below 2^32 nodes")
             }
         };
         for i in 0..level {
-            let up = self.nodes[update[i] as usize].levels[i];
-            self.nodes[new as usize].levels[i] = Level { forward: up.forward, span: up.span - (rank[0] - rank[i]) };
-            self.nodes[update[i] as usize].levels[i] = Level { forward: new, span: (rank[0] - rank[i]) + 1 };
+            let up = self.nodes[update[i] as usize].level(i);
+            *self.nodes[new as usize].level_mut(i) = Level { forward: up.forward, span: up.span - (rank[0] - rank[i]) };
+            *self.nodes[update[i] as usize].level_mut(i) = Level { forward: new, span: (rank[0] - rank[i]) + 1 };
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
-            self.nodes[u as usize].levels[i].span += 1;
+            self.nodes[u as usize].level_mut(i).span += 1;
         }
-        let next = self.nodes[new as usize].levels[0].forward;
+        let next = self.nodes[new as usize].level(0).forward;
         if next != NIL {
             self.nodes[next as usize].backward = new;
         }
@@ -785,7 +816,7 @@ impl Skiplist {
         let mut x = HEADER;
         for i in (0..self.level).rev() {
             loop {
-                let f = self.nodes[x as usize].levels[i].forward;
+                let f = self.nodes[x as usize].level(i).forward;
                 if f == NIL {
                     break;
                 }
@@ -797,28 +828,28 @@ impl Skiplist {
             }
             update[i] = x;
         }
-        let x = self.nodes[x as usize].levels[0].forward;
+        let x = self.nodes[x as usize].level(0).forward;
         assert!(x != NIL && *self.nodes[x as usize].member == *member, "zslDelete of an absent member");
         for (i, &u) in update.iter().enumerate().take(self.level) {
-            let up = self.nodes[u as usize].levels[i];
+            let up = self.nodes[u as usize].level(i);
             if up.forward == x {
-                let gone = self.nodes[x as usize].levels[i];
-                self.nodes[u as usize].levels[i] = Level { forward: gone.forward, span: up.span + gone.span - 1 };
+                let gone = self.nodes[x as usize].level(i);
+                *self.nodes[u as usize].level_mut(i) = Level { forward: gone.forward, span: up.span + gone.span - 1 };
             } else {
-                self.nodes[u as usize].levels[i].span -= 1;
+                self.nodes[u as usize].level_mut(i).span -= 1;
             }
         }
-        let (next, back) = (self.nodes[x as usize].levels[0].forward, self.nodes[x as usize].backward);
+        let (next, back) = (self.nodes[x as usize].level(0).forward, self.nodes[x as usize].backward);
         if next != NIL {
             self.nodes[next as usize].backward = back;
         }
-        while self.level > 1 && self.nodes[HEADER as usize].levels[self.level - 1].forward == NIL {
+        while self.level > 1 && self.nodes[HEADER as usize].level(self.level - 1).forward == NIL {
             self.level -= 1;
         }
         self.len -= 1;
         // Free the slot; its member allocation goes now, the slot is reused by the next insert.
         self.nodes[x as usize].member = CompactBytes::from(&b""[..]);
-        self.nodes[x as usize].levels = Box::new([]);
+        self.nodes[x as usize].upper = Box::new([]);
         self.free.push(x);
     }
 
@@ -829,11 +860,11 @@ impl Skiplist {
         let mut rank = 0usize;
         for i in (0..self.level).rev() {
             loop {
-                let f = self.nodes[x as usize].levels[i].forward;
+                let f = self.nodes[x as usize].level(i).forward;
                 if f == NIL || !pred(&self.nodes[f as usize].member, self.nodes[f as usize].score) {
                     break;
                 }
-                rank += self.nodes[x as usize].levels[i].span as usize;
+                rank += self.nodes[x as usize].level(i).span as usize;
                 x = f;
             }
         }
@@ -856,7 +887,7 @@ impl Skiplist {
         let mut x = HEADER;
         for i in (0..self.level).rev() {
             loop {
-                let level = self.nodes[x as usize].levels[i];
+                let level = self.nodes[x as usize].level(i);
                 if level.forward == NIL || traversed + level.span as usize > target {
                     break;
                 }
@@ -879,13 +910,13 @@ impl PartialEq for Skiplist {
 
 impl Skiplist {
     fn iter_nodes(&self) -> impl Iterator<Item = (&[u8], u64)> + '_ {
-        let mut x = self.nodes[HEADER as usize].levels[0].forward;
+        let mut x = self.nodes[HEADER as usize].level(0).forward;
         std::iter::from_fn(move || {
             if x == NIL {
                 return None;
             }
             let node = &self.nodes[x as usize];
-            x = node.levels[0].forward;
+            x = node.level(0).forward;
             Some((&*node.member, node.score.to_bits()))
         })
     }
