@@ -298,14 +298,36 @@ impl ZsetValue {
         }
     }
 
+    /// Every entry in ascending order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], f64)> + '_ {
+        // The position of the next entry: a byte offset in the listpack, a node in the skiplist.
+        let mut next = match self {
+            ZsetValue::Listpack(_) => 0,
+            ZsetValue::Skiplist(s) => s.nodes[HEADER as usize].level(0).forward as usize,
+        };
+        std::iter::from_fn(move || match self {
+            ZsetValue::Listpack(l) => {
+                if next >= l.buf.len() {
+                    return None;
+                }
+                let (member, score, after) = l.entry(next);
+                next = after;
+                Some((member, score))
+            }
+            ZsetValue::Skiplist(s) => {
+                if next == NIL as usize {
+                    return None;
+                }
+                let node = &s.nodes[next];
+                next = node.level(0).forward as usize;
+                Some((&*node.member, node.score))
+            }
+        })
+    }
+
     /// Every entry in ascending order, copied out.
     pub fn to_vec(&self) -> Vec<(Vec<u8>, f64)> {
-        let mut out = Vec::with_capacity(self.len());
-        self.walk(0, false, |m, s| {
-            out.push((m.to_vec(), s));
-            true
-        });
-        out
+        self.iter().map(|(m, s)| (m.to_vec(), s)).collect()
     }
 
     /// Rank of the first entry in the range given by the bound tests, as Redis's

@@ -1,24 +1,22 @@
 //! ZRANDMEMBER key [count [WITHSCORES]]
 //!
 //! Redis's `zrandmemberCommand`: without a count, one random member or nil. A negative count
-//! draws that many with repetition; a positive count draws distinct members, and when it covers
-//! the whole set the whole set is returned in rank order (as Redis does). Which members and in
-//! what order are otherwise random, drawn from the node's RNG: the contract, not the bytes,
-//! matches Redis. RESP3 WITHSCORES replies `[member, score]` pairs.
-
-use std::collections::BTreeSet;
+//! draws that many with repetition; a positive count draws distinct members (HRANDFIELD's
+//! `pick_distinct`), and when it covers the whole set the whole set is returned in rank order
+//! (as Redis does). Which members and in what order are otherwise random, drawn from the node's
+//! RNG: the contract, not the bytes, matches Redis. RESP3 WITHSCORES replies `[member, score]`
+//! pairs.
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::hash::hrandfield::pick_distinct;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
+use crate::rng::Rng;
+use crate::types::zset::ZsetValue;
 
 use super::{scored_reply, zset_with_rng};
-
-/// Picks larger than this many draws per member use removal from a copy instead of rejection
-/// sampling (Redis's ZRANDMEMBER_SUB_STRATEGY_MUL).
-const SUB_STRATEGY_MUL: usize = 3;
 
 /// ZRANDMEMBER: random members, optionally with scores.
 pub fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
@@ -62,26 +60,11 @@ pub fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         out
     } else if wanted >= len as u64 {
         zset.to_vec()
-    } else if wanted as usize * SUB_STRATEGY_MUL > len {
-        // Most of the set: drop random members from a copy until `wanted` remain.
-        let mut all = zset.to_vec();
-        while all.len() > wanted as usize {
-            let i = rng.below(all.len() as u64) as usize;
-            all.swap_remove(i);
-        }
-        all
     } else {
-        // A small part: draw until `wanted` distinct members are in (bounded, as each draw
-        // succeeds with probability above 2/3).
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::with_capacity(wanted as usize);
-        while out.len() < wanted as usize {
-            let (m, s) = zset.random(rng);
-            if seen.insert(m.to_vec()) {
-                out.push((m.to_vec(), s));
-            }
-        }
-        out
+        let by_position = matches!(zset, ZsetValue::Listpack(_));
+        let random = |rng: &mut Rng| zset.random(rng);
+        let picked = pick_distinct(zset.iter(), len, wanted as usize, by_position, rng, random, |e| e.0);
+        picked.into_iter().map(|(m, s)| (m.to_vec(), s)).collect()
     };
     Ok(scored_reply(resp, entries, withscores))
 }
@@ -89,6 +72,7 @@ pub fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 #[cfg(test)]
 mod tests {
     use crate::cmd::testing::{show, TestDb};
+    use crate::reply::Reply;
 
     #[test]
     fn zrandmember_contract_and_errors() {
@@ -122,5 +106,28 @@ mod tests {
         db.resp = 3;
         let reply = show(&db.run(&[b"ZRANDMEMBER", b"z", b"-2", b"WITHSCORES"]));
         assert!(reply.starts_with("[[\""), "{reply}");
+    }
+
+    #[test]
+    fn zrandmember_distinct_picks_of_a_skiplist() {
+        // Proves positive counts give distinct members of a skiplist-encoded set, both for a
+        // small sample (random picks) and a large share (picks by position), with their scores.
+        let mut db = TestDb::new();
+        for i in 0..200 {
+            db.cmd(&format!("ZADD z {i} m{i}"));
+        }
+        assert_eq!(db.encoding("z"), Some("skiplist"));
+        for count in ["5", "150"] {
+            let Reply::Array(items) = db.run(&[b"ZRANDMEMBER", b"z", count.as_bytes(), b"WITHSCORES"]) else {
+                panic!("not an array")
+            };
+            let mut members = std::collections::BTreeSet::new();
+            for pair in items.chunks(2) {
+                let [Reply::Bulk(m), Reply::Double(s)] = pair else { panic!("{pair:?}") };
+                assert_eq!(m[1..], s.to_string().into_bytes()[..]);
+                members.insert(m.clone());
+            }
+            assert_eq!(members.len().to_string(), count);
+        }
     }
 }
