@@ -165,6 +165,16 @@ impl ZsetValue {
         }
     }
 
+    /// An empty sorted set for `size_hint` members (ZRANGESTORE's destination): a skiplist when
+    /// more than a listpack may hold, else a listpack that converts as members arrive.
+    pub fn with_size_hint(size_hint: usize, limits: ZsetLimits, rng: &mut Rng) -> ZsetValue {
+        if size_hint > limits.entries_max {
+            ZsetValue::Skiplist(Box::new(Skiplist::new(rng)))
+        } else {
+            ZsetValue::Listpack(Listpack::default())
+        }
+    }
+
     /// Redis's name for the encoding.
     pub fn encoding(&self) -> &'static str {
         match self {

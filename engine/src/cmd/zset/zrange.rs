@@ -131,8 +131,15 @@ fn zrange_generic(
     };
     match store {
         Some(dst) => {
+            // Redis builds the destination member by member in reply order, starting from a
+            // listpack unless a rank range is known to be too long; a listpack stores -0 as 0, so
+            // which members keep -0 depends on when the set converted, exactly as in Redis.
             let limits = ctx.zset_limits();
-            let zset = ZsetValue::from_entries(entries, limits, ctx.rng);
+            let size_hint = if by == By::Rank { entries.len() } else { 0 };
+            let mut zset = ZsetValue::with_size_hint(size_hint, limits, ctx.rng);
+            for (member, score) in &entries {
+                zset.insert_new(member, *score, limits, ctx.rng);
+            }
             Ok(store_result(ctx, dst, zset))
         }
         None => Ok(scored_reply(ctx.resp, entries, withscores)),
@@ -265,7 +272,7 @@ mod tests {
     #[test]
     fn rangestore() {
         // Proves ZRANGESTORE stores the selection, deletes the destination on an empty result,
-        // and rejects WITHSCORES.
+        // rejects WITHSCORES, and picks the destination's encoding as Redis does.
         let mut db = db();
         db.check(&[
             ("ZRANGESTORE dst z 1 2", ":2"),
@@ -274,5 +281,16 @@ mod tests {
             ("EXISTS dst", ":0"),
             ("ZRANGESTORE dst z 0 1 WITHSCORES", "-ERR syntax error"),
         ]);
+        for i in 0..200 {
+            db.cmd(&format!("ZADD big {i} m{i}"));
+        }
+        db.check(&[("ZADD big -0 zero", ":1"), ("ZRANGESTORE d big 0 128", ":129")]);
+        assert_eq!(db.encoding("d"), Some("skiplist"));
+        // A rank range too long for a listpack starts as a skiplist: -0 is kept.
+        db.check(&[("ZSCORE d zero", ",-0"), ("ZRANGESTORE d big 0 127", ":128")]);
+        assert_eq!(db.encoding("d"), Some("listpack"));
+        // A score range starts as a listpack: the first 128 members pass through it (-0 → 0).
+        db.check(&[("ZRANGESTORE d big -inf +inf BYSCORE", ":201"), ("ZSCORE d zero", ",0")]);
+        assert_eq!(db.encoding("d"), Some("skiplist"));
     }
 }

@@ -8,7 +8,8 @@
 //! Redis's `zunionInterDiffGenericCommand`: the keys are looked up and type-checked (sorted sets
 //! and plain sets, whose members score 1) before the options are parsed; ZUNION and ZINTER visit
 //! the inputs smallest first (a stable sort by size), so sums add up in Redis's order; a NaN
-//! from a weight or a sum becomes 0, as in Redis. Results come in (score, member) order; stored
+//! from a weight becomes 0 where Redis makes it 0 (union inputs, the first intersection input,
+//! sums), and elsewhere loses every MIN/MAX comparison, as in Redis. Results come in (score, member) order; stored
 //! results take the listpack encoding when they fit.
 
 use std::collections::BTreeMap;
@@ -51,8 +52,18 @@ impl Aggregate {
                     *target = 0.0;
                 }
             }
-            Aggregate::Min => *target = target.min(value),
-            Aggregate::Max => *target = target.max(value),
+            // C comparisons: a NaN value (an unnormalised weight × score) keeps the target,
+            // and -0 does not replace 0.
+            Aggregate::Min => {
+                if value < *target {
+                    *target = value;
+                }
+            }
+            Aggregate::Max => {
+                if value > *target {
+                    *target = value;
+                }
+            }
         }
     }
 }
@@ -258,7 +269,8 @@ fn inter(sources: &[(Source, f64)], aggregate: Aggregate, limit: usize) -> Entri
         let mut total = weighted(*first_weight, score);
         for (source, weight) in rest {
             let Some(score) = source.score(&member) else { continue 'members };
-            aggregate.apply(&mut total, weighted(*weight, score));
+            // Redis normalises NaN (0 × inf) to 0 only for the first input's score.
+            aggregate.apply(&mut total, weight * score);
         }
         out.push((member, total));
         if limit != 0 && out.len() >= limit {
@@ -303,6 +315,9 @@ mod tests {
             ("ZADD j -inf m", ":1"),
             ("ZUNION 2 i j WITHSCORES", "[\"m\", ,0]"),
             ("ZUNION 1 i WEIGHTS 0 WITHSCORES", "[\"m\", ,0]"),
+            ("ZINTER 2 i i WEIGHTS 1 0 AGGREGATE MAX WITHSCORES", "[\"m\", ,inf]"),
+            ("ZINTER 2 i i WEIGHTS 0 1 AGGREGATE MAX WITHSCORES", "[\"m\", ,inf]"),
+            ("ZINTER 2 i i WEIGHTS 1 0 WITHSCORES", "[\"m\", ,0]"),
         ]);
     }
 
