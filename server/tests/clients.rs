@@ -209,7 +209,13 @@ fn info_sections_and_keyspace(backend: Backend) {
     assert!(info.contains("\r\nrole:master\r\n"));
     let sections: String = redis::cmd("INFO").arg("CPU").arg("clients").query(&mut con).unwrap();
     assert_eq!(titles(&sections), ["Clients", "CPU"]);
-    assert!(sections.contains("\r\nconnected_clients:1\r\n"));
+    // The harness's readiness probe may still be closing, so at least this connection is counted.
+    let connected: u64 = sections
+        .split("\r\n")
+        .find_map(|l| l.strip_prefix("connected_clients:"))
+        .and_then(|v| v.parse().ok())
+        .expect("connected_clients field");
+    assert!((1..=2).contains(&connected), "connected_clients:{connected}");
     let none: String = redis::cmd("INFO").arg("nosuchsection").query(&mut con).unwrap();
     assert_eq!(none, "");
 
