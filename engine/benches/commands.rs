@@ -51,6 +51,7 @@ impl Fixture {
             config: &self.config,
             lru_clock: 0,
             dirty: 0,
+            block_on: None,
         };
         f(&mut ctx, argv).expect("benched commands succeed")
     }

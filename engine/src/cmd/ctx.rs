@@ -102,6 +102,18 @@ pub struct Ctx<'a> {
     pub lru_clock: u32,
     /// Changes made by this command (Redis's `server.dirty` delta).
     pub dirty: u64,
+    /// Set by a blocking command (BLPOP...) that found nothing to serve: the node blocks the
+    /// client on these keys instead of sending the reply, unless the client may not block.
+    pub block_on: Option<BlockOn>,
+}
+
+/// What a blocking command waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockOn {
+    /// The keys, in the command's order (any of them becoming a non-empty list serves it).
+    pub keys: Vec<Vec<u8>>,
+    /// How long to wait, in milliseconds; 0 waits forever.
+    pub timeout_ms: i64,
 }
 
 impl<'a> Ctx<'a> {

@@ -33,6 +33,8 @@ pub enum NodeCmd {
     ClientReply,
     /// CLIENT HELP
     ClientHelp,
+    /// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+    ClientUnblock,
     /// INFO [section ...]
     Info,
     /// CONFIG GET

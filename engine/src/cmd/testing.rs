@@ -5,7 +5,7 @@
 //! Arity is checked here as the node's dispatcher does, so a table row can cover an arity error
 //! exactly as a client would see it.
 
-use super::ctx::{Ctx, EngineConfig};
+use super::ctx::{BlockOn, Ctx, EngineConfig};
 use super::table::{lookup, Handler};
 use crate::db::Keyspace;
 use crate::error::CmdError;
@@ -29,6 +29,8 @@ pub(crate) struct TestDb {
     pub resp: u8,
     /// Total `server.dirty` increments so far.
     pub dirty: u64,
+    /// What the last command asked to block on, if anything.
+    pub block_on: Option<BlockOn>,
 }
 
 impl TestDb {
@@ -36,7 +38,30 @@ impl TestDb {
     pub fn new() -> TestDb {
         let mut rng = Rng::new(7);
         let keyspace = Keyspace::new(16, &mut rng);
-        TestDb { keyspace, rng, config: EngineConfig::default(), now_ms: TEST_START_MS, resp: 2, dirty: 0 }
+        TestDb {
+            keyspace,
+            rng,
+            config: EngineConfig::default(),
+            now_ms: TEST_START_MS,
+            resp: 2,
+            dirty: 0,
+            block_on: None,
+        }
+    }
+
+    /// A context on db 0 at the current time, as `run` gives each command.
+    pub fn ctx(&mut self) -> Ctx<'_> {
+        Ctx {
+            keyspace: &mut self.keyspace,
+            db: 0,
+            now_us: self.now_ms * 1000,
+            rng: &mut self.rng,
+            resp: self.resp,
+            config: &self.config,
+            lru_clock: 0,
+            dirty: 0,
+            block_on: None,
+        }
     }
 
     /// Runs one command (argv with the name first) as the dispatcher would, returning its reply.
@@ -49,18 +74,11 @@ impl TestDb {
             return Reply::Error(CmdError::WrongArity(cmd.spec.name.into()));
         }
         let Handler::Engine(f) = cmd.handler else { panic!("{} is not an engine command", cmd.spec.name) };
-        let mut ctx = Ctx {
-            keyspace: &mut self.keyspace,
-            db: 0,
-            now_us: self.now_ms * 1000,
-            rng: &mut self.rng,
-            resp: self.resp,
-            config: &self.config,
-            lru_clock: 0,
-            dirty: 0,
-        };
+        let mut ctx = self.ctx();
         let reply = f(&mut ctx, argv).unwrap_or_else(Reply::Error);
-        self.dirty += ctx.dirty;
+        let (dirty, block_on) = (ctx.dirty, ctx.block_on.take());
+        self.dirty += dirty;
+        self.block_on = block_on;
         self.keyspace.dbs[0].audit();
         reply
     }

@@ -16,6 +16,10 @@ impl Node {
     /// Parses and runs every complete request in the client's query buffer.
     pub(super) fn process_input(&mut self, id: ClientId) {
         let bulk_len_max = self.config.engine.proto_max_bulk_len;
+        // A parked client's input waits until it is unblocked (Redis's CLIENT_BLOCKED).
+        if self.blocked.is_blocked(id) {
+            return;
+        }
         let Some(client) = self.clients.get_mut(&id) else { return };
         let mut buf = std::mem::take(&mut client.query_buf);
         let mut parser = std::mem::take(&mut client.parser);
@@ -33,6 +37,7 @@ impl Node {
                     match self.clients.get(&id) {
                         None => return,
                         Some(c) if c.close_after_reply => break,
+                        Some(_) if self.blocked.is_blocked(id) => break,
                         Some(_) => {}
                     }
                 }
@@ -102,6 +107,9 @@ impl Node {
                 }
             }
         };
+        if self.park_requested(id, argv) {
+            return;
+        }
         if let Reply::Error(e) = &reply {
             self.stats.count_error_reply(&e.to_string());
         }
@@ -112,6 +120,22 @@ impl Node {
             }
             client.end_command();
         }
+        self.serve_blocked();
+    }
+
+    /// The engine's context for a command run in `db` for a client speaking `resp`.
+    pub(super) fn engine_ctx(&mut self, db: usize, resp: u8) -> Ctx<'_> {
+        Ctx {
+            keyspace: &mut self.keyspace,
+            db,
+            now_us: self.now.unix_us,
+            rng: &mut self.rng,
+            resp,
+            config: &self.config.engine,
+            lru_clock: lru_clock(self.now.unix_ms()),
+            dirty: 0,
+            block_on: None,
+        }
     }
 
     /// Executes a resolved, admitted command.
@@ -119,18 +143,11 @@ impl Node {
         match cmd.handler {
             Handler::Engine(f) => {
                 let client = self.clients.get(&id).expect("caller checked the client");
-                let mut ctx = Ctx {
-                    keyspace: &mut self.keyspace,
-                    db: client.db,
-                    now_us: self.now.unix_us,
-                    rng: &mut self.rng,
-                    resp: client.resp,
-                    config: &self.config.engine,
-                    lru_clock: lru_clock(self.now.unix_ms()),
-                    dirty: 0,
-                };
+                let mut ctx = self.engine_ctx(client.db, client.resp);
                 let reply = f(&mut ctx, argv).unwrap_or_else(Reply::Error);
-                self.stats.dirty += ctx.dirty;
+                let (dirty, block_on) = (ctx.dirty, ctx.block_on.take());
+                self.stats.dirty += dirty;
+                self.blocked.request = block_on;
                 reply
             }
             Handler::Node(node_cmd) => self.exec_node(node_cmd, id, argv).unwrap_or_else(Reply::Error),

@@ -13,6 +13,7 @@
 //! The node never touches a socket, file, thread or clock, and draws randomness only from its
 //! seeded `Rng`: the same inputs give the same outputs, bit for bit.
 
+mod blocking;
 pub mod client;
 mod commands;
 mod dispatch;
@@ -141,6 +142,8 @@ pub struct Node {
     probe: ProcessProbe,
     /// INFO's ids, memory peak and sampled rates.
     info: info::InfoState,
+    /// Clients parked by blocking commands.
+    blocked: blocking::Blocked,
 }
 
 impl Node {
@@ -163,6 +166,7 @@ impl Node {
             process: ProcessInfo::default(),
             probe: ProcessProbe::NONE,
             info,
+            blocked: blocking::Blocked::default(),
         }
     }
 
@@ -261,12 +265,14 @@ impl Node {
         }
         self.process_input(id);
         self.flush_client(id);
+        self.run_unblocked();
     }
 
     /// The peer closed the connection (or it failed).
     pub fn handle_disconnect(&mut self, now: Time, id: ClientId) {
         self.now = now;
         self.clients.remove(&id);
+        self.blocked.remove(id);
     }
 
     /// The timer set by `poll_timeout` fired.
@@ -276,6 +282,8 @@ impl Node {
             self.cron();
             self.next_cron_us = now.mono_us + 1_000_000 / self.config.hz.max(1) as u64;
         }
+        self.expire_blocked();
+        self.run_unblocked();
     }
 
     // ----- outputs -----
@@ -287,7 +295,7 @@ impl Node {
 
     /// Monotonic time (µs) at which `handle_timer` must next be called.
     pub fn poll_timeout(&self) -> u64 {
-        self.next_cron_us
+        self.blocked.next_deadline_us().map_or(self.next_cron_us, |at| at.min(self.next_cron_us))
     }
 
     // ----- internals -----
@@ -303,6 +311,7 @@ impl Node {
     /// Drops a client at the server's initiative.
     fn free_client(&mut self, id: ClientId) {
         self.clients.remove(&id);
+        self.blocked.remove(id);
         self.actions.push_back(Action::Close { client: id });
     }
 

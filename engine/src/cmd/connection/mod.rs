@@ -25,5 +25,6 @@ pub static COMMANDS: &[Command] = &[
     node(&s::CLIENT_NO_EVICT, NodeCmd::ClientNoEvict),
     node(&s::CLIENT_REPLY, NodeCmd::ClientReply),
     node(&s::CLIENT_HELP, NodeCmd::ClientHelp),
+    node(&s::CLIENT_UNBLOCK, NodeCmd::ClientUnblock),
     node(&s::INFO, NodeCmd::Info),
 ];

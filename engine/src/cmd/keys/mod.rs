@@ -117,6 +117,7 @@ pub(crate) mod test_support {
             config: &t.config,
             lru_clock,
             dirty: 0,
+            block_on: None,
         };
         let reply = f(&mut ctx, &argv).unwrap_or_else(Reply::Error);
         t.dirty += ctx.dirty;

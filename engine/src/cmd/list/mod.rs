@@ -9,10 +9,12 @@
 //! | `linsert.rs`, `lrem.rs`, `ltrim.rs` | LINSERT; LREM; LTRIM |
 //! | `lpos.rs` | LPOS |
 //! | `lmove.rs` | LMOVE, RPOPLPUSH |
+//! | `blocking.rs` | BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP (the node parks the client) |
 //!
 //! The value type is `types::list`. A list key never holds an empty list: the command that
 //! removes the last element deletes the key, as Redis does.
 
+pub mod blocking;
 mod lindex;
 mod linsert;
 mod lmove;
@@ -50,6 +52,11 @@ pub static COMMANDS: &[Command] = &[
     engine(&s::LPOS, lpos::lpos),
     engine(&s::LMOVE, lmove::lmove),
     engine(&s::RPOPLPUSH, lmove::rpoplpush),
+    engine(&s::BLPOP, blocking::blpop),
+    engine(&s::BRPOP, blocking::brpop),
+    engine(&s::BLMOVE, blocking::blmove),
+    engine(&s::BRPOPLPUSH, blocking::brpoplpush),
+    engine(&s::BLMPOP, blocking::blmpop),
 ];
 
 /// LEFT or RIGHT, any case; a syntax error otherwise (Redis's `getListPositionFromObjectOrReply`).

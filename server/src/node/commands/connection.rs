@@ -179,6 +179,7 @@ impl Node {
             }
             NodeCmd::ClientReply => self.client_reply(id, argv[2]),
             NodeCmd::ClientHelp => Ok(Reply::help(argv[0], CLIENT_HELP)),
+            NodeCmd::ClientUnblock => self.client_unblock(argv),
             NodeCmd::Info => Ok(Reply::Verbatim("txt", self.info_string(&argv[1..]).into_bytes())),
             // exec_node's exhaustive match decides what comes here.
             other => unreachable!("exec_node routes {other:?} elsewhere"),
@@ -312,6 +313,23 @@ impl Node {
             return if victims.is_empty() { Err(CmdError::msg("ERR No such client")) } else { Ok(Reply::Ok) };
         }
         Ok(Reply::Int(victims.len() as i64))
+    }
+
+    /// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: the reason is checked before the id, as Redis does.
+    fn client_unblock(&mut self, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+        if argv.len() > 4 {
+            let sub = verdis_engine::error::clip128(argv[1]);
+            return Err(CmdError::SubcommandSyntax { sub, container: "CLIENT".into() });
+        }
+        let with_error = match argv.get(3) {
+            None => false,
+            Some(reason) if reason.eq_ignore_ascii_case(b"timeout") => false,
+            Some(reason) if reason.eq_ignore_ascii_case(b"error") => true,
+            Some(_) => return Err(CmdError::msg("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+        };
+        let target = verdis_engine::num::parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
+        let unblocked = u64::try_from(target).is_ok_and(|target| self.unblock_client(target, with_error));
+        Ok(Reply::Int(i64::from(unblocked)))
     }
 
     /// CLIENT REPLY ON|OFF|SKIP. OFF and SKIP reply nothing, not even to themselves.

@@ -27,6 +27,7 @@ impl Node {
             | NodeCmd::ClientNoEvict
             | NodeCmd::ClientReply
             | NodeCmd::ClientHelp
+            | NodeCmd::ClientUnblock
             | NodeCmd::Info => self.exec_connection(cmd, id, argv),
             NodeCmd::ConfigGet
             | NodeCmd::ConfigSet

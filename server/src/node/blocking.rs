@@ -1,0 +1,246 @@
+//! Clients parked by blocking list commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP): Redis's
+//! `blocked.c` for lists.
+//!
+//! # How a client blocks and is served
+//! 1. The engine command finds nothing to pop and sets `Ctx::block_on` (keys, timeout). The
+//!    dispatcher hands that to `park_requested`, which parks the client instead of replying.
+//!    While parked, the client's further input waits in its query buffer, as in Redis.
+//! 2. After every command, `serve_blocked` looks at the keys clients wait on. Each that now holds
+//!    a list is served to its waiters in the order they blocked (FIFO), one client after another
+//!    while elements remain, by the engine's `serve_ready` (Redis's `serveClientsBlockedOnListKey`).
+//!    A BLMOVE that pushes onto another waited key serves that key's waiters in the next round.
+//! 3. `handle_timer` answers the null array to clients whose deadline passed; `poll_timeout`
+//!    includes the earliest deadline. A disconnect removes the parked client.
+//! 4. Served or timed-out clients go to `unblocked`; `run_unblocked` then runs the commands they
+//!    had pipelined behind the blocking one.
+//!
+//! Difference from Redis: Redis serves keys in the order commands signalled them ready; verdis
+//! serves every waited key that holds a list, in key order. The two differ only when one command
+//! readies several keys with waiters (a BLMOVE chain resolves the same either way). A key that
+//! gets a value of another type leaves its waiters parked, as Redis 7.0 does.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use verdis_engine::cmd::ctx::BlockOn;
+use verdis_engine::cmd::list::blocking::serve_ready;
+use verdis_engine::value::Value;
+use verdis_engine::Reply;
+
+use super::{ClientId, Node};
+use crate::resp::encode::encode;
+
+/// Most clients `run_unblocked` resumes per input; the rest resume after the next input or tick.
+const UNBLOCKED_RUNS_MAX: usize = 1 << 16;
+
+/// A parked client.
+#[derive(Debug)]
+struct Parked {
+    /// The blocking command, as the client sent it.
+    argv: Vec<Vec<u8>>,
+    /// The database it runs in.
+    db: usize,
+    /// The keys it waits on.
+    keys: Vec<Vec<u8>>,
+    /// Monotonic deadline (µs); `None` waits forever.
+    deadline_us: Option<u64>,
+}
+
+/// Every parked client, indexed by key and by deadline.
+#[derive(Debug, Default)]
+pub(super) struct Blocked {
+    clients: BTreeMap<ClientId, Parked>,
+    /// For each (db, key), the clients waiting on it in the order they blocked.
+    waiters: BTreeMap<(usize, Vec<u8>), VecDeque<ClientId>>,
+    /// Deadlines in order, for timeouts and `poll_timeout`.
+    deadlines: BTreeSet<(u64, ClientId)>,
+    /// What the command just run asked to block on (set by the dispatcher from `Ctx::block_on`).
+    pub request: Option<BlockOn>,
+    /// Clients unblocked whose pipelined input must now run, in order.
+    pub unblocked: VecDeque<ClientId>,
+}
+
+impl Blocked {
+    /// True when `id` is parked.
+    pub fn is_blocked(&self, id: ClientId) -> bool {
+        self.clients.contains_key(&id)
+    }
+
+    /// Number of parked clients (INFO's `blocked_clients`).
+    pub fn len(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// The earliest deadline, if any client has one.
+    pub fn next_deadline_us(&self) -> Option<u64> {
+        self.deadlines.first().map(|&(at, _)| at)
+    }
+
+    fn park(&mut self, id: ClientId, parked: Parked) {
+        for key in &parked.keys {
+            let queue = self.waiters.entry((parked.db, key.clone())).or_default();
+            // BLPOP k k waits once on k.
+            if !queue.contains(&id) {
+                queue.push_back(id);
+            }
+        }
+        if let Some(at) = parked.deadline_us {
+            self.deadlines.insert((at, id));
+        }
+        self.clients.insert(id, parked);
+    }
+
+    /// Unparks `id` (served, timed out, unblocked or gone); its argv if it was parked.
+    pub fn remove(&mut self, id: ClientId) -> Option<Vec<Vec<u8>>> {
+        let parked = self.clients.remove(&id)?;
+        for key in parked.keys {
+            let slot = (parked.db, key);
+            if let Some(queue) = self.waiters.get_mut(&slot) {
+                queue.retain(|&c| c != id);
+                if queue.is_empty() {
+                    self.waiters.remove(&slot);
+                }
+            }
+        }
+        if let Some(at) = parked.deadline_us {
+            self.deadlines.remove(&(at, id));
+        }
+        Some(parked.argv)
+    }
+}
+
+impl Node {
+    /// Parks `id` if the command it just ran asked to block. True when it did: the command's
+    /// reply is then not sent. (Inside MULTI, once it exists, the request is dropped and the reply
+    /// stands, as Redis's `CLIENT_DENY_BLOCKING`.)
+    pub(super) fn park_requested(&mut self, id: ClientId, argv: &[&[u8]]) -> bool {
+        let Some(request) = self.blocked.request.take() else { return false };
+        let Some(client) = self.clients.get(&id) else { return false };
+        let deadline_us = (request.timeout_ms > 0)
+            .then(|| self.now.mono_us.saturating_add((request.timeout_ms as u64).saturating_mul(1000)));
+        let parked =
+            Parked { argv: argv.iter().map(|a| a.to_vec()).collect(), db: client.db, keys: request.keys, deadline_us };
+        self.blocked.park(id, parked);
+        true
+    }
+
+    /// True when `key` in `db` holds a list now (not logically expired).
+    fn holds_list(&self, db: usize, key: &[u8]) -> bool {
+        let db = &self.keyspace.dbs[db];
+        matches!(db.keys.get(key).map(|o| &o.value), Some(Value::List(_))) && !db.is_expired(key, self.now.unix_ms())
+    }
+
+    /// Serves parked clients whose keys now hold lists (see the module header).
+    pub(super) fn serve_blocked(&mut self) {
+        // Each round serves at least one client or stops, so rounds are bounded by the clients.
+        let rounds_max = self.blocked.len() + 1;
+        for _ in 0..rounds_max {
+            let ready: Vec<(usize, Vec<u8>)> =
+                self.blocked.waiters.keys().filter(|(db, key)| self.holds_list(*db, key)).cloned().collect();
+            let mut served = false;
+            for (db, key) in ready {
+                let queue: Vec<ClientId> =
+                    self.blocked.waiters.get(&(db, key.clone())).map_or(Vec::new(), |q| q.iter().copied().collect());
+                for id in queue {
+                    if !self.holds_list(db, &key) {
+                        break;
+                    }
+                    let Some(argv) = self.blocked.remove(id) else { continue };
+                    let resp = self.clients.get(&id).map_or(2, |c| c.resp);
+                    let argv_refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                    let mut ctx = self.engine_ctx(db, resp);
+                    let reply = serve_ready(&mut ctx, &argv_refs, &key).unwrap_or_else(Reply::Error);
+                    let dirty = ctx.dirty;
+                    self.stats.dirty += dirty;
+                    self.reply_unblocked(id, &reply);
+                    served = true;
+                }
+            }
+            if !served {
+                break;
+            }
+        }
+    }
+
+    /// Sends an unblocked client its reply and queues its pipelined input to run.
+    pub(super) fn reply_unblocked(&mut self, id: ClientId, reply: &Reply) {
+        if let Reply::Error(e) = reply {
+            self.stats.count_error_reply(&e.to_string());
+        }
+        if let Some(client) = self.clients.get_mut(&id) {
+            if !client.replies_suppressed() {
+                encode(reply, client.resp, &mut client.reply_buf);
+            }
+            client.end_command();
+            self.blocked.unblocked.push_back(id);
+        }
+    }
+
+    /// Answers the null array to every parked client whose deadline has passed.
+    pub(super) fn expire_blocked(&mut self) {
+        while let Some(&(at, id)) = self.blocked.deadlines.first() {
+            if at > self.now.mono_us {
+                break;
+            }
+            self.blocked.remove(id);
+            self.reply_unblocked(id, &Reply::NullArray);
+        }
+    }
+
+    /// Flushes unblocked clients' replies and runs the input they pipelined while parked.
+    pub(super) fn run_unblocked(&mut self) {
+        for _ in 0..UNBLOCKED_RUNS_MAX {
+            let Some(id) = self.blocked.unblocked.pop_front() else { break };
+            self.process_input(id);
+            self.flush_client(id);
+        }
+    }
+
+    /// CLIENT UNBLOCK: answers a parked client as at its timeout (or with the UNBLOCKED error)
+    /// and unparks it. 1 when `target` was parked, 0 otherwise.
+    pub(super) fn unblock_client(&mut self, target: ClientId, with_error: bool) -> bool {
+        if self.blocked.remove(target).is_none() {
+            return false;
+        }
+        let reply = if with_error {
+            Reply::Error(verdis_engine::CmdError::msg("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+        } else {
+            Reply::NullArray
+        };
+        self.reply_unblocked(target, &reply);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::Harness;
+
+    #[test]
+    fn a_push_wakes_the_first_blocked_client() {
+        // Proves a parked BLPOP gets no reply, is served by another client's push in FIFO order,
+        // and that the pusher sees its own reply unchanged.
+        let mut h = Harness::new();
+        let (a, b, c) = (h.connect(1), h.connect(2), h.connect(3));
+        assert_eq!(h.run(a, &["BLPOP", "k", "0"]), "");
+        assert_eq!(h.run(b, &["BRPOP", "k", "x", "0"]), "");
+        let (out, _) = h.request(c, &["RPUSH", "k", "1", "2", "3"]);
+        assert_eq!(out.reply, ":3\r\n");
+        assert_eq!(h.run(c, &["LRANGE", "k", "0", "-1"]), "*1\r\n$1\r\n2\r\n");
+        assert!(!h.node.blocked.is_blocked(a) && !h.node.blocked.is_blocked(b));
+    }
+
+    #[test]
+    fn timeouts_answer_null_and_set_the_timer() {
+        // Proves poll_timeout reports the earliest deadline, and a timed-out client gets the
+        // null array (RESP2 `*-1`).
+        let mut h = Harness::new();
+        let a = h.connect(1);
+        h.run(a, &["BLPOP", "k", "0.25"]);
+        assert!(h.node.poll_timeout() <= h.now.mono_us + 250_000);
+        assert_eq!(h.node.blocked.next_deadline_us(), Some(h.now.mono_us + 250_000));
+        h.advance_ms(249);
+        assert!(h.node.blocked.is_blocked(a));
+        h.advance_ms(1);
+        assert!(!h.node.blocked.is_blocked(a));
+    }
+}

@@ -1,0 +1,164 @@
+//! Blocking list commands with several real client connections: a blocked client woken by
+//! another's push, timeouts, FIFO order among clients blocked on one key, a disconnect while
+//! blocked, CLIENT UNBLOCK, and input pipelined behind a blocking command.
+//!
+//! Each test runs on verdis and on real Redis (`on_verdis::` and `on_redis::`), so every
+//! expectation is Redis 7.0's own behaviour.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{resp_command, Backend, Raw, Server};
+
+/// How many CLIENT LIST probes a test makes while waiting for clients to block.
+const BLOCK_PROBES_MAX: u32 = 500;
+/// Pause between two probes.
+const BLOCK_PROBE_PAUSE: Duration = Duration::from_millis(10);
+
+/// Sends one command without reading its reply.
+fn send(conn: &mut Raw, args: &[&str]) {
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    conn.send(&resp_command(&args));
+}
+
+/// Sends one command and asserts its exact reply.
+fn roundtrip(conn: &mut Raw, args: &[&str], expected: &str) {
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    conn.roundtrip(&resp_command(&args), expected.as_bytes());
+}
+
+/// Waits until exactly `n` connections show `cmd` as their current or last command in CLIENT
+/// LIST (a blocking command shows there once the server has parked it; a closed connection
+/// leaves the list once the server has dropped it).
+fn wait_for_clients_in(admin: &mut Raw, cmd: &str, n: usize) {
+    for _ in 0..BLOCK_PROBES_MAX {
+        send(admin, &["CLIENT", "LIST"]);
+        let list = read_bulk(admin);
+        if list.lines().filter(|l| l.contains(&format!(" cmd={cmd} "))).count() == n {
+            return;
+        }
+        std::thread::sleep(BLOCK_PROBE_PAUSE);
+    }
+    panic!("{n} clients never showed cmd={cmd}");
+}
+
+/// Reads one bulk string reply.
+fn read_bulk(conn: &mut Raw) -> String {
+    let mut header = Vec::new();
+    while !header.ends_with(b"\r\n") {
+        header.extend(conn.read_n(1));
+    }
+    let text = String::from_utf8_lossy(&header);
+    let len: usize = text.trim_start_matches('$').trim_end().parse().expect("a bulk length");
+    let body = conn.read_n(len + 2);
+    String::from_utf8_lossy(&body[..len]).into_owned()
+}
+
+/// Asserts the next bytes on `conn` are `expected`.
+fn expect(conn: &mut Raw, expected: &str) {
+    assert_eq!(String::from_utf8_lossy(&conn.read_n(expected.len())), expected);
+}
+
+fn a_push_wakes_a_blocked_client(backend: Backend) {
+    // Proves BLPOP parks until another connection pushes, then answers [key, element], and the
+    // element is gone from the list.
+    let server = Server::start(backend);
+    let (mut waiter, mut pusher) = (server.raw(), server.raw());
+    send(&mut waiter, &["BLPOP", "a", "k", "0"]);
+    wait_for_clients_in(&mut pusher, "blpop", 1);
+    roundtrip(&mut pusher, &["RPUSH", "k", "v1", "v2"], ":2\r\n");
+    expect(&mut waiter, "*2\r\n$1\r\nk\r\n$2\r\nv1\r\n");
+    roundtrip(&mut pusher, &["LRANGE", "k", "0", "-1"], "*1\r\n$2\r\nv2\r\n");
+}
+
+fn blocked_clients_are_served_in_order(backend: Backend) {
+    // Proves FIFO fairness: the client that blocked first gets the first element, the second the
+    // next, and a BLMOVE waiter's push serves a client blocked on its destination.
+    let server = Server::start(backend);
+    let (mut first, mut second, mut mover, mut chained, mut pusher) =
+        (server.raw(), server.raw(), server.raw(), server.raw(), server.raw());
+    send(&mut first, &["BRPOP", "k", "0"]);
+    wait_for_clients_in(&mut pusher, "brpop", 1);
+    send(&mut second, &["BLPOP", "k", "0"]);
+    wait_for_clients_in(&mut pusher, "blpop", 1);
+    send(&mut chained, &["BLMPOP", "0", "1", "dst", "LEFT", "COUNT", "5"]);
+    wait_for_clients_in(&mut pusher, "blmpop", 1);
+    send(&mut mover, &["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"]);
+    wait_for_clients_in(&mut pusher, "blmove", 1);
+    roundtrip(&mut pusher, &["RPUSH", "k", "1", "2", "3"], ":3\r\n");
+    expect(&mut first, "*2\r\n$1\r\nk\r\n$1\r\n3\r\n");
+    expect(&mut second, "*2\r\n$1\r\nk\r\n$1\r\n1\r\n");
+    roundtrip(&mut pusher, &["LRANGE", "k", "0", "-1"], "*1\r\n$1\r\n2\r\n");
+    roundtrip(&mut pusher, &["LPUSH", "src", "m"], ":1\r\n");
+    expect(&mut mover, "$1\r\nm\r\n");
+    expect(&mut chained, "*2\r\n$3\r\ndst\r\n*1\r\n$1\r\nm\r\n");
+    roundtrip(&mut pusher, &["EXISTS", "src", "dst"], ":0\r\n");
+}
+
+fn timeouts_answer_the_null_array(backend: Backend) {
+    // Proves a fractional timeout is honoured (no reply before it, the null array after it),
+    // for BLPOP and for BLMOVE alike.
+    let server = Server::start(backend);
+    let mut waiter = server.raw();
+    let start = Instant::now();
+    roundtrip(&mut waiter, &["BLPOP", "k", "0.3"], "*-1\r\n");
+    assert!(start.elapsed() >= Duration::from_millis(250), "answered after {:?}", start.elapsed());
+    let start = Instant::now();
+    roundtrip(&mut waiter, &["BLMOVE", "k", "d", "LEFT", "LEFT", "0.1"], "*-1\r\n");
+    assert!(start.elapsed() >= Duration::from_millis(80), "answered after {:?}", start.elapsed());
+    roundtrip(&mut waiter, &["BLPOP", "k", "-1"], "-ERR timeout is negative\r\n");
+}
+
+fn a_disconnected_waiter_is_forgotten(backend: Backend) {
+    // Proves a client that disconnects while blocked is dropped from the queue: the next waiter
+    // gets the element and nothing is lost.
+    let server = Server::start(backend);
+    let (mut gone, mut waiter, mut pusher) = (server.raw(), server.raw(), server.raw());
+    send(&mut gone, &["BLPOP", "k", "0"]);
+    wait_for_clients_in(&mut pusher, "blpop", 1);
+    drop(gone);
+    wait_for_clients_in(&mut pusher, "blpop", 0);
+    send(&mut waiter, &["BRPOP", "k", "0"]);
+    wait_for_clients_in(&mut pusher, "brpop", 1);
+    roundtrip(&mut pusher, &["RPUSH", "k", "x"], ":1\r\n");
+    expect(&mut waiter, "*2\r\n$1\r\nk\r\n$1\r\nx\r\n");
+    roundtrip(&mut pusher, &["LLEN", "k"], ":0\r\n");
+}
+
+fn client_unblock_and_pipelined_input(backend: Backend) {
+    // Proves CLIENT UNBLOCK with TIMEOUT and ERROR, its 0 for a client that is not blocked, and
+    // that a command pipelined behind a blocking one runs only after it is unblocked.
+    let server = Server::start(backend);
+    let (mut waiter, mut admin) = (server.raw(), server.raw());
+    send(&mut waiter, &["CLIENT", "ID"]);
+    let mut id = String::new();
+    while !id.ends_with("\r\n") {
+        id.push(waiter.read_n(1)[0] as char);
+    }
+    let id = id.trim_start_matches(':').trim_end().to_string();
+    let mut pipeline = resp_command(&[b"BLPOP", b"k", b"0"]);
+    pipeline.extend(resp_command(&[b"PING"]));
+    waiter.send(&pipeline);
+    wait_for_clients_in(&mut admin, "blpop", 1);
+    roundtrip(&mut admin, &["CLIENT", "UNBLOCK", &id], ":1\r\n");
+    expect(&mut waiter, "*-1\r\n+PONG\r\n");
+    roundtrip(&mut admin, &["CLIENT", "UNBLOCK", &id], ":0\r\n");
+    send(&mut waiter, &["BRPOPLPUSH", "k", "d", "0"]);
+    wait_for_clients_in(&mut admin, "brpoplpush", 1);
+    roundtrip(&mut admin, &["CLIENT", "UNBLOCK", &id, "ERROR"], ":1\r\n");
+    expect(&mut waiter, "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+    roundtrip(
+        &mut admin,
+        &["CLIENT", "UNBLOCK", &id, "FOO"],
+        "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n",
+    );
+}
+
+on_both_backends!(
+    a_push_wakes_a_blocked_client,
+    blocked_clients_are_served_in_order,
+    timeouts_answer_the_null_array,
+    a_disconnected_waiter_is_forgotten,
+    client_unblock_and_pipelined_input,
+);
