@@ -29,7 +29,7 @@ use super::table::{engine, Command};
 
 /// An option argument as Redis's C-string comparisons (`strcasecmp`, byte tests up to `'\0'`)
 /// see it: the bytes before the first NUL, so `NX\0junk` is NX to Redis and to us.
-fn c_option(arg: &[u8]) -> &[u8] {
+pub(crate) fn c_option(arg: &[u8]) -> &[u8] {
     arg.iter().position(|&b| b == 0).map_or(arg, |end| &arg[..end])
 }
 

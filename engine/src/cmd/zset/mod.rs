@@ -24,7 +24,9 @@ mod zscan;
 mod zscore;
 mod zsetops;
 
+use super::args::eq_ci;
 use super::redis_specs as s;
+use super::string::c_option;
 use super::table::{engine, Command};
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
@@ -68,6 +70,12 @@ pub static COMMANDS: &[Command] = &[
     engine(&s::ZDIFFSTORE, zsetops::zdiffstore),
     engine(&s::ZINTERCARD, zsetops::zintercard),
 ];
+
+/// True when the option argument `arg` is `token`, compared as Redis's `strcasecmp` does: up to
+/// the first NUL, ignoring case (`NX\0junk` is NX).
+pub(crate) fn is_opt(arg: &[u8], token: &str) -> bool {
+    eq_ci(c_option(arg), token)
+}
 
 /// Runs C's `strtod` on `text` (which must hold no NUL): the value, how many bytes it consumed,
 /// and whether it set `ERANGE`.
@@ -217,6 +225,18 @@ mod tests {
         for arg in ["", " 1", "1 ", "nan", "1e400", "1e-400", "abc", "1\0"] {
             assert_eq!(parse_score(arg.as_bytes()), Err(CmdError::NotFloat), "{arg:?}");
         }
+    }
+
+    #[test]
+    fn options_end_at_the_first_nul() {
+        // Proves options are compared as C strings (up to a NUL), as Redis's strcasecmp does.
+        crate::cmd::testing::TestDb::new().check(&[
+            ("ZADD z NX\0junk 1 a", ":1"),
+            ("ZRANGE z 0 -1 WITHSCORES\0x", "[\"a\", ,1]"),
+            ("ZRANGEBYLEX z -\0x +", "[\"a\"]"),
+            ("ZUNION 1 z AGGREGATE MAX\0x", "[\"a\"]"),
+            ("ZMPOP 1 z MIN\0 COUNT\0 1", "[\"z\", [[\"a\", ,1]]]"),
+        ]);
     }
 
     #[test]

@@ -6,14 +6,13 @@
 //! WRONGTYPE; ZINCRBY is ZADD INCR with the same parser, so `ZINCRBY k nx m` is a syntax error as
 //! in Redis. A NaN from an increment stops the command after the pairs already applied.
 
-use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::types::zset::ZsetValue;
 use crate::value::Value;
 
-use super::{parse_score, zset_with_rng};
+use super::{is_opt, parse_score, zset_with_rng};
 
 /// ZADD's condition on members that exist or not.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,12 +62,12 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut incr: bool) -> Result<Reply, 
     while score_at < argv.len() {
         let opt = argv[score_at];
         match () {
-            _ if eq_ci(opt, "nx") => nx = true,
-            _ if eq_ci(opt, "xx") => xx = true,
-            _ if eq_ci(opt, "ch") => ch = true,
-            _ if eq_ci(opt, "incr") => incr = true,
-            _ if eq_ci(opt, "gt") => gt = true,
-            _ if eq_ci(opt, "lt") => lt = true,
+            _ if is_opt(opt, "nx") => nx = true,
+            _ if is_opt(opt, "xx") => xx = true,
+            _ if is_opt(opt, "ch") => ch = true,
+            _ if is_opt(opt, "incr") => incr = true,
+            _ if is_opt(opt, "gt") => gt = true,
+            _ if is_opt(opt, "lt") => lt = true,
             _ => break,
         }
         score_at += 1;

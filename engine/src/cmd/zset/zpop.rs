@@ -8,13 +8,12 @@
 //! gets `[member, score]` pairs, RESP2 a flat list. ZMPOP always nests `[key, [[member, score]...]]`
 //! and replies a null array when nothing could be popped.
 
-use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
 
-use super::{delete_if_empty, pair, scored_reply, Entries};
+use super::{delete_if_empty, is_opt, pair, scored_reply, Entries};
 
 /// ZPOPMIN: removes and returns the lowest-scored members.
 pub fn zpopmin(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
@@ -51,9 +50,9 @@ pub fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let numkeys =
         parse_i64(argv[1]).filter(|&n| n >= 1).ok_or(CmdError::msg("ERR numkeys should be greater than 0"))? as u64;
     let where_at = numkeys.checked_add(2).filter(|&w| w < argv.len() as u64).ok_or(CmdError::Syntax)? as usize;
-    let max = if eq_ci(argv[where_at], "min") {
+    let max = if is_opt(argv[where_at], "min") {
         false
-    } else if eq_ci(argv[where_at], "max") {
+    } else if is_opt(argv[where_at], "max") {
         true
     } else {
         return Err(CmdError::Syntax);
@@ -61,7 +60,7 @@ pub fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let mut count = None;
     let mut j = where_at + 1;
     while j < argv.len() {
-        if count.is_none() && eq_ci(argv[j], "count") && j + 1 < argv.len() {
+        if count.is_none() && is_opt(argv[j], "count") && j + 1 < argv.len() {
             j += 1;
             let n = parse_i64(argv[j]).filter(|&n| n >= 1);
             count = Some(n.ok_or(CmdError::msg("ERR count should be greater than 0"))? as usize);

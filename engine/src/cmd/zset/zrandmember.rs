@@ -7,7 +7,6 @@
 //! RNG: the contract, not the bytes, matches Redis. RESP3 WITHSCORES replies `[member, score]`
 //! pairs.
 
-use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
 use crate::cmd::hash::hrandfield::pick_distinct;
 use crate::error::CmdError;
@@ -16,7 +15,7 @@ use crate::reply::Reply;
 use crate::rng::Rng;
 use crate::types::zset::ZsetValue;
 
-use super::{scored_reply, zset_with_rng};
+use super::{is_opt, scored_reply, zset_with_rng};
 
 /// ZRANDMEMBER: random members, optionally with scores.
 pub fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
@@ -32,7 +31,7 @@ pub fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     if count == i64::MIN {
         return Err(CmdError::OutOfRange { min: -i64::MAX, max: i64::MAX });
     }
-    if argv.len() > 4 || (argv.len() == 4 && !eq_ci(argv[3], "withscores")) {
+    if argv.len() > 4 || (argv.len() == 4 && !is_opt(argv[3], "withscores")) {
         return Err(CmdError::Syntax);
     }
     let withscores = argv.len() == 4;

@@ -12,7 +12,6 @@
 //! up. Kept Redis quirk: a negative LIMIT offset skips to the end (an empty reply), a negative
 //! count means no limit.
 
-use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::num::parse_i64;
@@ -20,7 +19,7 @@ use crate::reply::Reply;
 use crate::types::zset::{LexRange, ScoreRange, ZsetValue};
 
 use super::zrem::clamp_ranks;
-use super::{parse_lex_range, parse_score_range, scored_reply, store_result};
+use super::{is_opt, parse_lex_range, parse_score_range, scored_reply, store_result};
 
 /// What the range selects by; `None` while ZRANGE may still choose.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -86,17 +85,17 @@ fn zrange_generic(
     while j < argv.len() {
         let opt = argv[j];
         let left = argv.len() - j - 1;
-        if store.is_none() && eq_ci(opt, "withscores") {
+        if store.is_none() && is_opt(opt, "withscores") {
             withscores = true;
-        } else if eq_ci(opt, "limit") && left >= 2 {
+        } else if is_opt(opt, "limit") && left >= 2 {
             offset = parse_i64(argv[j + 1]).ok_or(CmdError::NotInteger)?;
             limit = parse_i64(argv[j + 2]).ok_or(CmdError::NotInteger)?;
             j += 2;
-        } else if rev.is_none() && eq_ci(opt, "rev") {
+        } else if rev.is_none() && is_opt(opt, "rev") {
             rev = Some(true);
-        } else if by.is_none() && eq_ci(opt, "bylex") {
+        } else if by.is_none() && is_opt(opt, "bylex") {
             by = Some(By::Lex);
-        } else if by.is_none() && eq_ci(opt, "byscore") {
+        } else if by.is_none() && is_opt(opt, "byscore") {
             by = Some(By::Score);
         } else {
             return Err(CmdError::Syntax);

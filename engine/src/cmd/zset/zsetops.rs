@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::num::parse_i64;
@@ -23,7 +22,7 @@ use crate::types::set::SetValue;
 use crate::types::zset::{ZsetLimits, ZsetValue};
 use crate::value::Value;
 
-use super::{parse_score, scored_reply, store_result, Entries};
+use super::{is_opt, parse_score, scored_reply, store_result, Entries};
 
 /// Which set operation.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -171,27 +170,27 @@ fn generic(ctx: &mut Ctx, argv: &[&[u8]], numkeys_at: usize, op: Op, output: Out
     while j < argv.len() {
         let remaining = argv.len() - j;
         let opt = argv[j];
-        if op != Op::Diff && !cardinality_only && remaining > keys.len() && eq_ci(opt, "weights") {
+        if op != Op::Diff && !cardinality_only && remaining > keys.len() && is_opt(opt, "weights") {
             for (w, arg) in weights.iter_mut().zip(&argv[j + 1..]) {
                 *w = parse_score(arg).map_err(|_| CmdError::msg("ERR weight value is not a float"))?;
             }
             j += 1 + keys.len();
-        } else if op != Op::Diff && !cardinality_only && remaining >= 2 && eq_ci(opt, "aggregate") {
+        } else if op != Op::Diff && !cardinality_only && remaining >= 2 && is_opt(opt, "aggregate") {
             let how = argv[j + 1];
-            aggregate = if eq_ci(how, "sum") {
+            aggregate = if is_opt(how, "sum") {
                 Aggregate::Sum
-            } else if eq_ci(how, "min") {
+            } else if is_opt(how, "min") {
                 Aggregate::Min
-            } else if eq_ci(how, "max") {
+            } else if is_opt(how, "max") {
                 Aggregate::Max
             } else {
                 return Err(CmdError::Syntax);
             };
             j += 2;
-        } else if !store && !cardinality_only && eq_ci(opt, "withscores") {
+        } else if !store && !cardinality_only && is_opt(opt, "withscores") {
             withscores = true;
             j += 1;
-        } else if cardinality_only && remaining >= 2 && eq_ci(opt, "limit") {
+        } else if cardinality_only && remaining >= 2 && is_opt(opt, "limit") {
             let n = parse_i64(argv[j + 1]).filter(|&n| n >= 0);
             limit = n.ok_or(CmdError::msg("ERR LIMIT can't be negative"))? as usize;
             j += 2;
