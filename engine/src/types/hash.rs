@@ -26,7 +26,7 @@ pub enum HashValue {
     /// Fields and values alternating, in insertion order (Redis's `listpack` encoding).
     Listpack(Listpack),
     /// A hash table (Redis's `hashtable` encoding).
-    Table(Dict<CompactBytes>),
+    Table(Box<Dict<CompactBytes>>),
 }
 
 /// The field and value spans of `field` in a listpack hash.
@@ -40,6 +40,9 @@ fn listpack_find<'a>(lp: &'a Listpack, field: &[u8]) -> Option<(Span<'a>, Span<'
     }
     None
 }
+
+// A small hash is its 16-byte header plus one exact-size buffer: keep it that way.
+const _: () = assert!(std::mem::size_of::<HashValue>() == 16);
 
 impl HashValue {
     /// An empty hash in the listpack encoding (what Redis creates for a new key).
@@ -72,7 +75,7 @@ impl HashValue {
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match self {
             HashValue::Listpack(lp) => listpack_find(lp, field).map(|(_, v)| v.bytes),
-            HashValue::Table(d) => d.get(field).map(|v| &**v),
+            HashValue::Table(d) => d.get(field).map(|v| &v[..]),
         }
     }
 
@@ -167,7 +170,7 @@ impl HashValue {
         for (field, value) in self.iter() {
             table.insert_new(field, CompactBytes::from(value));
         }
-        *self = HashValue::Table(table);
+        *self = HashValue::Table(Box::new(table));
     }
 }
 

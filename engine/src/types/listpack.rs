@@ -8,12 +8,15 @@
 
 use std::ops::Range;
 
-/// Byte strings packed back to back, each as `varint(len) bytes`.
+/// Byte strings packed back to back, each as `varint(len) bytes`, after a 4-byte element
+/// count. One exact-size allocation (none when empty); the struct itself is a 16-byte pointer.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Listpack {
-    buf: Vec<u8>,
-    len: usize,
+    buf: Box<[u8]>,
 }
+
+/// Bytes before the first element: the element count, a little-endian u32 (absent when empty).
+const HEADER_LEN: usize = 4;
 
 /// Longest LEB128 encoding of a `usize` length.
 const VARINT_LEN_MAX: usize = 10;
@@ -86,17 +89,20 @@ impl Listpack {
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        self.len
+        match self.buf.first_chunk::<HEADER_LEN>() {
+            Some(count) => u32::from_le_bytes(*count) as usize,
+            None => 0,
+        }
     }
 
     /// True when there are no elements.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.buf.is_empty()
     }
 
     /// Bytes allocated for the buffer.
     pub fn allocated_bytes(&self) -> usize {
-        self.buf.capacity()
+        self.buf.len()
     }
 
     /// The elements in order.
@@ -106,7 +112,24 @@ impl Listpack {
 
     /// The elements in order with their spans.
     pub fn spans(&self) -> Spans<'_> {
-        Spans { buf: &self.buf, pos: 0 }
+        Spans { buf: &self.buf, pos: HEADER_LEN.min(self.buf.len()) }
+    }
+
+    /// Runs `change` on the buffer as a `Vec` (header included) and stores the result at its
+    /// exact size with the element count moved by `delta`; an emptied list frees its buffer.
+    fn edit(&mut self, delta: isize, change: impl FnOnce(&mut Vec<u8>)) {
+        let len = self.len().checked_add_signed(delta).expect("element count stays non-negative");
+        let mut buf = std::mem::take(&mut self.buf).into_vec();
+        if buf.is_empty() {
+            buf.extend_from_slice(&[0; HEADER_LEN]);
+        }
+        change(&mut buf);
+        if len == 0 {
+            return;
+        }
+        let count = u32::try_from(len).expect("a listpack holds fewer than 2^32 elements");
+        buf[..HEADER_LEN].copy_from_slice(&count.to_le_bytes());
+        self.buf = buf.into_boxed_slice();
     }
 
     /// Appends `item`. The buffer grows to the exact size, as a listpack does, so a small
@@ -114,26 +137,28 @@ impl Listpack {
     pub fn push(&mut self, item: &[u8]) {
         let mut head = [0u8; VARINT_LEN_MAX];
         let head = varint_encode(item.len(), &mut head);
-        self.buf.reserve_exact(head.len() + item.len());
-        self.buf.extend_from_slice(head);
-        self.buf.extend_from_slice(item);
-        self.len += 1;
+        self.edit(1, |buf| {
+            buf.reserve_exact(head.len() + item.len());
+            buf.extend_from_slice(head);
+            buf.extend_from_slice(item);
+        });
     }
 
     /// Replaces the element encoded at `at` (a span from this list) with `item`.
     pub fn replace(&mut self, at: Range<usize>, item: &[u8]) {
         let mut head = [0u8; VARINT_LEN_MAX];
         let head = varint_encode(item.len(), &mut head);
-        self.buf.splice(at, head.iter().chain(item).copied());
-        self.buf.shrink_to_fit();
+        self.edit(0, |buf| {
+            buf.splice(at, head.iter().chain(item).copied());
+        });
     }
 
     /// Removes the `count` consecutive elements whose encodings cover `at`.
     pub fn remove(&mut self, at: Range<usize>, count: usize) {
-        assert!(count <= self.len, "removing more elements than the list holds");
-        self.buf.drain(at);
-        self.buf.shrink_to_fit();
-        self.len -= count;
+        assert!(count <= self.len(), "removing more elements than the list holds");
+        self.edit(-(count as isize), |buf| {
+            buf.drain(at);
+        });
     }
 }
 
@@ -169,12 +194,13 @@ mod tests {
         model.drain(3..5);
         assert_eq!(lp.iter().map(<[u8]>::to_vec).collect::<Vec<_>>(), model);
         assert_eq!(lp.len(), model.len());
-        assert_eq!(
-            lp.allocated_bytes(),
-            model
-                .iter()
-                .map(|m| m.len() + [1, 2, 3][usize::from(m.len() >= 128) + usize::from(m.len() >= 16384)])
-                .sum::<usize>()
-        );
+        let packed: usize = model
+            .iter()
+            .map(|m| m.len() + [1, 2, 3][usize::from(m.len() >= 128) + usize::from(m.len() >= 16384)])
+            .sum();
+        assert_eq!(lp.allocated_bytes(), 4 + packed);
+        let all: Vec<_> = lp.spans().map(|s| s.at).collect();
+        lp.remove(all[0].start..all[all.len() - 1].end, model.len());
+        assert!(lp.is_empty() && lp.allocated_bytes() == 0 && lp.iter().next().is_none());
     }
 }

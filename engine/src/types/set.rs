@@ -12,11 +12,11 @@ use crate::dict::Dict;
 use crate::num::{format_i64, parse_i64};
 use crate::rng::Rng;
 
-/// Sorted integers packed at one width (2, 4 or 8 bytes, little-endian).
+/// Sorted integers packed at one width (2, 4 or 8 bytes, little-endian) after a one-byte width
+/// header. One exact-size allocation (none when empty); the struct itself is a 16-byte pointer.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Intset {
-    buf: Vec<u8>,
-    width: u8,
+    buf: Box<[u8]>,
 }
 
 /// The narrowest width (bytes) that holds `v`, as Redis's `_intsetValueEncoding`.
@@ -30,35 +30,42 @@ fn width_for(v: i64) -> u8 {
     }
 }
 
+/// The member at position `i` of `members` packed at `width` bytes.
+fn member_at(members: &[u8], width: u8, i: usize) -> i64 {
+    let w = usize::from(width);
+    let b = &members[i * w..(i + 1) * w];
+    match width {
+        2 => i64::from(i16::from_le_bytes([b[0], b[1]])),
+        4 => i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        _ => i64::from_le_bytes(b.try_into().expect("8-byte member")),
+    }
+}
+
 impl Intset {
+    fn width(&self) -> u8 {
+        self.buf.first().copied().unwrap_or(0)
+    }
+
+    fn members(&self) -> &[u8] {
+        self.buf.get(1..).unwrap_or_default()
+    }
+
     /// Number of members.
     pub fn len(&self) -> usize {
-        if self.width == 0 {
-            0
-        } else {
-            self.buf.len() / usize::from(self.width)
+        match self.width() {
+            0 => 0,
+            w => self.members().len() / usize::from(w),
         }
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.buf.is_empty()
     }
 
     /// The member at sorted position `i`.
     pub fn get(&self, i: usize) -> i64 {
-        let w = usize::from(self.width);
-        let b = &self.buf[i * w..(i + 1) * w];
-        match self.width {
-            2 => i64::from(i16::from_le_bytes([b[0], b[1]])),
-            4 => i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            _ => i64::from_le_bytes(b.try_into().expect("8-byte member")),
-        }
-    }
-
-    fn write(&mut self, i: usize, v: i64) {
-        let w = usize::from(self.width);
-        self.buf[i * w..(i + 1) * w].copy_from_slice(&v.to_le_bytes()[..w]);
+        member_at(self.members(), self.width(), i)
     }
 
     /// `Ok(position)` of `v`, or `Err(insertion point)`.
@@ -86,34 +93,36 @@ impl Intset {
             Ok(_) => return false,
             Err(pos) => pos,
         };
-        let len = self.len();
-        let width = width_for(v).max(self.width);
-        if width != self.width {
-            let old: Vec<i64> = (0..len).map(|i| self.get(i)).collect();
-            self.width = width;
-            self.buf = vec![0; len * usize::from(width)];
-            for (i, m) in old.into_iter().enumerate() {
-                self.write(i, m);
-            }
+        let (len, old_width) = (self.len(), self.width());
+        let width = width_for(v).max(old_width);
+        let w = usize::from(width);
+        let mut buf = Vec::with_capacity(1 + (len + 1) * w);
+        buf.push(width);
+        let old = self.members();
+        for i in 0..=len {
+            let m = match i.cmp(&pos) {
+                std::cmp::Ordering::Less => member_at(old, old_width, i),
+                std::cmp::Ordering::Equal => v,
+                std::cmp::Ordering::Greater => member_at(old, old_width, i - 1),
+            };
+            buf.extend_from_slice(&m.to_le_bytes()[..w]);
         }
-        let w = usize::from(self.width);
-        self.buf.reserve_exact(w);
-        self.buf.splice(pos * w..pos * w, std::iter::repeat_n(0, w));
-        self.write(pos, v);
+        self.buf = buf.into_boxed_slice();
         true
     }
 
     /// Removes `v`; true when it was a member. The width stays, as in Redis.
     pub fn remove(&mut self, v: i64) -> bool {
-        match self.search(v) {
-            Ok(pos) => {
-                let w = usize::from(self.width);
-                self.buf.drain(pos * w..(pos + 1) * w);
-                self.buf.shrink_to_fit();
-                true
-            }
-            Err(_) => false,
+        let Ok(pos) = self.search(v) else { return false };
+        if self.len() == 1 {
+            self.buf = Box::default();
+            return true;
         }
+        let w = usize::from(self.width());
+        let mut buf = std::mem::take(&mut self.buf).into_vec();
+        buf.drain(1 + pos * w..1 + (pos + 1) * w);
+        self.buf = buf.into_boxed_slice();
+        true
     }
 
     /// The members in ascending order.
@@ -134,7 +143,7 @@ pub enum SetValue {
     /// Sorted integers (Redis's `intset` encoding).
     Intset(Intset),
     /// A hash table of members (Redis's `hashtable` encoding).
-    Table(Dict<()>),
+    Table(Box<Dict<()>>),
 }
 
 /// An integer member's decimal form.
@@ -143,13 +152,16 @@ fn int_bytes<'a>(v: i64) -> Cow<'a, [u8]> {
     Cow::Owned(format_i64(v, &mut buf).to_vec())
 }
 
+// A small set is its 16-byte header plus one exact-size buffer: keep it that way.
+const _: () = assert!(std::mem::size_of::<SetValue>() == 16);
+
 impl SetValue {
     /// An empty set in the encoding Redis's `setTypeCreate` picks for its first member.
     pub fn new_for(member: &[u8], rng: &mut Rng) -> SetValue {
         if parse_i64(member).is_some() {
             SetValue::Intset(Intset::default())
         } else {
-            SetValue::Table(Dict::new(rng))
+            SetValue::Table(Box::new(Dict::new(rng)))
         }
     }
 
@@ -248,7 +260,7 @@ impl SetValue {
         for member in self.iter() {
             table.insert_new(&member, ());
         }
-        *self = SetValue::Table(table);
+        *self = SetValue::Table(Box::new(table));
     }
 }
 
@@ -265,7 +277,8 @@ mod tests {
         for v in [5i64, -3, 300, 5, 70_000, -1, i64::MIN, i64::MAX, 0, -70_000] {
             assert_eq!(s.insert(v), model.insert(v));
         }
-        assert_eq!(s.width, 8);
+        assert_eq!(s.width(), 8);
+        assert_eq!(s.buf.len(), 1 + 8 * model.len());
         for v in [5i64, 6, i64::MIN] {
             assert_eq!(s.remove(v), model.remove(&v));
         }
