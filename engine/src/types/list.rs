@@ -12,7 +12,7 @@
 //! - No node is empty.
 //! - A node's buffer is at most `NODE_BYTES_MAX`, unless it holds a single larger entry (as Redis
 //!   gives an oversized element a node of its own).
-//! - `Node::count` is the number of entries packed in `Node::buf`.
+//! - `Node::count` is the number of entries packed in `Node::buf`; `ListValue::len` their sum.
 
 use std::collections::VecDeque;
 
@@ -35,6 +35,8 @@ pub enum End {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListValue {
     nodes: VecDeque<Node>,
+    /// Total entries over all nodes (kept so LLEN and every push reply are O(1)).
+    len: usize,
 }
 
 /// One packed run of entries.
@@ -186,7 +188,7 @@ impl ListValue {
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        self.nodes.iter().map(|n| n.count as usize).sum()
+        self.len
     }
 
     /// True when the list has no elements.
@@ -196,6 +198,7 @@ impl ListValue {
 
     /// Adds `item` at `end`.
     pub fn push(&mut self, end: End, item: &[u8]) {
+        self.len += 1;
         match end {
             End::Left => match self.nodes.front_mut() {
                 Some(node) if node.has_room(item.len()) => {
@@ -237,6 +240,7 @@ impl ListValue {
             }
         };
         node.count -= 1;
+        self.len -= 1;
         if node.count == 0 {
             match end {
                 End::Left => self.nodes.pop_front(),
@@ -300,7 +304,10 @@ impl ListValue {
     /// Inserts `item` so that it ends up at `index` (`index == len` appends).
     pub fn insert(&mut self, index: usize, item: &[u8]) {
         match self.locate(index) {
-            Some((n, i)) => self.edit_node(n, |items| items.insert(i, item.to_vec())),
+            Some((n, i)) => {
+                self.edit_node(n, |items| items.insert(i, item.to_vec()));
+                self.len += 1;
+            }
             None => self.push(End::Right, item),
         }
     }
@@ -326,6 +333,7 @@ impl ListValue {
                 n += 1 + self.nodes.len() - before;
             }
             count -= take;
+            self.len -= take;
             index = 0;
         }
     }
@@ -350,6 +358,7 @@ impl ListValue {
         }
         Node::pack(owned.iter().map(Vec::as_slice), &mut kept);
         self.nodes = kept.into();
+        self.len -= removed;
         removed
     }
 }
@@ -365,6 +374,7 @@ mod tests {
         let back: Vec<&[u8]> = list.iter().rev().collect();
         assert_eq!(back, want.iter().rev().copied().collect::<Vec<_>>());
         assert_eq!(list.len(), model.len());
+        assert_eq!(list.nodes.iter().map(|n| n.count as usize).sum::<usize>(), list.len);
         for node in &list.nodes {
             assert!(node.count > 0);
             assert_eq!(node.iter().count(), node.count as usize);

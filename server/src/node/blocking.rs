@@ -70,6 +70,11 @@ impl Blocked {
         self.clients.len()
     }
 
+    /// Number of parked clients with a deadline (INFO's `clients_in_timeout_table`).
+    pub fn timeout_table_len(&self) -> usize {
+        self.deadlines.len()
+    }
+
     /// The earliest deadline, if any client has one.
     pub fn next_deadline_us(&self) -> Option<u64> {
         self.deadlines.first().map(|&(at, _)| at)
@@ -227,6 +232,21 @@ mod tests {
         assert_eq!(out.reply, ":3\r\n");
         assert_eq!(h.run(c, &["LRANGE", "k", "0", "-1"]), "*1\r\n$1\r\n2\r\n");
         assert!(!h.node.blocked.is_blocked(a) && !h.node.blocked.is_blocked(b));
+    }
+
+    #[test]
+    fn info_counts_blocked_clients() {
+        // Proves INFO clients reports parked clients and those with a timeout, as Redis does.
+        let mut h = Harness::new();
+        let (a, b, c) = (h.connect(1), h.connect(2), h.connect(3));
+        h.run(a, &["BLPOP", "k", "0"]);
+        h.run(b, &["BLMPOP", "5", "1", "k", "LEFT"]);
+        let info = h.run(c, &["INFO", "clients"]);
+        assert!(info.contains("blocked_clients:2\r\n"), "{info}");
+        assert!(info.contains("clients_in_timeout_table:1\r\n"), "{info}");
+        h.node.handle_disconnect(h.now, a);
+        let info = h.run(c, &["INFO", "clients"]);
+        assert!(info.contains("blocked_clients:1\r\n"), "{info}");
     }
 
     #[test]

@@ -425,9 +425,9 @@ impl Node {
         field(out, "maxclients", self.config.maxclients);
         field(out, "client_recent_max_input_buffer", input_max);
         field(out, "client_recent_max_output_buffer", output_max);
-        field(out, "blocked_clients", 0);
+        field(out, "blocked_clients", self.blocked.len());
         field(out, "tracking_clients", 0);
-        field(out, "clients_in_timeout_table", 0);
+        field(out, "clients_in_timeout_table", self.blocked.timeout_table_len());
     }
 
     /// Bytes held by clients' buffers and headers (`mem_clients_normal`).
