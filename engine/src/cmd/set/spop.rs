@@ -45,6 +45,8 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     if ctx.write_set(argv[1])?.is_none() {
         return Ok(empty());
     }
+    // The set exists (checked just above), so `set_for_add` below only borrows it with the RNG
+    // and never creates anything.
     let Some(count) = count else {
         let (set, rng) = super::set_for_add(ctx, argv[1], b"")?;
         let member = set.random(rng).expect("stored sets are never empty").into_owned();
