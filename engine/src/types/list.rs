@@ -199,23 +199,37 @@ impl ListValue {
     /// Adds `item` at `end`.
     pub fn push(&mut self, end: End, item: &[u8]) {
         self.len += 1;
-        match end {
-            End::Left => match self.nodes.front_mut() {
-                Some(node) if node.has_room(item.len()) => {
-                    let mut entry = Vec::with_capacity(entry_len(item.len()));
-                    write_entry(&mut entry, item);
-                    node.buf.splice(0..0, entry);
-                    node.count += 1;
+        let edge = match end {
+            End::Left => self.nodes.front_mut(),
+            End::Right => self.nodes.back_mut(),
+        };
+        match edge {
+            Some(node) if node.has_room(item.len()) => {
+                match end {
+                    End::Left => {
+                        let mut entry = Vec::with_capacity(entry_len(item.len()));
+                        write_entry(&mut entry, item);
+                        node.buf.splice(0..0, entry);
+                    }
+                    End::Right => write_entry(&mut node.buf, item),
                 }
-                _ => self.nodes.push_front(Node::with(item)),
-            },
-            End::Right => match self.nodes.back_mut() {
-                Some(node) if node.has_room(item.len()) => {
-                    write_entry(&mut node.buf, item);
-                    node.count += 1;
+                node.count += 1;
+            }
+            edge => {
+                // A full node stays as it is from now on (until edited): drop its spare capacity,
+                // as a listpack is always exactly its size.
+                if let Some(full) = edge {
+                    full.buf.shrink_to_fit();
                 }
-                _ => self.nodes.push_back(Node::with(item)),
-            },
+                // Most lists are one node: VecDeque's first growth would allocate four.
+                if self.nodes.is_empty() {
+                    self.nodes.reserve_exact(1);
+                }
+                match end {
+                    End::Left => self.nodes.push_front(Node::with(item)),
+                    End::Right => self.nodes.push_back(Node::with(item)),
+                }
+            }
         }
     }
 
