@@ -235,6 +235,19 @@ mod tests {
     }
 
     #[test]
+    fn idle_timeout_spares_blocked_clients() {
+        // Proves `timeout` closes an idle client but not one parked by BLPOP, as Redis does.
+        let mut h = Harness::new();
+        let (a, b) = (h.connect(1), h.connect(2));
+        h.run(a, &["CONFIG", "SET", "timeout", "1"]);
+        h.run(b, &["BLPOP", "k", "0"]);
+        h.advance_ms(2_500);
+        assert!(h.node.blocked.is_blocked(b));
+        assert!(h.node.clients.contains_key(&b));
+        assert!(!h.node.clients.contains_key(&a));
+    }
+
+    #[test]
     fn info_counts_blocked_clients() {
         // Proves INFO clients reports parked clients and those with a timeout, as Redis does.
         let mut h = Harness::new();

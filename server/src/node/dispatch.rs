@@ -80,6 +80,7 @@ impl Node {
     /// Runs one command for a client and appends its reply: Redis's `processCommand` + `call`.
     pub(super) fn process_command(&mut self, id: ClientId, argv: &[&[u8]]) {
         let resolved = Self::resolve(argv);
+        let dirty_before = self.stats.dirty;
         // Like Redis, CLIENT LIST's `cmd` names the command even when it is refused, and NULL
         // when it is unknown.
         if let Some(c) = self.clients.get_mut(&id) {
@@ -120,7 +121,10 @@ impl Node {
             }
             client.end_command();
         }
-        self.serve_blocked();
+        // Only a command that changed something can have made a list for a parked client.
+        if self.stats.dirty != dirty_before {
+            self.serve_blocked();
+        }
     }
 
     /// The engine's context for a command run in `db` for a client speaking `resp`.

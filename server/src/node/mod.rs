@@ -336,8 +336,13 @@ impl Node {
         verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
         if self.config.timeout_s > 0 {
             let limit_ms = self.config.timeout_s as i64 * 1000;
-            let idle: Vec<ClientId> =
-                self.clients.values().filter(|c| now_ms - c.last_interaction_ms > limit_ms).map(|c| c.id).collect();
+            // Like Redis, a client parked by a blocking command is not idle.
+            let idle: Vec<ClientId> = self
+                .clients
+                .values()
+                .filter(|c| now_ms - c.last_interaction_ms > limit_ms && !self.blocked.is_blocked(c.id))
+                .map(|c| c.id)
+                .collect();
             for id in idle {
                 self.log(LogLevel::Verbose, "Closing idle client".into());
                 self.free_client(id);
