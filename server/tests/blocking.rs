@@ -155,7 +155,35 @@ fn client_unblock_and_pipelined_input(backend: Backend) {
     );
 }
 
+fn type_changes_and_wrong_destinations(backend: Backend) {
+    // Proves a waited key that gets another type leaves its waiter parked until the key is a
+    // list again; a BLMOVE woken onto a destination of another type answers WRONGTYPE and leaves
+    // the element in place; RESP3 clients time out with `_`.
+    let server = Server::start(backend);
+    let (mut waiter, mut mover, mut other) = (server.raw(), server.raw(), server.raw());
+    send(&mut waiter, &["BLPOP", "k", "0"]);
+    wait_for_clients_in(&mut other, "blpop", 1);
+    roundtrip(&mut other, &["SET", "k", "v"], "+OK\r\n");
+    roundtrip(&mut other, &["DEL", "k"], ":1\r\n");
+    roundtrip(&mut other, &["RPUSH", "k", "x"], ":1\r\n");
+    expect(&mut waiter, "*2\r\n$1\r\nk\r\n$1\r\nx\r\n");
+    roundtrip(&mut other, &["SET", "str", "v"], "+OK\r\n");
+    send(&mut mover, &["BLMOVE", "src", "str", "LEFT", "LEFT", "0"]);
+    wait_for_clients_in(&mut other, "blmove", 1);
+    roundtrip(&mut other, &["RPUSH", "src", "e"], ":1\r\n");
+    expect(&mut mover, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    roundtrip(&mut other, &["LRANGE", "src", "0", "-1"], "*1\r\n$1\r\ne\r\n");
+    let mut hello = resp_command(&[b"HELLO", b"3"]);
+    hello.extend(resp_command(&[b"BLPOP", b"nokey", b"0.05"]));
+    waiter.send(&hello);
+    let mut got = Vec::new();
+    while !got.ends_with(b"_\r\n") {
+        got.extend(waiter.read_n(1));
+    }
+}
+
 on_both_backends!(
+    type_changes_and_wrong_destinations,
     a_push_wakes_a_blocked_client,
     blocked_clients_are_served_in_order,
     timeouts_answer_the_null_array,
