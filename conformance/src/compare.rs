@@ -62,7 +62,7 @@ pub fn within(a: &Value, b: &Value, tolerance: i64) -> bool {
 fn unordered(v: &Value) -> Value {
     let sorted = |items: &[Value]| {
         let mut items = items.to_vec();
-        items.sort_by_key(Value::encode);
+        items.sort_by_cached_key(Value::encode);
         items
     };
     match v {
@@ -72,23 +72,23 @@ fn unordered(v: &Value) -> Value {
     }
 }
 
-/// The value with every aggregate, at every depth, sorted.
-fn unordered_deep(v: &Value) -> Value {
-    let sorted = |items: &[Value]| {
-        let mut items: Vec<Value> = items.iter().map(unordered_deep).collect();
-        items.sort_by_key(Value::encode);
-        items
+/// A canonical encoding of the value with every aggregate, at every depth, sorted: built bottom
+/// up from the children's canonical bytes, so each node is encoded once.
+fn unordered_deep(v: &Value) -> Vec<u8> {
+    let aggregate = |prefix: u8, mut parts: Vec<Vec<u8>>| {
+        parts.sort();
+        let mut out = format!("{}{}\r\n", prefix as char, parts.len()).into_bytes();
+        out.extend(parts.concat());
+        out
     };
     match v {
-        Value::Array(items) => Value::Array(sorted(items)),
-        Value::Set(items) => Value::Set(sorted(items)),
+        Value::Array(items) => aggregate(b'*', items.iter().map(unordered_deep).collect()),
+        Value::Set(items) => aggregate(b'~', items.iter().map(unordered_deep).collect()),
+        Value::Push(items) => aggregate(b'>', items.iter().map(unordered_deep).collect()),
         Value::Map(pairs) => {
-            let mut pairs: Vec<(Value, Value)> =
-                pairs.iter().map(|(k, v)| (unordered_deep(k), unordered_deep(v))).collect();
-            pairs.sort_by_key(|(k, v)| (k.encode(), v.encode()));
-            Value::Map(pairs)
+            aggregate(b'%', pairs.iter().map(|(k, v)| [unordered_deep(k), unordered_deep(v)].concat()).collect())
         }
-        other => other.clone(),
+        other => other.encode(),
     }
 }
 
@@ -97,12 +97,12 @@ fn unordered_pairs(v: &Value) -> Value {
     match v {
         Value::Map(pairs) => {
             let mut pairs = pairs.clone();
-            pairs.sort_by_key(|(k, v)| (k.encode(), v.encode()));
+            pairs.sort_by_cached_key(|(k, v)| (k.encode(), v.encode()));
             Value::Map(pairs)
         }
         Value::Array(flat) if flat.len() % 2 == 0 => {
             let mut pairs: Vec<&[Value]> = flat.chunks(2).collect();
-            pairs.sort_by_key(|p| (p[0].encode(), p[1].encode()));
+            pairs.sort_by_cached_key(|p| (p[0].encode(), p[1].encode()));
             Value::Array(pairs.concat())
         }
         other => other.clone(),

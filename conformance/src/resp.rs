@@ -166,9 +166,13 @@ pub fn parse(buf: &[u8]) -> Result<(Value, usize), ParseError> {
 
 fn read_line<'a>(buf: &'a [u8], pos: &mut usize) -> Result<&'a [u8], ParseError> {
     let rest = &buf[*pos..];
-    let end = rest.windows(2).position(|w| w == b"\r\n").ok_or(ParseError::Incomplete)?;
-    *pos += end + 2;
-    Ok(&rest[..end])
+    // RESP lines hold no bare LF, so the first LF ends the line (a byte search, not a window).
+    let lf = rest.iter().position(|&b| b == b'\n').ok_or(ParseError::Incomplete)?;
+    if lf == 0 || rest[lf - 1] != b'\r' {
+        return Err(ParseError::Invalid("line not ended by CRLF".into()));
+    }
+    *pos += lf + 1;
+    Ok(&rest[..lf - 1])
 }
 
 fn parse_int(text: &[u8]) -> Result<i64, ParseError> {
@@ -245,6 +249,33 @@ fn parse_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Value, ParseErr
     })
 }
 
+/// Moves `pos` past one complete reply without building it; the same errors as `parse_at`.
+fn skip_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<(), ParseError> {
+    if depth > REPLY_DEPTH_MAX {
+        return Err(ParseError::Invalid(format!("reply nested deeper than {REPLY_DEPTH_MAX}")));
+    }
+    let Some(&kind) = buf.get(*pos) else { return Err(ParseError::Incomplete) };
+    *pos += 1;
+    let line = read_line(buf, pos)?;
+    let (items, blob) = match kind {
+        b'$' | b'=' | b'!' => (0, parse_int(line)?),
+        b'*' | b'~' | b'>' => (parse_int(line)?, -1),
+        b'%' => (parse_int(line)?.saturating_mul(2), -1),
+        _ => (0, -1),
+    };
+    if blob >= 0 {
+        let len = usize::try_from(blob).map_err(|_| ParseError::Invalid(format!("bad blob length {blob}")))?;
+        if buf.len() < *pos + len + 2 {
+            return Err(ParseError::Incomplete);
+        }
+        *pos += len + 2;
+    }
+    for _ in 0..items.max(0) {
+        skip_at(buf, pos, depth + 1)?;
+    }
+    Ok(())
+}
+
 /// Appends the RESP request encoding of `argv`.
 pub fn encode_request(argv: &[Vec<u8>], out: &mut Vec<u8>) {
     out.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
@@ -289,9 +320,13 @@ impl Conn {
     pub fn read_reply(&mut self) -> Result<Reply, ConformError> {
         let mut chunk = vec![0u8; READ_CHUNK_BYTES];
         loop {
-            match parse(&self.buf) {
+            // A large reply arrives in many reads: check completeness without building values
+            // (cheap), and parse once it is all there.
+            let mut end = 0;
+            match skip_at(&self.buf, &mut end, 0).and_then(|()| parse(&self.buf[..end])) {
                 Ok((value, used)) => {
-                    let raw = self.buf.drain(..used).collect();
+                    let raw = self.buf[..used].to_vec();
+                    self.buf.drain(..used);
                     return Ok(Reply { raw, value });
                 }
                 Err(ParseError::Invalid(detail)) => {
@@ -343,6 +378,19 @@ mod tests {
             let (v, used) = parse(s).unwrap();
             assert_eq!(used, s.len());
             assert_eq!(&v.encode()[..], *s, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn skipping_finds_the_same_end_as_parsing() {
+        // Proves the cheap completeness check agrees with the parser on complete and partial
+        // replies.
+        let full: &[u8] = b"*3\r\n%1\r\n+k\r\n$2\r\nab\r\n~1\r\n:1\r\n$-1\r\nextra";
+        let mut end = 0;
+        skip_at(full, &mut end, 0).unwrap();
+        assert_eq!(end, parse(full).unwrap().1);
+        for cut in 0..end {
+            assert_eq!(skip_at(&full[..cut], &mut 0, 0), Err(ParseError::Incomplete), "cut at {cut}");
         }
     }
 
