@@ -117,10 +117,11 @@ pub enum Value {
     List(Box<ListValue>),
     /// A sorted set (Redis type `zset`), boxed like lists.
     Zset(Box<ZsetValue>),
-    /// A hash (Redis type `hash`), boxed like lists.
-    Hash(Box<HashValue>),
-    /// A set (Redis type `set`), boxed like lists.
-    Set(Box<SetValue>),
+    /// A hash (Redis type `hash`), stored inline: a `HashValue` is a 16-byte pointer, so a
+    /// small hash costs one allocation, as in Redis.
+    Hash(HashValue),
+    /// A set (Redis type `set`), stored inline like hashes.
+    Set(SetValue),
 }
 
 impl Value {

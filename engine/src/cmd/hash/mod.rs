@@ -31,7 +31,7 @@ use crate::value::Value;
 /// hash non-empty: nothing here deletes it.
 fn hash_for_write<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(&'c mut HashValue, &'c mut Rng), CmdError> {
     if ctx.write_hash(key)?.is_none() {
-        let obj = ctx.new_object(Value::Hash(Box::default()));
+        let obj = ctx.new_object(Value::Hash(HashValue::default()));
         ctx.db().add(key, obj);
     }
     let Ctx { keyspace, db, rng, .. } = ctx;

@@ -30,7 +30,7 @@ use crate::value::Value;
 fn set_for_add<'c>(ctx: &'c mut Ctx, key: &[u8], first: &[u8]) -> Result<(&'c mut SetValue, &'c mut Rng), CmdError> {
     if ctx.write_set(key)?.is_none() {
         let set = SetValue::new_for(first, ctx.rng);
-        let obj = ctx.new_object(Value::Set(Box::new(set)));
+        let obj = ctx.new_object(Value::Set(set));
         ctx.db().add(key, obj);
     }
     let Ctx { keyspace, db, rng, .. } = ctx;

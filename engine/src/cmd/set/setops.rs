@@ -43,7 +43,7 @@ fn lookup_sets<'c>(
         .iter()
         .map(|k| match db.keys.get(k).map(|o| &o.value) {
             None => None,
-            Some(Value::Set(s)) => Some(&**s),
+            Some(Value::Set(s)) => Some(s),
             Some(_) => unreachable!("type-checked above"),
         })
         .collect();
@@ -93,7 +93,7 @@ fn difference(sets: &[Option<&SetValue>], intset_max: usize, rng: &mut Rng) -> S
 fn store(ctx: &mut Ctx, dst: &[u8], result: SetValue) -> Reply {
     let size = result.len() as i64;
     if size > 0 {
-        ctx.set_key(dst, Value::Set(Box::new(result)), false);
+        ctx.set_key(dst, Value::Set(result), false);
         ctx.dirty += 1;
     } else if ctx.db().delete(dst).is_some() {
         ctx.dirty += 1;
