@@ -164,9 +164,9 @@ fn connect_auth(addr: &str, password: Option<&str>, label: &str) -> Result<Conn,
     if let Some(password) = password {
         let reply = conn.call_str(&["AUTH", password])?;
         if reply.value.is_error() {
-            return Err(ConformError::StartFailed {
+            return Err(ConformError::AuthRefused {
                 label: label.to_string(),
-                reason: format!("AUTH refused: {}", String::from_utf8_lossy(&reply.raw).trim_end()),
+                reply: String::from_utf8_lossy(&reply.raw).trim_end().to_string(),
             });
         }
     }
@@ -188,6 +188,8 @@ fn wait_ready(
         match connect_auth(addr, password, label).and_then(|mut c| c.call_str(&["PING"])) {
             Ok(reply) if reply.value == Value::Simple(b"PONG".to_vec()) => return Ok(()),
             Ok(reply) => last = String::from_utf8_lossy(&reply.raw).trim_end().to_string(),
+            // A wrong password will not become right by waiting.
+            Err(e @ ConformError::AuthRefused { .. }) => return Err(e),
             Err(e) => last = e.to_string(),
         }
         std::thread::sleep(READY_PAUSE);

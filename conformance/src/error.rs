@@ -23,6 +23,14 @@ pub enum ConformError {
         /// What happened, with the tail of its log when there is one.
         reason: String,
     },
+    /// The server refused the password.
+    #[error("{label} refused AUTH: {reply}")]
+    AuthRefused {
+        /// Which server.
+        label: String,
+        /// Its error reply.
+        reply: String,
+    },
     /// A socket or process operation failed.
     #[error("{context}: {source}")]
     Io {

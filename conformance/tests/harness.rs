@@ -247,3 +247,19 @@ fn spop_picks_may_differ_but_must_be_members() {
     let outcome = c.run_sequence(&seq);
     assert_eq!(outcome.signature().as_deref(), Some("spop"), "{}", outcome.transcript());
 }
+
+#[test]
+fn an_address_with_a_password_authenticates_and_a_wrong_one_fails_at_once() {
+    // Proves `addr:HOST:PORT,PASSWORD` sends AUTH on every connection, and that a refused
+    // password is reported straight away rather than waited on.
+    let redis = Server::start(&Target::Redis).expect("redis-server");
+    redis.connect().unwrap().call_str(&["CONFIG", "SET", "requirepass", "sekret"]).unwrap();
+    let good = Target::Address { addr: redis.addr.clone(), password: Some("sekret".into()) };
+    let server = Server::start(&good).expect("authenticated");
+    assert_eq!(server.connect().unwrap().call_str(&["PING"]).unwrap().value, Value::Simple(b"PONG".to_vec()));
+    let bad = Target::Address { addr: redis.addr.clone(), password: Some("wrong".into()) };
+    let started = std::time::Instant::now();
+    let err = Server::start(&bad).err().expect("refused");
+    assert!(err.to_string().contains("WRONGPASS"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
