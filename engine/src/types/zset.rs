@@ -2,10 +2,10 @@
 //!
 //! - `listpack`: a small set is one packed byte buffer of `(member, score)` entries sorted by
 //!   score then member, scanned linearly, as Redis's listpack. Each entry is a LEB128 header (the
-//!   member's length and whether the score is a small integer), the member bytes, then the score:
-//!   a zigzag LEB128 integer when it is one (most scores), else 8 little-endian bytes. A short
-//!   member with an integer score costs about ten bytes, as in Redis, instead of a node and a
-//!   hash entry.
+//!   member's length and the score's form), the member bytes, then the score in the shortest exact
+//!   form: a zigzag LEB128 integer (most scores), 4 bytes when an `f32` holds it exactly (12.25),
+//!   else 8 bytes. A short member with an integer score costs about ten bytes, as in Redis,
+//!   instead of a node and a hash entry.
 //! - `skiplist`: past `zset-max-listpack-entries` members or a member longer than
 //!   `zset-max-listpack-value` bytes, Redis's skiplist with spans (O(log n) insert, delete, rank and
 //!   rank lookup), its nodes in an arena addressed by index, plus a `Dict` from member to score for
@@ -139,6 +139,9 @@ impl LexRange {
         }
     }
 }
+
+// A small sorted set costs its one buffer plus this header (inside the key's `Box`).
+const _: () = assert!(std::mem::size_of::<ZsetValue>() == 24);
 
 /// True when `(a_score, a)` sorts before `(b_score, b)`: score first, then member bytes.
 fn entry_less(a_score: f64, a: &[u8], b_score: f64, b: &[u8]) -> bool {
@@ -470,8 +473,7 @@ impl ZsetValue {
             ZsetValue::Listpack(l) => {
                 let from = l.offsets().nth(start).expect("start below len");
                 let to = l.offsets().nth(end + 1).unwrap_or(l.buf.len());
-                l.buf.drain(from..to);
-                l.buf.shrink_to_fit();
+                l.splice(from..to, &[]);
                 l.len -= end - start + 1;
             }
             ZsetValue::Skiplist(s) => {
@@ -557,12 +559,18 @@ fn members_from(s: &Skiplist, start: usize, count: usize, out: &mut Vec<Vec<u8>>
 /// The packed small encoding: entries sorted by (score, member).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Listpack {
-    buf: Vec<u8>,
+    buf: Box<[u8]>,
     len: usize,
 }
 
-/// Bytes of a score stored as a double in a listpack entry.
-const SCORE_BYTES: usize = 8;
+/// A listpack entry header's low bits: how the score is stored.
+const SCORE_FORM_BITS: u32 = 2;
+/// Score form: 8 little-endian bytes of an `f64`.
+const SCORE_F64: u64 = 0;
+/// Score form: a zigzag LEB128 integer.
+const SCORE_INT: u64 = 1;
+/// Score form: 4 little-endian bytes of an `f32` that converts back exactly.
+const SCORE_F32: u64 = 2;
 /// Largest magnitude of an integral score stored as an integer (every integer up to 2^53 is an
 /// exact double, so the round trip is exact).
 const INT_SCORE_MAX: f64 = 9_007_199_254_740_992.0;
@@ -599,16 +607,24 @@ impl Listpack {
     /// Decodes the entry at `off`: member, score, offset of the next entry.
     fn entry(&self, off: usize) -> (&[u8], f64, usize) {
         let (header, p) = varint_read(&self.buf, off);
-        let len = usize::try_from(header >> 1).expect("member length fits usize");
+        let len = usize::try_from(header >> SCORE_FORM_BITS).expect("member length fits usize");
         let member = &self.buf[p..p + len];
-        let score_at = p + len;
-        if header & 1 == 1 {
-            let (zigzag, next) = varint_read(&self.buf, score_at);
-            let n = (zigzag >> 1) as i64 ^ -((zigzag & 1) as i64);
-            (member, n as f64, next)
-        } else {
-            let bytes = self.buf[score_at..score_at + SCORE_BYTES].try_into().expect("8 bytes");
-            (member, f64::from_le_bytes(bytes), score_at + SCORE_BYTES)
+        let at = p + len;
+        match header & ((1 << SCORE_FORM_BITS) - 1) {
+            SCORE_INT => {
+                let (zigzag, next) = varint_read(&self.buf, at);
+                let n = (zigzag >> 1) as i64 ^ -((zigzag & 1) as i64);
+                (member, n as f64, next)
+            }
+            SCORE_F32 => {
+                let bytes = self.buf[at..at + 4].try_into().expect("4 bytes");
+                (member, f64::from(f32::from_le_bytes(bytes)), at + 4)
+            }
+            form => {
+                assert_eq!(form, SCORE_F64, "listpack score form");
+                let bytes = self.buf[at..at + 8].try_into().expect("8 bytes");
+                (member, f64::from_le_bytes(bytes), at + 8)
+            }
         }
     }
 
@@ -637,17 +653,35 @@ impl Listpack {
         // Redis's listpack stores the score as text that it reads back as an integer when it
         // can, so -0 comes back as 0 (a skiplist keeps -0).
         let score = if score == 0.0 { 0.0 } else { score };
-        let int = score.fract() == 0.0 && score.abs() <= INT_SCORE_MAX;
-        let mut out = Vec::with_capacity(member.len() + 4 + SCORE_BYTES);
-        varint_write(&mut out, (member.len() as u64) << 1 | u64::from(int));
-        out.extend_from_slice(member);
-        if int {
-            let n = score as i64;
-            varint_write(&mut out, ((n << 1) ^ (n >> 63)) as u64);
+        let form = if score.fract() == 0.0 && score.abs() <= INT_SCORE_MAX {
+            SCORE_INT
+        } else if f64::from(score as f32) == score {
+            SCORE_F32
         } else {
-            out.extend_from_slice(&score.to_le_bytes());
+            SCORE_F64
+        };
+        let mut out = Vec::with_capacity(member.len() + 20);
+        varint_write(&mut out, (member.len() as u64) << SCORE_FORM_BITS | form);
+        out.extend_from_slice(member);
+        match form {
+            SCORE_INT => {
+                let n = score as i64;
+                varint_write(&mut out, ((n << 1) ^ (n >> 63)) as u64);
+            }
+            SCORE_F32 => out.extend_from_slice(&(score as f32).to_le_bytes()),
+            _ => out.extend_from_slice(&score.to_le_bytes()),
         }
         out
+    }
+
+    /// Replaces the bytes in `range` with `bytes`, leaving the buffer exactly its new size, as
+    /// Redis reallocates a listpack on every change (a small set carries no spare capacity).
+    fn splice(&mut self, range: std::ops::Range<usize>, bytes: &[u8]) {
+        let mut out = Vec::with_capacity(self.buf.len() - range.len() + bytes.len());
+        out.extend_from_slice(&self.buf[..range.start]);
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(&self.buf[range.end..]);
+        self.buf = out.into_boxed_slice();
     }
 
     /// Inserts an absent member at its sorted place.
@@ -659,26 +693,21 @@ impl Listpack {
                 entry_less(score, member, s, m)
             })
             .unwrap_or(self.buf.len());
-        let bytes = Self::encode(member, score);
-        // Exact growth, as Redis reallocates a listpack to its new size.
-        self.buf.reserve_exact(bytes.len());
-        self.buf.splice(at..at, bytes);
+        self.splice(at..at, &Self::encode(member, score));
         self.len += 1;
     }
 
     /// Appends an entry known to sort after every present one.
     fn push_back(&mut self, member: &[u8], score: f64) {
-        let bytes = Self::encode(member, score);
-        self.buf.reserve_exact(bytes.len());
-        self.buf.extend_from_slice(&bytes);
+        let end = self.buf.len();
+        self.splice(end..end, &Self::encode(member, score));
         self.len += 1;
     }
 
     fn remove(&mut self, member: &[u8]) -> Option<f64> {
         let (_, off, score) = self.find(member)?;
         let end = self.entry(off).2;
-        self.buf.drain(off..end);
-        self.buf.shrink_to_fit();
+        self.splice(off..end, &[]);
         self.len -= 1;
         Some(score)
     }
@@ -1042,14 +1071,19 @@ mod tests {
 
     #[test]
     fn listpack_scores_round_trip_exactly() {
-        // Proves every kind of score survives the packed encoding (integers as varints, others
-        // as doubles), with -0 read back as 0 as Redis's listpack does.
+        // Proves every kind of score survives the packed encoding (integers as varints, exact
+        // f32s in 4 bytes, others as doubles), with -0 read back as 0 as Redis's listpack does.
         let mut l = Listpack::default();
         let scores = [
             0.0,
             1.0,
             -1.0,
             0.1,
+            12.25,
+            -0.5,
+            3.4e38,
+            f64::from(f32::MAX),
+            f64::from(f32::MIN_POSITIVE) / 2.0,
             1e300,
             -1e300,
             f64::INFINITY,

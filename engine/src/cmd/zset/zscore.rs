@@ -50,7 +50,8 @@ mod tests {
 
     #[test]
     fn point_reads() {
-        // Proves ZCARD/ZSCORE/ZMSCORE/ZRANK/ZREVRANK replies, scores as doubles (-0 read back as 0 from a listpack, as Redis), nils and WRONGTYPE.
+        // Proves ZCARD/ZSCORE/ZMSCORE/ZRANK/ZREVRANK replies, scores as doubles (-0 read back as
+        // 0 from a listpack, as Redis), nils and WRONGTYPE.
         TestDb::new().check(&[
             ("ZCARD z", ":0"),
             ("ZSCORE z a", "(nil)"),
