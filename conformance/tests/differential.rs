@@ -76,17 +76,22 @@ fn redis_against_itself_is_fully_compatible_in_both_protocols() {
 
 #[test]
 fn verdis_server_matches_redis_per_family_and_mixed_in_both_protocols() {
-    // Proves every implemented string, generic-key and connection command of the verdis-server
-    // binary replies as Redis 7.0.15 does, byte for byte (under the declared rules), and leaves
-    // the same keyspace: each family alone, then mixed, in RESP2 and RESP3.
+    // Proves every implemented command of the string, generic-key, list, hash, set, sorted-set
+    // and connection families of the verdis-server binary replies as Redis 7.0.15 does, byte for
+    // byte (under the declared rules), and leaves the same keyspace: each family alone, then
+    // mixed, in RESP2 and RESP3.
     let verdis = verdis_server();
-    let mixed = &["strings", "keys", "connection"][..];
-    let runs: [(&[&str], u8, u64, u64); 5] = [
-        (&["strings"], 2, 21, 150),
-        (&["keys"], 2, 22, 150),
-        (&["connection"], 2, 23, 100),
-        (mixed, 2, 24, 200),
-        (mixed, 3, 25, 200),
+    let mixed = &["strings", "keys", "lists", "hashes", "sets", "zsets", "connection"][..];
+    let runs: [(&[&str], u8, u64, u64); 9] = [
+        (&["strings"], 2, 21, 250),
+        (&["keys"], 2, 22, 250),
+        (&["lists"], 2, 23, 250),
+        (&["hashes"], 2, 24, 250),
+        (&["sets"], 2, 25, 250),
+        (&["zsets"], 2, 26, 250),
+        (&["connection"], 2, 27, 100),
+        (mixed, 2, 28, 300),
+        (mixed, 3, 29, 300),
     ];
     let mut failures = String::new();
     for (families, resp, seed, cases) in runs {
