@@ -469,20 +469,22 @@ impl ZsetValue {
     /// Removes the entries with ascending ranks `start..=end` (both below `len`).
     pub fn remove_rank_range(&mut self, start: usize, end: usize) {
         assert!(start <= end && end < self.len(), "zset rank range out of bounds");
-        match self {
-            ZsetValue::Listpack(l) => {
-                let from = l.offsets().nth(start).expect("start below len");
-                let to = l.offsets().nth(end + 1).unwrap_or(l.buf.len());
-                l.splice(from..to, &[]);
-                l.len -= end - start + 1;
-            }
-            ZsetValue::Skiplist(s) => {
-                let mut members = Vec::with_capacity(end - start + 1);
-                members_from(s, start, end - start + 1, &mut members);
-                for m in members {
-                    s.remove(&m);
-                }
-            }
+        let count = end - start + 1;
+        if let ZsetValue::Listpack(l) = self {
+            let from = l.offsets().nth(start).expect("start below len");
+            let to = l.offsets().nth(end + 1).unwrap_or(l.buf.len());
+            l.splice(from..to, &[]);
+            l.len -= count;
+            return;
+        }
+        // A skiplist removes node by node (O(count log n)), each from the dict as well.
+        let mut members = Vec::with_capacity(count);
+        self.walk(start, false, |m, _| {
+            members.push(m.to_vec());
+            members.len() < count
+        });
+        for m in members {
+            self.remove(&m);
         }
     }
 
@@ -543,16 +545,6 @@ impl ZsetValue {
                 (m, *score)
             }
         }
-    }
-}
-
-/// Copies `count` members from `start` on (ascending) out of a skiplist.
-fn members_from(s: &Skiplist, start: usize, count: usize, out: &mut Vec<Vec<u8>>) {
-    let mut x = s.node_at(start);
-    while x != NIL && out.len() < count {
-        let node = &s.nodes[x as usize];
-        out.push(node.member.to_vec());
-        x = node.level(0).forward;
     }
 }
 

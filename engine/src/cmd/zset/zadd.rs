@@ -9,7 +9,8 @@
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::reply::Reply;
-use crate::types::zset::ZsetValue;
+use crate::rng::Rng;
+use crate::types::zset::{ZsetLimits, ZsetValue};
 use crate::value::Value;
 
 use super::{is_opt, parse_score, zset_with_rng};
@@ -34,6 +35,13 @@ enum Compare {
     Greater,
     /// LT: only when the new score is less.
     Less,
+}
+
+/// ZADD's options as `zsetAdd` applies them to each pair.
+struct AddOptions {
+    incr: bool,
+    presence: Presence,
+    compare: Compare,
 }
 
 /// What one `zsetAdd` call did.
@@ -99,6 +107,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut incr: bool) -> Result<Reply, 
     } else {
         Compare::Any
     };
+    let options = AddOptions { incr, presence, compare };
     let scores = pairs.chunks(2).map(|p| parse_score(p[0])).collect::<Result<Vec<f64>, CmdError>>()?;
 
     let limits = ctx.zset_limits();
@@ -114,7 +123,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut incr: bool) -> Result<Reply, 
     {
         let (zset, rng) = zset_with_rng(ctx, key);
         for (pair, &score) in pairs.chunks(2).zip(&scores) {
-            match zset_add(zset, pair[1], score, incr, presence, compare, limits, rng) {
+            match options.apply(zset, pair[1], score, limits, rng) {
                 None => {
                     failed = true;
                     break;
@@ -143,40 +152,40 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut incr: bool) -> Result<Reply, 
     })
 }
 
-/// Redis's `zsetAdd` for one pair: `None` when the increment made the score NaN.
-#[allow(clippy::too_many_arguments)]
-fn zset_add(
-    zset: &mut ZsetValue,
-    member: &[u8],
-    score: f64,
-    incr: bool,
-    presence: Presence,
-    compare: Compare,
-    limits: crate::types::zset::ZsetLimits,
-    rng: &mut crate::rng::Rng,
-) -> Option<Outcome> {
-    match zset.score(member) {
-        Some(current) => {
-            if presence == Presence::OnlyNew {
-                return Some(Outcome::Skipped);
+impl AddOptions {
+    /// Redis's `zsetAdd` for one pair: `None` when the increment made the score NaN.
+    fn apply(
+        &self,
+        zset: &mut ZsetValue,
+        member: &[u8],
+        score: f64,
+        limits: ZsetLimits,
+        rng: &mut Rng,
+    ) -> Option<Outcome> {
+        let AddOptions { incr, presence, compare } = *self;
+        match zset.score(member) {
+            Some(current) => {
+                if presence == Presence::OnlyNew {
+                    return Some(Outcome::Skipped);
+                }
+                let new = if incr { score + current } else { score };
+                if new.is_nan() {
+                    return None;
+                }
+                if (compare == Compare::Less && new >= current) || (compare == Compare::Greater && new <= current) {
+                    return Some(Outcome::Skipped);
+                }
+                if new == current {
+                    return Some(Outcome::Unchanged(new));
+                }
+                zset.update_score(member, new);
+                Some(Outcome::Updated(new))
             }
-            let new = if incr { score + current } else { score };
-            if new.is_nan() {
-                return None;
+            None if presence == Presence::OnlyExisting => Some(Outcome::Skipped),
+            None => {
+                zset.insert_new(member, score, limits, rng);
+                Some(Outcome::Added(score))
             }
-            if (compare == Compare::Less && new >= current) || (compare == Compare::Greater && new <= current) {
-                return Some(Outcome::Skipped);
-            }
-            if new == current {
-                return Some(Outcome::Unchanged(new));
-            }
-            zset.update_score(member, new);
-            Some(Outcome::Updated(new))
-        }
-        None if presence == Presence::OnlyExisting => Some(Outcome::Skipped),
-        None => {
-            zset.insert_new(member, score, limits, rng);
-            Some(Outcome::Added(score))
         }
     }
 }
