@@ -1,13 +1,40 @@
 //! Every error a command can reply with, and its exact Redis 7.0 text.
 //!
 //! One enum, one place for the strings: conformance compares them byte for byte with real Redis.
-//! `Display` gives the text without the leading `-`.
+//! `to_bytes` gives the exact text without the leading `-`; `Display` is the same text for logs
+//! (client bytes that are not UTF-8 shown lossily there, never on the wire).
+
+use std::borrow::Cow;
+use std::fmt;
 
 use thiserror::Error;
 
+/// Client-supplied bytes quoted in an error text. Kept as bytes so the reply echoes exactly what
+/// the client sent, as Redis does, even when it is not UTF-8.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ClientText(pub Vec<u8>);
+
+impl fmt::Display for ClientText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl From<&str> for ClientText {
+    fn from(s: &str) -> ClientText {
+        ClientText(s.as_bytes().to_vec())
+    }
+}
+
+impl From<String> for ClientText {
+    fn from(s: String) -> ClientText {
+        ClientText(s.into_bytes())
+    }
+}
+
 /// Truncates client-supplied text the way Redis's `%.128s` does in error messages.
-pub fn clip128(arg: &[u8]) -> String {
-    String::from_utf8_lossy(&arg[..arg.len().min(128)]).into_owned()
+pub fn clip128(arg: &[u8]) -> ClientText {
+    ClientText(arg[..arg.len().min(128)].to_vec())
 }
 
 /// An error reply.
@@ -41,17 +68,17 @@ pub enum CmdError {
     #[error("ERR unknown command '{name}', with args beginning with: {args}")]
     UnknownCommand {
         /// The name as the client sent it, clipped to 128 bytes.
-        name: String,
+        name: ClientText,
         /// Each argument quoted and followed by a space, clipped as Redis does.
-        args: String,
+        args: ClientText,
     },
     /// A container command got an unknown subcommand.
     #[error("ERR unknown subcommand '{sub}'. Try {container} HELP.")]
     UnknownSubcommand {
         /// The subcommand as sent, clipped to 128 bytes.
-        sub: String,
+        sub: ClientText,
         /// The container name, upper case.
-        container: String,
+        container: ClientText,
     },
     /// A relative or absolute expire time is out of range.
     #[error("ERR invalid expire time in '{0}' command")]
@@ -79,14 +106,17 @@ pub enum CmdError {
     #[error("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {container} HELP.")]
     SubcommandSyntax {
         /// The subcommand as sent, clipped to 128 bytes.
-        sub: String,
+        sub: ClientText,
         /// The command name, upper case.
-        container: String,
+        container: ClientText,
     },
     /// An error whose full text (including its code, e.g. `ERR ...`) is given; for messages that
     /// occur in exactly one command. Prefer a named variant for anything shared.
     #[error("{0}")]
     Message(std::borrow::Cow<'static, str>),
+    /// An error whose full text quotes client bytes (e.g. `ERR Unsupported option <arg>`).
+    #[error("{0}")]
+    Quoting(ClientText),
 }
 
 impl CmdError {
@@ -96,26 +126,69 @@ impl CmdError {
         CmdError::Message(std::borrow::Cow::Borrowed(text))
     }
 
+    /// An error text made of `prefix`, the client's `arg` byte for byte, and `suffix`.
+    pub fn quoting(prefix: &str, arg: &[u8], suffix: &str) -> CmdError {
+        let mut text = prefix.as_bytes().to_vec();
+        text.extend_from_slice(arg);
+        text.extend_from_slice(suffix.as_bytes());
+        CmdError::Quoting(ClientText(text))
+    }
+
+    /// The exact text of the reply, without the leading `-`.
+    pub fn to_bytes(&self) -> Cow<'_, [u8]> {
+        let join = |parts: &[&[u8]]| Cow::Owned(parts.concat());
+        match self {
+            CmdError::UnknownCommand { name, args } => {
+                join(&[b"ERR unknown command '", &name.0, b"', with args beginning with: ", &args.0])
+            }
+            CmdError::UnknownSubcommand { sub, container } => {
+                join(&[b"ERR unknown subcommand '", &sub.0, b"'. Try ", &container.0, b" HELP."])
+            }
+            CmdError::SubcommandSyntax { sub, container } => join(&[
+                b"ERR unknown subcommand or wrong number of arguments for '",
+                &sub.0,
+                b"'. Try ",
+                &container.0,
+                b" HELP.",
+            ]),
+            CmdError::Quoting(text) => Cow::Borrowed(&text.0),
+            CmdError::Message(Cow::Borrowed(text)) => Cow::Borrowed(text.as_bytes()),
+            other => Cow::Owned(other.to_string().into_bytes()),
+        }
+    }
+
     /// The unknown-command error for `argv`, formatted as Redis 7.0 does.
     pub fn unknown_command(argv: &[&[u8]]) -> CmdError {
-        let mut args = String::new();
+        let mut args = Vec::new();
         for a in argv.iter().skip(1) {
             // Redis stops adding arguments once the list reaches 128 characters.
             if args.len() >= 128 {
                 break;
             }
             let room = 128 - args.len();
-            args.push('\'');
-            args.push_str(&String::from_utf8_lossy(&a[..a.len().min(room)]));
-            args.push_str("' ");
+            args.push(b'\'');
+            args.extend_from_slice(&a[..a.len().min(room)]);
+            args.extend_from_slice(b"' ");
         }
-        CmdError::UnknownCommand { name: clip128(argv[0]), args }
+        CmdError::UnknownCommand { name: clip128(argv[0]), args: ClientText(args) }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_bytes_are_echoed_exactly() {
+        // Proves non-UTF-8 client input comes back byte for byte, not as U+FFFD.
+        let e = CmdError::unknown_command(&[b"f\xff", b"\xfe"]);
+        assert_eq!(&*e.to_bytes(), b"ERR unknown command 'f\xff', with args beginning with: '\xfe' ");
+        assert_eq!(
+            &*CmdError::quoting("ERR Unsupported option ", b"\x80", "").to_bytes(),
+            b"ERR Unsupported option \x80"
+        );
+        assert_eq!(&*CmdError::Syntax.to_bytes(), b"ERR syntax error");
+    }
 
     #[test]
     fn texts_match_redis() {

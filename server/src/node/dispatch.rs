@@ -45,7 +45,7 @@ impl Node {
                     let client = self.clients.get_mut(&id).expect("present");
                     // addReplyError adds the code: the wire says `-ERR Protocol error: ...`.
                     let text = format!("ERR {e}");
-                    push_error(&mut client.reply_buf, &text);
+                    push_error(&mut client.reply_buf, text.as_bytes());
                     client.close_after_reply = true;
                     self.stats.count_error_reply(&text);
                     let addr = client.addr.clone();
@@ -73,7 +73,7 @@ impl Node {
         }
         lookup_sub(base, argv[1]).ok_or_else(|| CmdError::UnknownSubcommand {
             sub: verdis_engine::error::clip128(argv[1]),
-            container: String::from_utf8_lossy(argv[0]).to_uppercase(),
+            container: verdis_engine::error::ClientText(argv[0].to_ascii_uppercase()),
         })
     }
 

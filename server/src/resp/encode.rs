@@ -22,9 +22,9 @@ fn push_bulk(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends an error line; like Redis, newlines in the text become spaces so the line stays one.
-pub fn push_error(out: &mut Vec<u8>, text: &str) {
+pub fn push_error(out: &mut Vec<u8>, text: &[u8]) {
     out.push(b'-');
-    out.extend(text.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    out.extend(text.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
     out.extend_from_slice(b"\r\n");
 }
 
@@ -38,7 +38,7 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
             out.extend_from_slice(s.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        Reply::Error(e) => push_error(out, &e.to_string()),
+        Reply::Error(e) => push_error(out, &e.to_bytes()),
         Reply::Int(n) => push_header(out, b':', *n),
         Reply::Bulk(b) => push_bulk(out, b),
         Reply::Null if resp3 => out.extend_from_slice(b"_\r\n"),

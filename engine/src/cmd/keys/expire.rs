@@ -49,7 +49,7 @@ fn parse_conditions(options: &[&[u8]]) -> Result<Conditions, CmdError> {
             c.lt = true;
         } else {
             // Redis prints the option whole (`%s`), not clipped.
-            return Err(CmdError::Message(format!("ERR Unsupported option {}", String::from_utf8_lossy(opt)).into()));
+            return Err(CmdError::quoting("ERR Unsupported option ", opt, ""));
         }
     }
     if c.nx && (c.xx || c.gt || c.lt) {

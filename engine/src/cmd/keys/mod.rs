@@ -98,7 +98,7 @@ pub(crate) mod test_support {
                 None => {
                     return show(&Reply::Error(CmdError::UnknownSubcommand {
                         sub: crate::error::clip128(argv[1]),
-                        container: argv[0].to_ascii_uppercase().escape_ascii().to_string(),
+                        container: crate::error::ClientText(argv[0].to_ascii_uppercase()),
                     }))
                 }
             }

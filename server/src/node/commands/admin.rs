@@ -162,7 +162,7 @@ impl Node {
             }
             _ => Err(CmdError::SubcommandSyntax {
                 sub: clip128(sub),
-                container: String::from_utf8_lossy(argv[0]).to_uppercase(),
+                container: verdis_engine::error::ClientText(argv[0].to_ascii_uppercase()),
             }),
         }
     }

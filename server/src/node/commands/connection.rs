@@ -75,14 +75,9 @@ const CLIENT_HELP: &[&str] = &[
     "    Protect current client connection from eviction.",
 ];
 
-/// An error whose text includes client input.
-fn error_owned(text: String) -> CmdError {
-    CmdError::Message(text.into())
-}
-
 /// The error for a TYPE argument Redis does not know.
 fn unknown_client_type(name: &[u8]) -> CmdError {
-    error_owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(name)))
+    CmdError::quoting("ERR Unknown client type '", name, "'")
 }
 
 /// Which clients CLIENT KILL's filters select (Redis's `clientKillCommand` options).
@@ -119,7 +114,7 @@ impl<'a> KillFilter<'a> {
                 filter.laddr = Some(value);
             } else if eq_ci(option, "user") {
                 if *value != DEFAULT_USER {
-                    return Err(error_owned(format!("ERR No such user '{}'", String::from_utf8_lossy(value))));
+                    return Err(CmdError::quoting("ERR No such user '", value, "'"));
                 }
             } else if eq_ci(option, "skipme") {
                 filter.skip_me = if eq_ci(value, "yes") {
@@ -226,10 +221,7 @@ impl Node {
                 set_client_name(self.client_mut(id), argv[j + 1])?;
                 j += 2;
             } else {
-                return Err(error_owned(format!(
-                    "ERR Syntax error in HELLO option '{}'",
-                    String::from_utf8_lossy(option)
-                )));
+                return Err(CmdError::quoting("ERR Syntax error in HELLO option '", option, "'"));
             }
         }
         let client = self.client_mut(id);
