@@ -355,23 +355,28 @@ impl ListValue {
     /// Keeps only the elements for which `keep` (given the index and the element) is true, in one
     /// pass; returns how many were removed.
     pub fn retain(&mut self, mut keep: impl FnMut(usize, &[u8]) -> bool) -> usize {
-        let mut kept = Vec::new();
-        let mut removed = 0;
-        let mut owned: Vec<Vec<u8>> = Vec::new();
         let mut index = 0;
+        let mut removed = 0;
         let old = std::mem::take(&mut self.nodes);
-        for node in &old {
-            for item in node.iter() {
-                if keep(index, item) {
-                    owned.push(item.to_vec());
-                } else {
-                    removed += 1;
-                }
-                index += 1;
+        let mut nodes = Vec::with_capacity(old.len());
+        for node in old {
+            let kept: Vec<bool> = node
+                .iter()
+                .map(|item| {
+                    index += 1;
+                    keep(index - 1, item)
+                })
+                .collect();
+            let dropped = kept.iter().filter(|&&k| !k).count();
+            if dropped == 0 {
+                // Untouched nodes are kept as they are, without copying their entries.
+                nodes.push(node);
+                continue;
             }
+            removed += dropped;
+            Node::pack(node.iter().zip(&kept).filter(|(_, &k)| k).map(|(item, _)| item), &mut nodes);
         }
-        Node::pack(owned.iter().map(Vec::as_slice), &mut kept);
-        self.nodes = kept.into();
+        self.nodes = nodes.into();
         self.len -= removed;
         removed
     }
