@@ -196,14 +196,22 @@ impl Drop for Server {
     }
 }
 
-/// True when something on `port` answers an inline PING with `+PONG`.
+/// True when something on `port` answers an inline PING with `+PONG`. The probe then closes and
+/// waits for the server to close its side too, so the server has freed the probe's client before
+/// a test counts connections.
 pub fn ping(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
     if stream.set_read_timeout(Some(Duration::from_secs(1))).is_err() || stream.write_all(b"PING\r\n").is_err() {
         return false;
     }
     let mut reply = [0u8; 7];
-    stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+    if stream.read_exact(&mut reply).is_err() || &reply != b"+PONG\r\n" {
+        return false;
+    }
+    // Best effort: a server that keeps the socket open past the timeout still answered PING.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.read(&mut reply);
+    true
 }
 
 /// A raw connection: write bytes, read exact bytes back.
