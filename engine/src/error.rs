@@ -32,8 +32,14 @@ impl From<String> for ClientText {
     }
 }
 
-/// Truncates client-supplied text the way Redis's `%.128s` does in error messages.
+/// `arg` up to its first NUL byte: what C's `%s` prints of it, as Redis formats error texts.
+fn c_str(arg: &[u8]) -> &[u8] {
+    arg.iter().position(|&b| b == 0).map_or(arg, |nul| &arg[..nul])
+}
+
+/// Client-supplied text as Redis's `%.128s` prints it in error messages.
 pub fn clip128(arg: &[u8]) -> ClientText {
+    let arg = c_str(arg);
     ClientText(arg[..arg.len().min(128)].to_vec())
 }
 
@@ -126,10 +132,11 @@ impl CmdError {
         CmdError::Message(std::borrow::Cow::Borrowed(text))
     }
 
-    /// An error text made of `prefix`, the client's `arg` byte for byte, and `suffix`.
+    /// An error text made of `prefix`, the client's `arg` as C's `%s` prints it (raw bytes, up to
+    /// the first NUL), and `suffix`.
     pub fn quoting(prefix: &str, arg: &[u8], suffix: &str) -> CmdError {
         let mut text = prefix.as_bytes().to_vec();
-        text.extend_from_slice(arg);
+        text.extend_from_slice(c_str(arg));
         text.extend_from_slice(suffix.as_bytes());
         CmdError::Quoting(ClientText(text))
     }
@@ -166,6 +173,7 @@ impl CmdError {
                 break;
             }
             let room = 128 - args.len();
+            let a = c_str(a);
             args.push(b'\'');
             args.extend_from_slice(&a[..a.len().min(room)]);
             args.extend_from_slice(b"' ");
@@ -188,6 +196,10 @@ mod tests {
             b"ERR Unsupported option \x80"
         );
         assert_eq!(&*CmdError::Syntax.to_bytes(), b"ERR syntax error");
+        // C's %s stops at the first NUL byte.
+        assert_eq!(&*CmdError::quoting("ERR x '", b"a\0b", "'").to_bytes(), b"ERR x 'a'");
+        let e = CmdError::unknown_command(&[b"f\0g", b"\0", b"b"]);
+        assert_eq!(&*e.to_bytes(), b"ERR unknown command 'f', with args beginning with: '' 'b' ");
     }
 
     #[test]
