@@ -61,12 +61,15 @@ fn expect(conn: &mut Raw, expected: &str) {
 }
 
 fn a_push_wakes_a_blocked_client(backend: Backend) {
-    // Proves BLPOP parks until another connection pushes, then answers [key, element], and the
-    // element is gone from the list.
+    // Proves BLPOP parks (CLIENT LIST flag `b`) until another connection pushes, then answers
+    // [key, element], and the element is gone from the list.
     let server = Server::start(backend);
     let (mut waiter, mut pusher) = (server.raw(), server.raw());
     send(&mut waiter, &["BLPOP", "a", "k", "0"]);
     wait_for_clients_in(&mut pusher, "blpop", 1);
+    send(&mut pusher, &["CLIENT", "LIST"]);
+    let list = read_bulk(&mut pusher);
+    assert_eq!(list.lines().filter(|l| l.contains(" flags=b ")).count(), 1, "{list}");
     roundtrip(&mut pusher, &["RPUSH", "k", "v1", "v2"], ":2\r\n");
     expect(&mut waiter, "*2\r\n$1\r\nk\r\n$2\r\nv1\r\n");
     roundtrip(&mut pusher, &["LRANGE", "k", "0", "-1"], "*1\r\n$2\r\nv2\r\n");

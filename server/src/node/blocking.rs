@@ -119,7 +119,8 @@ impl Node {
     /// stands, as Redis's `CLIENT_DENY_BLOCKING`.)
     pub(super) fn park_requested(&mut self, id: ClientId, argv: &[&[u8]]) -> bool {
         let Some(request) = self.blocked.request.take() else { return false };
-        let Some(client) = self.clients.get(&id) else { return false };
+        let Some(client) = self.clients.get_mut(&id) else { return false };
+        client.blocked = true;
         let deadline_us = (request.timeout_ms > 0)
             .then(|| self.now.mono_us.saturating_add((request.timeout_ms as u64).saturating_mul(1000)));
         let parked =
@@ -172,6 +173,7 @@ impl Node {
             self.stats.count_error_reply(&e.to_string());
         }
         if let Some(client) = self.clients.get_mut(&id) {
+            client.blocked = false;
             if !client.replies_suppressed() {
                 encode(reply, client.resp, &mut client.reply_buf);
             }
@@ -232,6 +234,17 @@ mod tests {
         assert_eq!(out.reply, ":3\r\n");
         assert_eq!(h.run(c, &["LRANGE", "k", "0", "-1"]), "*1\r\n$1\r\n2\r\n");
         assert!(!h.node.blocked.is_blocked(a) && !h.node.blocked.is_blocked(b));
+    }
+
+    #[test]
+    fn client_list_flags_blocked_clients() {
+        // Proves CLIENT LIST shows flag `b` while a client is parked, and not after.
+        let mut h = Harness::new();
+        let (a, b) = (h.connect(1), h.connect(2));
+        h.run(a, &["BLPOP", "k", "0"]);
+        assert!(h.run(b, &["CLIENT", "LIST", "ID", &a.to_string()]).contains(" flags=b "));
+        h.run(b, &["RPUSH", "k", "v"]);
+        assert!(h.run(b, &["CLIENT", "LIST", "ID", &a.to_string()]).contains(" flags=N "));
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub struct Client {
     pub reply_skip: bool,
     /// CLIENT REPLY SKIP ran: the next command's reply is dropped.
     pub reply_skip_next: bool,
+    /// Parked by a blocking command (flag `b`); the node's `blocking` module keeps the details.
+    pub blocked: bool,
 }
 
 impl Client {
@@ -96,6 +98,7 @@ impl Client {
             reply_off: false,
             reply_skip: false,
             reply_skip_next: false,
+            blocked: false,
         }
     }
 
@@ -125,6 +128,9 @@ impl Client {
         let name = self.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         // Redis's flag letters in its order; `N` when none applies.
         let mut flags = String::new();
+        if self.blocked {
+            flags.push('b');
+        }
         if self.close_after_reply {
             flags.push('c');
         }
