@@ -5,7 +5,8 @@
 //! 1. The engine command finds nothing to pop and sets `Ctx::block_on` (keys, timeout). The
 //!    dispatcher hands that to `park_requested`, which parks the client instead of replying.
 //!    While parked, the client's further input waits in its query buffer, as in Redis.
-//! 2. After every command, `serve_blocked` looks at the keys clients wait on. Each that now holds
+//! 2. After every command that changed something (`dirty`), `serve_blocked` looks at the keys
+//!    clients wait on. Each that now holds
 //!    a list is served to its waiters in the order they blocked (FIFO), one client after another
 //!    while elements remain, by the engine's `serve_ready` (Redis's `serveClientsBlockedOnListKey`).
 //!    A BLMOVE that pushes onto another waited key serves that key's waiters in the next round.
@@ -17,7 +18,8 @@
 //! Difference from Redis: Redis serves keys in the order commands signalled them ready; verdis
 //! serves every waited key that holds a list, in key order. The two differ only when one command
 //! readies several keys with waiters (a BLMOVE chain resolves the same either way). A key that
-//! gets a value of another type leaves its waiters parked, as Redis 7.0 does.
+//! gets a value of another type leaves its waiters parked, as Redis 7.0 does. INFO commandstats
+//! counts a blocking command when it is first run (Redis counts it when it is unblocked).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
