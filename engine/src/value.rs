@@ -156,6 +156,10 @@ pub struct Object {
     /// LRU clock at last access (seconds, 24 bits) or, under an LFU policy, the LFU
     /// decrement time (16 bits, minutes) and log counter (8 bits), as Redis packs `robj.lru`.
     pub lru: u32,
+    /// A COPY's duplicate: Redis gives it an object of its own even for a small integer it would
+    /// otherwise share, so OBJECT REFCOUNT says 1 until the value is next replaced. (Free: it fits
+    /// in the padding after `lru`.)
+    pub unshared: bool,
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::reply::Reply;
+use crate::value::Object;
 
 use super::parse_db_index;
 
@@ -43,7 +44,7 @@ pub fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         ctx.db = src_db;
         return Ok(Reply::Int(0));
     }
-    let copied = ctx.new_object(value);
+    let copied = Object { unshared: true, ..ctx.new_object(value) };
     let db = ctx.db();
     if dst_exists {
         db.delete(dst);

@@ -59,7 +59,7 @@ pub fn refcount(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         policy.is_lfu() || matches!(policy, MaxmemoryPolicy::AllkeysLru | MaxmemoryPolicy::VolatileLru);
     let Some(obj) = ctx.lookup_read_notouch(argv[2]) else { return Ok(Reply::Null) };
     let shared = match &obj.value {
-        Value::Str(StrValue::Int(n)) => (0..SHARED_INTEGERS).contains(n) && !uses_access_data,
+        Value::Str(StrValue::Int(n)) => (0..SHARED_INTEGERS).contains(n) && !uses_access_data && !obj.unshared,
         _ => false,
     };
     Ok(Reply::Int(if shared { SHARED_REFCOUNT } else { 1 }))
@@ -133,6 +133,20 @@ mod tests {
         assert_eq!(run(&mut t, "OBJECT REFCOUNT i"), ":1");
         t.config.maxmemory_policy = MaxmemoryPolicy::VolatileLfu;
         assert_eq!(run(&mut t, "OBJECT REFCOUNT i"), ":1");
+    }
+
+    #[test]
+    fn refcount_follows_copies_and_new_integer_objects() {
+        // Proves the sequences real Redis 7.0.15 answers: a COPY owns its object (1) until INCR
+        // makes a new, shared one; DECR into the shared range shares; APPEND never does.
+        let mut t = TestDb::new();
+        t.check(&[("SET k 5", "+OK"), ("COPY k k2", ":1"), ("SET a 10000", "+OK"), ("DECR a", ":9999")]);
+        assert_eq!(run(&mut t, "OBJECT REFCOUNT k2"), ":1");
+        assert_eq!(run(&mut t, "OBJECT REFCOUNT k"), ":2147483647");
+        assert_eq!(run(&mut t, "OBJECT REFCOUNT a"), ":2147483647");
+        t.check(&[("INCR k2", ":6"), ("COPY a b", ":1"), ("APPEND b x", ":5")]);
+        assert_eq!(run(&mut t, "OBJECT REFCOUNT k2"), ":2147483647");
+        assert_eq!(run(&mut t, "OBJECT REFCOUNT b"), ":1");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! DECRBY key decrement
 //!
 //! Redis's `incrDecrCommand`: a missing key counts as 0, the stored string must be a canonical
-//! 64-bit integer (`string2ll`), the result is stored `int`-encoded and the TTL is kept.
+//! 64-bit integer (`string2ll`), the result is stored `int`-encoded and the TTL is kept. The
+//! result is a new object, as in Redis when it lands in the shared-integer range (so a COPY's
+//! unshared duplicate becomes shared again, as OBJECT REFCOUNT shows).
 
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
@@ -14,18 +16,14 @@ use crate::value::{StrValue, Value};
 
 /// Adds `incr` to the integer at `key` and replies with the result.
 fn incr_decr(ctx: &mut Ctx, key: &[u8], incr: i64) -> Result<Reply, CmdError> {
-    let value = match ctx.write_str(key)? {
+    let (value, existed) = match ctx.write_str(key)? {
         Some(s) => {
             let current = s.with_bytes(parse_i64).ok_or(CmdError::NotInteger)?;
-            let value = current.checked_add(incr).ok_or(CmdError::Overflow)?;
-            *s = StrValue::Int(value);
-            value
+            (current.checked_add(incr).ok_or(CmdError::Overflow)?, true)
         }
-        None => {
-            ctx.set_key(key, Value::Str(StrValue::Int(incr)), false);
-            incr
-        }
+        None => (incr, false),
     };
+    ctx.set_key(key, Value::Str(StrValue::Int(value)), existed);
     ctx.dirty += 1;
     Ok(Reply::Int(value))
 }
