@@ -6,9 +6,9 @@
 //!    dispatcher hands that to `park_requested`, which parks the client instead of replying.
 //!    While parked, the client's further input waits in its query buffer, as in Redis.
 //! 2. After every command that changed something (`dirty`), `serve_blocked` looks at the keys
-//!    clients wait on. Each that now holds
-//!    a list is served to its waiters in the order they blocked (FIFO), one client after another
-//!    while elements remain, by the engine's `serve_ready` (Redis's `serveClientsBlockedOnListKey`).
+//!    clients wait on. Each that now holds a list is served to its waiters in the order they
+//!    blocked (FIFO), one client after another while elements remain, by the engine's
+//!    `serve_ready` (Redis's `serveClientsBlockedOnListKey`).
 //!    A BLMOVE that pushes onto another waited key serves that key's waiters in the next round.
 //! 3. `handle_timer` answers the null array to clients whose deadline passed; `poll_timeout`
 //!    includes the earliest deadline. A disconnect removes the parked client.
