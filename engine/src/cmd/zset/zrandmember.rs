@@ -2,8 +2,8 @@
 //!
 //! Redis's `zrandmemberCommand`: without a count, one random member or nil. A negative count
 //! draws that many with repetition; a positive count draws distinct members (HRANDFIELD's
-//! `pick_distinct`), and when it covers the whole set the whole set is returned in rank order
-//! (as Redis does). Which members and in what order are otherwise random, drawn from the node's
+//! `pick_distinct`), and when it covers the whole set the whole set is returned in descending
+//! rank order (as Redis does). Which members and in what order are otherwise random, drawn from the node's
 //! RNG: the contract, not the bytes, matches Redis. RESP3 WITHSCORES replies `[member, score]`
 //! pairs.
 
@@ -58,7 +58,10 @@ pub fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         }
         out
     } else if wanted >= len as u64 {
-        zset.to_vec()
+        // The whole set, highest score first, as Redis replies it.
+        let mut all = zset.to_vec();
+        all.reverse();
+        all
     } else {
         let by_position = matches!(zset, ZsetValue::Listpack(_));
         let random = |rng: &mut Rng| zset.random(rng);
@@ -75,15 +78,15 @@ mod tests {
 
     #[test]
     fn zrandmember_contract_and_errors() {
-        // Proves the reply shapes and sizes for each count form, the whole-set case in rank
-        // order, and every error reply.
+        // Proves the reply shapes and sizes for each count form, the whole-set case in
+        // descending rank order, and every error reply.
         let mut db = TestDb::new();
         db.check(&[
             ("ZRANDMEMBER z", "(nil)"),
             ("ZRANDMEMBER z 3", "[]"),
             ("ZADD z 1 a 2 b 3 c", ":3"),
             ("ZRANDMEMBER z 0", "[]"),
-            ("ZRANDMEMBER z 5 WITHSCORES", "[\"a\", ,1, \"b\", ,2, \"c\", ,3]"),
+            ("ZRANDMEMBER z 5 WITHSCORES", "[\"c\", ,3, \"b\", ,2, \"a\", ,1]"),
             ("ZRANDMEMBER z x", "-ERR value is not an integer or out of range"),
             (
                 "ZRANDMEMBER z -9223372036854775808",
