@@ -16,6 +16,6 @@ pub mod set;
 pub mod spec;
 pub mod string;
 pub mod table;
-pub mod zset;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod zset;
