@@ -16,7 +16,9 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::io::{Read, Write};
+
+use tokio::io::unix::AsyncFd;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
@@ -209,24 +211,35 @@ async fn accept_loop(shell: Rc<Shell>, listener: TcpListener) {
 /// One connection's task: reads feed the node; whatever the node queued for this connection
 /// (the replies to this read, or output another client's command produced for it) is written from
 /// this same task, so a request-reply round trip costs no task switch.
-async fn connection(
-    shell: Rc<Shell>,
-    id: ClientId,
-    mut stream: TcpStream,
-    outbox: Rc<RefCell<Outbox>>,
-    wake: Rc<Notify>,
-) {
+///
+/// The socket is driven through `AsyncFd` rather than `TcpStream` so that a read which returns
+/// less than the buffer can mark the socket drained: the next read then waits for epoll instead of
+/// trying (and failing with EAGAIN) first. That saves one syscall per request, as Redis's event
+/// loop does. It is sound because readiness is edge-triggered and this runtime has one thread:
+/// bytes arriving after the read raise a new edge that the reactor records after we clear.
+async fn connection(shell: Rc<Shell>, id: ClientId, stream: TcpStream, outbox: Rc<RefCell<Outbox>>, wake: Rc<Notify>) {
+    let socket = stream.into_std().and_then(|std_stream| {
+        // SAFETY: the AsyncFd owns the TcpStream, whose fd stays open and unchanged until the
+        // AsyncFd (and the stream inside it) is dropped.
+        unsafe { AsyncFd::register(std_stream) }.map_err(|e| e.into_parts().1)
+    });
     let mut buf = vec![0u8; READ_CHUNK_BYTES];
-    'serve: loop {
+    'serve: while let Ok(socket) = &socket {
         tokio::select! {
-            read = stream.read(&mut buf) => {
-                let n = match read {
-                    Ok(0) | Err(_) => break 'serve,
-                    Ok(n) => n,
-                };
-                let now = shell.now();
-                shell.node.borrow_mut().handle_input(now, id, &buf[..n]);
-                shell.drain_actions(Some(id));
+            ready = socket.readable() => {
+                let Ok(mut guard) = ready else { break 'serve };
+                match guard.try_io(|s| s.get_ref().read(&mut buf)) {
+                    Err(_would_block) => continue,
+                    Ok(Ok(0) | Err(_)) => break 'serve,
+                    Ok(Ok(n)) => {
+                        if n < buf.len() {
+                            guard.clear_ready();
+                        }
+                        let now = shell.now();
+                        shell.node.borrow_mut().handle_input(now, id, &buf[..n]);
+                        shell.drain_actions(Some(id));
+                    }
+                }
             }
             _ = wake.notified() => {}
         }
@@ -237,13 +250,13 @@ async fn connection(
             };
             match chunk {
                 Some(bytes) => {
-                    if stream.write_all(&bytes).await.is_err() {
+                    if write_all(socket, &bytes).await.is_err() {
                         break 'serve;
                     }
                 }
                 None if close => {
                     // The node closed this connection and already forgot it.
-                    let _ = stream.shutdown().await;
+                    let _ = socket.get_ref().shutdown(std::net::Shutdown::Write);
                     return;
                 }
                 None => break,
@@ -254,6 +267,17 @@ async fn connection(
     shell.node.borrow_mut().handle_disconnect(now, id);
     shell.conns.borrow_mut().remove(&id);
     shell.drain_actions(None);
+}
+
+/// Writes all of `bytes`, waiting for the socket to drain when its send buffer is full.
+async fn write_all(socket: &AsyncFd<std::net::TcpStream>, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        let mut guard = socket.writable().await?;
+        if let Ok(written) = guard.try_io(|s| s.get_ref().write(bytes)) {
+            bytes = &bytes[written?..];
+        }
+    }
+    Ok(())
 }
 
 async fn timer_loop(shell: Rc<Shell>) {
