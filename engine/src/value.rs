@@ -124,6 +124,32 @@ pub enum Value {
     Set(SetValue),
 }
 
+/// A concrete value type that commands ask for by key (`Ctx::read_typed`); anything else at
+/// that key is a WRONGTYPE error.
+pub trait ValueType {
+    /// The `Self` inside `value`, if `value` holds one.
+    fn of(value: &mut Value) -> Option<&mut Self>;
+}
+
+macro_rules! value_type {
+    ($($ty:ty => $variant:ident),* $(,)?) => {$(
+        impl ValueType for $ty {
+            fn of(value: &mut Value) -> Option<&mut Self> {
+                match value {
+                    Value::$variant(inner) => {
+                        // Coerces through the box for the boxed variants.
+                        let inner: &mut Self = inner;
+                        Some(inner)
+                    }
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+value_type!(StrValue => Str, ListValue => List, ZsetValue => Zset, HashValue => Hash, SetValue => Set);
+
 impl Value {
     /// The type name TYPE reports.
     pub fn type_name(&self) -> &'static str {

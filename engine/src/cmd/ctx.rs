@@ -8,7 +8,7 @@ use crate::types::hash::{HashLimits, HashValue};
 use crate::types::list::ListValue;
 use crate::types::set::SetValue;
 use crate::types::zset::{ZsetLimits, ZsetValue};
-use crate::value::{Object, StrValue, Value};
+use crate::value::{Object, StrValue, Value, ValueType};
 
 /// Which eviction/access policy is configured; decides what `Object::lru` holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -177,70 +177,44 @@ impl<'a> Ctx<'a> {
         Some(obj)
     }
 
+    /// The value of type `T` at `key` for reading (Redis's `lookupKeyRead` + type check).
+    pub fn read_typed<T: ValueType>(&mut self, key: &[u8]) -> Result<Option<&mut T>, CmdError> {
+        self.lookup_read(key).map(|obj| T::of(&mut obj.value).ok_or(CmdError::WrongType)).transpose()
+    }
+
+    /// The value of type `T` at `key` for writing (Redis's `lookupKeyWrite` + type check).
+    pub fn write_typed<T: ValueType>(&mut self, key: &[u8]) -> Result<Option<&mut T>, CmdError> {
+        self.lookup_write(key).map(|obj| T::of(&mut obj.value).ok_or(CmdError::WrongType)).transpose()
+    }
+
     /// The string at `key` for reading; `WrongType` when it holds another type.
     pub fn read_str(&mut self, key: &[u8]) -> Result<Option<&mut StrValue>, CmdError> {
-        match self.lookup_read(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::Str(s) => Ok(Some(s)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.read_typed(key)
     }
 
     /// The string at `key` for writing; `WrongType` when it holds another type.
     pub fn write_str(&mut self, key: &[u8]) -> Result<Option<&mut StrValue>, CmdError> {
-        match self.lookup_write(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::Str(s) => Ok(Some(s)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.write_typed(key)
     }
 
     /// The list at `key` for reading; `WrongType` when it holds another type.
     pub fn read_list(&mut self, key: &[u8]) -> Result<Option<&mut ListValue>, CmdError> {
-        match self.lookup_read(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::List(l) => Ok(Some(l)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.read_typed(key)
     }
 
     /// The list at `key` for writing; `WrongType` when it holds another type.
     pub fn write_list(&mut self, key: &[u8]) -> Result<Option<&mut ListValue>, CmdError> {
-        match self.lookup_write(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::List(l) => Ok(Some(l)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.write_typed(key)
     }
 
     /// The sorted set at `key` for reading; `WrongType` when it holds another type.
     pub fn read_zset(&mut self, key: &[u8]) -> Result<Option<&mut ZsetValue>, CmdError> {
-        match self.lookup_read(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::Zset(z) => Ok(Some(z)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.read_typed(key)
     }
 
     /// The sorted set at `key` for writing; `WrongType` when it holds another type.
     pub fn write_zset(&mut self, key: &[u8]) -> Result<Option<&mut ZsetValue>, CmdError> {
-        match self.lookup_write(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::Zset(z) => Ok(Some(z)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.write_typed(key)
     }
 
     /// The sorted-set encoding thresholds from the configuration.
@@ -253,24 +227,12 @@ impl<'a> Ctx<'a> {
 
     /// The hash at `key` for reading; `WrongType` when it holds another type.
     pub fn read_hash(&mut self, key: &[u8]) -> Result<Option<&mut HashValue>, CmdError> {
-        match self.lookup_read(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::Hash(h) => Ok(Some(h)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.read_typed(key)
     }
 
     /// The hash at `key` for writing; `WrongType` when it holds another type.
     pub fn write_hash(&mut self, key: &[u8]) -> Result<Option<&mut HashValue>, CmdError> {
-        match self.lookup_write(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::Hash(h) => Ok(Some(h)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.write_typed(key)
     }
 
     /// The hash encoding thresholds from the configuration.
@@ -283,24 +245,12 @@ impl<'a> Ctx<'a> {
 
     /// The set at `key` for reading; `WrongType` when it holds another type.
     pub fn read_set(&mut self, key: &[u8]) -> Result<Option<&mut SetValue>, CmdError> {
-        match self.lookup_read(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::Set(s) => Ok(Some(s)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.read_typed(key)
     }
 
     /// The set at `key` for writing; `WrongType` when it holds another type.
     pub fn write_set(&mut self, key: &[u8]) -> Result<Option<&mut SetValue>, CmdError> {
-        match self.lookup_write(key) {
-            None => Ok(None),
-            Some(obj) => match &mut obj.value {
-                Value::Set(s) => Ok(Some(s)),
-                _ => Err(CmdError::WrongType),
-            },
-        }
+        self.write_typed(key)
     }
 
     /// Stores a value under `key` (Redis's `setKey`), clearing the TTL unless `keep_ttl`.
