@@ -488,7 +488,8 @@ impl ZsetValue {
         }
     }
 
-    fn convert_to_skiplist(&mut self, rng: &mut Rng) {
+    /// Converts a listpack to a skiplist (SORT does this to every sorted set it reads).
+    pub(crate) fn convert_to_skiplist(&mut self, rng: &mut Rng) {
         let ZsetValue::Listpack(l) = self else { return };
         let mut s = Skiplist::new(rng);
         for off in l.offsets() {

@@ -21,6 +21,7 @@ mod persist;
 mod randomkey;
 mod rename;
 pub(crate) mod scan;
+mod sort;
 mod swapdb;
 mod ttl;
 
@@ -57,6 +58,8 @@ pub static COMMANDS: &[Command] = &[
     engine(&s::FLUSHDB, flush::flushdb),
     engine(&s::FLUSHALL, flush::flushall),
     engine(&s::SWAPDB, swapdb::swapdb),
+    engine(&s::SORT, sort::sort),
+    engine(&s::SORT_RO, sort::sort_ro),
     container(&s::OBJECT),
     engine(&s::OBJECT_ENCODING, object::encoding),
     engine(&s::OBJECT_FREQ, object::freq),

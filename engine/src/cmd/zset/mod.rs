@@ -79,7 +79,7 @@ pub(crate) fn is_opt(arg: &[u8], token: &str) -> bool {
 
 /// Runs C's `strtod` on `text` (which must hold no NUL): the value, how many bytes it consumed,
 /// and whether it set `ERANGE`.
-fn strtod(text: &[u8]) -> (f64, usize, bool) {
+pub(crate) fn strtod(text: &[u8]) -> (f64, usize, bool) {
     debug_assert!(!text.contains(&0));
     let mut c_text = Vec::with_capacity(text.len() + 1);
     c_text.extend_from_slice(text);
