@@ -37,6 +37,70 @@ pub enum Reply {
     Verbatim(&'static str, Vec<u8>),
     /// An out-of-band push (RESP3 `>`; an array in RESP2).
     Push(Vec<Reply>),
+    /// An array of bulk strings, packed (see `BulkArray`).
+    Bulks(BulkArray),
+}
+
+/// An array of bulk strings kept as their RESP bytes (`$len\r\n...\r\n` each), which RESP2 and
+/// RESP3 write identically. Why: a reply like LRANGE 0 99 then costs one allocation instead of one
+/// `Vec` and one `Reply` per element, which measured as half the server's time on LRANGE_100.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct BulkArray {
+    count: usize,
+    encoded: Vec<u8>,
+}
+
+impl BulkArray {
+    /// An empty array with room for about `count` elements of `bytes_hint` bytes each.
+    pub fn with_capacity(count: usize, bytes_hint: usize) -> BulkArray {
+        BulkArray { count: 0, encoded: Vec::with_capacity(count * (bytes_hint + 8)) }
+    }
+
+    /// Appends one bulk string.
+    pub fn push(&mut self, bytes: &[u8]) {
+        let mut len = [0u8; 20];
+        self.encoded.push(b'$');
+        self.encoded.extend_from_slice(crate::num::format_i64(bytes.len() as i64, &mut len));
+        self.encoded.extend_from_slice(b"\r\n");
+        self.encoded.extend_from_slice(bytes);
+        self.encoded.extend_from_slice(b"\r\n");
+        self.count += 1;
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The elements' RESP bytes, without the array header.
+    pub fn encoded(&self) -> &[u8] {
+        &self.encoded
+    }
+
+    /// The elements, decoded back (for tests and inspection).
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut rest = &self.encoded[..];
+        std::iter::from_fn(move || {
+            let crlf = rest.iter().position(|&b| b == b'\r')?;
+            let len: usize = std::str::from_utf8(&rest[1..crlf]).ok()?.parse().ok()?;
+            let item = &rest[crlf + 2..crlf + 2 + len];
+            rest = &rest[crlf + 4 + len..];
+            Some(item)
+        })
+    }
+}
+
+impl<'a> FromIterator<&'a [u8]> for BulkArray {
+    fn from_iter<I: IntoIterator<Item = &'a [u8]>>(items: I) -> BulkArray {
+        let mut out = BulkArray::default();
+        items.into_iter().for_each(|b| out.push(b));
+        out
+    }
 }
 
 impl Reply {

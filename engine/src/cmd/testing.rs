@@ -131,6 +131,7 @@ pub(crate) fn show(reply: &Reply) -> String {
         Reply::Null => "(nil)".into(),
         Reply::NullArray => "(nil array)".into(),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => format!("[{}]", list(items.iter().map(show))),
+        Reply::Bulks(bulks) => format!("[{}]", list(bulks.iter().map(|b| format!("\"{}\"", b.escape_ascii())))),
         Reply::Map(pairs) => format!("{{{}}}", list(pairs.iter().map(|(k, v)| format!("{}: {}", show(k), show(v))))),
         Reply::Double(d) => format!(",{d}"),
         Reply::Bool(b) => format!("#{b}"),

@@ -89,6 +89,10 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
             out.extend_from_slice(b"\r\n");
         }
         Reply::Verbatim(_, text) => push_bulk(out, text),
+        Reply::Bulks(bulks) => {
+            push_header(out, b'*', bulks.len() as i64);
+            out.extend_from_slice(bulks.encoded());
+        }
     }
 }
 
@@ -116,6 +120,10 @@ mod tests {
         assert_eq!(enc(&Reply::Bool(true), 2), ":1\r\n");
         assert_eq!(enc(&Reply::Bool(false), 3), "#f\r\n");
         assert_eq!(enc(&Reply::Verbatim("txt", b"hi".to_vec()), 3), "=6\r\ntxt:hi\r\n");
+        let bulks: verdis_engine::reply::BulkArray = [&b"a"[..], b"", b"bc"].into_iter().collect();
+        let array = Reply::Array(vec![Reply::bulk(b"a"), Reply::bulk(b""), Reply::bulk(b"bc")]);
+        assert_eq!(enc(&Reply::Bulks(bulks.clone()), 2), enc(&array, 2));
+        assert_eq!(enc(&Reply::Bulks(bulks), 3), enc(&array, 3));
         assert_eq!(enc(&Reply::Error(CmdError::msg("ERR a\r\nb")), 2), "-ERR a  b\r\n");
     }
 }

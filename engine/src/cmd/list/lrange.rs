@@ -13,7 +13,7 @@ pub fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let (start, stop) = (args.next_i64()?, args.next_i64()?);
     let Some(list) = ctx.read_list(argv[1])? else { return Ok(Reply::Array(Vec::new())) };
     let Some((first, last)) = clamp_range(start, stop, list.len()) else { return Ok(Reply::Array(Vec::new())) };
-    Ok(Reply::Array(list.iter_from(first).take(last - first + 1).map(Reply::bulk).collect()))
+    Ok(Reply::Bulks(list.iter_from(first).take(last - first + 1).collect()))
 }
 
 /// LLEN: the number of elements (0 for a missing key).
