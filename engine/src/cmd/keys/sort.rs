@@ -283,7 +283,7 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Reply, 
 
 #[cfg(test)]
 mod tests {
-    use crate::cmd::testing::TestDb;
+    use crate::cmd::testing::{show, TestDb};
 
     /// A list `l` = 3 1 2 10 with string weights `w_*` (reversing it) and one hash `h_1`.
     fn fixture() -> TestDb {
@@ -440,5 +440,23 @@ mod tests {
             ("SORT", "-ERR wrong number of arguments for 'sort' command"),
             ("SORT_RO", "-ERR wrong number of arguments for 'sort_ro' command"),
         ]);
+    }
+
+    #[test]
+    fn nul_bytes_read_as_c_strings() {
+        // Proves what Redis reads as C strings: ALPHA replies compare up to a NUL (ties keep
+        // input order) but STORE compares all bytes, `*` and `#` are found before a NUL while
+        // the key is built from the whole pattern.
+        let mut t = TestDb::new();
+        let mut run = |argv: &[&[u8]]| show(&t.run(argv));
+        run(&[b"RPUSH", b"nl", b"a\0b", b"a\0a", b"a\0c", b"a"]);
+        let unsorted = "[\"a\\x00b\", \"a\\x00a\", \"a\\x00c\", \"a\"]";
+        let bytewise = "[\"a\", \"a\\x00a\", \"a\\x00b\", \"a\\x00c\"]";
+        assert_eq!(run(&[b"SORT", b"nl", b"ALPHA"]), unsorted);
+        assert_eq!(run(&[b"SORT", b"nl", b"ALPHA", b"STORE", b"nd"]), ":4");
+        assert_eq!(run(&[b"LRANGE", b"nd", b"0", b"-1"]), bytewise);
+        assert_eq!(run(&[b"SET", b"w_\0", b"5"]), "+OK");
+        assert_eq!(run(&[b"SORT", b"nl", b"BY", b"w_*\0x"]), bytewise);
+        assert_eq!(run(&[b"SORT", b"nl", b"BY", b"#\0", b"GET", b"#\0"]), unsorted);
     }
 }
