@@ -1,6 +1,7 @@
 //! Blocking list commands with several real client connections: a blocked client woken by
 //! another's push, timeouts, FIFO order among clients blocked on one key, a disconnect while
-//! blocked, CLIENT UNBLOCK, and input pipelined behind a blocking command.
+//! blocked, CLIENT UNBLOCK, and input pipelined behind a blocking command; blocking sorted-set
+//! pops (BZPOPMIN, BZPOPMAX, BZMPOP) woken by ZADD but never by a list push.
 //!
 //! Each test runs on verdis and on real Redis (`on_verdis::` and `on_redis::`), so every
 //! expectation is Redis 7.0's own behaviour.
@@ -185,7 +186,75 @@ fn type_changes_and_wrong_destinations(backend: Backend) {
     }
 }
 
+fn zadd_wakes_a_blocked_zset_pop(backend: Backend) {
+    // Proves BZPOPMIN and BZMPOP park until another connection's ZADD, then answer
+    // [key, member, score] and [key, [[member, score]...]] in FIFO order, popping the members.
+    let server = Server::start(backend);
+    let (mut min, mut mpop, mut adder) = (server.raw(), server.raw(), server.raw());
+    send(&mut min, &["BZPOPMIN", "a", "z", "0"]);
+    wait_for_clients_in(&mut adder, "bzpopmin", 1);
+    send(&mut mpop, &["BZMPOP", "0", "1", "z", "MAX", "COUNT", "2"]);
+    wait_for_clients_in(&mut adder, "bzmpop", 1);
+    roundtrip(&mut adder, &["ZADD", "z", "1", "x", "2.5", "y", "3", "w", "4", "v"], ":4\r\n");
+    expect(&mut min, "*3\r\n$1\r\nz\r\n$1\r\nx\r\n$1\r\n1\r\n");
+    expect(&mut mpop, "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nv\r\n$1\r\n4\r\n*2\r\n$1\r\nw\r\n$1\r\n3\r\n");
+    roundtrip(&mut adder, &["ZRANGE", "z", "0", "-1"], "*1\r\n$1\r\ny\r\n");
+}
+
+fn zset_pop_timeouts_in_resp2_and_resp3(backend: Backend) {
+    // Proves BZPOPMIN/BZPOPMAX/BZMPOP time out with `*-1` in RESP2 and `_` in RESP3, after the
+    // timeout, and that a RESP3 client gets the score as a double.
+    let server = Server::start(backend);
+    let (mut waiter, mut other) = (server.raw(), server.raw());
+    let start = Instant::now();
+    roundtrip(&mut waiter, &["BZPOPMIN", "k", "0.2"], "*-1\r\n");
+    assert!(start.elapsed() >= Duration::from_millis(150), "answered after {:?}", start.elapsed());
+    roundtrip(&mut waiter, &["BZMPOP", "0.05", "1", "k", "MIN"], "*-1\r\n");
+    roundtrip(&mut waiter, &["BZPOPMAX", "k", "-1"], "-ERR timeout is negative\r\n");
+    let mut hello = resp_command(&[b"HELLO", b"3"]);
+    hello.extend(resp_command(&[b"BZPOPMAX", b"k", b"0.05"]));
+    waiter.send(&hello);
+    let mut got = Vec::new();
+    while !got.ends_with(b"_\r\n") {
+        got.extend(waiter.read_n(1));
+    }
+    roundtrip(&mut waiter, &["BZMPOP", "0.05", "1", "k", "MAX"], "_\r\n");
+    roundtrip(&mut other, &["ZADD", "k", "1.5", "m"], ":1\r\n");
+    roundtrip(&mut waiter, &["BZPOPMIN", "k", "0"], "*3\r\n$1\r\nk\r\n$1\r\nm\r\n,1.5\r\n");
+}
+
+fn list_and_zset_waiters_wake_only_for_their_type(backend: Backend) {
+    // Proves a list push does not wake a BZPOPMIN waiter and a ZADD does not wake a BLPOP
+    // waiter, even when both wait on the same key: each is served when the key holds its type.
+    let server = Server::start(backend);
+    let (mut lists, mut zsets, mut other) = (server.raw(), server.raw(), server.raw());
+    send(&mut lists, &["BLPOP", "k", "0"]);
+    wait_for_clients_in(&mut other, "blpop", 1);
+    send(&mut zsets, &["BZPOPMIN", "k", "z", "0"]);
+    wait_for_clients_in(&mut other, "bzpopmin", 1);
+    roundtrip(&mut other, &["ZADD", "k", "7", "m"], ":1\r\n");
+    expect(&mut zsets, "*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n7\r\n");
+    send(&mut zsets, &["BZPOPMIN", "k", "z", "0"]);
+    wait_for_clients_in(&mut other, "bzpopmin", 1);
+    roundtrip(&mut other, &["RPUSH", "k", "x"], ":1\r\n");
+    expect(&mut lists, "*2\r\n$1\r\nk\r\n$1\r\nx\r\n");
+    roundtrip(&mut other, &["RPUSH", "z", "y"], ":1\r\n");
+    roundtrip(&mut other, &["LRANGE", "z", "0", "-1"], "*1\r\n$1\r\ny\r\n");
+    send(&mut lists, &["BLPOP", "l", "0"]);
+    wait_for_clients_in(&mut other, "blpop", 1);
+    roundtrip(&mut other, &["ZADD", "l", "1", "a"], ":1\r\n");
+    roundtrip(&mut other, &["ZCARD", "l"], ":1\r\n");
+    roundtrip(&mut other, &["DEL", "l", "z"], ":2\r\n");
+    roundtrip(&mut other, &["RPUSH", "l", "e"], ":1\r\n");
+    expect(&mut lists, "*2\r\n$1\r\nl\r\n$1\r\ne\r\n");
+    roundtrip(&mut other, &["ZADD", "z", "2", "b"], ":1\r\n");
+    expect(&mut zsets, "*3\r\n$1\r\nz\r\n$1\r\nb\r\n$1\r\n2\r\n");
+}
+
 on_both_backends!(
+    zadd_wakes_a_blocked_zset_pop,
+    zset_pop_timeouts_in_resp2_and_resp3,
+    list_and_zset_waiters_wake_only_for_their_type,
     type_changes_and_wrong_destinations,
     a_push_wakes_a_blocked_client,
     blocked_clients_are_served_in_order,

@@ -3,6 +3,7 @@
 
 use crate::db::{Db, Keyspace};
 use crate::error::CmdError;
+use crate::reply::Reply;
 use crate::rng::Rng;
 use crate::types::hash::{HashLimits, HashValue};
 use crate::types::list::ListValue;
@@ -108,13 +109,19 @@ pub struct Ctx<'a> {
 }
 
 /// What a blocking command waits for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct BlockOn {
-    /// The keys, in the command's order (any of them becoming a non-empty list serves it).
+    /// The keys, in the command's order (any of them becoming ready serves it).
     pub keys: Vec<Vec<u8>>,
     /// How long to wait, in milliseconds; 0 waits forever.
     pub timeout_ms: i64,
+    /// Serves the parked command from a key of its: `None` (and no change) while the key does
+    /// not hold the type the command waits for (a list for BLPOP, a sorted set for BZPOPMIN).
+    pub serve: ServeReady,
 }
+
+/// A blocking command's serve function: `(ctx, argv, ready key)`, Redis's `serveClientBlockedOn*`.
+pub type ServeReady = fn(&mut Ctx, &[&[u8]], &[u8]) -> Option<Result<Reply, CmdError>>;
 
 impl<'a> Ctx<'a> {
     /// Current unix time in milliseconds.

@@ -1,14 +1,16 @@
-//! Clients parked by blocking list commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP): Redis's
-//! `blocked.c` for lists.
+//! Clients parked by blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP on lists;
+//! BZPOPMIN, BZPOPMAX, BZMPOP on sorted sets): Redis's `blocked.c`.
 //!
 //! # How a client blocks and is served
-//! 1. The engine command finds nothing to pop and sets `Ctx::block_on` (keys, timeout). The
+//! 1. The engine command finds nothing to pop and sets `Ctx::block_on` (keys, timeout, and its
+//!    serve function, which knows the type the command waits for). The
 //!    dispatcher hands that to `park_requested`, which parks the client instead of replying.
 //!    While parked, the client's further input waits in its query buffer, as in Redis.
 //! 2. After every command that changed something (`dirty`), `serve_blocked` looks at the keys
-//!    clients wait on. Each that now holds a list is served to its waiters in the order they
-//!    blocked (FIFO), one client after another while elements remain, by the engine's
-//!    `serve_ready` (Redis's `serveClientsBlockedOnListKey`).
+//!    clients wait on. Each that now exists is offered to its waiters in the order they blocked
+//!    (FIFO): each waiter's own serve function serves it when the key holds the type it waits
+//!    for (Redis's `serveClientsBlockedOnListKey` / `...OnSortedSetKey`) and leaves it parked
+//!    otherwise, so a list push never wakes BZPOPMIN and a ZADD never wakes BLPOP.
 //!    A BLMOVE that pushes onto another waited key serves that key's waiters in the next round.
 //! 3. `handle_timer` answers the null array to clients whose deadline passed; `poll_timeout`
 //!    includes the earliest deadline. A disconnect removes the parked client.
@@ -16,16 +18,14 @@
 //!    had pipelined behind the blocking one.
 //!
 //! Difference from Redis: Redis serves keys in the order commands signalled them ready; verdis
-//! serves every waited key that holds a list, in key order. The two differ only when one command
+//! serves every waited key that exists, in key order. The two differ only when one command
 //! readies several keys with waiters (a BLMOVE chain resolves the same either way). A key that
 //! gets a value of another type leaves its waiters parked, as Redis 7.0 does. INFO commandstats
 //! counts a blocking command when it is first run (Redis counts it when it is unblocked).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use verdis_engine::cmd::ctx::BlockOn;
-use verdis_engine::cmd::list::blocking::serve_ready;
-use verdis_engine::value::Value;
+use verdis_engine::cmd::ctx::{BlockOn, ServeReady};
 use verdis_engine::Reply;
 
 use super::{ClientId, Node};
@@ -43,6 +43,8 @@ struct Parked {
     db: usize,
     /// The keys it waits on.
     keys: Vec<Vec<u8>>,
+    /// Serves it from a ready key, when that key holds the type it waits for.
+    serve: ServeReady,
     /// Monotonic deadline (µs); `None` waits forever.
     deadline_us: Option<u64>,
 }
@@ -125,41 +127,50 @@ impl Node {
         client.blocked = true;
         let deadline_us = (request.timeout_ms > 0)
             .then(|| self.now.mono_us.saturating_add((request.timeout_ms as u64).saturating_mul(1000)));
-        let parked =
-            Parked { argv: argv.iter().map(|a| a.to_vec()).collect(), db: client.db, keys: request.keys, deadline_us };
+        let parked = Parked {
+            argv: argv.iter().map(|a| a.to_vec()).collect(),
+            db: client.db,
+            keys: request.keys,
+            serve: request.serve,
+            deadline_us,
+        };
         self.blocked.park(id, parked);
         true
     }
 
-    /// True when `key` in `db` holds a list now (not logically expired).
-    fn holds_list(&self, db: usize, key: &[u8]) -> bool {
+    /// True when `key` in `db` exists now (not logically expired).
+    fn holds_value(&self, db: usize, key: &[u8]) -> bool {
         let db = &self.keyspace.dbs[db];
-        matches!(db.keys.get(key).map(|o| &o.value), Some(Value::List(_))) && !db.is_expired(key, self.now.unix_ms())
+        db.keys.get(key).is_some() && !db.is_expired(key, self.now.unix_ms())
     }
 
-    /// Serves parked clients whose keys now hold lists (see the module header).
+    /// Serves parked clients whose keys now hold what they wait for (see the module header).
     pub(super) fn serve_blocked(&mut self) {
         // Each round serves at least one client or stops, so rounds are bounded by the clients.
         let rounds_max = self.blocked.len() + 1;
         for _ in 0..rounds_max {
             let ready: Vec<(usize, Vec<u8>)> =
-                self.blocked.waiters.keys().filter(|(db, key)| self.holds_list(*db, key)).cloned().collect();
+                self.blocked.waiters.keys().filter(|(db, key)| self.holds_value(*db, key)).cloned().collect();
             let mut served = false;
             for (db, key) in ready {
                 let queue: Vec<ClientId> =
                     self.blocked.waiters.get(&(db, key.clone())).map_or(Vec::new(), |q| q.iter().copied().collect());
                 for id in queue {
-                    if !self.holds_list(db, &key) {
+                    if !self.holds_value(db, &key) {
                         break;
                     }
-                    let Some(argv) = self.blocked.remove(id) else { continue };
+                    let Some(parked) = self.blocked.clients.get(&id) else { continue };
+                    let (argv, serve) = (parked.argv.clone(), parked.serve);
                     let resp = self.clients.get(&id).map_or(2, |c| c.resp);
                     let argv_refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
                     let mut ctx = self.engine_ctx(db, resp);
-                    let reply = serve_ready(&mut ctx, &argv_refs, &key).unwrap_or_else(Reply::Error);
+                    let served_reply = serve(&mut ctx, &argv_refs, &key);
                     let dirty = ctx.dirty;
                     self.stats.dirty += dirty;
-                    self.reply_unblocked(id, &reply);
+                    // `None`: the key holds another type than this client waits for; it stays.
+                    let Some(reply) = served_reply else { continue };
+                    self.blocked.remove(id);
+                    self.reply_unblocked(id, &reply.unwrap_or_else(Reply::Error));
                     served = true;
                 }
             }

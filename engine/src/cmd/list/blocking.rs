@@ -16,7 +16,7 @@
 use super::lmove::move_one;
 use super::pop::{parse_mpop, serve_mpop};
 use super::{parse_end, pop_items};
-use crate::cmd::ctx::{BlockOn, Ctx};
+use crate::cmd::ctx::{BlockOn, Ctx, ServeReady};
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::types::list::End;
@@ -60,8 +60,16 @@ pub fn parse_timeout(arg: &[u8]) -> Result<i64, CmdError> {
     Ok(ms as i64)
 }
 
-fn block(ctx: &mut Ctx, keys: &[&[u8]], timeout_ms: i64, deny_reply: Reply) -> Result<Reply, CmdError> {
-    ctx.block_on = Some(BlockOn { keys: keys.iter().map(|k| k.to_vec()).collect(), timeout_ms });
+/// Asks the node to park the client on `keys` until `serve` serves it or `timeout_ms` passes,
+/// and returns `deny_reply`, the reply of a client that may not block.
+pub fn block(
+    ctx: &mut Ctx,
+    keys: &[&[u8]],
+    timeout_ms: i64,
+    serve: ServeReady,
+    deny_reply: Reply,
+) -> Result<Reply, CmdError> {
+    ctx.block_on = Some(BlockOn { keys: keys.iter().map(|k| k.to_vec()).collect(), timeout_ms, serve });
     Ok(deny_reply)
 }
 
@@ -74,7 +82,7 @@ fn bpop(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> Result<Reply, CmdError> {
             return Ok(Reply::Array(vec![Reply::bulk(key), Reply::Bulk(item)]));
         }
     }
-    block(ctx, keys, timeout_ms, Reply::NullArray)
+    block(ctx, keys, timeout_ms, serve_list, Reply::NullArray)
 }
 
 /// BLPOP: LPOP from the first non-empty list, as `[key, element]`, or block.
@@ -91,7 +99,7 @@ fn bmove(ctx: &mut Ctx, argv: &[&[u8]], from: End, to: End, timeout: &[u8]) -> R
     let timeout_ms = parse_timeout(timeout)?;
     match move_one(ctx, argv[1], argv[2], from, to)? {
         Some(item) => Ok(Reply::Bulk(item)),
-        None => block(ctx, &argv[1..2], timeout_ms, Reply::Null),
+        None => block(ctx, &argv[1..2], timeout_ms, serve_list, Reply::Null),
     }
 }
 
@@ -112,7 +120,16 @@ pub fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let mpop = parse_mpop(argv, 2)?;
     match serve_mpop(ctx, &mpop)? {
         Some(reply) => Ok(reply),
-        None => block(ctx, mpop.keys, timeout_ms, Reply::NullArray),
+        None => block(ctx, mpop.keys, timeout_ms, serve_list, Reply::NullArray),
+    }
+}
+
+/// The list commands' `ServeReady`: `serve_ready` when `key` holds a list (never empty), else
+/// `None`.
+pub fn serve_list(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Option<Result<Reply, CmdError>> {
+    match ctx.write_list(key) {
+        Ok(Some(_)) => Some(serve_ready(ctx, argv, key)),
+        _ => None,
     }
 }
 
@@ -146,8 +163,15 @@ pub fn serve_ready(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Result<Reply, C
 
 #[cfg(test)]
 mod tests {
-    use crate::cmd::ctx::BlockOn;
     use crate::cmd::testing::TestDb;
+
+    /// The keys and timeout the last command asked to block on, when it asked with the list
+    /// commands' serve function.
+    fn waits(db: &TestDb) -> Option<(Vec<Vec<u8>>, i64)> {
+        let block = db.block_on.as_ref()?;
+        assert!(std::ptr::fn_addr_eq(block.serve, super::serve_list as crate::cmd::ctx::ServeReady));
+        Some((block.keys.clone(), block.timeout_ms))
+    }
 
     const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value";
 
@@ -158,7 +182,7 @@ mod tests {
         for (timeout, want_ms) in [("0", 0), ("1", 1000), ("0.5", 500), ("0.0001", 0), ("-0.0001", 0), ("0x10", 16000)]
         {
             db.check(&[(&format!("BLPOP k {timeout}"), "(nil array)")]);
-            assert_eq!(db.block_on, Some(BlockOn { keys: vec![b"k".to_vec()], timeout_ms: want_ms }), "{timeout}");
+            assert_eq!(waits(&db), Some((vec![b"k".to_vec()], want_ms)), "{timeout}");
         }
         for (timeout, want) in [
             ("x", "-ERR timeout is not a float or out of range"),
@@ -177,7 +201,7 @@ mod tests {
                 line.split(' ').map(str::as_bytes).collect()
             };
             assert_eq!(crate::cmd::testing::show(&db.run(&words)), want, "{timeout}");
-            assert_eq!(db.block_on, None);
+            assert!(db.block_on.is_none());
         }
     }
 
@@ -188,13 +212,13 @@ mod tests {
         // check types and syntax in Redis's order.
         let mut db = TestDb::new();
         db.check(&[("RPUSH b 1 2 3", ":3"), ("BLPOP a b 0", "[\"b\", \"1\"]"), ("BRPOP a b 0", "[\"b\", \"3\"]")]);
-        assert_eq!(db.block_on, None);
+        assert!(db.block_on.is_none());
         db.check(&[("BLMPOP 0 2 a b left COUNT 5", "[\"b\", [\"2\"]]"), ("BLPOP a b 1.5", "(nil array)")]);
-        assert_eq!(db.block_on, Some(BlockOn { keys: vec![b"a".to_vec(), b"b".to_vec()], timeout_ms: 1500 }));
+        assert_eq!(waits(&db), Some((vec![b"a".to_vec(), b"b".to_vec()], 1500)));
         db.check(&[("BLMPOP 2 2 a b right", "(nil array)")]);
         assert_eq!(db.block_on.as_ref().map(|b| b.timeout_ms), Some(2000));
         db.check(&[("BLMOVE a d left right 0", "(nil)"), ("BRPOPLPUSH a d 0", "(nil)")]);
-        assert_eq!(db.block_on, Some(BlockOn { keys: vec![b"a".to_vec()], timeout_ms: 0 }));
+        assert_eq!(waits(&db), Some((vec![b"a".to_vec()], 0)));
         db.check(&[
             ("RPUSH a x y", ":2"),
             ("BLMOVE a d left right 0", "\"x\""),
@@ -211,7 +235,7 @@ mod tests {
             ("BLPOP k", "-ERR wrong number of arguments for 'blpop' command"),
             ("BRPOPLPUSH a d", "-ERR wrong number of arguments for 'brpoplpush' command"),
         ]);
-        assert_eq!(db.block_on, None);
+        assert!(db.block_on.is_none());
     }
 
     #[test]

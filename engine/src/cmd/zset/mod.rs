@@ -8,12 +8,14 @@
 //! | `zcount.rs` | ZCOUNT, ZLEXCOUNT |
 //! | `zrange.rs` | ZRANGE, ZRANGESTORE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX, ZREVRANGE |
 //! | `zpop.rs` | ZPOPMIN, ZPOPMAX, ZMPOP |
+//! | `bzpop.rs` | BZPOPMIN, BZPOPMAX, BZMPOP (the node parks the client) |
 //! | `zrandmember.rs`, `zscan.rs` | ZRANDMEMBER; ZSCAN |
 //! | `zsetops.rs` | ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD |
 //!
 //! Scores are parsed by C's `strtod` under Redis's two sets of checks (strict for scores, lenient
 //! for range bounds) and printed as `%.17g` through `Reply::Double`.
 
+pub mod bzpop;
 mod zadd;
 mod zcount;
 mod zpop;
@@ -60,6 +62,9 @@ pub static COMMANDS: &[Command] = &[
     engine(&s::ZPOPMIN, zpop::zpopmin),
     engine(&s::ZPOPMAX, zpop::zpopmax),
     engine(&s::ZMPOP, zpop::zmpop),
+    engine(&s::BZPOPMIN, bzpop::bzpopmin),
+    engine(&s::BZPOPMAX, bzpop::bzpopmax),
+    engine(&s::BZMPOP, bzpop::bzmpop),
     engine(&s::ZRANDMEMBER, zrandmember::zrandmember),
     engine(&s::ZSCAN, zscan::zscan),
     engine(&s::ZUNION, zsetops::zunion),

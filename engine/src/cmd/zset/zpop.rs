@@ -47,9 +47,27 @@ fn zpop_min_max(ctx: &mut Ctx, argv: &[&[u8]], max: bool) -> Result<Reply, CmdEr
 
 /// ZMPOP: pops from the first non-empty sorted set among the keys.
 pub fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    let numkeys =
-        parse_i64(argv[1]).filter(|&n| n >= 1).ok_or(CmdError::msg("ERR numkeys should be greater than 0"))? as u64;
-    let where_at = numkeys.checked_add(2).filter(|&w| w < argv.len() as u64).ok_or(CmdError::Syntax)? as usize;
+    let mpop = parse_mpop(argv, 1)?;
+    Ok(serve_mpop(ctx, &mpop)?.unwrap_or(Reply::NullArray))
+}
+
+/// A parsed `numkeys key [key ...] MIN|MAX [COUNT count]` (ZMPOP, BZMPOP).
+pub(super) struct Mpop<'a> {
+    /// The keys, in order.
+    pub keys: &'a [&'a [u8]],
+    /// MAX rather than MIN.
+    pub max: bool,
+    /// How many entries to pop at most.
+    pub count: usize,
+}
+
+/// Parses ZMPOP's arguments from `argv[numkeys_at]` on, in Redis's order of checks.
+pub(super) fn parse_mpop<'a>(argv: &'a [&'a [u8]], numkeys_at: usize) -> Result<Mpop<'a>, CmdError> {
+    let numkeys = parse_i64(argv[numkeys_at])
+        .filter(|&n| n >= 1)
+        .ok_or(CmdError::msg("ERR numkeys should be greater than 0"))? as u64;
+    let where_at =
+        numkeys.checked_add(numkeys_at as u64 + 1).filter(|&w| w < argv.len() as u64).ok_or(CmdError::Syntax)? as usize;
     let max = if is_opt(argv[where_at], "min") {
         false
     } else if is_opt(argv[where_at], "max") {
@@ -69,18 +87,26 @@ pub fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         }
         j += 1;
     }
-    match pop_first(ctx, &argv[2..where_at], max, count.unwrap_or(1))? {
-        None => Ok(Reply::NullArray),
-        Some((key, popped)) => {
-            let entries = popped.into_iter().map(|(m, s)| pair(m, s)).collect();
-            Ok(Reply::Array(vec![Reply::Bulk(key), Reply::Array(entries)]))
-        }
-    }
+    Ok(Mpop { keys: &argv[numkeys_at + 1..where_at], max, count: count.unwrap_or(1) })
+}
+
+/// Pops for a parsed ZMPOP: `[key, [[member, score]...]]`, or `None` when no key holds a sorted
+/// set.
+pub(super) fn serve_mpop(ctx: &mut Ctx, mpop: &Mpop) -> Result<Option<Reply>, CmdError> {
+    Ok(pop_first(ctx, mpop.keys, mpop.max, mpop.count)?.map(|(key, popped)| {
+        let entries = popped.into_iter().map(|(m, s)| pair(m, s)).collect();
+        Reply::Array(vec![Reply::Bulk(key), Reply::Array(entries)])
+    }))
 }
 
 /// Pops up to `count` entries from the first key that holds a sorted set: its name and the
 /// entries in pop order, or `None` when no key holds one.
-fn pop_first(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: usize) -> Result<Option<(Vec<u8>, Entries)>, CmdError> {
+pub(super) fn pop_first(
+    ctx: &mut Ctx,
+    keys: &[&[u8]],
+    max: bool,
+    count: usize,
+) -> Result<Option<(Vec<u8>, Entries)>, CmdError> {
     for key in keys {
         let Some(zset) = ctx.write_zset(key)? else { continue };
         let take = count.min(zset.len());
