@@ -250,6 +250,27 @@ mod tests {
     }
 
     #[test]
+    fn each_waiter_wakes_only_for_its_type() {
+        // Proves a list push leaves a BZPOPMIN waiter parked while it serves a BLPOP waiter on the
+        // same key, a ZADD serves a BZPOPMAX waiter (popping the member), and a ZADD onto the
+        // key the BZPOPMIN waiter waits on serves it (the exact replies: tests/blocking.rs).
+        let mut h = Harness::new();
+        let (a, b, c) = (h.connect(1), h.connect(2), h.connect(3));
+        assert!(h.run(b, &["HELLO", "3"]).starts_with('%'));
+        assert_eq!(h.run(a, &["BZPOPMIN", "k", "0"]), "");
+        assert_eq!(h.run(b, &["BLPOP", "k", "0"]), "");
+        assert_eq!(h.run(c, &["RPUSH", "k", "x"]), ":1\r\n");
+        assert!(h.node.blocked.is_blocked(a) && !h.node.blocked.is_blocked(b));
+        assert_eq!(h.run(b, &["BZPOPMAX", "k", "z", "0"]), "");
+        assert_eq!(h.run(c, &["ZADD", "z", "1.5", "m"]), ":1\r\n");
+        assert!(h.node.blocked.is_blocked(a) && !h.node.blocked.is_blocked(b));
+        assert_eq!(h.run(c, &["EXISTS", "z"]), ":0\r\n");
+        assert_eq!(h.run(c, &["ZADD", "k", "2", "n"]), ":1\r\n");
+        assert!(!h.node.blocked.is_blocked(a));
+        assert_eq!(h.run(c, &["EXISTS", "k"]), ":0\r\n");
+    }
+
+    #[test]
     fn client_list_flags_blocked_clients() {
         // Proves CLIENT LIST shows flag `b` while a client is parked, and not after.
         let mut h = Harness::new();

@@ -19,7 +19,8 @@ use super::{parse_end, pop_items};
 use crate::cmd::ctx::{BlockOn, Ctx, ServeReady};
 use crate::error::CmdError;
 use crate::reply::Reply;
-use crate::types::list::End;
+use crate::types::list::{End, ListValue};
+use crate::value::ValueType;
 
 /// Redis's `getTimeoutFromObjectOrReply` in seconds: the timeout in milliseconds (0 = forever).
 pub fn parse_timeout(arg: &[u8]) -> Result<i64, CmdError> {
@@ -127,10 +128,13 @@ pub fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 /// The list commands' `ServeReady`: `serve_ready` when `key` holds a list (never empty), else
 /// `None`.
 pub fn serve_list(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Option<Result<Reply, CmdError>> {
-    match ctx.write_list(key) {
-        Ok(Some(_)) => Some(serve_ready(ctx, argv, key)),
-        _ => None,
-    }
+    holds::<ListValue>(ctx, key).then(|| serve_ready(ctx, argv, key))
+}
+
+/// True when `key` holds a `T`, looked at without touching the key (no LRU update), so waiters
+/// of another type leave it as it was. The node has already left out logically expired keys.
+pub fn holds<T: ValueType>(ctx: &mut Ctx, key: &[u8]) -> bool {
+    ctx.db().keys.get_mut(key).is_some_and(|obj| T::of(&mut obj.value).is_some())
 }
 
 /// Serves a client parked by `argv` (one of this file's commands, already validated) from `key`,

@@ -13,9 +13,10 @@
 
 use super::zpop::{parse_mpop, pop_first, serve_mpop, Mpop};
 use crate::cmd::ctx::Ctx;
-use crate::cmd::list::blocking::{block, parse_timeout};
+use crate::cmd::list::blocking::{block, holds, parse_timeout};
 use crate::error::CmdError;
 use crate::reply::Reply;
+use crate::types::zset::ZsetValue;
 
 /// BZPOPMIN: ZPOPMIN from the first non-empty sorted set, as `[key, member, score]`, or block.
 pub fn bzpopmin(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
@@ -61,7 +62,7 @@ pub fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 /// parked `argv` (one of this file's commands, already validated) from `key` alone, or `None`
 /// when `key` does not hold a sorted set.
 pub fn serve_zset(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Option<Result<Reply, CmdError>> {
-    if !matches!(ctx.write_zset(key), Ok(Some(_))) {
+    if !holds::<ZsetValue>(ctx, key) {
         return None;
     }
     let keys = [key];
