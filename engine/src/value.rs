@@ -151,6 +151,18 @@ macro_rules! value_type {
 value_type!(StrValue => Str, ListValue => List, ZsetValue => Zset, HashValue => Hash, SetValue => Set);
 
 impl Value {
+    /// True for a collection with no elements, which Redis never keeps: the command that emptied
+    /// it deletes the key. Strings are never "empty" in this sense.
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Zset(z) => z.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+        }
+    }
+
     /// The type name TYPE reports.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -260,6 +260,14 @@ impl<'a> Ctx<'a> {
         self.write_typed(key)
     }
 
+    /// Deletes `key` if a command just emptied the collection it holds (Redis deletes a list,
+    /// hash, set or sorted set as its last element goes).
+    pub fn delete_if_empty(&mut self, key: &[u8]) {
+        if self.db().keys.get(key).is_some_and(|o| o.value.is_empty_collection()) {
+            self.db().delete(key);
+        }
+    }
+
     /// Stores a value under `key` (Redis's `setKey`), clearing the TTL unless `keep_ttl`.
     pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         let obj = self.new_object(value);

@@ -1,6 +1,5 @@
 //! LREM key count element
 
-use super::delete_if_empty;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::num::parse_i64;
@@ -27,7 +26,7 @@ pub fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         return Ok(Reply::Int(0));
     }
     let removed = list.retain(|i, _| doomed.binary_search(&i).is_err());
-    delete_if_empty(ctx, key);
+    ctx.delete_if_empty(key);
     ctx.dirty += removed as u64;
     Ok(Reply::Int(removed as i64))
 }

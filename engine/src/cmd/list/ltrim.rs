@@ -1,6 +1,6 @@
 //! LTRIM key start stop
 
-use super::{clamp_range, delete_if_empty};
+use super::clamp_range;
 use crate::cmd::args::Args;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
@@ -21,7 +21,7 @@ pub fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     };
     list.remove_range(len - tail, tail);
     list.remove_range(0, head);
-    delete_if_empty(ctx, key);
+    ctx.delete_if_empty(key);
     ctx.dirty += (head + tail) as u64;
     Ok(Reply::Ok)
 }

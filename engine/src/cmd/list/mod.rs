@@ -121,14 +121,6 @@ fn pop_items(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<Vec<u8>> 
     popped
 }
 
-/// Deletes `key` if its list was emptied by an edit (LREM, LTRIM).
-fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    let empty = matches!(ctx.db().keys.get(key).map(|o| &o.value), Some(Value::List(l)) if l.is_empty());
-    if empty {
-        ctx.db().delete(key);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

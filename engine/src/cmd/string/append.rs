@@ -3,6 +3,7 @@
 //! Redis's `appendCommand`: a missing key is created from `value` with the usual encoding (so
 //! `APPEND k 123` makes an `int`); appending to an existing key, even nothing, leaves it `raw`.
 
+use super::grown_len;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::reply::Reply;
@@ -18,9 +19,7 @@ pub fn append(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             tail.len()
         }
         Some(s) => {
-            if (s.len() as u64).saturating_add(tail.len() as u64) > len_max {
-                return Err(CmdError::StringTooLong);
-            }
+            grown_len(len_max, s.len() as u64, tail.len())?;
             let buf = s.make_raw();
             buf.extend_from_slice(tail);
             buf.len()

@@ -26,6 +26,7 @@ mod strlen;
 
 use super::redis_specs as s;
 use super::table::{engine, Command};
+use crate::error::CmdError;
 
 /// An option argument as Redis's C-string comparisons (`strcasecmp`, byte tests up to `'\0'`)
 /// see it: the bytes before the first NUL, so `NX\0junk` is NX to Redis and to us.
@@ -58,6 +59,16 @@ pub static COMMANDS: &[Command] = &[
     engine(&s::STRLEN, strlen::strlen),
     engine(&s::LCS, lcs::lcs),
 ];
+
+/// The length a string grows to when `extra` bytes land at `at`, or `StringTooLong` past
+/// `len_max` (`proto-max-bulk-len`) (Redis's `checkStringLength`, shared by APPEND and SETRANGE; an `at` so
+/// large the sum overflows is too long as well).
+fn grown_len(len_max: u64, at: u64, extra: usize) -> Result<usize, CmdError> {
+    match at.checked_add(extra as u64) {
+        Some(end) if end <= len_max => usize::try_from(end).map_err(|_| CmdError::StringTooLong),
+        _ => Err(CmdError::StringTooLong),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 //! there; the result is always `raw`. Setting nothing never creates or changes a key and skips
 //! the size check; otherwise `offset + len(value)` must fit `proto-max-bulk-len`.
 
+use super::grown_len;
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::num::parse_i64;
@@ -18,11 +19,7 @@ pub fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         return Err(CmdError::msg("ERR offset is out of range"));
     }
     let len_max = ctx.config.proto_max_bulk_len;
-    // The new length, or the size error (also for offsets so large the sum overflows).
-    let end = |value_len: usize| match (offset as u64).checked_add(value_len as u64) {
-        Some(end) if end <= len_max => usize::try_from(end).map_err(|_| CmdError::StringTooLong),
-        _ => Err(CmdError::StringTooLong),
-    };
+    let end = |value_len: usize| grown_len(len_max, offset as u64, value_len);
     let start = offset as usize;
     let len = match ctx.write_str(key)? {
         None if value.is_empty() => return Ok(Reply::Int(0)),

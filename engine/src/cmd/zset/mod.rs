@@ -187,13 +187,6 @@ pub(crate) fn zset_with_rng<'c>(ctx: &'c mut Ctx, key: &[u8]) -> (&'c mut ZsetVa
     }
 }
 
-/// Deletes `key` when its sorted set became empty, as every removing command does.
-pub(crate) fn delete_if_empty(ctx: &mut Ctx, key: &[u8]) {
-    if ctx.keyspace.dbs[ctx.db].keys.get(key).is_some_and(|o| matches!(&o.value, Value::Zset(z) if z.is_empty())) {
-        ctx.db().delete(key);
-    }
-}
-
 /// Stores a sorted set built by a store command at `dst` (deleting `dst` when it is empty) and
 /// replies with its size, as Redis's store paths do. Counts one change when anything changed.
 pub(crate) fn store_result(ctx: &mut Ctx, dst: &[u8], zset: ZsetValue) -> Reply {

@@ -13,7 +13,7 @@ use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
 
-use super::{delete_if_empty, is_opt, pair, scored_reply, Entries};
+use super::{is_opt, pair, scored_reply, Entries};
 
 /// ZPOPMIN: removes and returns the lowest-scored members.
 pub fn zpopmin(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
@@ -120,7 +120,7 @@ pub(super) fn pop_first(
             let (start, end) = if max { (zset.len() - take, zset.len() - 1) } else { (0, take - 1) };
             zset.remove_rank_range(start, end);
         }
-        delete_if_empty(ctx, key);
+        ctx.delete_if_empty(key);
         ctx.dirty += take as u64;
         return Ok(Some((key.to_vec(), popped)));
     }

@@ -12,7 +12,7 @@ use crate::num::parse_i64;
 use crate::reply::Reply;
 use crate::types::zset::ZsetValue;
 
-use super::{delete_if_empty, parse_lex_range, parse_score_range};
+use super::{parse_lex_range, parse_score_range};
 
 /// ZREM: removes members, replying how many were present.
 pub fn zrem(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
@@ -78,7 +78,7 @@ fn remove_ranks(
 }
 
 fn finish(ctx: &mut Ctx, key: &[u8], removed: usize) -> Result<Reply, CmdError> {
-    delete_if_empty(ctx, key);
+    ctx.delete_if_empty(key);
     ctx.dirty += removed as u64;
     Ok(Reply::Int(removed as i64))
 }
