@@ -52,6 +52,7 @@ impl Fixture {
             lru_clock: 0,
             dirty: 0,
             block_on: None,
+            propagate: None,
         };
         f(&mut ctx, argv).expect("benched commands succeed")
     }

@@ -11,6 +11,8 @@
 //! - `glob`: Redis's glob matching (`stringmatchlen`) for KEYS, SCAN MATCH and friends.
 //! - `num`: integer and float parsing/formatting with Redis's exact rules.
 //! - `rng`: the seeded PRNG every random choice draws from.
+//! - `rdb`, `aof`: Redis's file formats (RDB 10, multi-part AOF), read and written.
+//! - `snapshot`: point-in-time serialization a step at a time, without fork or copy.
 //! - `types`: the collection values, one module per Redis type, in Redis's compact shapes.
 //!
 //! # Architecture invariant
@@ -20,6 +22,7 @@
 
 #![warn(missing_docs)]
 
+pub mod aof;
 pub mod cmd;
 pub mod compact;
 pub mod db;
@@ -28,8 +31,10 @@ pub mod error;
 pub mod expire;
 pub mod glob;
 pub mod num;
+pub mod rdb;
 pub mod reply;
 pub mod rng;
+pub mod snapshot;
 pub mod types;
 pub mod value;
 

@@ -106,6 +106,10 @@ pub struct Ctx<'a> {
     /// Set by a blocking command (BLPOP...) that found nothing to serve: the node blocks the
     /// client on these keys instead of sending the reply, unless the client may not block.
     pub block_on: Option<BlockOn>,
+    /// The command's effects for the AOF (and replicas): `None` propagates the command as called
+    /// when it changed something; `Some(cmds)` propagates these commands instead, as Redis's
+    /// `rewriteClientCommandVector`/`alsoPropagate` do (EXPIRE as PEXPIREAT, SPOP as SREM...).
+    pub propagate: Option<Vec<Vec<Vec<u8>>>>,
 }
 
 /// What a blocking command waits for.

@@ -46,6 +46,7 @@ impl TestDb {
             resp: 2,
             dirty: 0,
             block_on: None,
+            propagate: None,
         }
     }
 
@@ -61,6 +62,7 @@ impl TestDb {
             lru_clock: 0,
             dirty: 0,
             block_on: None,
+            propagate: None,
         }
     }
 

@@ -139,6 +139,7 @@ impl Node {
             lru_clock: lru_clock(self.now.unix_ms()),
             dirty: 0,
             block_on: None,
+            propagate: None,
         }
     }
 

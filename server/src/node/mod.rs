@@ -16,6 +16,7 @@
 mod blocking;
 pub mod client;
 mod commands;
+pub mod disk;
 mod dispatch;
 pub mod info;
 mod latency;
@@ -28,6 +29,7 @@ use verdis_engine::{Keyspace, Rng};
 
 use crate::config::Config;
 pub use client::{Client, ClientId};
+pub use disk::{DiskError, DiskErrorKind, DiskId, DiskOk, DiskOp, DiskResult};
 pub use info::{CpuUsage, ProcessInfo, ProcessProbe, ProcessSample};
 
 /// The current time, as the shell's clock (or the simulator's) reads it.
@@ -91,6 +93,14 @@ pub enum Action {
     Pause {
         /// How long, in microseconds.
         duration_us: u64,
+    },
+    /// Carry out a disk operation and report its result with `Node::handle_disk` (see `disk`
+    /// for the contract).
+    Disk {
+        /// Names the request in the result.
+        id: DiskId,
+        /// What to do.
+        op: DiskOp,
     },
 }
 
@@ -284,6 +294,12 @@ impl Node {
         }
         self.expire_blocked();
         self.run_unblocked();
+    }
+
+    /// The disk operation `id` completed (or failed).
+    pub fn handle_disk(&mut self, now: Time, id: DiskId, result: DiskResult) {
+        self.now = now;
+        let _ = (id, result);
     }
 
     // ----- outputs -----

@@ -7,6 +7,7 @@
 //! thread. The shell only moves bytes and arms the timer; every decision is the node's.
 
 pub mod alloc;
+mod disk;
 mod log;
 mod process;
 
@@ -51,6 +52,7 @@ struct Shell {
     exit_wake: Notify,
     timer_wake: Notify,
     timer_armed_us: std::cell::Cell<u64>,
+    disk: RefCell<disk::Disk>,
 }
 
 impl Shell {
@@ -87,6 +89,13 @@ impl Shell {
                 Action::Exit { code } => {
                     *self.exit.borrow_mut() = Some(code);
                     self.exit_wake.notify_one();
+                }
+                Action::Disk { id, op } => {
+                    let result = self.disk.borrow_mut().run(id, op);
+                    if let Some(result) = result {
+                        let now = self.now();
+                        self.node.borrow_mut().handle_disk(now, id, result);
+                    }
                 }
             }
         }
@@ -127,6 +136,7 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
         ^ u64::from(std::process::id()).rotate_left(32);
     let mut node = Node::new(config, seed, Time { unix_us: 0, mono_us: 0 });
     node.set_process(process::info(), ProcessProbe { sample: process::sample, clock_us: process::clock_us });
+    let (fsync_done, mut fsync_results) = tokio::sync::mpsc::unbounded_channel();
     let shell = Rc::new(Shell {
         node: RefCell::new(node),
         conns: RefCell::new(HashMap::new()),
@@ -136,6 +146,7 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
         exit_wake: Notify::new(),
         timer_wake: Notify::new(),
         timer_armed_us: std::cell::Cell::new(0),
+        disk: RefCell::new(disk::Disk::new(fsync_done)),
     });
     {
         let now = shell.now();
@@ -147,6 +158,14 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
     }
     tokio::task::spawn_local(timer_loop(shell.clone()));
     tokio::task::spawn_local(signal_loop(shell.clone()));
+    let fsync_shell = shell.clone();
+    tokio::task::spawn_local(async move {
+        while let Some((id, result)) = fsync_results.recv().await {
+            let now = fsync_shell.now();
+            fsync_shell.node.borrow_mut().handle_disk(now, id, result);
+            fsync_shell.drain_actions(None);
+        }
+    });
     loop {
         if let Some(code) = *shell.exit.borrow() {
             return Ok(code);

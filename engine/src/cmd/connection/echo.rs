@@ -32,6 +32,7 @@ mod tests {
             lru_clock: 0,
             dirty: 0,
             block_on: None,
+            propagate: None,
         };
         for msg in [&b"hello"[..], b"", b"\x00\xff a\r\n"] {
             assert_eq!(echo(&mut ctx, &[b"echo", msg]), Ok(Reply::bulk(msg)));

@@ -121,6 +121,7 @@ pub(crate) mod test_support {
             lru_clock,
             dirty: 0,
             block_on: None,
+            propagate: None,
         };
         let reply = f(&mut ctx, &argv).unwrap_or_else(Reply::Error);
         t.dirty += ctx.dirty;
