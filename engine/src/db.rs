@@ -172,7 +172,7 @@ mod tests {
     use crate::value::{StrValue, Value};
 
     fn obj(s: &str) -> Object {
-        Object { value: Value::Str(StrValue::from_bytes(s.as_bytes())), lru: 0, unshared: false }
+        Object::new(Value::Str(StrValue::from_bytes(s.as_bytes())), 0)
     }
 
     #[test]

@@ -164,7 +164,7 @@ mod tests {
     fn fill(ks: &mut Keyspace, db: usize, prefix: &str, count: usize, when_ms: Option<i64>) {
         for i in 0..count {
             let key = format!("{prefix}{i}");
-            let obj = Object { value: Value::Str(StrValue::from_bytes(b"v")), lru: 0, unshared: false };
+            let obj = Object::new(Value::Str(StrValue::from_bytes(b"v")), 0);
             ks.dbs[db].set(key.as_bytes(), obj, false);
             if let Some(when) = when_ms {
                 ks.dbs[db].set_expire(key.as_bytes(), when);

@@ -198,7 +198,24 @@ pub struct Object {
     /// otherwise share, so OBJECT REFCOUNT says 1 until the value is next replaced. (Free: it fits
     /// in the padding after `lru`.)
     pub unshared: bool,
+    /// The snapshot that has written this key, if any (see `snapshot`): a key whose epoch is the
+    /// running snapshot's was written (or was created after the snapshot began) and needs no
+    /// saving before a change. The database sets it on insert, so what a constructor puts here
+    /// does not matter. (Free, like `unshared`: it fits in the padding after `lru`.)
+    pub epoch: u16,
 }
+
+impl Object {
+    /// A fresh object header around `value` with LRU/LFU data `lru`.
+    pub fn new(value: Value, lru: u32) -> Object {
+        Object { value, lru, unshared: false, epoch: 0 }
+    }
+}
+
+// The snapshot epoch costs no memory: it shares the padding after `lru` and `unshared`, so an
+// `Object` stays its 32-byte value plus an 8-byte header (checked at compile time: growing it
+// costs every key).
+const _: () = assert!(std::mem::size_of::<Value>() == 32 && std::mem::size_of::<Object>() == 40);
 
 #[cfg(test)]
 mod tests {

@@ -140,7 +140,7 @@ impl<'a> Ctx<'a> {
 
     /// A fresh object header for a value written now.
     pub fn new_object(&self, value: Value) -> Object {
-        Object { value, lru: self.lru_clock, unshared: false }
+        Object::new(value, self.lru_clock)
     }
 
     /// Looks a key up for reading: expires it lazily, counts a hit or miss, updates its access
