@@ -6,10 +6,17 @@
 //!
 //! Expiry is lazy on access (`lookup_*` removes a key whose time has passed) plus the active cycle
 //! in `expire.rs`. Time always comes from the caller; nothing here reads a clock.
+//!
+//! # Architecture invariant
+//! `keys` and `expires` are private: every change to a key (value, TTL, existence) goes through a
+//! method here, and each such method first lets a running snapshot save the key's old entry
+//! (`Db::before_change`, see `snapshot`). Readers get `&Dict`/`&Object`; the one read path that
+//! writes (the LRU clock of a read lookup, `Db::touch`) changes nothing a snapshot saves.
 
 use crate::dict::Dict;
 use crate::expire::ActiveExpireState;
 use crate::rng::Rng;
+use crate::snapshot::DbSnapshot;
 use crate::value::Object;
 
 /// Counters Redis reports in INFO stats and keyspace.
@@ -26,20 +33,68 @@ pub struct KeyspaceStats {
 /// One numbered database.
 pub struct Db {
     /// Every key and its object.
-    pub keys: Dict<Object>,
+    keys: Dict<Object>,
     /// Volatile keys and their absolute expiry time in unix milliseconds.
-    pub expires: Dict<i64>,
+    expires: Dict<i64>,
     /// Where the active expire cycle resumes scanning `expires`.
     pub expires_cursor: u64,
     /// Running average TTL (ms) of the volatile keys the active cycle sampled (INFO keyspace's
     /// `avg_ttl`; 0 when unknown).
     pub avg_ttl_ms: i64,
+    /// A running snapshot's state for the keys held here (it moves with them on SWAPDB).
+    snapshot: Option<Box<DbSnapshot>>,
 }
 
 impl Db {
     /// An empty database whose hash keys come from `rng`.
     pub fn new(rng: &mut Rng) -> Db {
-        Db { keys: Dict::new(rng), expires: Dict::new(rng), expires_cursor: 0, avg_ttl_ms: 0 }
+        Db { keys: Dict::new(rng), expires: Dict::new(rng), expires_cursor: 0, avg_ttl_ms: 0, snapshot: None }
+    }
+
+    /// Every key and its object (read-only: changes go through the methods below).
+    pub fn keys(&self) -> &Dict<Object> {
+        &self.keys
+    }
+
+    /// Volatile keys and their expiry times (read-only: changes go through the methods below).
+    pub fn expires(&self) -> &Dict<i64> {
+        &self.expires
+    }
+
+    /// The key's object, whether or not its time has passed.
+    pub fn get(&self, key: &[u8]) -> Option<&Object> {
+        self.keys.get(key)
+    }
+
+    /// The key's object for a read: sets its LRU/LFU field to `lru` (which a snapshot does not
+    /// need to preserve) and hands it out read-only.
+    pub fn touch(&mut self, key: &[u8], lru: u32) -> Option<&Object> {
+        let obj = self.keys.get_mut(key)?;
+        obj.lru = lru;
+        Some(obj)
+    }
+
+    /// The key's object for a change to its value (a running snapshot first saves it).
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Object> {
+        let obj = self.keys.get_mut(key)?;
+        if let Some(snapshot) = self.snapshot.as_deref_mut() {
+            snapshot.before_change(key, obj, &self.expires);
+        }
+        Some(obj)
+    }
+
+    /// Lets a running snapshot save the key's entry before it changes (no-op otherwise).
+    fn before_change(&mut self, key: &[u8]) {
+        if let Some(snapshot) = self.snapshot.as_deref_mut() {
+            if let Some(obj) = self.keys.get_mut(key) {
+                snapshot.before_change(key, obj, &self.expires);
+            }
+        }
+    }
+
+    /// The epoch a key stored now gets: the running snapshot's (it must not write the key), or 0.
+    fn epoch_for_new(&self) -> u16 {
+        self.snapshot.as_deref().map_or(0, DbSnapshot::epoch)
     }
 
     /// The key's expiry time (unix ms), if it has one.
@@ -72,30 +127,39 @@ impl Db {
     }
 
     /// Stores `obj` under `key`, replacing any value. The key's TTL is cleared unless `keep_ttl`.
-    pub fn set(&mut self, key: &[u8], obj: Object, keep_ttl: bool) {
+    pub fn set(&mut self, key: &[u8], mut obj: Object, keep_ttl: bool) {
+        self.before_change(key);
+        obj.epoch = self.epoch_for_new();
         if self.keys.insert(key, obj).is_some() && !keep_ttl {
             self.expires.remove(key);
         }
     }
 
     /// Adds a key known to be absent.
-    pub fn add(&mut self, key: &[u8], obj: Object) {
+    pub fn add(&mut self, key: &[u8], mut obj: Object) {
+        obj.epoch = self.epoch_for_new();
         self.keys.insert_new(key, obj);
     }
 
     /// Sets the absolute expiry of an existing key.
     pub fn set_expire(&mut self, key: &[u8], when_ms: i64) {
         assert!(self.keys.contains_key(key), "set_expire on a missing key");
+        self.before_change(key);
         self.expires.insert(key, when_ms);
     }
 
     /// Removes the key's TTL; true when it had one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
+        if self.expires.is_empty() {
+            return false;
+        }
+        self.before_change(key);
         self.expires.remove(key).is_some()
     }
 
     /// Removes the key and its TTL, returning the object.
     pub fn delete(&mut self, key: &[u8]) -> Option<Object> {
+        self.before_change(key);
         let obj = self.keys.remove(key)?;
         if !self.expires.is_empty() {
             self.expires.remove(key);
@@ -113,22 +177,42 @@ impl Db {
         self.keys.is_empty()
     }
 
-    /// Removes every key.
+    /// Removes every key. A running snapshot that has not written them all takes the old table
+    /// whole (in O(1)) and writes it out a step at a time.
     pub fn clear(&mut self) {
-        self.keys.clear();
-        self.expires.clear();
+        match self.snapshot.as_deref_mut() {
+            Some(snapshot) => snapshot.keep_flushed(self.keys.take(), self.expires.take()),
+            None => {
+                self.keys.clear();
+                self.expires.clear();
+            }
+        }
         self.expires_cursor = 0;
         self.avg_ttl_ms = 0;
     }
 
     /// Exchanges the contents of two databases (SWAPDB): keys, expires and the expiry
     /// bookkeeping move; anything tied to the database number (clients blocked or watching in
-    /// it) stays, as Redis's `dbSwapDatabases` does.
+    /// it) stays, as Redis's `dbSwapDatabases` does. A running snapshot's state moves with the
+    /// keys, so it still writes each key under the number it had when the snapshot began.
     pub fn swap_contents(&mut self, other: &mut Db) {
         std::mem::swap(&mut self.keys, &mut other.keys);
         std::mem::swap(&mut self.expires, &mut other.expires);
         std::mem::swap(&mut self.expires_cursor, &mut other.expires_cursor);
         std::mem::swap(&mut self.avg_ttl_ms, &mut other.avg_ttl_ms);
+        std::mem::swap(&mut self.snapshot, &mut other.snapshot);
+    }
+
+    /// The running snapshot's state for the keys held here.
+    pub(crate) fn snapshot_state(&self) -> Option<&DbSnapshot> {
+        self.snapshot.as_deref()
+    }
+
+    /// The parts a snapshot works on: the keys (to mark what it writes), the expires, and its
+    /// own state. Only `snapshot` calls this; everything else changes keys through the methods
+    /// above.
+    pub(crate) fn snapshot_parts(&mut self) -> (&mut Dict<Object>, &Dict<i64>, &mut Option<Box<DbSnapshot>>) {
+        (&mut self.keys, &self.expires, &mut self.snapshot)
     }
 
     /// Checks `expires ⊆ keys`. O(n): for tests and the simulator.
@@ -141,6 +225,8 @@ impl Db {
 
 /// All databases plus the counters they share.
 pub struct Keyspace {
+    /// The epoch of the last snapshot begun (`snapshot`); 0 before the first.
+    pub snapshot_epoch: u16,
     /// The databases, indexed by SELECT number.
     pub dbs: Vec<Db>,
     /// Hit, miss and expiry counters.
@@ -154,6 +240,7 @@ impl Keyspace {
     pub fn new(databases: usize, rng: &mut Rng) -> Keyspace {
         assert!(databases >= 1);
         Keyspace {
+            snapshot_epoch: 0,
             dbs: (0..databases).map(|_| Db::new(rng)).collect(),
             stats: KeyspaceStats::default(),
             active_expire: ActiveExpireState::default(),

@@ -197,9 +197,38 @@ impl<V> Dict<V> {
             visit(&e.key, &e.value);
             cur = e.next.as_deref();
         }
-        let mut v = cursor | !mask;
-        v = v.reverse_bits().wrapping_add(1).reverse_bits();
-        v
+        scan_next(cursor, mask)
+    }
+
+    /// `scan` with mutable access to the values (a snapshot marks the keys it writes).
+    pub fn scan_mut(&mut self, cursor: u64, mut visit: impl FnMut(&[u8], &mut V)) -> u64 {
+        if self.buckets.is_empty() {
+            return 0;
+        }
+        let mask = (self.buckets.len() - 1) as u64;
+        let mut cur = self.buckets[(cursor & mask) as usize].as_deref_mut();
+        while let Some(e) = cur {
+            visit(&e.key, &mut e.value);
+            cur = e.next.as_deref_mut();
+        }
+        scan_next(cursor, mask)
+    }
+
+    /// Calls `f` on every value (a pass over the whole table: for rare maintenance only).
+    pub fn for_each_value_mut(&mut self, mut f: impl FnMut(&mut V)) {
+        for head in &mut self.buckets {
+            let mut cur = head.as_deref_mut();
+            while let Some(e) = cur {
+                f(&mut e.value);
+                cur = e.next.as_deref_mut();
+            }
+        }
+    }
+
+    /// Moves every entry into a new dict with the same hash function, leaving this one empty, in
+    /// O(1): FLUSHDB during a snapshot hands the old table to the snapshot instead of freeing it.
+    pub fn take(&mut self) -> Dict<V> {
+        Dict { buckets: std::mem::take(&mut self.buckets), len: std::mem::replace(&mut self.len, 0), keys: self.keys }
     }
 
     /// A uniformly chosen bucket's random entry, as Redis's `dictGetRandomKey`.
@@ -247,6 +276,65 @@ impl<V> Dict<V> {
                 Some((&*e.key, &e.value))
             })
         })
+    }
+}
+
+/// The cursor after `cursor` in a table of `mask + 1` buckets: increment the reversed bits of the
+/// cursor, so that buckets a resize splits or merges are visited next to each other.
+fn scan_next(cursor: u64, mask: u64) -> u64 {
+    (cursor | !mask).reverse_bits().wrapping_add(1).reverse_bits()
+}
+
+/// The entries of a dict, moved out one at a time; each is freed as it is taken, so a large
+/// table can be consumed (and freed) a step at a time.
+pub struct IntoIter<V> {
+    buckets: std::vec::IntoIter<Option<Box<Entry<V>>>>,
+    chain: Option<Box<Entry<V>>>,
+    len: usize,
+}
+
+impl<V> IntoIter<V> {
+    /// Entries not taken yet.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when every entry has been taken.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<V> Iterator for IntoIter<V> {
+    type Item = (CompactBytes, V);
+
+    fn next(&mut self) -> Option<(CompactBytes, V)> {
+        loop {
+            if let Some(mut e) = self.chain.take() {
+                self.chain = e.next.take();
+                self.len -= 1;
+                let Entry { key, value, .. } = *e;
+                return Some((key, value));
+            }
+            self.chain = self.buckets.next()?;
+        }
+    }
+}
+
+impl<V> Drop for IntoIter<V> {
+    fn drop(&mut self) {
+        // One entry at a time: dropping a long chain recursively could overflow the stack.
+        for _ in self.by_ref() {}
+    }
+}
+
+impl<V> IntoIterator for Dict<V> {
+    type Item = (CompactBytes, V);
+    type IntoIter = IntoIter<V>;
+
+    fn into_iter(mut self) -> IntoIter<V> {
+        let len = std::mem::replace(&mut self.len, 0);
+        IntoIter { buckets: std::mem::take(&mut self.buckets).into_iter(), chain: None, len }
     }
 }
 
@@ -354,6 +442,47 @@ mod tests {
         let seen: BTreeSet<u32> = (0..2000).map(|_| *d.random_entry(&mut rng).unwrap().1).collect();
         assert_eq!(seen.len(), 16);
         assert!(dict().random_entry(&mut rng).is_none());
+    }
+
+    #[test]
+    fn take_and_into_iter_move_every_entry_once() {
+        let mut d = dict();
+        for i in 0..1000u32 {
+            d.insert(&i.to_be_bytes(), i);
+        }
+        let taken = d.take();
+        assert!(d.is_empty() && d.get(&0u32.to_be_bytes()).is_none());
+        d.insert(b"new", 7);
+        assert_eq!(d.len(), 1);
+        let mut it = taken.into_iter();
+        let mut seen = BTreeSet::new();
+        for _ in 0..10 {
+            let (k, v) = it.next().unwrap();
+            assert_eq!(&*k, &v.to_be_bytes());
+            seen.insert(v);
+        }
+        assert_eq!(it.len(), 990);
+        seen.extend(it.by_ref().map(|(_, v)| v));
+        assert!(it.is_empty());
+        assert_eq!(seen, (0..1000).collect());
+    }
+
+    #[test]
+    fn scan_mut_reaches_every_value() {
+        let mut d = dict();
+        for i in 0..300u32 {
+            d.insert(&i.to_be_bytes(), i);
+        }
+        let mut cursor = 0;
+        loop {
+            cursor = d.scan_mut(cursor, |_, v| *v += 1000);
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert!(d.iter().all(|(k, &v)| v == u32::from_be_bytes(k.try_into().unwrap()) + 1000));
+        d.for_each_value_mut(|v| *v = 0);
+        assert!(d.iter().all(|(_, &v)| v == 0));
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn active_expire_cycle(keyspace: &mut Keyspace, config: &EngineConfig, hz: u
         let db = &mut keyspace.dbs[index];
         // Repeat while the sample shows many stale keys; the work budget bounds the rounds.
         loop {
-            let volatile = db.expires.len() as u64;
+            let volatile = db.expires().len() as u64;
             if volatile == 0 {
                 db.avg_ttl_ms = 0;
                 break;
@@ -103,7 +103,7 @@ pub fn active_expire_cycle(keyspace: &mut Keyspace, config: &EngineConfig, hz: u
             let mut bucket: Vec<(Box<[u8]>, i64)> = Vec::new();
             while sampled < wanted && buckets < buckets_max {
                 bucket.clear();
-                db.expires_cursor = db.expires.scan(db.expires_cursor, |key, &when| bucket.push((key.into(), when)));
+                db.expires_cursor = db.expires().scan(db.expires_cursor, |key, &when| bucket.push((key.into(), when)));
                 buckets += 1;
                 for (key, when_ms) in &bucket {
                     if now_ms > *when_ms {
@@ -196,7 +196,7 @@ mod tests {
             ks.dbs[3].audit();
         }
         assert_eq!(ks.dbs[0].len(), 1000);
-        assert_eq!(ks.dbs[0].expires.len(), 500);
+        assert_eq!(ks.dbs[0].expires().len(), 500);
         assert!(ks.dbs[3].is_empty(), "db 3's keys expired after the first tick");
         assert_eq!(ks.stats.expired_keys, 40_300);
         assert!(ks.dbs[0].avg_ttl_ms > 0 && ks.dbs[0].avg_ttl_ms <= 60_000);

@@ -129,6 +129,8 @@ pub enum Value {
 pub trait ValueType {
     /// The `Self` inside `value`, if `value` holds one.
     fn of(value: &mut Value) -> Option<&mut Self>;
+    /// The `Self` inside `value` for reading, if `value` holds one.
+    fn of_ref(value: &Value) -> Option<&Self>;
 }
 
 macro_rules! value_type {
@@ -139,6 +141,16 @@ macro_rules! value_type {
                     Value::$variant(inner) => {
                         // Coerces through the box for the boxed variants.
                         let inner: &mut Self = inner;
+                        Some(inner)
+                    }
+                    _ => None,
+                }
+            }
+
+            fn of_ref(value: &Value) -> Option<&Self> {
+                match value {
+                    Value::$variant(inner) => {
+                        let inner: &Self = inner;
                         Some(inner)
                     }
                     _ => None,

@@ -145,14 +145,13 @@ impl<'a> Ctx<'a> {
 
     /// Looks a key up for reading: expires it lazily, counts a hit or miss, updates its access
     /// time. Redis's `lookupKeyRead`.
-    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Object> {
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Object> {
         let now_ms = self.now_ms();
         let db = &mut self.keyspace.dbs[self.db];
         db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
-        match db.keys.get_mut(key) {
+        match db.touch(key, self.lru_clock) {
             Some(obj) => {
                 self.keyspace.stats.keyspace_hits += 1;
-                obj.lru = self.lru_clock;
                 Some(obj)
             }
             None => {
@@ -165,11 +164,11 @@ impl<'a> Ctx<'a> {
     /// Looks a key up for reading without updating its access time: expires it lazily and counts
     /// a hit or miss. Redis's `lookupKeyReadWithFlags(.., LOOKUP_NOTOUCH)`, used by commands that
     /// inspect a key rather than use it (TYPE, TTL, EXISTS, OBJECT).
-    pub fn lookup_read_notouch(&mut self, key: &[u8]) -> Option<&mut Object> {
+    pub fn lookup_read_notouch(&mut self, key: &[u8]) -> Option<&Object> {
         let now_ms = self.now_ms();
         let db = &mut self.keyspace.dbs[self.db];
         db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
-        let found = db.keys.get_mut(key);
+        let found = db.get(key);
         match found {
             Some(_) => self.keyspace.stats.keyspace_hits += 1,
             None => self.keyspace.stats.keyspace_misses += 1,
@@ -183,14 +182,14 @@ impl<'a> Ctx<'a> {
         let now_ms = self.now_ms();
         let db = &mut self.keyspace.dbs[self.db];
         db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
-        let obj = db.keys.get_mut(key)?;
+        let obj = db.get_mut(key)?;
         obj.lru = self.lru_clock;
         Some(obj)
     }
 
     /// The value of type `T` at `key` for reading (Redis's `lookupKeyRead` + type check).
-    pub fn read_typed<T: ValueType>(&mut self, key: &[u8]) -> Result<Option<&mut T>, CmdError> {
-        self.lookup_read(key).map(|obj| T::of(&mut obj.value).ok_or(CmdError::WrongType)).transpose()
+    pub fn read_typed<T: ValueType>(&mut self, key: &[u8]) -> Result<Option<&T>, CmdError> {
+        self.lookup_read(key).map(|obj| T::of_ref(&obj.value).ok_or(CmdError::WrongType)).transpose()
     }
 
     /// The value of type `T` at `key` for writing (Redis's `lookupKeyWrite` + type check).
@@ -199,7 +198,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The string at `key` for reading; `WrongType` when it holds another type.
-    pub fn read_str(&mut self, key: &[u8]) -> Result<Option<&mut StrValue>, CmdError> {
+    pub fn read_str(&mut self, key: &[u8]) -> Result<Option<&StrValue>, CmdError> {
         self.read_typed(key)
     }
 
@@ -209,7 +208,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The list at `key` for reading; `WrongType` when it holds another type.
-    pub fn read_list(&mut self, key: &[u8]) -> Result<Option<&mut ListValue>, CmdError> {
+    pub fn read_list(&mut self, key: &[u8]) -> Result<Option<&ListValue>, CmdError> {
         self.read_typed(key)
     }
 
@@ -219,7 +218,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The sorted set at `key` for reading; `WrongType` when it holds another type.
-    pub fn read_zset(&mut self, key: &[u8]) -> Result<Option<&mut ZsetValue>, CmdError> {
+    pub fn read_zset(&mut self, key: &[u8]) -> Result<Option<&ZsetValue>, CmdError> {
         self.read_typed(key)
     }
 
@@ -237,7 +236,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The hash at `key` for reading; `WrongType` when it holds another type.
-    pub fn read_hash(&mut self, key: &[u8]) -> Result<Option<&mut HashValue>, CmdError> {
+    pub fn read_hash(&mut self, key: &[u8]) -> Result<Option<&HashValue>, CmdError> {
         self.read_typed(key)
     }
 
@@ -255,7 +254,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The set at `key` for reading; `WrongType` when it holds another type.
-    pub fn read_set(&mut self, key: &[u8]) -> Result<Option<&mut SetValue>, CmdError> {
+    pub fn read_set(&mut self, key: &[u8]) -> Result<Option<&SetValue>, CmdError> {
         self.read_typed(key)
     }
 
@@ -267,7 +266,7 @@ impl<'a> Ctx<'a> {
     /// Deletes `key` if a command just emptied the collection it holds (Redis deletes a list,
     /// hash, set or sorted set as its last element goes).
     pub fn delete_if_empty(&mut self, key: &[u8]) {
-        if self.db().keys.get(key).is_some_and(|o| o.value.is_empty_collection()) {
+        if self.db().get(key).is_some_and(|o| o.value.is_empty_collection()) {
             self.db().delete(key);
         }
     }

@@ -46,7 +46,6 @@ impl TestDb {
             resp: 2,
             dirty: 0,
             block_on: None,
-            propagate: None,
         }
     }
 
@@ -101,7 +100,7 @@ impl TestDb {
 
     /// The encoding OBJECT ENCODING would report for `key` in db 0, if it exists.
     pub fn encoding(&self, key: &str) -> Option<&'static str> {
-        self.keyspace.dbs[0].keys.get(key.as_bytes()).map(|o| o.value.encoding())
+        self.keyspace.dbs[0].get(key.as_bytes()).map(|o| o.value.encoding())
     }
 
     /// The milliseconds left before `key` expires (PTTL without the -1/-2 conventions).
@@ -111,7 +110,7 @@ impl TestDb {
 
     /// The string stored at `key` in db 0, without touching access data or expiry.
     pub fn raw_get(&self, key: &str) -> Option<Vec<u8>> {
-        self.keyspace.dbs[0].keys.get(key.as_bytes()).and_then(|o| match &o.value {
+        self.keyspace.dbs[0].get(key.as_bytes()).and_then(|o| match &o.value {
             Value::Str(s) => Some(s.to_bytes()),
             _ => None,
         })

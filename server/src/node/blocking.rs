@@ -141,7 +141,7 @@ impl Node {
     /// True when `key` in `db` exists now (not logically expired).
     fn holds_value(&self, db: usize, key: &[u8]) -> bool {
         let db = &self.keyspace.dbs[db];
-        db.keys.get(key).is_some() && !db.is_expired(key, self.now.unix_ms())
+        db.get(key).is_some() && !db.is_expired(key, self.now.unix_ms())
     }
 
     /// Serves parked clients whose keys now hold what they wait for (see the module header).

@@ -657,7 +657,7 @@ impl Node {
                 continue;
             }
             // avg_ttl is the active expire cycle's running estimate, as in Redis.
-            let value = format!("keys={},expires={},avg_ttl={}", db.len(), db.expires.len(), db.avg_ttl_ms);
+            let value = format!("keys={},expires={},avg_ttl={}", db.len(), db.expires().len(), db.avg_ttl_ms);
             field(out, &format!("db{index}"), value);
         }
     }

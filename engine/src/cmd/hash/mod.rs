@@ -35,7 +35,7 @@ fn hash_for_write<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(&'c mut HashValue
         ctx.db().add(key, obj);
     }
     let Ctx { keyspace, db, rng, .. } = ctx;
-    match keyspace.dbs[*db].keys.get_mut(key).map(|o| &mut o.value) {
+    match keyspace.dbs[*db].get_mut(key).map(|o| &mut o.value) {
         Some(Value::Hash(h)) => Ok((h, rng)),
         _ => unreachable!("the key was just type-checked or created as a hash"),
     }
@@ -48,7 +48,7 @@ fn hash_for_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(Option<&'c HashVal
         return Ok((None, &mut *ctx.rng));
     }
     let Ctx { keyspace, db, rng, .. } = ctx;
-    match keyspace.dbs[*db].keys.get(key).map(|o| &o.value) {
+    match keyspace.dbs[*db].get(key).map(|o| &o.value) {
         Some(Value::Hash(h)) => Ok((Some(h), rng)),
         _ => unreachable!("the key was just type-checked"),
     }

@@ -105,7 +105,7 @@ mod tests {
         ]);
         assert_eq!(t.encoding("c"), Some("int"));
         let db1 = &t.keyspace.dbs[1];
-        assert!(db1.keys.contains_key(b"n"));
+        assert!(db1.keys().contains_key(b"n"));
         assert_eq!(db1.expire_at(b"n"), t.keyspace.dbs[0].expire_at(b"n"));
         assert_eq!(run_in(&mut t, 1, 0, "COPY n n DB 0 REPLACE"), ":1");
     }

@@ -34,7 +34,7 @@ mod tests {
         assert_eq!((t.keyspace.stats.keyspace_hits, t.keyspace.stats.keyspace_misses), (2, 2));
         assert_eq!(t.keyspace.stats.expired_keys, 1);
         assert_eq!(run_in(&mut t, 0, 500, "EXISTS a"), ":1");
-        assert_eq!(t.keyspace.dbs[0].keys.get(b"a").unwrap().lru, 0);
+        assert_eq!(t.keyspace.dbs[0].get(b"a").unwrap().lru, 0);
     }
 
     #[test]
@@ -43,7 +43,7 @@ mod tests {
         let mut t = TestDb::new();
         t.check(&[("SET a 1", "+OK"), ("TOUCH a a nokey", ":2")]);
         assert_eq!(run_in(&mut t, 0, 500, "TOUCH a"), ":1");
-        assert_eq!(t.keyspace.dbs[0].keys.get(b"a").unwrap().lru, 500);
+        assert_eq!(t.keyspace.dbs[0].get(b"a").unwrap().lru, 500);
         assert_eq!(t.cmd("TOUCH"), "-ERR wrong number of arguments for 'touch' command");
         assert_eq!((t.keyspace.stats.keyspace_hits, t.keyspace.stats.keyspace_misses), (3, 1));
     }

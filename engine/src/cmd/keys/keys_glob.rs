@@ -16,7 +16,7 @@ pub fn keys(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let now_ms = ctx.now_ms();
     let db = ctx.db();
     let found = db
-        .keys
+        .keys()
         .iter()
         .filter(|(key, _)| (all || string_match(pattern, key)) && !db.is_expired(key, now_ms))
         .map(|(key, _)| Reply::bulk(key))

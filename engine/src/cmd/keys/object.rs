@@ -157,7 +157,7 @@ mod tests {
         t.check(&[("SET k v", "+OK")]);
         assert_eq!(run_in(&mut t, 0, 30, "OBJECT IDLETIME k"), ":30");
         assert_eq!(run_in(&mut t, 0, 45, "OBJECT IDLETIME k"), ":45");
-        t.keyspace.dbs[0].keys.get_mut(b"k").unwrap().lru = (1 << 24) - 11;
+        t.keyspace.dbs[0].get_mut(b"k").unwrap().lru = (1 << 24) - 11;
         assert_eq!(run_in(&mut t, 0, 5, "OBJECT IDLETIME k"), ":15");
         assert_eq!(run(&mut t, "OBJECT IDLETIME nokey"), "(nil)");
         t.config.maxmemory_policy = MaxmemoryPolicy::AllkeysLfu;
@@ -181,13 +181,13 @@ mod tests {
         );
         t.config.maxmemory_policy = MaxmemoryPolicy::AllkeysLfu;
         let now_minutes = (TEST_START_MS / 60_000) as u32 & 0xffff;
-        t.keyspace.dbs[0].keys.get_mut(b"k").unwrap().lru = ((now_minutes - 3) << 8) | 10;
+        t.keyspace.dbs[0].get_mut(b"k").unwrap().lru = ((now_minutes - 3) << 8) | 10;
         assert_eq!(run(&mut t, "OBJECT FREQ k"), ":7");
         t.config.lfu_decay_time = 0;
         assert_eq!(run(&mut t, "OBJECT FREQ k"), ":10");
         t.config.lfu_decay_time = 2;
         assert_eq!(run(&mut t, "OBJECT FREQ k"), ":9");
-        t.keyspace.dbs[0].keys.get_mut(b"k").unwrap().lru = ((now_minutes - 100) << 8) | 10;
+        t.keyspace.dbs[0].get_mut(b"k").unwrap().lru = ((now_minutes - 100) << 8) | 10;
         assert_eq!(run(&mut t, "OBJECT FREQ k"), ":0");
         assert_eq!(run(&mut t, "OBJECT FREQ nokey"), "(nil)");
     }
@@ -222,7 +222,7 @@ mod tests {
         t.now_ms += 2;
         assert_eq!(run(&mut t, "OBJECT ENCODING gone"), "(nil)");
         assert_eq!(run(&mut t, "OBJECT ENCODING k"), "\"embstr\"");
-        assert_eq!(t.keyspace.dbs[0].keys.get(b"k").unwrap().lru, 0);
+        assert_eq!(t.keyspace.dbs[0].get(b"k").unwrap().lru, 0);
         assert_eq!((t.keyspace.stats.keyspace_hits, t.keyspace.stats.keyspace_misses), (1, 1));
         assert_eq!(t.keyspace.stats.expired_keys, 1);
     }

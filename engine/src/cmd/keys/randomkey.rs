@@ -19,7 +19,7 @@ pub fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Reply, CmdError> {
     // always reaches an answer or an empty database.
     let picks_max = db.len() + 1;
     for _ in 0..picks_max {
-        let Some((key, _)) = db.keys.random_entry(ctx.rng) else { break };
+        let Some((key, _)) = db.keys().random_entry(ctx.rng) else { break };
         let key = key.to_vec();
         if !db.expire_if_needed(&key, now_ms, &mut ctx.keyspace.stats) {
             return Ok(Reply::Bulk(key));

@@ -75,7 +75,7 @@ pub fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let db = ctx.db();
     let mut buckets_left = count.saturating_mul(BUCKETS_PER_KEY_MAX);
     loop {
-        cursor = db.keys.scan(cursor, |key, _| batch.push(key.to_vec()));
+        cursor = db.keys().scan(cursor, |key, _| batch.push(key.to_vec()));
         if cursor == 0 || buckets_left == 0 {
             break;
         }
@@ -264,7 +264,7 @@ mod tests {
                 }
             } else {
                 let tmp: Vec<Vec<u8>> = t.keyspace.dbs[0]
-                    .keys
+                    .keys()
                     .iter()
                     .filter(|(k, _)| k.starts_with(b"tmp"))
                     .map(|(k, _)| k.to_vec())

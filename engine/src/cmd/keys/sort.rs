@@ -116,7 +116,7 @@ fn load(ctx: &mut Ctx, key: &[u8]) -> Result<(Kind, Vec<Vec<u8>>), CmdError> {
     }
     // Found above (expired, counted, touched); looked up again to reach the rng alongside it.
     let rng = &mut *ctx.rng;
-    let Some(obj) = ctx.keyspace.dbs[ctx.db].keys.get_mut(key) else { return empty() };
+    let Some(obj) = ctx.keyspace.dbs[ctx.db].get_mut(key) else { return empty() };
     Ok(match &mut obj.value {
         Value::List(l) => (Kind::List, l.iter().map(<[u8]>::to_vec).collect()),
         Value::Set(s) => (Kind::Set, s.iter().map(|m| m.into_owned()).collect()),

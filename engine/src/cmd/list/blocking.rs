@@ -134,7 +134,7 @@ pub fn serve_list(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Option<Result<Re
 /// True when `key` holds a `T`, looked at without touching the key (no LRU update), so waiters
 /// of another type leave it as it was. The node has already left out logically expired keys.
 pub fn holds<T: ValueType>(ctx: &mut Ctx, key: &[u8]) -> bool {
-    ctx.db().keys.get_mut(key).is_some_and(|obj| T::of(&mut obj.value).is_some())
+    ctx.db().get(key).is_some_and(|obj| T::of_ref(&obj.value).is_some())
 }
 
 /// Serves a client parked by `argv` (one of this file's commands, already validated) from `key`,

@@ -34,7 +34,7 @@ fn set_for_add<'c>(ctx: &'c mut Ctx, key: &[u8], first: &[u8]) -> Result<(&'c mu
         ctx.db().add(key, obj);
     }
     let Ctx { keyspace, db, rng, .. } = ctx;
-    match keyspace.dbs[*db].keys.get_mut(key).map(|o| &mut o.value) {
+    match keyspace.dbs[*db].get_mut(key).map(|o| &mut o.value) {
         Some(Value::Set(s)) => Ok((s, rng)),
         _ => unreachable!("the key was just type-checked or created as a set"),
     }
@@ -47,7 +47,7 @@ fn set_for_read<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(Option<&'c SetValue
         return Ok((None, &mut *ctx.rng));
     }
     let Ctx { keyspace, db, rng, .. } = ctx;
-    match keyspace.dbs[*db].keys.get(key).map(|o| &o.value) {
+    match keyspace.dbs[*db].get(key).map(|o| &o.value) {
         Some(Value::Set(s)) => Ok((Some(s), rng)),
         _ => unreachable!("the key was just type-checked"),
     }

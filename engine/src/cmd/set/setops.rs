@@ -41,7 +41,7 @@ fn lookup_sets<'c>(
     let db = &keyspace.dbs[*db];
     let sets = keys
         .iter()
-        .map(|k| match db.keys.get(k).map(|o| &o.value) {
+        .map(|k| match db.get(k).map(|o| &o.value) {
             None => None,
             Some(Value::Set(s)) => Some(s),
             Some(_) => unreachable!("type-checked above"),

@@ -181,7 +181,7 @@ pub(crate) fn pair(member: Vec<u8>, score: f64) -> Reply {
 /// The sorted set at `key`, which the caller has just looked up (and so knows exists), beside
 /// the RNG: for commands that need both at once.
 pub(crate) fn zset_with_rng<'c>(ctx: &'c mut Ctx, key: &[u8]) -> (&'c mut ZsetValue, &'c mut Rng) {
-    match ctx.keyspace.dbs[ctx.db].keys.get_mut(key).map(|o| &mut o.value) {
+    match ctx.keyspace.dbs[ctx.db].get_mut(key).map(|o| &mut o.value) {
         Some(Value::Zset(zset)) => (zset, ctx.rng),
         _ => unreachable!("zset_with_rng on a key not holding a sorted set"),
     }

@@ -204,7 +204,7 @@ fn generic(ctx: &mut Ctx, argv: &[&[u8]], numkeys_at: usize, op: Op, output: Out
         .iter()
         .zip(weights)
         .map(|(key, w)| {
-            let source = match db.keys.get(key).map(|o| &o.value) {
+            let source = match db.get(key).map(|o| &o.value) {
                 Some(Value::Zset(z)) => Source::Zset(z),
                 Some(Value::Set(s)) => Source::Set(s),
                 _ => Source::Missing,
