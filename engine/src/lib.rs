@@ -11,6 +11,8 @@
 //! - `glob`: Redis's glob matching (`stringmatchlen`) for KEYS, SCAN MATCH and friends.
 //! - `num`: integer and float parsing/formatting with Redis's exact rules.
 //! - `rng`: the seeded PRNG every random choice draws from.
+//! - `sds`: Redis's line splitting and quoting (`sdssplitargs`, `sdscatrepr`), shared by config
+//!   files, the inline protocol and the AOF manifest.
 //! - `rdb`, `aof`: Redis's file formats (RDB 10, multi-part AOF), read and written.
 //! - `snapshot`: point-in-time serialization a step at a time, without fork or copy.
 //! - `types`: the collection values, one module per Redis type, in Redis's compact shapes.
@@ -34,6 +36,7 @@ pub mod num;
 pub mod rdb;
 pub mod reply;
 pub mod rng;
+pub mod sds;
 pub mod snapshot;
 pub mod types;
 pub mod value;
