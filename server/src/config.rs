@@ -12,9 +12,7 @@
 //! field here and point its row at it with `field!(name)` in `table.rs`: nothing else changes.
 //!
 //! Deliberate differences, each a Redis *apply* failure text so clients see a familiar error:
-//! CONFIG SET cannot change `port` or `bind` (the runtime cannot rebind yet) or turn
-//! `appendonly` on (persistence arrives later; the binary refuses `appendonly yes` at startup
-//! for the same reason). `dir` is validated for syntax only here; the file loader enters it.
+//! CONFIG SET cannot change `port` or `bind` (the runtime cannot rebind yet). `dir` is validated for syntax only here; the file loader enters it.
 
 mod file;
 pub(crate) mod syntax;
@@ -118,14 +116,16 @@ pub struct Config {
     pub daemonize: bool,
     /// `pidfile`; `None` when unset (a daemonized server then uses /var/run/redis.pid).
     pub pidfile: Option<String>,
-    /// `save`: RDB save points. Persistence arrives later; the points are stored for it.
+    /// `save`: RDB save points.
     pub save: Vec<SavePoint>,
-    /// `appendonly`. Persistence arrives later: only `no` is accepted until then.
+    /// `appendonly`.
     pub appendonly: bool,
     /// `dbfilename`.
     pub dbfilename: String,
     /// `appendfilename`.
     pub appendfilename: String,
+    /// The other persistence options.
+    pub persist: PersistConfig,
     /// `requirepass`; `None` when unset. AUTH arrives later; protected mode already reads it.
     pub requirepass: Option<String>,
     /// `maxmemory` in bytes (0 = no limit).
@@ -142,6 +142,47 @@ pub struct Config {
     pub engine: EngineConfig,
     /// Options accepted and validated but not yet acted on, by canonical name.
     other: BTreeMap<&'static str, Value>,
+}
+
+/// `appendfsync`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AppendFsync {
+    /// fsync after every write, before the reply.
+    Always,
+    /// fsync in the background once a second.
+    #[default]
+    Everysec,
+    /// Never fsync; the OS decides.
+    No,
+}
+
+/// The persistence options other than `save`, `appendonly`, `dbfilename` and `appendfilename`.
+#[derive(Clone, Debug, Default)]
+pub struct PersistConfig {
+    /// `rdbcompression`.
+    pub rdbcompression: bool,
+    /// `rdbchecksum`.
+    pub rdbchecksum: bool,
+    /// `stop-writes-on-bgsave-error`.
+    pub stop_writes_on_bgsave_error: bool,
+    /// `appendfsync`.
+    pub appendfsync: AppendFsync,
+    /// `appenddirname`.
+    pub appenddirname: String,
+    /// `aof-use-rdb-preamble`.
+    pub aof_use_rdb_preamble: bool,
+    /// `aof-load-truncated`.
+    pub aof_load_truncated: bool,
+    /// `aof-timestamp-enabled`.
+    pub aof_timestamp_enabled: bool,
+    /// `auto-aof-rewrite-percentage`.
+    pub auto_aof_rewrite_percentage: i64,
+    /// `auto-aof-rewrite-min-size` in bytes.
+    pub auto_aof_rewrite_min_size: u64,
+    /// `no-appendfsync-on-rewrite`.
+    pub no_appendfsync_on_rewrite: bool,
+    /// `rdb-key-save-delay` (hidden, for tests): microseconds to wait per key saved.
+    pub rdb_key_save_delay: i64,
 }
 
 /// An option's value after parsing, before it lands in its field.
@@ -196,6 +237,7 @@ impl Default for Config {
             appendonly: false,
             dbfilename: String::new(),
             appendfilename: String::new(),
+            persist: PersistConfig::default(),
             requirepass: None,
             maxmemory: 0,
             client_query_buffer_limit: 0,
@@ -340,9 +382,6 @@ impl Config {
         if next.bind != self.bind {
             return Err(failed("bind", "Failed to bind to specified addresses."));
         }
-        if next.appendonly && !self.appendonly {
-            return Err(failed("appendonly", "Unable to turn on AOF. Check server logs."));
-        }
         Ok(())
     }
 
@@ -486,6 +525,11 @@ enum_field!(LogLevel, [
     "verbose" => LogLevel::Verbose,
     "notice" => LogLevel::Notice,
     "warning" => LogLevel::Warning,
+]);
+enum_field!(AppendFsync, [
+    "always" => AppendFsync::Always,
+    "everysec" => AppendFsync::Everysec,
+    "no" => AppendFsync::No,
 ]);
 enum_field!(MaxmemoryPolicy, [
     "volatile-lru" => MaxmemoryPolicy::VolatileLru,

@@ -139,10 +139,6 @@ fn load_config(args: &[String]) -> Result<Config, ConfigFileError> {
             .open(&config.logfile)
             .map_err(|e| ConfigFileError::fatal(format!("Can't open the log file: {}", strerror(&e))))?;
     }
-    if config.appendonly {
-        // Accepting it would promise durability verdis cannot give until persistence arrives.
-        return Err(ConfigFileError::fatal("appendonly yes is not supported by verdis yet"));
-    }
     // CONFIG GET dir reports the absolute working directory, as Redis's getcwd() does.
     if let Ok(cwd) = std::env::current_dir() {
         config.dir = cwd.to_string_lossy().into_owned();

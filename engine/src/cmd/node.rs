@@ -49,4 +49,12 @@ pub enum NodeCmd {
     Debug,
     /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
     Shutdown,
+    /// SAVE
+    Save,
+    /// BGSAVE [SCHEDULE]
+    Bgsave,
+    /// LASTSAVE
+    Lastsave,
+    /// BGREWRITEAOF
+    Bgrewriteaof,
 }

@@ -3,8 +3,8 @@
 //! options accept (`memtoull`, `strtoll`). Operators see these rules directly (which quotes work,
 //! whether `1GB` parses), so they follow Redis byte for byte rather than Rust's parsers.
 
-pub use verdis_engine::sds::{repr, split_args};
 use verdis_engine::sds::is_c_space;
+pub use verdis_engine::sds::{repr, split_args};
 
 /// Parses a memory amount like Redis's `memtoull`: digits, then an optional unit `b`, `k`
 /// (1000), `kb` (1024), `m`, `mb`, `g`, `gb`, any case. No sign, no spaces; an empty number is

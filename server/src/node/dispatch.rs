@@ -16,8 +16,9 @@ impl Node {
     /// Parses and runs every complete request in the client's query buffer.
     pub(super) fn process_input(&mut self, id: ClientId) {
         let bulk_len_max = self.config.engine.proto_max_bulk_len;
-        // A parked client's input waits until it is unblocked (Redis's CLIENT_BLOCKED).
-        if self.blocked.is_blocked(id) {
+        // A parked client's input waits until it is unblocked (Redis's CLIENT_BLOCKED), and a
+        // client waiting for a save until it is done.
+        if self.input_paused(id) {
             return;
         }
         let Some(client) = self.clients.get_mut(&id) else { return };
@@ -37,7 +38,7 @@ impl Node {
                     match self.clients.get(&id) {
                         None => return,
                         Some(c) if c.close_after_reply => break,
-                        Some(_) if self.blocked.is_blocked(id) => break,
+                        Some(_) if self.input_paused(id) => break,
                         Some(_) => {}
                     }
                 }
@@ -64,6 +65,11 @@ impl Node {
         }
     }
 
+    /// True while the client's next command must wait (blocked, or waiting for a save).
+    fn input_paused(&self, id: ClientId) -> bool {
+        self.blocked.is_blocked(id) || self.persist.is_waiting(id)
+    }
+
     /// Finds the row for `argv`: the command, or for a container with arguments, its subcommand.
     /// `Err` carries Redis's unknown-command or unknown-subcommand error.
     fn resolve(argv: &[&[u8]]) -> Result<&'static Command, CmdError> {
@@ -75,6 +81,25 @@ impl Node {
             sub: verdis_engine::error::clip128(argv[1]),
             container: verdis_engine::error::ClientText(argv[0].to_ascii_uppercase()),
         })
+    }
+
+    /// Why the command may not run now, if it may not: Redis's `processCommand` checks, in
+    /// Redis's order.
+    fn admission_error(&self, cmd: &Command, argv: &[&[u8]]) -> Option<CmdError> {
+        use verdis_engine::cmd::spec::CmdFlag;
+        if !cmd.spec.arity_ok(argv.len()) {
+            return Some(CmdError::WrongArity(cmd.spec.name.into()));
+        }
+        let is_write = cmd.spec.has(CmdFlag::Write);
+        if is_write || cmd.spec.name == "ping" {
+            if let Some(e) = self.disk_error_denies_writes() {
+                return Some(e);
+            }
+        }
+        if self.is_loading() && !cmd.spec.has(CmdFlag::Loading) {
+            return Some(CmdError::msg("LOADING Redis is loading the dataset in memory"));
+        }
+        None
     }
 
     /// Runs one command for a client and appends its reply: Redis's `processCommand` + `call`.
@@ -89,9 +114,9 @@ impl Node {
         let reply = match resolved {
             Err(e) => Reply::Error(e),
             Ok(cmd) => {
-                if !cmd.spec.arity_ok(argv.len()) {
+                if let Some(refusal) = self.admission_error(cmd, argv) {
                     self.stats.command_counts.entry(cmd.spec.name).or_default().rejected_calls += 1;
-                    Reply::Error(CmdError::WrongArity(cmd.spec.name.into()))
+                    Reply::Error(refusal)
                 } else {
                     let start_us = (self.probe.clock_us)();
                     let reply = self.call(id, cmd, argv);
@@ -108,7 +133,8 @@ impl Node {
                 }
             }
         };
-        if self.park_requested(id, argv) {
+        // A client parked by its command (a blocking pop, a SAVE) gets its reply later.
+        if self.park_requested(id, argv) || self.persist.is_waiting(id) {
             return;
         }
         if let Reply::Error(e) = &reply {
@@ -124,6 +150,45 @@ impl Node {
         // Only a command that changed something can have made a list for a parked client.
         if self.stats.dirty != dirty_before {
             self.serve_blocked();
+        }
+    }
+
+    /// Sends a command's effects to the AOF: what the handler asked for, or the command itself
+    /// when it changed something.
+    pub(super) fn propagate(&mut self, db: usize, argv: &[&[u8]], dirty: u64, propagate: Option<Vec<Vec<Vec<u8>>>>) {
+        match propagate {
+            Some(commands) => self.feed_aof(db, &commands),
+            None if dirty > 0 => self.feed_aof(db, &[argv.iter().map(|a| a.to_vec()).collect()]),
+            None => {}
+        }
+    }
+
+    /// Runs a command with no client, as Redis's fake AOF client does: engine commands in `db`,
+    /// and SELECT changing `db`. Nothing is counted or propagated.
+    pub(super) fn run_internal(&mut self, db: &mut usize, argv: &[&[u8]]) -> Result<(), String> {
+        let name = String::from_utf8_lossy(argv[0]).into_owned();
+        let cmd = Self::resolve(argv).map_err(|_| format!("Unknown command '{name}'"))?;
+        if !cmd.spec.arity_ok(argv.len()) {
+            return Err(format!("Wrong number of arguments for '{name}'"));
+        }
+        match cmd.handler {
+            Handler::Engine(f) => {
+                let mut ctx = self.engine_ctx(*db, 2);
+                // A command that fails here failed when it first ran too (Redis logs nothing).
+                let _ = f(&mut ctx, argv);
+                Ok(())
+            }
+            Handler::Node(verdis_engine::cmd::node::NodeCmd::Select) => {
+                let index = std::str::from_utf8(argv[1]).ok().and_then(|t| t.parse::<usize>().ok());
+                match index {
+                    Some(i) if i < self.keyspace.dbs.len() => {
+                        *db = i;
+                        Ok(())
+                    }
+                    _ => Err("Invalid SELECT".into()),
+                }
+            }
+            _ => Err(format!("Unexpected command '{name}'")),
         }
     }
 
@@ -148,11 +213,13 @@ impl Node {
         match cmd.handler {
             Handler::Engine(f) => {
                 let client = self.clients.get(&id).expect("caller checked the client");
-                let mut ctx = self.engine_ctx(client.db, client.resp);
+                let db = client.db;
+                let mut ctx = self.engine_ctx(db, client.resp);
                 let reply = f(&mut ctx, argv).unwrap_or_else(Reply::Error);
-                let (dirty, block_on) = (ctx.dirty, ctx.block_on.take());
+                let (dirty, block_on, propagate) = (ctx.dirty, ctx.block_on.take(), ctx.propagate.take());
                 self.stats.dirty += dirty;
                 self.blocked.request = block_on;
+                self.propagate(db, argv, dirty, propagate);
                 reply
             }
             Handler::Node(node_cmd) => self.exec_node(node_cmd, id, argv).unwrap_or_else(Reply::Error),

@@ -508,32 +508,50 @@ impl Node {
     }
 
     fn info_persistence(&self, out: &mut String) {
-        for name in ["loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"] {
+        use super::persist::JobKind;
+        let p = &self.persist;
+        let now_s = self.now.unix_us.div_euclid(1_000_000);
+        let job = p.job.as_ref();
+        let rdb_job = job.filter(|j| j.kind != JobKind::Rewrite);
+        let aof_job = job.filter(|j| j.kind == JobKind::Rewrite);
+        field(out, "loading", u8::from(self.is_loading()));
+        // No fork: no copy-on-write to report.
+        for name in ["async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"] {
             field(out, name, 0);
         }
         field(out, "current_fork_perc", "0.00");
-        field(out, "current_save_keys_processed", 0);
-        field(out, "current_save_keys_total", 0);
+        field(out, "current_save_keys_processed", job.map_or(0, |j| j.keys_written()));
+        field(out, "current_save_keys_total", job.map_or(0, |j| j.keys_total));
         field(out, "rdb_changes_since_last_save", self.stats.dirty);
-        field(out, "rdb_bgsave_in_progress", 0);
-        field(out, "rdb_last_save_time", self.started.unix_us.div_euclid(1_000_000));
-        field(out, "rdb_last_bgsave_status", "ok");
-        field(out, "rdb_last_bgsave_time_sec", -1);
-        field(out, "rdb_current_bgsave_time_sec", -1);
-        for name in ["rdb_saves", "rdb_last_cow_size", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded"] {
-            field(out, name, 0);
-        }
-        for name in ["aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled"] {
-            field(out, name, 0);
-        }
-        field(out, "aof_last_rewrite_time_sec", -1);
-        field(out, "aof_current_rewrite_time_sec", -1);
-        field(out, "aof_last_bgrewrite_status", "ok");
-        field(out, "aof_rewrites", 0);
-        field(out, "aof_rewrites_consecutive_failures", 0);
-        field(out, "aof_last_write_status", "ok");
+        field(out, "rdb_bgsave_in_progress", u8::from(rdb_job.is_some()));
+        field(out, "rdb_last_save_time", p.rdb.last_save_s);
+        field(out, "rdb_last_bgsave_status", if p.rdb.last_bgsave_ok { "ok" } else { "err" });
+        field(out, "rdb_last_bgsave_time_sec", p.rdb.last_bgsave_time_s);
+        field(out, "rdb_current_bgsave_time_sec", rdb_job.map_or(-1, |j| now_s - j.started_s));
+        field(out, "rdb_saves", p.rdb.saves);
+        field(out, "rdb_last_cow_size", 0);
+        field(out, "rdb_last_load_keys_expired", p.rdb.last_load_keys_expired);
+        field(out, "rdb_last_load_keys_loaded", p.rdb.last_load_keys_loaded);
+        let aof = &p.aof;
+        field(out, "aof_enabled", u8::from(aof.enabled()));
+        field(out, "aof_rewrite_in_progress", u8::from(aof_job.is_some()));
+        field(out, "aof_rewrite_scheduled", u8::from(aof.rewrite_scheduled));
+        field(out, "aof_last_rewrite_time_sec", aof.last_rewrite_time_s);
+        field(out, "aof_current_rewrite_time_sec", aof_job.map_or(-1, |j| now_s - j.started_s));
+        field(out, "aof_last_bgrewrite_status", if aof.last_rewrite_ok { "ok" } else { "err" });
+        field(out, "aof_rewrites", aof.rewrites);
+        field(out, "aof_rewrites_consecutive_failures", aof.rewrite_failures_in_a_row);
+        field(out, "aof_last_write_status", if aof.write_error().is_some() { "err" } else { "ok" });
         for name in ["aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size"] {
             field(out, name, 0);
+        }
+        if aof.enabled() {
+            field(out, "aof_current_size", aof.current_size);
+            field(out, "aof_base_size", aof.base_size);
+            field(out, "aof_pending_rewrite", u8::from(aof.rewrite_scheduled));
+            field(out, "aof_buffer_length", aof.buffered());
+            field(out, "aof_pending_bio_fsync", u8::from(aof.fsync_pending()));
+            field(out, "aof_delayed_fsync", 0);
         }
     }
 

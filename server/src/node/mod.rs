@@ -20,6 +20,7 @@ pub mod disk;
 mod dispatch;
 pub mod info;
 mod latency;
+mod persist;
 #[cfg(test)]
 mod testing;
 
@@ -154,6 +155,8 @@ pub struct Node {
     info: info::InfoState,
     /// Clients parked by blocking commands.
     blocked: blocking::Blocked,
+    /// Loading, saving and the AOF.
+    persist: persist::Persist,
 }
 
 impl Node {
@@ -177,6 +180,7 @@ impl Node {
             probe: ProcessProbe::NONE,
             info,
             blocked: blocking::Blocked::default(),
+            persist: persist::Persist::new(now),
         }
     }
 
@@ -208,6 +212,8 @@ impl Node {
         self.log(LogLevel::Notice, "oO0OoO0OoO0Oo verdis is starting oO0OoO0OoO0Oo".into());
         self.log(LogLevel::Notice, format!("verdis version={}, bits=64, just started", env!("CARGO_PKG_VERSION")));
         self.log(LogLevel::Notice, "Server initialized".into());
+        self.persist = persist::Persist::new(now);
+        self.persist_start();
         self.log(LogLevel::Notice, "Ready to accept connections tcp".into());
     }
 
@@ -216,12 +222,31 @@ impl Node {
     pub fn handle_signal(&mut self, now: Time, signal: &str) {
         self.now = now;
         self.log(LogLevel::Warning, format!("Received {signal} scheduling shutdown..."));
-        self.shutdown();
+        self.shutdown(None, None, false);
+    }
+
+    /// Shuts down as Redis does: a final save when save points are set (or `save` is asked,
+    /// and not `nosave`), a final AOF fsync, then exit. `client` is the SHUTDOWN caller, who
+    /// gets an error if the save fails (unless `force`).
+    fn shutdown(&mut self, client: Option<ClientId>, save: Option<bool>, force: bool) {
+        self.log(LogLevel::Warning, "User requested shutdown...".into());
+        self.kill_job();
+        self.aof_final_sync();
+        let save = save.unwrap_or(!self.config.save.is_empty());
+        if save {
+            self.log(LogLevel::Notice, "Saving the final RDB snapshot before exiting.".into());
+            self.persist.shutdown_after = Some(persist::ShutdownWaiter { client, force });
+            if let Some(id) = client {
+                self.persist_wait(id);
+            }
+            self.start_job(persist::JobKind::Save);
+            return;
+        }
+        self.finish_shutdown();
     }
 
     /// Closes every client and asks the shell to exit.
-    fn shutdown(&mut self) {
-        self.log(LogLevel::Warning, "User requested shutdown...".into());
+    fn finish_shutdown(&mut self) {
         let ids: Vec<ClientId> = self.clients.keys().copied().collect();
         for id in ids {
             self.free_client(id);
@@ -276,6 +301,7 @@ impl Node {
         self.process_input(id);
         self.flush_client(id);
         self.run_unblocked();
+        self.aof_flush();
     }
 
     /// The peer closed the connection (or it failed).
@@ -292,14 +318,18 @@ impl Node {
             self.cron();
             self.next_cron_us = now.mono_us + 1_000_000 / self.config.hz.max(1) as u64;
         }
+        self.job_tick();
         self.expire_blocked();
         self.run_unblocked();
+        self.aof_flush();
     }
 
     /// The disk operation `id` completed (or failed).
     pub fn handle_disk(&mut self, now: Time, id: DiskId, result: DiskResult) {
         self.now = now;
-        let _ = (id, result);
+        self.persist_disk_done(id, result);
+        self.run_unblocked();
+        self.aof_flush();
     }
 
     // ----- outputs -----
@@ -311,7 +341,12 @@ impl Node {
 
     /// Monotonic time (µs) at which `handle_timer` must next be called.
     pub fn poll_timeout(&self) -> u64 {
-        self.blocked.next_deadline_us().map_or(self.next_cron_us, |at| at.min(self.next_cron_us))
+        let mut at = self.blocked.next_deadline_us().map_or(self.next_cron_us, |at| at.min(self.next_cron_us));
+        // A snapshot in progress wants the next step as soon as the shell is idle.
+        if let Some(job) = self.persist.job.as_ref().filter(|j| j.writing()) {
+            at = at.min(job.next_step_us());
+        }
+        at
     }
 
     // ----- internals -----
@@ -328,19 +363,20 @@ impl Node {
     fn free_client(&mut self, id: ClientId) {
         self.clients.remove(&id);
         self.blocked.remove(id);
-        self.actions.push_back(Action::Close { client: id });
+        self.emit_output(Action::Close { client: id });
     }
 
     /// Hands the client's pending replies to the shell, and the close it asked for.
     fn flush_client(&mut self, id: ClientId) {
         let Some(client) = self.clients.get_mut(&id) else { return };
+        let close = client.close_after_reply;
         if !client.reply_buf.is_empty() {
             let bytes = std::mem::take(&mut client.reply_buf);
             self.stats.total_net_output_bytes += bytes.len() as u64;
             self.stats.total_writes_processed += 1;
-            self.actions.push_back(Action::Send { client: id, bytes });
+            self.emit_output(Action::Send { client: id, bytes });
         }
-        if client.close_after_reply {
+        if close {
             self.free_client(id);
         }
     }
@@ -348,6 +384,7 @@ impl Node {
     /// Periodic work, `hz` times a second (Redis's `serverCron`).
     fn cron(&mut self) {
         self.info_cron();
+        self.persist_cron();
         let now_ms = self.now.unix_ms();
         verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
         if self.config.timeout_s > 0 {

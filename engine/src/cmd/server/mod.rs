@@ -1,4 +1,5 @@
-//! The server family: configuration and server control (CONFIG *, DEBUG, SHUTDOWN) and TIME.
+//! The server family: configuration and server control (CONFIG *, DEBUG, SHUTDOWN, the
+//! persistence commands) and TIME.
 //! All but TIME run in the node (`NodeCmd`): they read or change server state the engine does
 //! not hold.
 
@@ -17,5 +18,9 @@ pub static COMMANDS: &[Command] = &[
     node(&s::CONFIG_HELP, NodeCmd::ConfigHelp),
     node(&s::DEBUG, NodeCmd::Debug),
     node(&s::SHUTDOWN, NodeCmd::Shutdown),
+    node(&s::SAVE, NodeCmd::Save),
+    node(&s::BGSAVE, NodeCmd::Bgsave),
+    node(&s::LASTSAVE, NodeCmd::Lastsave),
+    node(&s::BGREWRITEAOF, NodeCmd::Bgrewriteaof),
     engine(&s::TIME, time::time),
 ];

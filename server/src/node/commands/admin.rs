@@ -95,7 +95,15 @@ impl Node {
             }
             NodeCmd::ConfigHelp => Ok(Reply::help(argv[0], CONFIG_HELP)),
             NodeCmd::Debug => self.debug(id, argv),
-            NodeCmd::Shutdown => self.shutdown_command(argv),
+            NodeCmd::Shutdown => self.shutdown_command(id, argv),
+            NodeCmd::Save => self.save_command(id).unwrap_or(Ok(Reply::Ok)),
+            NodeCmd::Bgsave => match argv.get(1) {
+                None => self.bgsave_command(false),
+                Some(a) if argv.len() == 2 && eq_ci(a, "schedule") => self.bgsave_command(true),
+                Some(_) => Err(CmdError::Syntax),
+            },
+            NodeCmd::Lastsave => Ok(Reply::Int(self.lastsave())),
+            NodeCmd::Bgrewriteaof => self.bgrewriteaof().map(Reply::simple),
             other => unreachable!("exec_node routes only admin commands here, not {other:?}"),
         }
     }
@@ -114,7 +122,11 @@ impl Node {
         let addr = self.clients.get(&id).map(|c| c.addr.as_str()).unwrap_or_default();
         let protected_ok = self.config.enable_protected_configs.allows(addr);
         let pairs: Vec<(&[u8], &[u8])> = args.chunks(2).map(|p| (p[0], p[1])).collect();
+        let aof_before = self.config.appendonly;
         self.config.set_many(&pairs, protected_ok).map_err(|e| CmdError::Message(e.to_string().into()))?;
+        if self.config.appendonly != aof_before {
+            self.aof_set_enabled(self.config.appendonly);
+        }
         Ok(Reply::Ok)
     }
 
@@ -156,6 +168,7 @@ impl Node {
                 self.log(LogLevel::Warning, format!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2])));
                 Ok(Reply::Ok)
             }
+            2 if eq_ci(sub, "reload") => Ok(self.debug_reload(id).unwrap_or(Ok(Reply::Ok))?),
             3 if eq_ci(sub, "set-active-expire") => {
                 self.config.engine.active_expire_enabled = c_atoi(argv[2]) != 0;
                 Ok(Reply::Ok)
@@ -168,13 +181,21 @@ impl Node {
     }
 
     /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
-    fn shutdown_command(&mut self, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    fn shutdown_command(&mut self, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         let flags = ShutdownFlags::parse(&argv[1..])?;
         if flags.abort {
             return Err(CmdError::msg("ERR No shutdown in progress."));
         }
-        self.shutdown();
-        // The caller's connection is already closed: like Redis, it gets no reply.
+        let save = if flags.nosave {
+            Some(false)
+        } else if flags.save {
+            Some(true)
+        } else {
+            None
+        };
+        self.shutdown(Some(id), save, flags.force);
+        // The caller gets no reply: its connection is closed, or it waits for the final save,
+        // whose failure it is told about.
         Ok(Reply::Ok)
     }
 }

@@ -34,7 +34,11 @@ impl Node {
             | NodeCmd::ConfigResetstat
             | NodeCmd::ConfigHelp
             | NodeCmd::Debug
-            | NodeCmd::Shutdown => self.exec_admin(cmd, id, argv),
+            | NodeCmd::Shutdown
+            | NodeCmd::Save
+            | NodeCmd::Bgsave
+            | NodeCmd::Lastsave
+            | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv),
         }
     }
 }

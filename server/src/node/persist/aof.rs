@@ -1,0 +1,503 @@
+//! The multi-part AOF: feeding commands to the incr file, `appendfsync`, the manifest, rewrites.
+//!
+//! Commands are buffered as they run and appended in one request before any reply leaves the
+//! node (`Node::emit_output`), as Redis flushes its AOF buffer in `beforeSleep`. Under
+//! `appendfsync always` the replies are held until the fsync that covers them completes;
+//! `everysec` fsyncs from the cron once a second; `no` leaves it to the OS.
+//!
+//! A manifest change (a new incr file at a rewrite's start, the new base at its end) is written
+//! to a temp file, fsynced, renamed over the manifest and the directory fsynced; commands run
+//! meanwhile wait in the buffer, so the incr file they reach is always one the durable manifest
+//! names.
+
+use verdis_engine::aof::Manifest;
+
+use super::job::Kind;
+use super::{in_dir, Purpose};
+use crate::config::AppendFsync;
+use crate::node::{Action, DiskOp, DiskResult, LogLevel, Node};
+
+/// Whether commands go to the AOF.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum State {
+    /// `appendonly no`.
+    #[default]
+    Off,
+    /// Turned on; the first rewrite (the base) has not started yet.
+    WaitRewrite,
+    /// Appending.
+    On,
+}
+
+/// Why a manifest is being written, and what follows once it is durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ManifestChange {
+    /// A new incr file takes the appends (at start or a rewrite's start).
+    NewIncr,
+    /// Rewrite job `seq`'s base replaces the old base and incr files.
+    NewBase(u64),
+}
+
+/// Where a manifest write continues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SwitchThen {
+    /// The temp manifest is durable: rename it.
+    Synced(ManifestChange),
+    /// The rename is durable: the change is in force.
+    Installed(ManifestChange),
+}
+
+/// AOF state.
+#[derive(Debug, Default)]
+pub(crate) struct Aof {
+    pub state: State,
+    /// The manifest in force (durable).
+    pub manifest: Manifest,
+    /// The manifest being written, installed once durable.
+    next_manifest: Option<Manifest>,
+    /// The incr file appends go to (`appenddirname/name`), if open.
+    incr_path: Option<String>,
+    /// Commands not yet appended.
+    buf: Vec<u8>,
+    /// Bytes a failed append left to write again.
+    retry: Vec<u8>,
+    /// The database the AOF last SELECTed.
+    selected_db: Option<usize>,
+    /// A manifest change is in flight: appends wait in `buf`.
+    switching: bool,
+    /// Size of the base file, and of every AOF file together (INFO, auto rewrite).
+    pub base_size: u64,
+    pub current_size: u64,
+    /// Size of the current incr file as far as appends succeeded.
+    incr_size: u64,
+    /// Fsyncs issued and completed, as sequence numbers (gates for held replies).
+    fsync_issued: u64,
+    fsync_done: u64,
+    /// Appended since the last fsync was issued.
+    unsynced: bool,
+    /// Monotonic µs of the last fsync issued.
+    last_fsync_us: u64,
+    /// The last write or fsync error, until a later one succeeds (`-MISCONF`).
+    error: Option<String>,
+    /// fsync policy `always` (copied from the config on each flush).
+    always: bool,
+    /// Rewrite statistics for INFO.
+    pub rewrites: u64,
+    pub rewrite_failures_in_a_row: u64,
+    pub last_rewrite_ok: bool,
+    pub last_rewrite_time_s: i64,
+    pub rewrite_scheduled: bool,
+    /// Files the last rewrite made obsolete, removed once the new manifest is durable.
+    history: Vec<String>,
+    /// A rewrite whose base is in place waits for this incr switch to finish.
+    install_after_switch: Option<u64>,
+}
+
+impl Aof {
+    /// Output must wait: an fsync it depends on is outstanding (`always` only).
+    pub fn fsync_gate_open(&self) -> bool {
+        self.always && (self.fsync_issued > self.fsync_done || !self.buf.is_empty())
+    }
+
+    /// The fsync that covers everything written so far.
+    pub fn fsync_gate(&self) -> u64 {
+        if self.buf.is_empty() {
+            self.fsync_issued
+        } else {
+            self.fsync_issued + 1
+        }
+    }
+
+    /// A manifest change is in flight.
+    pub fn switching(&self) -> bool {
+        self.switching
+    }
+
+    /// The error that denies writes, if any.
+    pub fn write_error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Whether appends are on (INFO `aof_enabled`).
+    pub fn enabled(&self) -> bool {
+        self.state != State::Off
+    }
+
+    /// Bytes buffered, not yet appended (INFO `aof_buffer_length`).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// An fsync is in flight (INFO `aof_pending_bio_fsync`).
+    pub fn fsync_pending(&self) -> bool {
+        self.fsync_issued > self.fsync_done
+    }
+
+    /// The name the next rewrite's base file gets.
+    pub fn next_base_name(&self, appendfilename: &str, rdb_preamble: bool) -> String {
+        self.manifest.clone().new_base(appendfilename, rdb_preamble)
+    }
+}
+
+impl Node {
+    /// Records a command's effects for the AOF (called after a command changed something).
+    pub(in crate::node) fn feed_aof(&mut self, db: usize, commands: &[Vec<Vec<u8>>]) {
+        let aof = &mut self.persist.aof;
+        let rewriting = self.persist.job.as_ref().is_some_and(|j| j.kind == Kind::Rewrite);
+        if aof.state == State::Off || (aof.state == State::WaitRewrite && !rewriting) {
+            return;
+        }
+        if aof.selected_db != Some(db) {
+            verdis_engine::aof::write_select(&mut aof.buf, db);
+            aof.selected_db = Some(db);
+        }
+        for argv in commands {
+            let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            verdis_engine::aof::write_command(&mut aof.buf, &refs);
+        }
+    }
+
+    /// Appends the buffer to the incr file (and, under `always`, fsyncs it).
+    pub(in crate::node) fn aof_flush(&mut self) {
+        let always = self.config.persist.appendfsync == AppendFsync::Always;
+        let aof = &mut self.persist.aof;
+        aof.always = always && aof.state != State::Off;
+        if aof.switching || (aof.buf.is_empty() && aof.retry.is_empty()) {
+            return;
+        }
+        let Some(path) = aof.incr_path.clone() else { return };
+        let mut bytes = std::mem::take(&mut aof.retry);
+        bytes.append(&mut aof.buf);
+        aof.unsynced = true;
+        self.disk(DiskOp::Append { path, bytes: bytes.clone() }, Purpose::AofWrite { bytes });
+        if always {
+            self.aof_fsync();
+        }
+    }
+
+    /// Issues an fsync of the incr file.
+    fn aof_fsync(&mut self) {
+        let aof = &mut self.persist.aof;
+        let Some(path) = aof.incr_path.clone() else { return };
+        aof.fsync_issued += 1;
+        aof.unsynced = false;
+        aof.last_fsync_us = self.now.mono_us;
+        let gate = aof.fsync_issued;
+        self.disk(DiskOp::Fsync { path }, Purpose::AofFsync { gate });
+    }
+
+    pub(super) fn aof_write_done(&mut self, bytes: Vec<u8>, result: DiskResult) {
+        match result {
+            Ok(_) => {
+                let aof = &mut self.persist.aof;
+                aof.incr_size += bytes.len() as u64;
+                aof.current_size += bytes.len() as u64;
+                if aof.error.take().is_some() {
+                    self.log(LogLevel::Warning, "AOF write error looks solved, Redis can write again.".into());
+                }
+            }
+            Err(e) => {
+                if self.persist.aof.always {
+                    self.log(
+                        LogLevel::Warning,
+                        format!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... ({e})"),
+                    );
+                    self.actions.push_back(Action::Exit { code: 1 });
+                    return;
+                }
+                self.log(LogLevel::Warning, format!("Error writing to the AOF file: {e}"));
+                // Cut off whatever part landed, and write it all again later (Redis's
+                // ftruncate to aof_current_size).
+                let aof = &mut self.persist.aof;
+                aof.error = Some(e.message.clone());
+                let mut again = bytes;
+                again.append(&mut aof.retry);
+                aof.retry = again;
+                if let Some(path) = aof.incr_path.clone() {
+                    let len = aof.incr_size;
+                    self.disk(DiskOp::Truncate { path, len }, Purpose::Cleanup);
+                }
+            }
+        }
+    }
+
+    pub(super) fn aof_fsync_done(&mut self, gate: u64, result: DiskResult) {
+        match result {
+            Ok(_) => {
+                let aof = &mut self.persist.aof;
+                aof.fsync_done = aof.fsync_done.max(gate);
+                if aof.retry.is_empty() && aof.error.take().is_some() {
+                    self.log(LogLevel::Warning, "AOF write error looks solved, Redis can write again.".into());
+                }
+                self.release_held(gate);
+            }
+            Err(e) => {
+                if self.persist.aof.always {
+                    self.log(
+                        LogLevel::Warning,
+                        format!(
+                            "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {e}. Exiting..."
+                        ),
+                    );
+                    // Held replies were never acknowledged; they are dropped with the process.
+                    self.persist.held.clear();
+                    self.actions.push_back(Action::Exit { code: 1 });
+                    return;
+                }
+                self.log(LogLevel::Warning, format!("Error syncing the AOF file: {e}"));
+                let aof = &mut self.persist.aof;
+                aof.error = Some(e.message.clone());
+                aof.fsync_done = aof.fsync_done.max(gate);
+                aof.unsynced = true;
+            }
+        }
+    }
+
+    /// Cron: `everysec` fsync, a scheduled rewrite.
+    pub(super) fn aof_cron(&mut self) {
+        self.aof_flush();
+        let aof = &self.persist.aof;
+        let everysec = self.config.persist.appendfsync == AppendFsync::Everysec;
+        if aof.state != State::Off
+            && everysec
+            && aof.unsynced
+            && !aof.fsync_pending()
+            && self.now.mono_us.saturating_sub(aof.last_fsync_us) >= 1_000_000
+        {
+            self.aof_fsync();
+        }
+        if self.persist.aof.rewrite_scheduled && self.persist.job.is_none() {
+            self.persist.aof.rewrite_scheduled = false;
+            self.start_job(Kind::Rewrite);
+        }
+    }
+
+    /// Starts a rewrite when the AOF grew past `auto-aof-rewrite-percentage` of its base.
+    pub(super) fn aof_auto_rewrite(&mut self) {
+        let cfg = &self.config.persist;
+        let aof = &self.persist.aof;
+        if aof.state != State::On
+            || cfg.auto_aof_rewrite_percentage == 0
+            || aof.current_size < cfg.auto_aof_rewrite_min_size
+        {
+            return;
+        }
+        let base = aof.base_size.max(1);
+        let growth = (aof.current_size.saturating_sub(base)) * 100 / base;
+        if growth >= cfg.auto_aof_rewrite_percentage as u64 {
+            self.log(LogLevel::Notice, format!("Starting automatic rewriting of AOF on {growth}% growth"));
+            self.start_job(Kind::Rewrite);
+        }
+    }
+
+    /// Start of a rewrite (its snapshot has just begun): later commands go to a new incr file.
+    pub(super) fn aof_rewrite_started(&mut self) {
+        if self.persist.aof.state == State::Off {
+            return;
+        }
+        self.aof_new_incr();
+    }
+
+    /// Opens a new incr file and writes the manifest naming it. What is buffered goes to the
+    /// old file first; the new file starts with its own SELECT.
+    fn aof_new_incr(&mut self) {
+        self.aof_flush();
+        self.persist.aof.selected_db = None;
+        let mut manifest = self.persist.aof.manifest.clone();
+        let name = manifest.new_incr(&self.config.appendfilename);
+        let path = in_dir(&self.config.persist.appenddirname, &name);
+        self.disk(DiskOp::Create { path, bytes: Vec::new() }, Purpose::AofSwitch { then: None });
+        self.write_manifest(manifest, ManifestChange::NewIncr);
+    }
+
+    /// Writes `manifest` durably, then applies `change`.
+    fn write_manifest(&mut self, manifest: Manifest, change: ManifestChange) {
+        let dir = self.config.persist.appenddirname.clone();
+        let temp = in_dir(&dir, &format!("temp-{}.manifest", self.config.appendfilename));
+        self.persist.aof.switching = true;
+        let bytes = manifest.to_bytes();
+        self.persist.aof.next_manifest = Some(manifest);
+        self.disk(DiskOp::Create { path: temp.clone(), bytes }, Purpose::AofSwitch { then: None });
+        self.disk(DiskOp::Fsync { path: temp }, Purpose::AofSwitch { then: Some(SwitchThen::Synced(change)) });
+    }
+
+    pub(super) fn aof_switch_done(&mut self, then: Option<SwitchThen>, result: DiskResult) {
+        if let Err(e) = result {
+            self.log(LogLevel::Warning, format!("Error persisting the AOF manifest: {e}"));
+            self.persist.aof.next_manifest = None;
+            self.persist.aof.switching = false;
+            self.persist.aof.error.get_or_insert(e.message);
+            // The rewrite cannot install its base; it fails, the old files stay in force.
+            if let Some(
+                SwitchThen::Synced(ManifestChange::NewBase(_)) | SwitchThen::Installed(ManifestChange::NewBase(_)),
+            ) = then
+            {
+                self.finish_job(Err("manifest".into()), None);
+            }
+            return;
+        }
+        let dir = self.config.persist.appenddirname.clone();
+        match then {
+            None => {}
+            Some(SwitchThen::Synced(change)) => {
+                let temp = in_dir(&dir, &format!("temp-{}.manifest", self.config.appendfilename));
+                let path = self.manifest_path();
+                self.disk(DiskOp::Rename { from: temp, to: path }, Purpose::AofSwitch { then: None });
+                self.disk(
+                    DiskOp::Fsync { path: dir },
+                    Purpose::AofSwitch { then: Some(SwitchThen::Installed(change)) },
+                );
+            }
+            Some(SwitchThen::Installed(change)) => {
+                let aof = &mut self.persist.aof;
+                aof.manifest = aof.next_manifest.take().expect("a manifest was being written");
+                aof.switching = false;
+                let incr = aof.manifest.incrs().last().map(|e| in_dir(&dir, &e.name));
+                if incr != aof.incr_path {
+                    aof.incr_path = incr;
+                    aof.incr_size = 0;
+                }
+                if let ManifestChange::NewBase(seq) = change {
+                    for path in std::mem::take(&mut self.persist.aof.history) {
+                        self.disk(DiskOp::Remove { path }, Purpose::Cleanup);
+                    }
+                    if self.persist.job.as_ref().is_some_and(|j| j.seq == seq) {
+                        self.finish_job(Ok(()), None);
+                    }
+                }
+                if let Some(seq) = self.persist.aof.install_after_switch.take() {
+                    self.aof_rewrite_installed(seq);
+                }
+                self.aof_flush();
+            }
+        }
+    }
+
+    /// A rewrite's base file is in place: the manifest now names it, with the incr file opened
+    /// when the rewrite began; the old base and incr files become history, removed once the
+    /// new manifest is durable. Waits for an incr switch still in flight.
+    pub(super) fn aof_rewrite_installed(&mut self, seq: u64) {
+        if self.persist.aof.switching {
+            self.persist.aof.install_after_switch = Some(seq);
+            return;
+        }
+        let job = self.persist.job.as_ref().expect("the rewrite job");
+        let (target, base_size) = (job.target.clone(), job.bytes);
+        let mut manifest = self.persist.aof.manifest.clone();
+        let name = manifest.new_base(&self.config.appendfilename, self.config.persist.aof_use_rdb_preamble);
+        assert!(target.ends_with(&name), "the base was written under the name the manifest gives it");
+        manifest.mark_rewritten_incrs_as_history(self.persist.aof.state != State::Off);
+        let dir = self.config.persist.appenddirname.clone();
+        self.persist.aof.history = manifest.take_history().iter().map(|n| in_dir(&dir, n)).collect();
+        self.persist.aof.base_size = base_size;
+        self.persist.aof.current_size = base_size + self.persist.aof.incr_size;
+        self.write_manifest(manifest, ManifestChange::NewBase(seq));
+    }
+
+    /// Bookkeeping once a rewrite ended.
+    pub(super) fn aof_rewrite_finished(&mut self, result: Result<(), String>, started_s: i64) {
+        let now_s = self.now.unix_us.div_euclid(1_000_000);
+        let aof = &mut self.persist.aof;
+        aof.last_rewrite_time_s = now_s - started_s;
+        match result {
+            Ok(()) => {
+                aof.rewrites += 1;
+                aof.rewrite_failures_in_a_row = 0;
+                aof.last_rewrite_ok = true;
+                if aof.state == State::WaitRewrite {
+                    aof.state = State::On;
+                }
+                self.log(LogLevel::Notice, "Background AOF rewrite finished successfully".into());
+            }
+            Err(_) => {
+                aof.rewrite_failures_in_a_row += 1;
+                aof.last_rewrite_ok = false;
+            }
+        }
+    }
+
+    /// After loading: open the AOF for appends (continue the last incr file, or make one), or
+    /// create it from scratch, or migrate an old single-file AOF into the directory.
+    /// `sizes`: the base file's, all files', and the last incr file's.
+    pub(super) fn aof_open_after_load(&mut self, manifest: Option<Manifest>, upgraded: bool, sizes: (u64, u64, u64)) {
+        let dir = self.config.persist.appenddirname.clone();
+        let aof = &mut self.persist.aof;
+        aof.state = State::On;
+        aof.base_size = sizes.0;
+        aof.current_size = sizes.1;
+        aof.last_rewrite_ok = true;
+        self.disk(DiskOp::MakeDir { path: dir.clone() }, Purpose::Cleanup);
+        match manifest {
+            Some(m) => {
+                let last_incr = m.incrs().last().cloned();
+                self.persist.aof.manifest = m;
+                match last_incr {
+                    Some(e) => {
+                        let aof = &mut self.persist.aof;
+                        aof.incr_path = Some(in_dir(&dir, &e.name));
+                        aof.incr_size = sizes.2;
+                    }
+                    None => self.aof_new_incr(),
+                }
+            }
+            None if upgraded => {
+                let name = self.config.appendfilename.clone();
+                self.disk(DiskOp::Rename { from: name.clone(), to: in_dir(&dir, &name) }, Purpose::Cleanup);
+                self.persist.aof.manifest = Manifest::upgrade_from_single_file(&name);
+                self.log(LogLevel::Notice, "Successfully migrated an old-style AOF into the AOF directory".into());
+                self.aof_new_incr();
+            }
+            None => {
+                self.start_job(Kind::Rewrite);
+            }
+        }
+    }
+
+    /// CONFIG SET appendonly yes|no at runtime.
+    pub(in crate::node) fn aof_set_enabled(&mut self, on: bool) {
+        let state = self.persist.aof.state;
+        if on && state == State::Off {
+            self.persist.aof.state = State::WaitRewrite;
+            self.disk(DiskOp::MakeDir { path: self.config.persist.appenddirname.clone() }, Purpose::Cleanup);
+            if !self.start_job(Kind::Rewrite) {
+                self.persist.aof.rewrite_scheduled = true;
+            }
+        } else if !on && state != State::Off {
+            self.aof_flush();
+            self.aof_fsync();
+            let aof = &mut self.persist.aof;
+            aof.state = State::Off;
+            aof.incr_path = None;
+            aof.selected_db = None;
+            if self.persist.job.as_ref().is_some_and(|j| j.kind == Kind::Rewrite) {
+                self.finish_job(Err("AOF turned off".into()), None);
+            }
+        }
+    }
+
+    /// Shutdown: append and fsync what is buffered.
+    pub(in crate::node) fn aof_final_sync(&mut self) {
+        if self.persist.aof.state != State::Off {
+            self.aof_flush();
+            self.aof_fsync();
+        }
+    }
+
+    /// BGREWRITEAOF.
+    pub(in crate::node) fn bgrewriteaof(&mut self) -> Result<&'static str, verdis_engine::CmdError> {
+        match &self.persist.job {
+            Some(j) if j.kind == Kind::Rewrite => {
+                Err(verdis_engine::CmdError::msg("ERR Background append only file rewriting already in progress"))
+            }
+            Some(_) => {
+                self.persist.aof.rewrite_scheduled = true;
+                Ok("Background append only file rewriting scheduled")
+            }
+            None => {
+                self.disk(DiskOp::MakeDir { path: self.config.persist.appenddirname.clone() }, Purpose::Cleanup);
+                self.start_job(Kind::Rewrite);
+                Ok("Background append only file rewriting started")
+            }
+        }
+    }
+}

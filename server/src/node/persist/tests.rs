@@ -1,0 +1,208 @@
+//! The node's persistence driven through its disk interface, on a faultless in-memory disk
+//! (faults are the simulator's; real files and `kill -9` are `server/tests/persistence.rs`).
+
+use super::super::testing::{Harness, MemDisk};
+use crate::config::Config;
+use crate::node::{Action, DiskOp};
+
+fn config(pairs: &[(&str, &str)]) -> Config {
+    let mut config = Config::default();
+    config.databases = 16;
+    let pairs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())).collect();
+    config.set_many(&pairs, true).expect("valid test config");
+    config
+}
+
+/// Restarts on the same disk: a new node loading what the old one left.
+fn restart(h: Harness) -> Harness {
+    let config = h.node.config.clone();
+    Harness::with_config(config, h.disk)
+}
+
+/// Runs timer ticks until no snapshot job is writing.
+fn settle(h: &mut Harness) {
+    for _ in 0..10_000 {
+        if h.node.persist.job.is_none() {
+            return;
+        }
+        h.now.mono_us += 1;
+        h.node.handle_timer(h.now);
+        h.pump();
+    }
+    panic!("the job never finished");
+}
+
+#[test]
+fn save_then_restart_restores_every_type_and_ttl() {
+    // Proves SAVE writes dump.rdb through the disk interface and a restarted node loads it:
+    // every type, a TTL and a second database come back.
+    let mut h = Harness::with_config(config(&[("save", "")]), MemDisk::default());
+    let c = h.connect(1);
+    h.run(c, &["SET", "s", "v"]);
+    h.run(c, &["RPUSH", "l", "a", "b"]);
+    h.run(c, &["HSET", "h", "f", "v"]);
+    h.run(c, &["SADD", "set", "1", "2"]);
+    h.run(c, &["ZADD", "z", "1.5", "m"]);
+    h.run(c, &["PEXPIRE", "s", "100000"]);
+    h.run(c, &["SELECT", "3"]);
+    h.run(c, &["SET", "other", "db"]);
+    assert_eq!(h.run(c, &["SAVE"]), "+OK\r\n");
+    assert!(h.disk.files.contains_key("dump.rdb"));
+    let mut h = restart(h);
+    let c = h.connect(1);
+    assert_eq!(h.run(c, &["LRANGE", "l", "0", "-1"]), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    assert_eq!(h.run(c, &["HGET", "h", "f"]), "$1\r\nv\r\n");
+    assert_eq!(h.run(c, &["SCARD", "set"]), ":2\r\n");
+    assert_eq!(h.run(c, &["ZSCORE", "z", "m"]), "$3\r\n1.5\r\n");
+    assert_eq!(h.run(c, &["PTTL", "s"]), ":100000\r\n");
+    h.run(c, &["SELECT", "3"]);
+    assert_eq!(h.run(c, &["GET", "other"]), "$2\r\ndb\r\n");
+}
+
+#[test]
+fn bgsave_saves_the_dataset_as_it_was_when_it_began() {
+    // Proves the snapshot is point-in-time: writes made while BGSAVE runs (overwrite, delete,
+    // new key) are not in the file; what was there when it began is.
+    let mut h = Harness::with_config(config(&[("save", "")]), MemDisk::default());
+    let c = h.connect(1);
+    for i in 0..2000 {
+        h.run(c, &["SET", &format!("k{i}"), &format!("v{i}")]);
+    }
+    assert_eq!(h.run(c, &["BGSAVE"]), "+Background saving started\r\n");
+    assert!(h.node.persist.job.is_some());
+    h.run(c, &["SET", "k1", "changed"]);
+    h.run(c, &["DEL", "k2"]);
+    h.run(c, &["SET", "new", "x"]);
+    settle(&mut h);
+    assert!(h.run(c, &["INFO", "persistence"]).contains("rdb_last_bgsave_status:ok"));
+    let mut h = restart(h);
+    let c = h.connect(1);
+    assert_eq!(h.run(c, &["GET", "k1"]), "$2\r\nv1\r\n");
+    assert_eq!(h.run(c, &["GET", "k2"]), "$2\r\nv2\r\n");
+    assert_eq!(h.run(c, &["EXISTS", "new"]), ":0\r\n");
+    assert_eq!(h.run(c, &["DBSIZE"]), ":2000\r\n");
+}
+
+#[test]
+fn aof_survives_restart_and_rewrite() {
+    // Proves appendonly yes makes the multi-part AOF (manifest, base, incr), commands reach it,
+    // a restart replays it, and BGREWRITEAOF replaces base and incr with an equivalent pair
+    // (the old files removed) that loads to the same dataset.
+    let mut h = Harness::with_config(config(&[("save", ""), ("appendonly", "yes")]), MemDisk::default());
+    settle(&mut h);
+    assert!(h.disk.files.contains_key("appendonlydir/appendonly.aof.manifest"), "{:?}", h.disk.files.keys());
+    let c = h.connect(1);
+    h.run(c, &["SET", "a", "1"]);
+    h.run(c, &["INCR", "a"]);
+    h.run(c, &["SELECT", "2"]);
+    h.run(c, &["RPUSH", "l", "x", "y"]);
+    let mut h = restart(h);
+    let c = h.connect(1);
+    assert_eq!(h.run(c, &["GET", "a"]), "$1\r\n2\r\n");
+    h.run(c, &["SELECT", "2"]);
+    assert_eq!(h.run(c, &["LLEN", "l"]), ":2\r\n");
+    assert_eq!(h.run(c, &["BGREWRITEAOF"]), "+Background append only file rewriting started\r\n");
+    h.run(c, &["LPUSH", "l", "w"]);
+    settle(&mut h);
+    let names: Vec<&String> = h.disk.files.keys().collect();
+    assert!(!names.iter().any(|n| n.contains(".1.base")), "old base removed: {names:?}");
+    let mut h = restart(h);
+    let c = h.connect(1);
+    assert_eq!(h.run(c, &["GET", "a"]), "$1\r\n2\r\n");
+    h.run(c, &["SELECT", "2"]);
+    assert_eq!(h.run(c, &["LRANGE", "l", "0", "-1"]), "*3\r\n$1\r\nw\r\n$1\r\nx\r\n$1\r\ny\r\n");
+}
+
+#[test]
+fn appendfsync_always_holds_the_reply_until_the_fsync() {
+    // Proves the acknowledgement of a write under `appendfsync always` leaves the node only
+    // after the fsync covering it completes, and not before.
+    let mut h = Harness::with_config(
+        config(&[("save", ""), ("appendonly", "yes"), ("appendfsync", "always")]),
+        MemDisk::default(),
+    );
+    settle(&mut h);
+    let c = h.connect(1);
+    h.node.handle_input(h.now, c, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    let mut fsync = None;
+    while let Some(action) = h.node.poll_action() {
+        match action {
+            Action::Send { .. } => panic!("a reply left before the fsync"),
+            Action::Disk { id, op: DiskOp::Fsync { .. } } => fsync = Some(id),
+            Action::Disk { id, op } => {
+                let result = h.disk.run(op);
+                h.node.handle_disk(h.now, id, result);
+            }
+            _ => {}
+        }
+    }
+    let id = fsync.expect("an fsync was asked for");
+    h.node.handle_disk(h.now, id, Ok(crate::node::DiskOk::Done));
+    let sent: Vec<Action> = h.pump().into_iter().filter(|a| matches!(a, Action::Send { .. })).collect();
+    assert_eq!(sent, [Action::Send { client: c, bytes: b"+OK\r\n".to_vec() }]);
+}
+
+#[test]
+fn truncated_aof_tail_loads_only_when_allowed() {
+    // Proves a last command cut short loads (and the file is cut back to whole commands) with
+    // aof-load-truncated yes, and stops the server with exit code 1 with it off.
+    let mut h = Harness::with_config(config(&[("save", ""), ("appendonly", "yes")]), MemDisk::default());
+    settle(&mut h);
+    let c = h.connect(1);
+    h.run(c, &["SET", "a", "1"]);
+    h.run(c, &["SET", "b", "2"]);
+    let incr = h.disk.files.keys().find(|k| k.ends_with(".incr.aof")).cloned().expect("an incr file");
+    let file = h.disk.files.get_mut(&incr).unwrap();
+    let cut = file.len() - 3;
+    file.truncate(cut);
+    let mut strict = config(&[("save", ""), ("appendonly", "yes"), ("aof-load-truncated", "no")]);
+    strict.databases = 16;
+    let disk = MemDisk { files: h.disk.files.clone(), log: Vec::new() };
+    let mut refused = Harness { node: crate::node::Node::new(strict, 1, h.now), now: h.now, disk };
+    refused.node.handle_start(h.now);
+    assert!(refused.pump().contains(&Action::Exit { code: 1 }));
+    let mut h = restart(h);
+    let c = h.connect(1);
+    assert_eq!(h.run(c, &["GET", "a"]), "$1\r\n1\r\n");
+    assert_eq!(h.run(c, &["EXISTS", "b"]), ":0\r\n");
+    let len = h.disk.files[&incr].len();
+    assert!(len < cut, "cut back to the last whole command ({len} < {cut})");
+}
+
+#[test]
+fn a_failed_bgsave_stops_writes_with_misconf_until_a_save_succeeds() {
+    // Proves stop-writes-on-bgsave-error: after a failed BGSAVE, writes (and PING) get Redis's
+    // MISCONF error while reads work; a successful save lifts it.
+    let mut h = Harness::with_config(config(&[("save", "3600 1")]), MemDisk::default());
+    let c = h.connect(1);
+    h.run(c, &["SET", "k", "v"]);
+    h.run(c, &["BGSAVE"]);
+    // The disk reports the temp file's fsync failed.
+    let seq = h.node.persist.job.as_ref().map(|j| j.seq).expect("a job");
+    h.node.job_step_done(seq, Some(super::job::Then::Synced), Err(crate::node::DiskError::no_space()));
+    h.pump();
+    let misconf = h.run(c, &["SET", "k", "w"]);
+    assert!(misconf.starts_with("-MISCONF Redis is configured to save RDB snapshots"), "{misconf}");
+    assert!(h.run(c, &["PING"]).starts_with("-MISCONF"));
+    assert_eq!(h.run(c, &["GET", "k"]), "$1\r\nv\r\n");
+    assert_eq!(h.run(c, &["SAVE"]), "+OK\r\n");
+    assert_eq!(h.run(c, &["SET", "k", "w"]), "+OK\r\n");
+}
+
+#[test]
+fn debug_reload_and_shutdown_save() {
+    // Proves DEBUG RELOAD saves and reloads (the data survives), and SHUTDOWN with save points
+    // writes a final snapshot before exiting.
+    let mut h = Harness::with_config(config(&[("save", "3600 1")]), MemDisk::default());
+    let c = h.connect(1);
+    h.run(c, &["SET", "k", "v"]);
+    assert_eq!(h.run(c, &["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(h.run(c, &["GET", "k"]), "$1\r\nv\r\n");
+    h.run(c, &["SET", "k2", "v2"]);
+    h.disk.files.remove("dump.rdb");
+    let (out, _) = h.request(c, &["SHUTDOWN"]);
+    assert!(out.closed);
+    let mut h = restart(h);
+    let c = h.connect(1);
+    assert_eq!(h.run(c, &["GET", "k2"]), "$2\r\nv2\r\n");
+}
