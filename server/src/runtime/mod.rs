@@ -310,6 +310,10 @@ async fn timer_loop(shell: Rc<Shell>) {
                 _ = tokio::time::sleep(wait) => {}
                 _ = shell.timer_wake.notified() => continue,
             }
+        } else {
+            // Due now (a snapshot's next step): let the sockets' tasks run first, so a long
+            // snapshot proceeds between client requests instead of before them.
+            tokio::task::yield_now().await;
         }
         let now = shell.now();
         shell.node.borrow_mut().handle_timer(now);
