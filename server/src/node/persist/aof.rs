@@ -91,6 +91,8 @@ pub(crate) struct Aof {
     history: Vec<String>,
     /// A rewrite whose base is in place waits for this incr switch to finish.
     install_after_switch: Option<u64>,
+    /// The running rewrite creates the AOF at start: not counted as a rewrite, as in Redis.
+    creating_at_start: bool,
 }
 
 impl Aof {
@@ -399,6 +401,10 @@ impl Node {
         let now_s = self.now.unix_us.div_euclid(1_000_000);
         let aof = &mut self.persist.aof;
         aof.last_rewrite_time_s = now_s - started_s;
+        if std::mem::take(&mut aof.creating_at_start) {
+            aof.last_rewrite_time_s = -1;
+            return;
+        }
         match result {
             Ok(()) => {
                 aof.rewrites += 1;
@@ -448,7 +454,17 @@ impl Node {
                 self.aof_new_incr();
             }
             None => {
+                let name = self
+                    .persist
+                    .aof
+                    .next_base_name(&self.config.appendfilename, self.config.persist.aof_use_rdb_preamble);
+                self.log(LogLevel::Notice, format!("Creating AOF base file {name} on server start"));
+                self.persist.aof.creating_at_start = true;
                 self.start_job(Kind::Rewrite);
+                if let Some(incr) = self.persist.aof.next_manifest.as_ref().and_then(|m| m.incrs().last()) {
+                    let message = format!("Creating AOF incr file {} on server start", incr.name);
+                    self.log(LogLevel::Notice, message);
+                }
             }
         }
     }

@@ -193,7 +193,9 @@ fn a_failed_bgsave_stops_writes_with_misconf_until_a_save_succeeds() {
 fn debug_reload_and_shutdown_save() {
     // Proves DEBUG RELOAD saves and reloads (the data survives), and SHUTDOWN with save points
     // writes a final snapshot before exiting.
-    let mut h = Harness::with_config(config(&[("save", "3600 1")]), MemDisk::default());
+    let mut debug = config(&[("save", "3600 1")]);
+    debug.enable_debug_command = crate::config::ProtectedAction::Yes;
+    let mut h = Harness::with_config(debug, MemDisk::default());
     let c = h.connect(1);
     h.run(c, &["SET", "k", "v"]);
     assert_eq!(h.run(c, &["DEBUG", "RELOAD"]), "+OK\r\n");
