@@ -165,8 +165,9 @@ impl Node {
                     let argv_refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
                     let mut ctx = self.engine_ctx(db, resp);
                     let served_reply = serve(&mut ctx, &argv_refs, &key);
-                    let dirty = ctx.dirty;
+                    let (dirty, propagate) = (ctx.dirty, ctx.propagate.take());
                     self.stats.dirty += dirty;
+                    self.propagate(db, &argv_refs, dirty, propagate);
                     // `None`: the key holds another type than this client waits for; it stays.
                     let Some(reply) = served_reply else { continue };
                     self.blocked.remove(id);

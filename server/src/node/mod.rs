@@ -214,7 +214,6 @@ impl Node {
         self.log(LogLevel::Notice, "Server initialized".into());
         self.persist = persist::Persist::new(now);
         self.persist_start();
-        self.log(LogLevel::Notice, "Ready to accept connections tcp".into());
     }
 
     /// The process received a termination signal (`"SIGTERM"`, `"SIGINT"`): shut down as Redis

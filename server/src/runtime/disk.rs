@@ -69,7 +69,7 @@ impl Disk {
             },
             DiskOp::Create { path, bytes } => {
                 self.open.remove(&path);
-                OpenOptions::new().create(true).truncate(true).append(true).open(&path).and_then(|mut f| {
+                OpenOptions::new().write(true).create(true).truncate(true).open(&path).and_then(|mut f| {
                     f.write_all(&bytes)?;
                     self.open.insert(path, f);
                     Ok(DiskOk::Done)

@@ -278,6 +278,7 @@ impl Node {
         if self.config.appendonly {
             self.aof_open_after_load(loading.manifest, loading.upgraded, loading.sizes);
         }
+        self.log(LogLevel::Notice, "Ready to accept connections tcp".into());
     }
 
     fn load_failed(&mut self, message: String) {
