@@ -96,17 +96,17 @@ pub(crate) struct Aof {
 }
 
 impl Aof {
-    /// Output must wait: an fsync it depends on is outstanding (`always` only).
+    /// Output must wait: data it follows is not yet covered by a completed fsync (`always`).
     pub fn fsync_gate_open(&self) -> bool {
-        self.always && (self.fsync_issued > self.fsync_done || !self.buf.is_empty())
+        self.always && (self.fsync_pending() || self.unsynced || !self.buf.is_empty())
     }
 
-    /// The fsync that covers everything written so far.
+    /// The number of the fsync that will cover everything written so far.
     pub fn fsync_gate(&self) -> u64 {
-        if self.buf.is_empty() {
-            self.fsync_issued
-        } else {
+        if self.unsynced || !self.buf.is_empty() {
             self.fsync_issued + 1
+        } else {
+            self.fsync_issued
         }
     }
 
@@ -171,8 +171,11 @@ impl Node {
         let mut bytes = std::mem::take(&mut aof.retry);
         bytes.append(&mut aof.buf);
         aof.unsynced = true;
+        let fsync_now = always && !aof.fsync_pending();
         self.disk(DiskOp::Append { path, bytes: bytes.clone() }, Purpose::AofWrite { bytes });
-        if always {
+        // Group commit: while an fsync is in flight, appends gather behind it and the next
+        // fsync (issued when it completes) covers them all.
+        if fsync_now {
             self.aof_fsync();
         }
     }
@@ -228,10 +231,14 @@ impl Node {
             Ok(_) => {
                 let aof = &mut self.persist.aof;
                 aof.fsync_done = aof.fsync_done.max(gate);
+                let more = aof.always && aof.unsynced && !aof.fsync_pending();
                 if aof.retry.is_empty() && aof.error.take().is_some() {
                     self.log(LogLevel::Warning, "AOF write error looks solved, Redis can write again.".into());
                 }
                 self.release_held(gate);
+                if more {
+                    self.aof_fsync();
+                }
             }
             Err(e) => {
                 if self.persist.aof.always {
