@@ -1,6 +1,7 @@
 //! From bytes to replies: the parse loop and `process_command`, which reads as Redis's policy —
 //! a top-to-bottom list of admission checks, then execution.
 
+use verdis_engine::aof::Propagation;
 use verdis_engine::cmd::table::{lookup_sub, Handler};
 use verdis_engine::{lookup, CmdError, Command, Ctx, Reply};
 
@@ -153,13 +154,15 @@ impl Node {
         }
     }
 
-    /// Sends a command's effects to the AOF: what the handler asked for, or the command itself
-    /// when it changed something.
+    /// Sends a command's effects to the AOF: keys it found expired (as DELs), then what the
+    /// handler asked for or the command itself when it changed something, wrapped in
+    /// MULTI/EXEC when that is more than one command (`verdis_engine::aof::Propagation`).
     pub(super) fn propagate(&mut self, db: usize, argv: &[&[u8]], dirty: u64, propagate: Option<Vec<Vec<Vec<u8>>>>) {
-        match propagate {
-            Some(commands) => self.feed_aof(db, &commands),
-            None if dirty > 0 => self.feed_aof(db, &[argv.iter().map(|a| a.to_vec()).collect()]),
-            None => {}
+        let mut unit = Propagation::new();
+        unit.add_expired(&mut self.keyspace);
+        unit.add_command(db, argv, propagate, dirty);
+        if !unit.is_empty() {
+            self.feed_aof(&unit.finish());
         }
     }
 
@@ -176,6 +179,8 @@ impl Node {
                 let mut ctx = self.engine_ctx(*db, 2);
                 // A command that fails here failed when it first ran too (Redis logs nothing).
                 let _ = f(&mut ctx, argv);
+                // Loading propagates nothing.
+                self.keyspace.expired_to_propagate.clear();
                 Ok(())
             }
             Handler::Node(verdis_engine::cmd::node::NodeCmd::Select) => {

@@ -10,7 +10,7 @@
 //! meanwhile wait in the buffer, so the incr file they reach is always one the durable manifest
 //! names.
 
-use verdis_engine::aof::Manifest;
+use verdis_engine::aof::{Manifest, PropagatedOp};
 
 use super::job::Kind;
 use super::{in_dir, Purpose};
@@ -142,18 +142,19 @@ impl Aof {
 }
 
 impl Node {
-    /// Records a command's effects for the AOF (called after a command changed something).
-    pub(in crate::node) fn feed_aof(&mut self, db: usize, commands: &[Vec<Vec<u8>>]) {
+    /// Records commands' effects for the AOF: each `(db, argv)` in order, with a SELECT where
+    /// the database changes (Redis's `feedAppendOnlyFile`).
+    pub(in crate::node) fn feed_aof(&mut self, ops: &[PropagatedOp]) {
         let aof = &mut self.persist.aof;
         let rewriting = self.persist.job.as_ref().is_some_and(|j| j.kind == Kind::Rewrite);
         if aof.state == State::Off || (aof.state == State::WaitRewrite && !rewriting) {
             return;
         }
-        if aof.selected_db != Some(db) {
-            verdis_engine::aof::write_select(&mut aof.buf, db);
-            aof.selected_db = Some(db);
-        }
-        for argv in commands {
+        for (db, argv) in ops {
+            if aof.selected_db != Some(*db) {
+                verdis_engine::aof::write_select(&mut aof.buf, *db);
+                aof.selected_db = Some(*db);
+            }
             let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             verdis_engine::aof::write_command(&mut aof.buf, &refs);
         }
