@@ -467,6 +467,6 @@ fn inert_changes_lists_stored_options_set_away_from_default() {
     // Proves the startup warning names options verdis only stores, and only when changed.
     let mut config = Config::default();
     assert!(config.inert_changes().is_empty());
-    set(&mut config, &[("maxmemory", "1gb"), ("appendfsync", "always"), ("min-slaves-to-write", "1")]).unwrap();
-    assert_eq!(config.inert_changes(), ["appendfsync", "min-replicas-to-write"]);
+    set(&mut config, &[("maxmemory", "1gb"), ("lazyfree-lazy-eviction", "yes"), ("min-slaves-to-write", "1")]).unwrap();
+    assert_eq!(config.inert_changes(), ["lazyfree-lazy-eviction", "min-replicas-to-write"]);
 }

@@ -5,14 +5,15 @@ use crate::config::ProtectedAction;
 use crate::node::testing::{Harness, START};
 use crate::node::{Action, ClientId, LogLevel};
 
-/// Sends one request and returns every action it produced, for any client.
+/// Sends one request and returns every action it produced, for any client (disk requests
+/// are carried out by the harness's disk, not returned).
 fn actions(h: &mut Harness, id: ClientId, args: &[&str]) -> Vec<Action> {
     let mut bytes = format!("*{}\r\n", args.len()).into_bytes();
     for a in args {
         bytes.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
     }
     h.node.handle_input(h.now, id, &bytes);
-    std::iter::from_fn(|| h.node.poll_action()).collect()
+    h.pump()
 }
 
 fn err(text: &str) -> String {
