@@ -1,0 +1,416 @@
+//! The reference model: a deliberately simple executable specification of the commands the
+//! workloads use, built on `BTreeMap`s and sharing no code with the engine, so a bug in the
+//! engine's encodings, expiry or bookkeeping shows up as a difference.
+//!
+//! Expiry follows Redis's rules, which are observable: a key is logically gone once
+//! `now_ms > expire_at`, and it is physically removed when a command touches it (lazy expiry) or
+//! when the node's active cycle removes it (the world mirrors those removals, see
+//! `Model::mirror_active_expiry`). Keeping physical presence matters because a node's clock can
+//! jump backwards, bringing an expired-but-present key back to life, in Redis as here.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+
+use verdis_engine::value::Value;
+use verdis_engine::{CmdError, Keyspace, Reply};
+
+use crate::op::Op;
+
+/// A value, in the simplest representation that determines every reply.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MVal {
+    /// A string.
+    Str(Vec<u8>),
+    /// A list, head first.
+    List(VecDeque<Vec<u8>>),
+    /// A hash.
+    Hash(BTreeMap<Vec<u8>, Vec<u8>>),
+    /// A set.
+    Set(BTreeSet<Vec<u8>>),
+    /// A sorted set: member to score.
+    Zset(BTreeMap<Vec<u8>, f64>),
+}
+
+impl MVal {
+    fn type_name(&self) -> &'static str {
+        match self {
+            MVal::Str(_) => "string",
+            MVal::List(_) => "list",
+            MVal::Hash(_) => "hash",
+            MVal::Set(_) => "set",
+            MVal::Zset(_) => "zset",
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            MVal::Str(_) => false,
+            MVal::List(l) => l.is_empty(),
+            MVal::Hash(h) => h.is_empty(),
+            MVal::Set(s) => s.is_empty(),
+            MVal::Zset(z) => z.is_empty(),
+        }
+    }
+}
+
+/// A key's value and absolute expiry (unix ms).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The value.
+    pub val: MVal,
+    /// When it expires, if volatile.
+    pub expire_at: Option<i64>,
+}
+
+/// The model keyspace (database 0).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Model {
+    /// Every physically present key.
+    pub keys: BTreeMap<Vec<u8>, Entry>,
+}
+
+fn int(n: i64) -> Option<Reply> {
+    Some(Reply::Int(n))
+}
+
+fn wrongtype() -> Option<Reply> {
+    Some(Reply::Error(CmdError::WrongType))
+}
+
+/// Redis's `string2ll`: a canonical decimal `i64` (no sign `+`, no leading zeros, no spaces).
+fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    let n: i64 = s.parse().ok()?;
+    (n.to_string() == s).then_some(n)
+}
+
+macro_rules! typed {
+    ($entry:expr, $variant:ident) => {
+        match $entry {
+            None => None,
+            Some(Entry { val: MVal::$variant(v), .. }) => Some(v),
+            Some(_) => return wrongtype(),
+        }
+    };
+}
+
+impl Model {
+    /// The key if it is logically present at `now_ms`, removing it first if its time has passed.
+    fn live(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        if self.keys.get(key)?.expire_at.is_some_and(|at| now_ms > at) {
+            self.keys.remove(key);
+            return None;
+        }
+        self.keys.get_mut(key)
+    }
+
+    /// The live collection at `key`, created empty by `make` when missing.
+    fn create(&mut self, key: &[u8], now_ms: i64, make: fn() -> MVal) -> &mut Entry {
+        if self.live(key, now_ms).is_none() {
+            self.keys.insert(key.to_vec(), Entry { val: make(), expire_at: None });
+        }
+        self.keys.get_mut(key).expect("just ensured")
+    }
+
+    fn drop_if_empty(&mut self, key: &[u8]) {
+        if self.keys.get(key).is_some_and(|e| e.val.is_empty()) {
+            self.keys.remove(key);
+        }
+    }
+
+    /// Applies `op` at `now_ms`, returning the reply Redis gives (`None` for commands whose reply
+    /// the model does not predict: BGSAVE, BGREWRITEAOF).
+    pub fn apply(&mut self, op: &Op, now_ms: i64) -> Option<Reply> {
+        match op {
+            Op::Set { key, val, px, nx } => {
+                if *nx && self.live(key, now_ms).is_some() {
+                    return Some(Reply::Null);
+                }
+                let expire_at = px.map(|ms| now_ms + ms as i64);
+                self.keys.insert(key.clone(), Entry { val: MVal::Str(val.clone()), expire_at });
+                Some(Reply::Ok)
+            }
+            Op::Get { key } => match typed!(self.live(key, now_ms), Str) {
+                None => Some(Reply::Null),
+                Some(v) => Some(Reply::Bulk(v.clone())),
+            },
+            Op::Incr { key } => {
+                let old = match typed!(self.live(key, now_ms), Str) {
+                    None => 0,
+                    Some(v) => match parse_i64(v) {
+                        Some(n) => n,
+                        None => return Some(Reply::Error(CmdError::NotInteger)),
+                    },
+                };
+                let Some(new) = old.checked_add(1) else { return Some(Reply::Error(CmdError::Overflow)) };
+                let bytes = new.to_string().into_bytes();
+                match self.keys.get_mut(key.as_slice()) {
+                    Some(e) => e.val = MVal::Str(bytes),
+                    None => {
+                        self.keys.insert(key.clone(), Entry { val: MVal::Str(bytes), expire_at: None });
+                    }
+                }
+                int(new)
+            }
+            Op::Del { keys } => {
+                let mut n = 0;
+                for key in keys {
+                    if self.live(key, now_ms).is_some() {
+                        self.keys.remove(key.as_slice());
+                        n += 1;
+                    }
+                }
+                int(n)
+            }
+            Op::Exists { key } => int(self.live(key, now_ms).is_some() as i64),
+            Op::Expire { key, secs } => match self.live(key, now_ms) {
+                None => int(0),
+                Some(e) => {
+                    e.expire_at = Some(now_ms + secs * 1000);
+                    int(1)
+                }
+            },
+            Op::Ttl { key } => match self.live(key, now_ms) {
+                None => int(-2),
+                Some(Entry { expire_at: None, .. }) => int(-1),
+                Some(Entry { expire_at: Some(at), .. }) => int(((*at - now_ms).max(0) + 500) / 1000),
+            },
+            Op::Persist { key } => match self.live(key, now_ms) {
+                Some(e) if e.expire_at.is_some() => {
+                    e.expire_at = None;
+                    int(1)
+                }
+                _ => int(0),
+            },
+            Op::Type { key } => {
+                let name = self.live(key, now_ms).map_or("none", |e| e.val.type_name());
+                Some(Reply::Simple(name.into()))
+            }
+            Op::Push { key, vals, left } => {
+                typed!(self.live(key, now_ms), List);
+                let MVal::List(l) = &mut self.create(key, now_ms, || MVal::List(VecDeque::new())).val else {
+                    unreachable!()
+                };
+                for v in vals {
+                    if *left {
+                        l.push_front(v.clone());
+                    } else {
+                        l.push_back(v.clone());
+                    }
+                }
+                int(l.len() as i64)
+            }
+            Op::Pop { key, left } => {
+                let Some(l) = typed!(self.live(key, now_ms), List) else { return Some(Reply::Null) };
+                let v = if *left { l.pop_front() } else { l.pop_back() };
+                self.drop_if_empty(key);
+                Some(v.map_or(Reply::Null, Reply::Bulk))
+            }
+            Op::LRange { key } => {
+                let items = typed!(self.live(key, now_ms), List).map_or(Vec::new(), |l| l.iter().cloned().collect());
+                Some(Reply::Array(items.into_iter().map(Reply::Bulk).collect()))
+            }
+            Op::LLen { key } => int(typed!(self.live(key, now_ms), List).map_or(0, |l| l.len() as i64)),
+            Op::HSet { key, field, val } => {
+                typed!(self.live(key, now_ms), Hash);
+                let MVal::Hash(h) = &mut self.create(key, now_ms, || MVal::Hash(BTreeMap::new())).val else {
+                    unreachable!()
+                };
+                int(h.insert(field.clone(), val.clone()).is_none() as i64)
+            }
+            Op::HGet { key, field } => {
+                let v = typed!(self.live(key, now_ms), Hash).and_then(|h| h.get(field).cloned());
+                Some(v.map_or(Reply::Null, Reply::Bulk))
+            }
+            Op::HDel { key, field } => {
+                let n = typed!(self.live(key, now_ms), Hash).map_or(0, |h| h.remove(field).is_some() as i64);
+                self.drop_if_empty(key);
+                int(n)
+            }
+            Op::HLen { key } => int(typed!(self.live(key, now_ms), Hash).map_or(0, |h| h.len() as i64)),
+            Op::SAdd { key, member } => {
+                typed!(self.live(key, now_ms), Set);
+                let MVal::Set(s) = &mut self.create(key, now_ms, || MVal::Set(BTreeSet::new())).val else {
+                    unreachable!()
+                };
+                int(s.insert(member.clone()) as i64)
+            }
+            Op::SRem { key, member } => {
+                let n = typed!(self.live(key, now_ms), Set).map_or(0, |s| s.remove(member) as i64);
+                self.drop_if_empty(key);
+                int(n)
+            }
+            Op::SIsMember { key, member } => {
+                int(typed!(self.live(key, now_ms), Set).is_some_and(|s| s.contains(member)) as i64)
+            }
+            Op::SCard { key } => int(typed!(self.live(key, now_ms), Set).map_or(0, |s| s.len() as i64)),
+            Op::ZAdd { key, score, member } => {
+                typed!(self.live(key, now_ms), Zset);
+                let MVal::Zset(z) = &mut self.create(key, now_ms, || MVal::Zset(BTreeMap::new())).val else {
+                    unreachable!()
+                };
+                int(z.insert(member.clone(), *score as f64).is_none() as i64)
+            }
+            Op::ZIncrBy { key, inc, member } => {
+                typed!(self.live(key, now_ms), Zset);
+                let MVal::Zset(z) = &mut self.create(key, now_ms, || MVal::Zset(BTreeMap::new())).val else {
+                    unreachable!()
+                };
+                let score = z.get(member).copied().unwrap_or(0.0) + *inc as f64;
+                z.insert(member.clone(), score);
+                Some(Reply::Double(score))
+            }
+            Op::ZRem { key, member } => {
+                let n = typed!(self.live(key, now_ms), Zset).map_or(0, |z| z.remove(member).is_some() as i64);
+                self.drop_if_empty(key);
+                int(n)
+            }
+            Op::ZScore { key, member } => {
+                let s = typed!(self.live(key, now_ms), Zset).and_then(|z| z.get(member).copied());
+                Some(s.map_or(Reply::Null, Reply::Double))
+            }
+            Op::ZCard { key } => int(typed!(self.live(key, now_ms), Zset).map_or(0, |z| z.len() as i64)),
+            Op::ZRange { key } => {
+                let mut items: Vec<(f64, Vec<u8>)> = typed!(self.live(key, now_ms), Zset)
+                    .map_or(Vec::new(), |z| z.iter().map(|(m, s)| (*s, m.clone())).collect());
+                items.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+                Some(Reply::Array(items.into_iter().map(|(_, m)| Reply::Bulk(m)).collect()))
+            }
+            Op::BgSave | Op::BgRewriteAof => None,
+        }
+    }
+
+    /// The keys logically present at `now_ms` (expired ones dropped): what two keyspaces must
+    /// agree on.
+    pub fn view(&self, now_ms: i64) -> Model {
+        let keys = self
+            .keys
+            .iter()
+            .filter(|(_, e)| e.expire_at.is_none_or(|at| now_ms <= at))
+            .map(|(k, e)| (k.clone(), e.clone()))
+            .collect();
+        Model { keys }
+    }
+
+    /// The node's database 0 in model form (physically present keys).
+    pub fn of_keyspace(keyspace: &Keyspace) -> Model {
+        let db = &keyspace.dbs[0];
+        let mut keys = BTreeMap::new();
+        for (key, obj) in db.keys().iter() {
+            let val = match &obj.value {
+                Value::Str(s) => MVal::Str(s.to_bytes()),
+                Value::List(l) => MVal::List(l.iter().map(<[u8]>::to_vec).collect()),
+                Value::Hash(h) => MVal::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
+                Value::Set(s) => MVal::Set(s.iter().map(|m| m.into_owned()).collect()),
+                Value::Zset(z) => MVal::Zset(z.iter().map(|(m, s)| (m.to_vec(), s)).collect()),
+            };
+            keys.insert(key.to_vec(), Entry { val, expire_at: db.expire_at(key) });
+        }
+        Model { keys }
+    }
+
+    /// Removes the volatile keys the node's active expiry cycle removed. A volatile key missing
+    /// from the node before its time is an error (returned, not removed).
+    pub fn mirror_active_expiry(&mut self, keyspace: &Keyspace, now_ms: i64) -> Result<(), String> {
+        let db = &keyspace.dbs[0];
+        let mut gone = Vec::new();
+        for (key, e) in &self.keys {
+            if let Some(at) = e.expire_at {
+                if !db.keys().contains_key(key) {
+                    if now_ms <= at {
+                        return Err(format!("key {} vanished before its expiry", show(key)));
+                    }
+                    gone.push(key.clone());
+                }
+            }
+        }
+        for key in gone {
+            self.keys.remove(&key);
+        }
+        Ok(())
+    }
+
+    /// The first difference between two models, for failure messages.
+    pub fn first_difference(&self, other: &Model) -> Option<String> {
+        let all: BTreeSet<&Vec<u8>> = self.keys.keys().chain(other.keys.keys()).collect();
+        for key in all {
+            let (a, b) = (self.keys.get(key), other.keys.get(key));
+            if a != b {
+                return Some(format!("key {}: {:?} vs {:?}", show(key), a, b));
+            }
+        }
+        None
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// A key as text, for messages.
+pub fn show(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (k, e) in &self.keys {
+            writeln!(f, "{} = {:?} (expire_at {:?})", show(k), e.val, e.expire_at)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resp::encode_reply;
+
+    fn k(s: &str) -> Vec<u8> {
+        s.as_bytes().to_vec()
+    }
+
+    fn run(m: &mut Model, op: Op, now: i64) -> String {
+        String::from_utf8(encode_reply(&m.apply(&op, now).unwrap())).unwrap()
+    }
+
+    #[test]
+    fn replies_follow_redis_for_each_family() {
+        let mut m = Model::default();
+        assert_eq!(run(&mut m, Op::Set { key: k("a"), val: k("9"), px: None, nx: false }, 0), "+OK\r\n");
+        assert_eq!(run(&mut m, Op::Incr { key: k("a") }, 0), ":10\r\n");
+        assert_eq!(
+            run(&mut m, Op::Push { key: k("a"), vals: vec![k("x")], left: true }, 0),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
+        assert_eq!(run(&mut m, Op::Push { key: k("l"), vals: vec![k("x"), k("y")], left: true }, 0), ":2\r\n");
+        assert_eq!(run(&mut m, Op::LRange { key: k("l") }, 0), "*2\r\n$1\r\ny\r\n$1\r\nx\r\n");
+        assert_eq!(run(&mut m, Op::Pop { key: k("l"), left: false }, 0), "$1\r\nx\r\n");
+        assert_eq!(run(&mut m, Op::Pop { key: k("l"), left: false }, 0), "$1\r\ny\r\n");
+        assert_eq!(run(&mut m, Op::Type { key: k("l") }, 0), "+none\r\n");
+        assert_eq!(run(&mut m, Op::ZIncrBy { key: k("z"), inc: 3, member: k("m") }, 0), "$1\r\n3\r\n");
+        assert_eq!(run(&mut m, Op::ZAdd { key: k("z"), score: -1, member: k("n") }, 0), ":1\r\n");
+        assert_eq!(run(&mut m, Op::ZRange { key: k("z") }, 0), "*2\r\n$1\r\nn\r\n$1\r\nm\r\n");
+        assert_eq!(run(&mut m, Op::Set { key: k("s"), val: k("v"), px: None, nx: false }, 0), "+OK\r\n");
+        assert_eq!(run(&mut m, Op::Incr { key: k("s") }, 0), "-ERR value is not an integer or out of range\r\n");
+    }
+
+    #[test]
+    fn expiry_is_lazy_and_ttl_rounds_as_redis() {
+        let mut m = Model::default();
+        run(&mut m, Op::Set { key: k("a"), val: k("v"), px: Some(1500), nx: false }, 1000);
+        assert_eq!(run(&mut m, Op::Ttl { key: k("a") }, 1000), ":2\r\n");
+        assert_eq!(run(&mut m, Op::Ttl { key: k("a") }, 1400), ":1\r\n");
+        assert_eq!(run(&mut m, Op::Get { key: k("a") }, 2500), "$1\r\nv\r\n");
+        assert_eq!(m.view(2501).len(), 0);
+        assert_eq!(m.len(), 1, "still physically present until touched");
+        assert_eq!(run(&mut m, Op::Exists { key: k("a") }, 2501), ":0\r\n");
+        assert!(m.is_empty());
+    }
+}

@@ -1,0 +1,159 @@
+//! The operations workloads issue: a typed command the reference model can apply and the client
+//! can encode, so neither side parses text.
+
+use std::fmt;
+
+/// One command a simulated client sends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// `SET key val [PX ms] [NX]`.
+    Set { key: Vec<u8>, val: Vec<u8>, px: Option<u64>, nx: bool },
+    /// `GET key`.
+    Get { key: Vec<u8> },
+    /// `INCR key`.
+    Incr { key: Vec<u8> },
+    /// `DEL key...`.
+    Del { keys: Vec<Vec<u8>> },
+    /// `EXISTS key`.
+    Exists { key: Vec<u8> },
+    /// `EXPIRE key secs`.
+    Expire { key: Vec<u8>, secs: i64 },
+    /// `TTL key`.
+    Ttl { key: Vec<u8> },
+    /// `PERSIST key`.
+    Persist { key: Vec<u8> },
+    /// `TYPE key`.
+    Type { key: Vec<u8> },
+    /// `LPUSH`/`RPUSH key val...`.
+    Push { key: Vec<u8>, vals: Vec<Vec<u8>>, left: bool },
+    /// `LPOP`/`RPOP key`.
+    Pop { key: Vec<u8>, left: bool },
+    /// `LRANGE key 0 -1`.
+    LRange { key: Vec<u8> },
+    /// `LLEN key`.
+    LLen { key: Vec<u8> },
+    /// `HSET key field val`.
+    HSet { key: Vec<u8>, field: Vec<u8>, val: Vec<u8> },
+    /// `HGET key field`.
+    HGet { key: Vec<u8>, field: Vec<u8> },
+    /// `HDEL key field`.
+    HDel { key: Vec<u8>, field: Vec<u8> },
+    /// `HLEN key`.
+    HLen { key: Vec<u8> },
+    /// `SADD key member`.
+    SAdd { key: Vec<u8>, member: Vec<u8> },
+    /// `SREM key member`.
+    SRem { key: Vec<u8>, member: Vec<u8> },
+    /// `SISMEMBER key member`.
+    SIsMember { key: Vec<u8>, member: Vec<u8> },
+    /// `SCARD key`.
+    SCard { key: Vec<u8> },
+    /// `ZADD key score member`.
+    ZAdd { key: Vec<u8>, score: i64, member: Vec<u8> },
+    /// `ZINCRBY key inc member`.
+    ZIncrBy { key: Vec<u8>, inc: i64, member: Vec<u8> },
+    /// `ZREM key member`.
+    ZRem { key: Vec<u8>, member: Vec<u8> },
+    /// `ZSCORE key member`.
+    ZScore { key: Vec<u8>, member: Vec<u8> },
+    /// `ZCARD key`.
+    ZCard { key: Vec<u8> },
+    /// `ZRANGE key 0 -1`.
+    ZRange { key: Vec<u8> },
+    /// `BGSAVE` (reply not modelled).
+    BgSave,
+    /// `BGREWRITEAOF` (reply not modelled).
+    BgRewriteAof,
+}
+
+fn b(s: &str) -> Vec<u8> {
+    s.as_bytes().to_vec()
+}
+
+impl Op {
+    /// The request's arguments.
+    pub fn args(&self) -> Vec<Vec<u8>> {
+        let k = |key: &Vec<u8>| key.clone();
+        match self {
+            Op::Set { key, val, px, nx } => {
+                let mut a = vec![b("SET"), k(key), val.clone()];
+                if let Some(ms) = px {
+                    a.push(b("PX"));
+                    a.push(ms.to_string().into_bytes());
+                }
+                if *nx {
+                    a.push(b("NX"));
+                }
+                a
+            }
+            Op::Get { key } => vec![b("GET"), k(key)],
+            Op::Incr { key } => vec![b("INCR"), k(key)],
+            Op::Del { keys } => std::iter::once(b("DEL")).chain(keys.iter().cloned()).collect(),
+            Op::Exists { key } => vec![b("EXISTS"), k(key)],
+            Op::Expire { key, secs } => vec![b("EXPIRE"), k(key), secs.to_string().into_bytes()],
+            Op::Ttl { key } => vec![b("TTL"), k(key)],
+            Op::Persist { key } => vec![b("PERSIST"), k(key)],
+            Op::Type { key } => vec![b("TYPE"), k(key)],
+            Op::Push { key, vals, left } => {
+                let name = if *left { "LPUSH" } else { "RPUSH" };
+                [b(name), k(key)].into_iter().chain(vals.iter().cloned()).collect()
+            }
+            Op::Pop { key, left } => vec![b(if *left { "LPOP" } else { "RPOP" }), k(key)],
+            Op::LRange { key } => vec![b("LRANGE"), k(key), b("0"), b("-1")],
+            Op::LLen { key } => vec![b("LLEN"), k(key)],
+            Op::HSet { key, field, val } => vec![b("HSET"), k(key), field.clone(), val.clone()],
+            Op::HGet { key, field } => vec![b("HGET"), k(key), field.clone()],
+            Op::HDel { key, field } => vec![b("HDEL"), k(key), field.clone()],
+            Op::HLen { key } => vec![b("HLEN"), k(key)],
+            Op::SAdd { key, member } => vec![b("SADD"), k(key), member.clone()],
+            Op::SRem { key, member } => vec![b("SREM"), k(key), member.clone()],
+            Op::SIsMember { key, member } => vec![b("SISMEMBER"), k(key), member.clone()],
+            Op::SCard { key } => vec![b("SCARD"), k(key)],
+            Op::ZAdd { key, score, member } => vec![b("ZADD"), k(key), score.to_string().into_bytes(), member.clone()],
+            Op::ZIncrBy { key, inc, member } => {
+                vec![b("ZINCRBY"), k(key), inc.to_string().into_bytes(), member.clone()]
+            }
+            Op::ZRem { key, member } => vec![b("ZREM"), k(key), member.clone()],
+            Op::ZScore { key, member } => vec![b("ZSCORE"), k(key), member.clone()],
+            Op::ZCard { key } => vec![b("ZCARD"), k(key)],
+            Op::ZRange { key } => vec![b("ZRANGE"), k(key), b("0"), b("-1")],
+            Op::BgSave => vec![b("BGSAVE")],
+            Op::BgRewriteAof => vec![b("BGREWRITEAOF")],
+        }
+    }
+
+    /// True for commands that can change the keyspace (what durability promises are about).
+    /// Reads count as writes only through lazy expiry, which changes nothing logically.
+    pub fn is_write(&self) -> bool {
+        !matches!(
+            self,
+            Op::Get { .. }
+                | Op::Exists { .. }
+                | Op::Ttl { .. }
+                | Op::Type { .. }
+                | Op::LRange { .. }
+                | Op::LLen { .. }
+                | Op::HGet { .. }
+                | Op::HLen { .. }
+                | Op::SIsMember { .. }
+                | Op::SCard { .. }
+                | Op::ZScore { .. }
+                | Op::ZCard { .. }
+                | Op::ZRange { .. }
+                | Op::BgSave
+                | Op::BgRewriteAof
+        )
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.args().iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(&String::from_utf8_lossy(a))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! The workload: random commands over a small shared keyspace, so keys collide across types
+//! (WRONGTYPE replies), expire while in use, and get rewritten often enough that every encoding
+//! conversion and persistence path sees traffic.
+
+use crate::decide::Decider;
+use crate::op::Op;
+use crate::plan::Plan;
+
+fn key(d: &mut Decider, keys: u64) -> Vec<u8> {
+    format!("k{}", d.below(keys)).into_bytes()
+}
+
+fn member(d: &mut Decider) -> Vec<u8> {
+    format!("m{}", d.below(12)).into_bytes()
+}
+
+fn value(d: &mut Decider) -> Vec<u8> {
+    match d.below(8) {
+        0..=3 => d.below(100).to_string().into_bytes(),
+        4..=6 => format!("v{}", d.below(1000)).into_bytes(),
+        // Long values: raw encodings, sector-crossing AOF records.
+        _ => {
+            let len = 50 + d.below(700) as usize;
+            let byte = b'a' + d.below(26) as u8;
+            vec![byte; len]
+        }
+    }
+}
+
+/// The next command a client issues.
+pub fn next_op(d: &mut Decider, plan: &Plan) -> Op {
+    if d.chance(plan.admin) {
+        return if d.below(2) == 0 { Op::BgSave } else { Op::BgRewriteAof };
+    }
+    let keys = plan.keys;
+    let k = key(d, keys);
+    match d.below(100) {
+        0..=11 => Op::Set { key: k, val: value(d), px: None, nx: false },
+        12..=15 => Op::Set { key: k, val: value(d), px: Some(1 + d.below(3_000)), nx: d.below(3) == 0 },
+        16..=24 => Op::Get { key: k },
+        25..=31 => Op::Incr { key: k },
+        32..=34 => Op::Expire { key: k, secs: 1 + d.below(4) as i64 },
+        35..=37 => Op::Ttl { key: k },
+        38 => Op::Persist { key: k },
+        39..=40 => Op::Del { keys: (0..1 + d.below(2)).map(|_| key(d, keys)).collect() },
+        41 => Op::Exists { key: k },
+        42 => Op::Type { key: k },
+        43..=48 => Op::Push { key: k, vals: (0..1 + d.below(3)).map(|_| value(d)).collect(), left: d.below(2) == 0 },
+        49..=52 => Op::Pop { key: k, left: d.below(2) == 0 },
+        53..=54 => Op::LRange { key: k },
+        55 => Op::LLen { key: k },
+        56..=61 => Op::HSet { key: k, field: member(d), val: value(d) },
+        62..=63 => Op::HGet { key: k, field: member(d) },
+        64..=65 => Op::HDel { key: k, field: member(d) },
+        66 => Op::HLen { key: k },
+        67..=71 => Op::SAdd { key: k, member: member(d) },
+        72..=73 => Op::SRem { key: k, member: member(d) },
+        74 => Op::SIsMember { key: k, member: member(d) },
+        75 => Op::SCard { key: k },
+        76..=81 => Op::ZAdd { key: k, score: d.below(40) as i64 - 20, member: member(d) },
+        82..=83 => Op::ZIncrBy { key: k, inc: d.below(10) as i64 - 3, member: member(d) },
+        84..=86 => Op::ZRem { key: k, member: member(d) },
+        87..=88 => Op::ZScore { key: k, member: member(d) },
+        89 => Op::ZCard { key: k },
+        _ => Op::ZRange { key: k },
+    }
+}

@@ -1,0 +1,154 @@
+//! Durability checks: the log of executed operations since the last restart, and the check that a
+//! recovered keyspace is a state the persistence policy allows (the disk rows of DESIGN.md's
+//! claims table).
+
+use crate::history::{History, OpId};
+use crate::model::Model;
+use crate::plan::Persistence;
+
+/// Executed operations since `base`, and the save points among them.
+#[derive(Clone, Debug, Default)]
+pub struct DurabilityLog {
+    /// The state at the last restart (what the node loaded).
+    pub base: Model,
+    /// Executed operations in execution order: the op, its node time (unix ms) and world time.
+    pub ops: Vec<(OpId, i64, u64)>,
+    /// Prefix lengths at which a save completed (RDB: the state each completed save holds).
+    pub save_points: Vec<usize>,
+    /// Prefix length when the running background save started.
+    pub bgsave_start: Option<usize>,
+}
+
+/// What a crash requires of the next recovery.
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    /// The policy in force.
+    pub policy: Persistence,
+    /// The shortest prefix allowed (AOF policies).
+    pub min_prefix: usize,
+    /// World time of the crash.
+    pub crash_us: u64,
+    /// RDB: the prefixes a recovery may show (the last completed save, or the start, and the
+    /// save in progress, whose rename may or may not have reached the disk).
+    pub rdb_allowed: Vec<usize>,
+}
+
+impl DurabilityLog {
+    /// Starts over from `base`.
+    pub fn reset(&mut self, base: Model) {
+        *self = DurabilityLog { base, ..DurabilityLog::default() };
+    }
+
+    /// What recovery must show after a crash now. `window_us`: how old an acknowledged write
+    /// must be before `everysec` promises it.
+    pub fn requirement(&self, policy: Persistence, history: &History, now_us: u64, window_us: u64) -> Requirement {
+        let acked_before = |limit_us: u64| -> usize {
+            self.ops
+                .iter()
+                .rposition(|&(op, _, exec_us)| {
+                    history.records[op].op.is_write() && exec_us <= limit_us && history.acked_at(op).is_some()
+                })
+                .map_or(0, |i| i + 1)
+        };
+        let min_prefix = match policy {
+            Persistence::AofAlways => acked_before(now_us),
+            Persistence::AofEverysec => acked_before(now_us.saturating_sub(window_us)),
+            Persistence::AofNo | Persistence::Rdb | Persistence::None => 0,
+        };
+        let mut rdb_allowed = vec![self.save_points.last().copied().unwrap_or(0)];
+        rdb_allowed.extend(self.bgsave_start);
+        Requirement { policy, min_prefix, crash_us: now_us, rdb_allowed }
+    }
+
+    /// Checks `recovered` (the node's keyspace, as a view at `now_ms`) against `req`: returns the
+    /// prefix length it equals.
+    pub fn check(&self, req: &Requirement, history: &History, recovered: &Model, now_ms: i64) -> Result<usize, String> {
+        if req.policy == Persistence::None {
+            return if recovered.is_empty() {
+                Ok(0)
+            } else {
+                Err(format!("no persistence, yet {} keys survived a restart", recovered.len()))
+            };
+        }
+        let allowed = |i: usize| match req.policy {
+            Persistence::Rdb => req.rdb_allowed.contains(&i),
+            _ => i >= req.min_prefix,
+        };
+        let mut state = self.base.clone();
+        let mut closest: Option<(usize, String)> = None;
+        for i in 0..=self.ops.len() {
+            if allowed(i) {
+                let view = state.view(now_ms);
+                match view.first_difference(recovered) {
+                    None => return Ok(i),
+                    Some(d) => {
+                        if closest.is_none() || i >= req.min_prefix {
+                            closest = Some((i, d));
+                        }
+                    }
+                }
+            }
+            if let Some(&(op, at_ms, _)) = self.ops.get(i) {
+                state.apply(&history.records[op].op, at_ms);
+            }
+        }
+        let (i, d) = closest.unwrap_or((0, "no allowed prefix".into()));
+        Err(format!(
+            "{} recovery matches no allowed state (min prefix {} of {} ops, rdb allows {:?}); at prefix {i}: {d}",
+            req.policy.name(),
+            req.min_prefix,
+            self.ops.len(),
+            req.rdb_allowed
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::Op;
+
+    fn setup() -> (DurabilityLog, History) {
+        let mut h = History::default();
+        let mut log = DurabilityLog::default();
+        for (i, v) in ["1", "2", "3"].iter().enumerate() {
+            let op = Op::Set { key: b"k".to_vec(), val: v.as_bytes().to_vec(), px: None, nx: false };
+            let id = h.invoke(0, op, i as u64 * 1000, false);
+            log.ops.push((id, 0, i as u64 * 1000));
+        }
+        (log, h)
+    }
+
+    fn state(v: &str) -> Model {
+        let mut m = Model::default();
+        m.apply(&Op::Set { key: b"k".to_vec(), val: v.as_bytes().to_vec(), px: None, nx: false }, 0);
+        m
+    }
+
+    #[test]
+    fn always_rejects_a_lost_acknowledged_write_and_accepts_a_longer_prefix() {
+        let (log, mut h) = setup();
+        h.complete(1, 1500, crate::history::Outcome::Reply(b"+OK\r\n".to_vec()));
+        let req = log.requirement(Persistence::AofAlways, &h, 5000, 0);
+        assert_eq!(req.min_prefix, 2);
+        assert!(log.check(&req, &h, &state("1"), 0).is_err(), "lost the acknowledged second write");
+        assert_eq!(log.check(&req, &h, &state("2"), 0), Ok(2));
+        assert_eq!(log.check(&req, &h, &state("3"), 0), Ok(3), "an unacknowledged write may survive");
+        let req = log.requirement(Persistence::AofEverysec, &h, 5000, 4500);
+        assert_eq!(req.min_prefix, 0, "the acknowledged write is inside the loss window");
+    }
+
+    #[test]
+    fn rdb_recovery_must_be_a_save_point() {
+        let (mut log, h) = setup();
+        let req = log.requirement(Persistence::Rdb, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &Model::default(), 0), Ok(0), "no save yet: the start state");
+        log.save_points.push(1);
+        log.bgsave_start = Some(2);
+        let req = log.requirement(Persistence::Rdb, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &state("1"), 0), Ok(1));
+        assert_eq!(log.check(&req, &h, &state("2"), 0), Ok(2), "the save in progress may have landed");
+        assert!(log.check(&req, &h, &Model::default(), 0).is_err(), "older than the last completed save");
+        assert!(log.check(&req, &h, &state("3"), 0).is_err(), "3 was never saved");
+    }
+}

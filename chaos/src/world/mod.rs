@@ -1,0 +1,1363 @@
+//! The simulated world: one server process running the real `Node`, client processes on their
+//! own hosts, a virtual network between them, a virtual disk under the server, and a virtual
+//! clock that jumps from event to event. One seeded `Decider` makes every choice, so a seed
+//! replays bit for bit.
+//!
+//! # Event loop
+//! Events sit in a queue ordered by (time, sequence number); the loop pops the earliest, moves the
+//! clock there and handles it. Handling a node input drains the node's actions at once (sends go
+//! on the wire, disk operations to the disk, the timer is re-armed).
+//!
+//! # How replies are checked
+//! The node executes a connection's requests synchronously in `handle_input`, so the requests
+//! whose last byte a delivery completes are exactly the ones executed, in stream order. The world
+//! taps the node's output per connection: each executed request is applied to the reference model
+//! when its reply is seen (a rejection caused by a fault, such as `-MISCONF`, is not applied), or
+//! at once with the reply checked later when the node holds it back (replies waiting for an
+//! fsync).
+//!
+//! # Phases
+//! A safety phase (faults on, every check active) until the workload has issued its requests,
+//! then a liveness phase: faults healed, every client reconnects, and every request issued from
+//! then on must complete with a reply before a deadline.
+
+mod durability;
+mod net;
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+
+use verdis_server::config::Config;
+use verdis_server::node::{Action, ClientId, DiskId, DiskOp, DiskResult, Node, Time};
+
+use crate::coverage::Coverage;
+use crate::decide::Decider;
+use crate::disk::{DiskFaults, VirtualDisk};
+use crate::history::{History, OpId, Outcome};
+use crate::model::Model;
+use crate::plan::{Persistence, Plan};
+use crate::resp::{encode_reply, encode_request};
+use crate::trace::Trace;
+use crate::workload;
+pub use durability::{DurabilityLog, Requirement};
+use net::{Chunk, Conn, Deferred};
+
+/// The server's unix time when the world starts (2023-11-14).
+const UNIX_START_US: i64 = 1_700_000_000_000_000;
+/// The node's monotonic clock at world time 0.
+const MONO_START_US: u64 = 1_000_000;
+/// How often the nemesis draws faults.
+const NEMESIS_EVERY_US: u64 = 100_000;
+/// Compare the whole keyspace after this many executed requests.
+const COMPARE_EVERY_OPS: u64 = 64;
+/// A run stops with a failure after this many events (a livelock guard).
+const EVENTS_MAX: u64 = 20_000_000;
+/// The safety phase ends after this much simulated time even if requests are left.
+const SAFETY_US_MAX: u64 = 600_000_000;
+/// A restarted node must finish loading within this long.
+const LOAD_US_MAX: u64 = 30_000_000;
+/// Log lines kept for failure messages.
+const LOG_LINES_KEPT: usize = 12;
+
+/// What a run is asked to do.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The seed every decision derives from.
+    pub seed: u64,
+    /// The fault plan.
+    pub plan: Plan,
+    /// Requests issued in the safety phase.
+    pub ops: u64,
+    /// Requests issued in the liveness phase.
+    pub liveness_ops: u64,
+    /// Keep a hash per step (the determinism gate).
+    pub keep_step_hashes: bool,
+    /// Keep a readable line per event.
+    pub keep_lines: bool,
+    /// Decisions to replay before drawing from the seed (the shrinker's edited tape).
+    pub tape: Option<Vec<u64>>,
+    /// Record the decisions made (for shrinking).
+    pub record_tape: bool,
+    /// Config pairs applied after the plan's (planted bugs, experiments).
+    pub extra_config: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Settings {
+    /// A run of `seed` with its drawn plan and default lengths.
+    pub fn new(seed: u64) -> Settings {
+        Settings {
+            seed,
+            plan: Plan::draw(seed),
+            ops: 2_000,
+            liveness_ops: 200,
+            keep_step_hashes: false,
+            keep_lines: false,
+            tape: None,
+            record_tape: false,
+            extra_config: Vec::new(),
+        }
+    }
+}
+
+/// Why a run failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// Which check failed (stable names: `reply`, `keyspace`, `durability`, `liveness`, `panic`...).
+    pub check: &'static str,
+    /// What it saw.
+    pub message: String,
+    /// World time.
+    pub at_us: u64,
+}
+
+/// What a run reports.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The seed.
+    pub seed: u64,
+    /// The plan it ran.
+    pub plan: Plan,
+    /// Hash of the whole trace.
+    pub trace_hash: u64,
+    /// Requests issued.
+    pub ops_issued: u64,
+    /// Requests the node executed.
+    pub ops_executed: u64,
+    /// Simulated time.
+    pub sim_us: u64,
+    /// Events handled.
+    pub events: u64,
+    /// Faults injected, by kind.
+    pub faults: BTreeMap<&'static str, u64>,
+    /// Probes hit.
+    pub coverage: Coverage,
+    /// The failure, if any.
+    pub failure: Option<Failure>,
+    /// The history (for a linearizability checker).
+    pub history: History,
+    /// Per-step hashes, when kept.
+    pub step_hashes: Option<Vec<u64>>,
+    /// Readable trace, when kept.
+    pub lines: Option<Vec<String>>,
+    /// Decisions made, when recorded.
+    pub tape: Vec<u64>,
+}
+
+#[derive(Clone, Debug)]
+enum Ev {
+    Timer { incarnation: u64 },
+    DiskDone { incarnation: u64, id: DiskId, result: Option<DiskResult>, fsync: Option<DiskOp> },
+    Deliver { conn: u64, up: bool },
+    Wake { client: usize },
+    Nemesis,
+    Restart { incarnation: u64 },
+    ConnectArrive { conn: u64 },
+    ConnectAck { conn: u64, ok: bool },
+    EndSafety,
+    Deadline,
+}
+
+struct Scheduled {
+    at_us: u64,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at_us, self.seq) == (other.at_us, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    // Reversed: `BinaryHeap` is a max-heap and the earliest event must come out first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at_us, other.seq).cmp(&(self.at_us, self.seq))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ServerState {
+    Down,
+    Loading,
+    Up,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Safety,
+    Liveness,
+}
+
+/// The server host's clock: drift and jumps on the wall clock; the monotonic clock only advances.
+struct Clock {
+    drift_ppm: i64,
+    offset_us: i64,
+}
+
+impl Clock {
+    fn at(&self, now_us: u64) -> Time {
+        let drift = (now_us as i128 * self.drift_ppm as i128 / 1_000_000) as i64;
+        Time { unix_us: UNIX_START_US + now_us as i64 + drift + self.offset_us, mono_us: MONO_START_US + now_us }
+    }
+}
+
+struct ClientProc {
+    conn: Option<u64>,
+    next_op_us: u64,
+    wake_us: u64,
+}
+
+/// One simulated world.
+pub struct World {
+    seed: u64,
+    safety_plan: Plan,
+    plan: Plan,
+    ops_target: u64,
+    liveness_target: u64,
+    extra_config: Vec<(Vec<u8>, Vec<u8>)>,
+    now_us: u64,
+    queue: BinaryHeap<Scheduled>,
+    seq: u64,
+    decide: Decider,
+    // The server process.
+    node: Option<Node>,
+    incarnation: u64,
+    state: ServerState,
+    loading_since_us: u64,
+    paused_until_us: u64,
+    disk: VirtualDisk,
+    clock: Clock,
+    timer_at_us: u64,
+    disk_fifo_us: u64,
+    disk_outstanding: u64,
+    node_conns: BTreeMap<ClientId, u64>,
+    node_ever_used_disk: bool,
+    disk_faults_this_incarnation: bool,
+    corrupted: bool,
+    recent_logs: VecDeque<String>,
+    // Clients and network.
+    clients: Vec<ClientProc>,
+    conns: BTreeMap<u64, Conn>,
+    next_conn: u64,
+    partitioned_until_us: Vec<u64>,
+    // Checks.
+    model: Model,
+    durability: DurabilityLog,
+    requirement: Option<Requirement>,
+    durability_tainted: bool,
+    history: History,
+    // Bookkeeping.
+    phase: Phase,
+    issued: u64,
+    executed: u64,
+    executed_at_compare: u64,
+    liveness_issued: u64,
+    liveness_done: u64,
+    events: u64,
+    done: bool,
+    trace: Trace,
+    coverage: Coverage,
+    faults: BTreeMap<&'static str, u64>,
+    failure: Option<Failure>,
+}
+
+fn is_fault_rejection(reply: &[u8]) -> bool {
+    reply.starts_with(b"-MISCONF") || reply.starts_with(b"-LOADING") || reply.starts_with(b"-OOM")
+}
+
+impl World {
+    /// A world set up as `settings` asks, not yet started.
+    pub fn new(settings: Settings) -> World {
+        let mut decide = match settings.tape {
+            Some(tape) => Decider::replaying(settings.seed, tape),
+            None => Decider::new(settings.seed),
+        };
+        if settings.record_tape {
+            decide.record();
+        }
+        let plan = settings.plan;
+        let drift = plan.drift_ppm as i64;
+        let drift_ppm = if drift == 0 { 0 } else { decide.range(0, 2 * drift as u64) as i64 - drift };
+        let clients = plan.clients as usize;
+        World {
+            seed: settings.seed,
+            safety_plan: plan.clone(),
+            disk: VirtualDisk::new(plan.disk.clone()),
+            plan,
+            ops_target: settings.ops,
+            liveness_target: settings.liveness_ops,
+            extra_config: settings.extra_config,
+            now_us: 0,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            decide,
+            node: None,
+            incarnation: 0,
+            state: ServerState::Down,
+            loading_since_us: 0,
+            paused_until_us: 0,
+            clock: Clock { drift_ppm, offset_us: 0 },
+            timer_at_us: u64::MAX,
+            disk_fifo_us: 0,
+            disk_outstanding: 0,
+            node_conns: BTreeMap::new(),
+            node_ever_used_disk: false,
+            disk_faults_this_incarnation: false,
+            corrupted: false,
+            recent_logs: VecDeque::new(),
+            clients: (0..clients).map(|_| ClientProc { conn: None, next_op_us: 0, wake_us: u64::MAX }).collect(),
+            conns: BTreeMap::new(),
+            next_conn: 1,
+            partitioned_until_us: vec![0; clients],
+            model: Model::default(),
+            durability: DurabilityLog::default(),
+            requirement: None,
+            durability_tainted: false,
+            history: History::default(),
+            phase: Phase::Safety,
+            issued: 0,
+            executed: 0,
+            executed_at_compare: 0,
+            liveness_issued: 0,
+            liveness_done: 0,
+            events: 0,
+            done: false,
+            trace: Trace::new(settings.keep_step_hashes, settings.keep_lines),
+            coverage: Coverage::default(),
+            faults: BTreeMap::new(),
+            failure: None,
+        }
+    }
+
+    /// Runs the world to the end (or the first failure) and reports.
+    pub fn run(mut self) -> Report {
+        self.start_node();
+        for c in 0..self.clients.len() {
+            self.schedule(0, Ev::Wake { client: c });
+        }
+        self.schedule(NEMESIS_EVERY_US, Ev::Nemesis);
+        self.schedule(SAFETY_US_MAX, Ev::EndSafety);
+        while let Some(s) = self.queue.pop() {
+            debug_assert!(s.at_us >= self.now_us, "time went backwards");
+            self.now_us = s.at_us;
+            self.events += 1;
+            self.trace.num(s.at_us);
+            self.handle(s.ev);
+            self.trace.step();
+            if self.failure.is_some() || self.done {
+                break;
+            }
+            if self.events >= EVENTS_MAX {
+                self.fail("budget", format!("no end after {EVENTS_MAX} events"));
+                break;
+            }
+        }
+        if self.failure.is_none() && !self.done {
+            self.fail("liveness", "the world ran out of events before the workload finished".into());
+        }
+        Report {
+            seed: self.seed,
+            plan: self.safety_plan,
+            trace_hash: self.trace.hash(),
+            ops_issued: self.issued,
+            ops_executed: self.executed,
+            sim_us: self.now_us,
+            events: self.events,
+            faults: self.faults,
+            coverage: self.coverage,
+            failure: self.failure,
+            history: self.history,
+            step_hashes: self.trace.step_hashes.take(),
+            lines: self.trace.lines.take(),
+            tape: self.decide.take_tape(),
+        }
+    }
+
+    // ----- scheduling and bookkeeping -----
+
+    fn schedule(&mut self, at_us: u64, ev: Ev) {
+        self.seq += 1;
+        self.queue.push(Scheduled { at_us: at_us.max(self.now_us), seq: self.seq, ev });
+    }
+
+    fn fail(&mut self, check: &'static str, message: String) {
+        if self.failure.is_none() {
+            self.line(format!("FAILURE {check}: {message}"));
+            self.failure = Some(Failure { check, message, at_us: self.now_us });
+        }
+    }
+
+    fn fault(&mut self, kind: &'static str) {
+        *self.faults.entry(kind).or_insert(0) += 1;
+    }
+
+    fn line(&mut self, text: String) {
+        self.trace.line(self.now_us, text);
+    }
+
+    fn time(&self) -> Time {
+        self.clock.at(self.now_us)
+    }
+
+    fn latency(&mut self, client: usize) -> u64 {
+        let (lo, hi) = (self.plan.latency_min_us, self.plan.latency_max_us);
+        let mut l = lo + self.decide.skewed(0, hi - lo);
+        if self.decide.chance(self.plan.slow) {
+            self.coverage.hit("slow_link");
+            l *= 20;
+        }
+        // A partitioned host's packets wait for the partition to heal (TCP retransmits).
+        l.max(self.partitioned_until_us[client].saturating_sub(self.now_us))
+    }
+
+    fn paused(&self) -> bool {
+        self.paused_until_us > self.now_us
+    }
+
+    // ----- events -----
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Timer { incarnation } => {
+                if incarnation != self.incarnation || self.node.is_none() {
+                    return;
+                }
+                if self.paused() {
+                    return self.schedule(self.paused_until_us, Ev::Timer { incarnation });
+                }
+                self.timer_at_us = u64::MAX;
+                if self.state == ServerState::Loading && self.now_us - self.loading_since_us > LOAD_US_MAX {
+                    return self.fail("liveness", format!("the node was still loading after {LOAD_US_MAX} us"));
+                }
+                let t = self.time();
+                self.trace.num(1);
+                self.node.as_mut().expect("checked").handle_timer(t);
+                self.drain();
+                self.mirror_expiry();
+            }
+            Ev::DiskDone { incarnation, id, result, fsync } => {
+                if incarnation != self.incarnation || self.node.is_none() {
+                    return;
+                }
+                if self.paused() {
+                    return self.schedule(self.paused_until_us, Ev::DiskDone { incarnation, id, result, fsync });
+                }
+                let result = match (result, fsync) {
+                    (Some(r), _) => r,
+                    (None, Some(op)) => self.disk.execute(&op, &mut self.decide),
+                    (None, None) => unreachable!("a disk result or an fsync to run"),
+                };
+                if result.is_err() {
+                    self.disk_faults_this_incarnation = true;
+                }
+                self.trace.num(2);
+                self.trace.num(id);
+                self.trace.num(result.is_ok() as u64);
+                self.disk_outstanding -= 1;
+                let t = self.time();
+                self.node.as_mut().expect("checked").handle_disk(t, id, result);
+                self.drain();
+            }
+            Ev::Deliver { conn, up } => self.deliver(conn, up),
+            Ev::Wake { client } => self.wake(client),
+            Ev::Nemesis => self.nemesis(),
+            Ev::Restart { incarnation } => {
+                if incarnation == self.incarnation && self.state == ServerState::Down {
+                    self.start_node();
+                }
+            }
+            Ev::ConnectArrive { conn } => self.connect_arrive(conn),
+            Ev::ConnectAck { conn, ok } => self.connect_ack(conn, ok),
+            Ev::EndSafety => self.end_safety(),
+            Ev::Deadline => {
+                let missing = self.liveness_target - self.liveness_done;
+                self.fail("liveness", format!("{missing} liveness-phase requests incomplete at the deadline"));
+            }
+        }
+    }
+
+    // ----- the server process -----
+
+    fn node_config(&self) -> Config {
+        let mut config = Config::default();
+        let mut pairs: Vec<(&[u8], &[u8])> = self.safety_plan.persistence.config();
+        for (k, v) in &self.extra_config {
+            pairs.push((k, v));
+        }
+        if let Err(e) = config.set_many(&pairs, true) {
+            panic!("the simulator's node config is invalid: {e:?}");
+        }
+        config
+    }
+
+    fn start_node(&mut self) {
+        self.incarnation += 1;
+        let t = self.time();
+        let seed = self.seed ^ self.incarnation.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut node = Node::new(self.node_config(), seed, t);
+        node.handle_start(t);
+        self.node = Some(node);
+        self.state = ServerState::Loading;
+        self.loading_since_us = self.now_us;
+        self.timer_at_us = u64::MAX;
+        self.disk_faults_this_incarnation = false;
+        self.node_conns.clear();
+        self.line(format!("server: start (incarnation {})", self.incarnation));
+        self.drain();
+    }
+
+    /// Hands the node's actions to the world; re-arms its timer; notices the end of loading.
+    fn drain(&mut self) {
+        while let Some(action) = self.node.as_mut().and_then(Node::poll_action) {
+            match action {
+                Action::Send { client, bytes } => self.node_send(client, bytes),
+                Action::Close { client } => {
+                    self.trace.num(3);
+                    self.trace.num(client);
+                    if let Some(c) = self.node_conns.remove(&client) {
+                        let conn = self.conns.get_mut(&c).expect("mapped conn");
+                        conn.server_open = false;
+                        conn.deferred.clear();
+                        self.send_chunk(c, false, Chunk::Close);
+                    }
+                }
+                Action::Log { message, .. } => self.node_log(message),
+                Action::Exit { code } => return self.node_exit(code),
+                Action::Pause { duration_us } => {
+                    self.paused_until_us = self.paused_until_us.max(self.now_us + duration_us);
+                }
+                Action::Disk { id, op } => self.node_disk(id, op),
+            }
+        }
+        if self.node.is_none() {
+            return;
+        }
+        if self.state == ServerState::Loading && self.disk_outstanding == 0 {
+            self.loaded();
+        }
+        self.arm_timer();
+    }
+
+    fn arm_timer(&mut self) {
+        let Some(node) = &self.node else { return };
+        let mut at = node.poll_timeout().saturating_sub(MONO_START_US).max(self.now_us);
+        if at < self.timer_at_us {
+            if self.decide.chance(self.plan.late_timer) {
+                self.coverage.hit("late_timer");
+                self.fault("late_timer");
+                at += self.decide.range(1_000, 200_000);
+            }
+            self.timer_at_us = at;
+            let incarnation = self.incarnation;
+            self.schedule(at, Ev::Timer { incarnation });
+        }
+    }
+
+    fn node_send(&mut self, client: ClientId, bytes: Vec<u8>) {
+        self.trace.num(4);
+        self.trace.bytes(&bytes);
+        let Some(&c) = self.node_conns.get(&client) else { return };
+        self.conns.get_mut(&c).expect("mapped conn").tap.push(&bytes);
+        // Replies held back earlier come first.
+        loop {
+            let conn = self.conns.get_mut(&c).expect("mapped conn");
+            if conn.deferred.is_empty() {
+                break;
+            }
+            let frame = match conn.tap.next_reply() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => return self.fail("protocol", format!("node sent bad RESP: {e}")),
+            };
+            let d = conn.deferred.pop_front().expect("non-empty");
+            if is_fault_rejection(&frame) {
+                // The model applied a request the node refused: start again from the node.
+                self.coverage.hit("fault_rejection_reply");
+                self.rebaseline("a held-back reply was a rejection");
+                continue;
+            }
+            if let Some(want) = d.predicted {
+                if want != frame {
+                    return self.reply_mismatch(d.op, &want, &frame);
+                }
+            }
+        }
+        self.send_chunk(c, false, Chunk::Data(bytes));
+    }
+
+    fn reply_mismatch(&mut self, op: OpId, want: &[u8], got: &[u8]) {
+        let text = format!(
+            "{}: model says {:?}, node says {:?}",
+            self.history.records[op].op,
+            String::from_utf8_lossy(want),
+            String::from_utf8_lossy(got)
+        );
+        self.fail("reply", text);
+    }
+
+    /// Replaces the model with the node's keyspace after the world lost track (a held-back reply
+    /// turned out to be a refusal): later predictions are exact again, pending ones go unchecked.
+    fn rebaseline(&mut self, why: &str) {
+        let Some(node) = &self.node else { return };
+        self.model = Model::of_keyspace(node.keyspace());
+        for conn in self.conns.values_mut() {
+            conn.deferred.iter_mut().for_each(|d| d.predicted = None);
+        }
+        self.durability_tainted = true;
+        self.line(format!("model rebaselined from the node: {why}"));
+    }
+
+    fn node_log(&mut self, message: String) {
+        self.trace.bytes(message.as_bytes());
+        if self.trace.wants_lines() {
+            self.line(format!("server log: {message}"));
+        }
+        let prefix = self.durability.ops.len();
+        if message.starts_with("Background saving started") {
+            self.durability.bgsave_start = Some(prefix);
+        } else if message.starts_with("Background saving terminated with success") || message == "DB saved on disk" {
+            let point = self.durability.bgsave_start.unwrap_or(prefix);
+            self.durability.save_points.push(point);
+            if message.starts_with("Background") {
+                self.durability.bgsave_start = None;
+            }
+        } else if message.contains("Background saving error") || message.contains("Background saving failed") {
+            self.durability.bgsave_start = None;
+        }
+        if self.recent_logs.len() == LOG_LINES_KEPT {
+            self.recent_logs.pop_front();
+        }
+        self.recent_logs.push_back(message);
+    }
+
+    fn node_disk(&mut self, id: DiskId, op: DiskOp) {
+        self.node_ever_used_disk = true;
+        self.disk_outstanding += 1;
+        self.trace.num(5);
+        self.trace.bytes(op.path().as_bytes());
+        if self.trace.wants_lines() {
+            let text = match &op {
+                DiskOp::Append { path, bytes } | DiskOp::Create { path, bytes } => {
+                    let shown: String =
+                        String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).escape_debug().collect();
+                    format!("disk #{id}: write {path} {} bytes: {shown}", bytes.len())
+                }
+                other => format!("disk #{id}: {other:?}"),
+            };
+            self.line(text);
+        }
+        let incarnation = self.incarnation;
+        if let DiskOp::Fsync { .. } = op {
+            // An fsync takes effect when it completes: a crash before then loses the data.
+            let mut at = self.now_us + self.decide.range(self.plan.fsync_us / 10, self.plan.fsync_us);
+            if self.decide.chance(self.plan.slow_fsync) {
+                self.coverage.hit("slow_fsync");
+                self.fault("slow_fsync");
+                at += self.plan.fsync_us * 100;
+            }
+            return self.schedule(at, Ev::DiskDone { incarnation, id, result: None, fsync: Some(op) });
+        }
+        let before = self.disk.fired.clone();
+        let result = self.disk.execute(&op, &mut self.decide);
+        for (kind, n) in [
+            ("enospc", self.disk.fired.enospc - before.enospc),
+            ("short_write", self.disk.fired.short_write - before.short_write),
+        ] {
+            if n > 0 {
+                self.coverage.hit(kind);
+                self.fault(kind);
+            }
+        }
+        // Results come back in the order operations were emitted.
+        let at = (self.now_us + self.decide.range(5, 200)).max(self.disk_fifo_us);
+        self.disk_fifo_us = at;
+        self.schedule(at, Ev::DiskDone { incarnation, id, result: Some(result), fsync: None });
+    }
+
+    fn node_exit(&mut self, code: i32) {
+        let logs: Vec<String> = self.recent_logs.iter().cloned().collect();
+        self.line(format!("server: exit {code}"));
+        let loading = self.state == ServerState::Loading;
+        self.note_requirement();
+        self.stop_node();
+        if loading && self.corrupted {
+            // A corrupt file refused at load: the claimed behaviour. The operator restores an
+            // empty data directory and starts again.
+            self.coverage.hit("refused_start_after_corruption");
+            self.disk.wipe();
+            self.corrupted = false;
+            self.requirement = None;
+            self.model = Model::default();
+            self.durability.reset(Model::default());
+            self.start_node();
+            return;
+        }
+        if loading || code == 0 {
+            return self.fail("exit", format!("the node exited with code {code}; last log lines: {logs:?}"));
+        }
+        // Exiting on a disk error is the designed reaction (appendfsync always): like a process
+        // kill, the page cache survives; what was acknowledged must be recovered.
+        self.coverage.hit("exit_on_disk_error");
+        self.fault("exit_on_disk_error");
+        self.schedule_restart();
+    }
+
+    fn schedule_restart(&mut self) {
+        let down = self.decide.range(1_000, 1_000 + self.plan.down_ms * 1000);
+        let incarnation = self.incarnation;
+        self.schedule(self.now_us + down, Ev::Restart { incarnation });
+    }
+
+    /// Drops the node and every connection to it.
+    fn stop_node(&mut self) {
+        self.node = None;
+        self.state = ServerState::Down;
+        self.paused_until_us = 0;
+        self.disk_outstanding = 0;
+        self.node_conns.clear();
+        let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.server_open).map(|(id, _)| *id).collect();
+        for id in ids {
+            let conn = self.conns.get_mut(&id).expect("listed");
+            conn.server_open = false;
+            conn.deferred.clear();
+            conn.up.queue.clear();
+            // The client learns when the reset reaches it (later, if partitioned: half-open).
+            self.send_chunk(id, false, Chunk::Close);
+        }
+    }
+
+    fn crash(&mut self) {
+        let power_loss = self.decide.below(3) != 0;
+        self.line(format!("server: crash ({})", if power_loss { "power loss" } else { "process kill" }));
+        self.note_requirement();
+        self.stop_node();
+        if power_loss {
+            self.coverage.hit("crash_power_loss");
+            self.fault("crash_power_loss");
+            let before = self.disk.fired.clone();
+            self.disk.crash(&mut self.decide);
+            if self.disk.fired.torn > before.torn {
+                self.coverage.hit("torn_tail");
+                self.fault("torn_tail");
+            }
+            if !self.disk.take_corrupted().is_empty() {
+                self.coverage.hit("corrupt_sector");
+                self.fault("corrupt_sector");
+                self.corrupted = true;
+            }
+        } else {
+            self.coverage.hit("crash_process_kill");
+            self.fault("crash_process_kill");
+        }
+        self.schedule_restart();
+    }
+
+    /// What the next recovery must show, given what was acknowledged before this stop. Disk
+    /// errors void the everysec/no promises (Redis refuses writes after one, but what it
+    /// acknowledged before may be lost); `always` keeps its promise through them.
+    fn note_requirement(&mut self) {
+        let voided = self.disk_faults_this_incarnation && self.safety_plan.persistence != Persistence::AofAlways;
+        if self.durability_tainted || voided || self.state != ServerState::Up {
+            self.requirement = None;
+            return;
+        }
+        let window_us = 2_000_000 + self.plan.fsync_us * 101 + 1_000_000;
+        let policy = self.safety_plan.persistence;
+        self.requirement = Some(self.durability.requirement(policy, &self.history, self.now_us, window_us));
+    }
+
+    /// The restarted node finished loading: check what it recovered, then serve.
+    fn loaded(&mut self) {
+        self.state = ServerState::Up;
+        let node = self.node.as_ref().expect("loading node");
+        let now_ms = self.time().unix_ms();
+        let recovered = Model::of_keyspace(node.keyspace());
+        self.line(format!("server: ready with {} keys", recovered.len()));
+        if self.incarnation > 1 {
+            self.coverage.hit(if recovered.is_empty() { "restart_empty" } else { "restart_nonempty" });
+            let persists = self.safety_plan.persistence != Persistence::None;
+            match self.requirement.take() {
+                Some(_) if persists && !self.node_ever_used_disk => self.coverage.hit("durability_skipped"),
+                Some(_) if self.corrupted => self.coverage.hit("durability_skipped"),
+                None => self.coverage.hit("durability_skipped"),
+                Some(req) => match self.durability.check(&req, &self.history, &recovered.view(now_ms), now_ms) {
+                    Ok(i) => {
+                        self.coverage.hit("durability_checked");
+                        if req.policy == Persistence::Rdb && i > 0 {
+                            self.coverage.hit("rdb_save_point");
+                        }
+                        if i < self.durability.ops.len() {
+                            self.coverage.hit("recovered_older_than_last_write");
+                        }
+                        self.line(format!("durability: recovered prefix {i} of {}", self.durability.ops.len()));
+                    }
+                    Err(e) => return self.fail("durability", e),
+                },
+            }
+        }
+        self.corrupted = false;
+        self.durability_tainted = false;
+        self.model = recovered;
+        self.durability.reset(self.model.clone());
+    }
+
+    // ----- the network -----
+
+    /// Queues a chunk on a link, split at random into several deliveries.
+    fn send_chunk(&mut self, c: u64, up: bool, chunk: Chunk) {
+        let client = self.conns[&c].client;
+        let mut pieces = vec![chunk];
+        if let Chunk::Data(bytes) = &pieces[0] {
+            if bytes.len() > 1 && self.decide.chance(self.plan.split) {
+                self.coverage.hit("split_delivery");
+                let Chunk::Data(mut rest) = pieces.pop().expect("one") else { unreachable!() };
+                let parts = self.decide.range(2, 4);
+                for _ in 1..parts {
+                    if rest.len() < 2 {
+                        break;
+                    }
+                    let cut = self.decide.range(1, rest.len() as u64 - 1) as usize;
+                    let tail = rest.split_off(cut);
+                    pieces.push(Chunk::Data(rest));
+                    rest = tail;
+                }
+                pieces.push(Chunk::Data(rest));
+            }
+        }
+        for piece in pieces {
+            let latency = self.latency(client);
+            let conn = self.conns.get_mut(&c).expect("live conn");
+            let link = if up { &mut conn.up } else { &mut conn.down };
+            let at = (self.now_us + latency).max(link.last_arrival_us);
+            link.last_arrival_us = at;
+            link.queue.push_back((at, piece));
+            self.schedule(at, Ev::Deliver { conn: c, up });
+        }
+    }
+
+    fn deliver(&mut self, c: u64, up: bool) {
+        let now = self.now_us;
+        let Some(conn) = self.conns.get_mut(&c) else { return };
+        let client = conn.client;
+        let link = if up { &mut conn.up } else { &mut conn.down };
+        // Everything that has arrived is read at once (coalescing), up to a close.
+        let mut data = Vec::new();
+        let mut closed = false;
+        let mut pieces = 0;
+        while let Some((at, _)) = link.queue.front() {
+            if *at > now {
+                break;
+            }
+            match link.queue.pop_front().expect("front").1 {
+                Chunk::Data(b) => {
+                    data.extend_from_slice(&b);
+                    pieces += 1;
+                }
+                Chunk::Close => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        if data.is_empty() && !closed {
+            return;
+        }
+        if pieces > 1 {
+            self.coverage.hit("coalesced_delivery");
+        }
+        // The server side is frozen while the process is paused: bytes wait in its socket buffer.
+        if up && self.paused() {
+            let conn = self.conns.get_mut(&c).expect("live");
+            if closed {
+                conn.up.queue.push_front((now, Chunk::Close));
+            }
+            if !data.is_empty() {
+                conn.up.queue.push_front((now, Chunk::Data(data)));
+            }
+            return self.schedule(self.paused_until_us, Ev::Deliver { conn: c, up });
+        }
+        // A short read: part now, the rest a moment later.
+        if data.len() > 1 && !closed && self.decide.chance(self.plan.split / 2.0) {
+            self.coverage.hit("partial_read");
+            let cut = self.decide.range(1, data.len() as u64 - 1) as usize;
+            let rest = data.split_off(cut);
+            let conn = self.conns.get_mut(&c).expect("live");
+            let link = if up { &mut conn.up } else { &mut conn.down };
+            link.queue.push_front((now + 1, Chunk::Data(rest)));
+            self.schedule(now + 1, Ev::Deliver { conn: c, up });
+        }
+        self.trace.num(6);
+        self.trace.num(c);
+        self.trace.bytes(&data);
+        if !data.is_empty() {
+            if up {
+                self.server_receive(c, data);
+            } else {
+                self.client_receive(c, data);
+            }
+        }
+        if self.failure.is_some() {
+            return;
+        }
+        if closed {
+            if up {
+                self.server_closed(c);
+            } else {
+                self.client_closed(c, Outcome::Reset);
+            }
+        } else if self.decide.chance(self.plan.reset) {
+            self.coverage.hit("conn_reset");
+            self.fault("conn_reset");
+            self.line(format!("net: reset conn {c} (client {client})"));
+            self.reset_conn(c);
+        }
+    }
+
+    /// Both ends learn at once that the connection is gone.
+    fn reset_conn(&mut self, c: u64) {
+        let paused = self.paused();
+        let conn = self.conns.get_mut(&c).expect("live");
+        conn.up.queue.clear();
+        conn.down.queue.clear();
+        if conn.server_open && !paused {
+            self.server_closed(c);
+        } else if conn.server_open {
+            self.send_chunk(c, true, Chunk::Close);
+        }
+        self.client_closed(c, Outcome::Reset);
+    }
+
+    fn server_receive(&mut self, c: u64, bytes: Vec<u8>) {
+        let conn = self.conns.get_mut(&c).expect("live");
+        if !conn.server_open || conn.incarnation != self.incarnation || self.node.is_none() {
+            return;
+        }
+        let id = conn.node_id.expect("accepted");
+        conn.up_delivered += bytes.len() as u64;
+        let mut executed: Vec<OpId> = Vec::new();
+        while let Some(&(end, op)) = conn.requests.front() {
+            if end > conn.up_delivered {
+                break;
+            }
+            conn.requests.pop_front();
+            executed.push(op);
+        }
+        let t = self.time();
+        self.node.as_mut().expect("checked").handle_input(t, id, &bytes);
+        self.drain();
+        for op in executed {
+            if self.failure.is_some() {
+                return;
+            }
+            self.settle(c, op, t.unix_ms());
+        }
+        if let Some(conn) = self.conns.get_mut(&c) {
+            if conn.deferred.is_empty() && conn.tap.pending_len() > 0 && conn.server_open {
+                if let Ok(Some(extra)) = conn.tap.next_reply() {
+                    let text = String::from_utf8_lossy(&extra).into_owned();
+                    self.fail("reply", format!("the node sent a reply nobody asked for: {text:?}"));
+                }
+            }
+        }
+        if self.executed - self.executed_at_compare >= COMPARE_EVERY_OPS {
+            self.compare_keyspace();
+        }
+    }
+
+    /// Applies one executed request to the model, checking its reply if the node sent it.
+    fn settle(&mut self, c: u64, op: OpId, now_ms: i64) {
+        self.executed += 1;
+        let conn = self.conns.get_mut(&c).expect("live");
+        let frame = if conn.deferred.is_empty() {
+            match conn.tap.next_reply() {
+                Ok(f) => f,
+                Err(e) => return self.fail("protocol", format!("node sent bad RESP: {e}")),
+            }
+        } else {
+            None
+        };
+        if let Some(f) = &frame {
+            if is_fault_rejection(f) {
+                self.coverage.hit("fault_rejection_reply");
+                return;
+            }
+        }
+        let record_op = &self.history.records[op].op;
+        let predicted = self.model.apply(record_op, now_ms).map(|r| encode_reply(&r));
+        self.durability.ops.push((op, now_ms, self.now_us));
+        match frame {
+            Some(f) => {
+                if f.starts_with(b"-WRONGTYPE") {
+                    self.coverage.hit("wrongtype_reply");
+                }
+                if let Some(want) = predicted {
+                    if want != f {
+                        self.reply_mismatch(op, &want, &f);
+                    }
+                }
+            }
+            None => {
+                self.coverage.hit("deferred_reply");
+                let conn = self.conns.get_mut(&c).expect("live");
+                conn.deferred.push_back(Deferred { op, predicted });
+            }
+        }
+    }
+
+    fn server_closed(&mut self, c: u64) {
+        let conn = self.conns.get_mut(&c).expect("live");
+        if !conn.server_open || conn.incarnation != self.incarnation {
+            return;
+        }
+        conn.server_open = false;
+        conn.deferred.clear();
+        let id = conn.node_id.expect("accepted");
+        self.node_conns.remove(&id);
+        if let Some(node) = self.node.as_mut() {
+            let t = self.clock.at(self.now_us);
+            node.handle_disconnect(t, id);
+            self.drain();
+        }
+    }
+
+    fn connect_arrive(&mut self, c: u64) {
+        let Some(conn) = self.conns.get(&c) else { return };
+        let client = conn.client;
+        if self.state != ServerState::Up {
+            // Refused (nobody listening, or still loading: the world connects once loaded).
+            let at = self.now_us + self.latency(client);
+            return self.schedule(at, Ev::ConnectAck { conn: c, ok: false });
+        }
+        if self.paused() {
+            return self.schedule(self.paused_until_us, Ev::ConnectArrive { conn: c });
+        }
+        let t = self.time();
+        let addr = format!("127.0.0.1:{}", 40_000 + c);
+        let id = self.node.as_mut().expect("up").handle_connect(t, addr, "127.0.0.1:6379".into());
+        self.trace.num(7);
+        self.trace.num(id);
+        let conn = self.conns.get_mut(&c).expect("live");
+        conn.node_id = Some(id);
+        conn.incarnation = self.incarnation;
+        conn.server_open = true;
+        self.node_conns.insert(id, c);
+        self.drain();
+        let at = self.now_us + self.latency(client);
+        self.schedule(at, Ev::ConnectAck { conn: c, ok: true });
+    }
+
+    fn connect_ack(&mut self, c: u64, ok: bool) {
+        let Some(conn) = self.conns.get_mut(&c) else { return };
+        let client = conn.client;
+        if self.clients[client].conn != Some(c) {
+            return;
+        }
+        if ok && conn.server_open {
+            conn.established = true;
+            self.line(format!("client {client}: connected (conn {c})"));
+            self.wake_at(client, self.now_us);
+        } else {
+            self.conns.remove(&c);
+            self.clients[client].conn = None;
+            let at = self.now_us + self.decide.range(10_000, 200_000);
+            self.wake_at(client, at);
+        }
+    }
+
+    // ----- clients -----
+
+    fn wake_at(&mut self, client: usize, at_us: u64) {
+        let p = &mut self.clients[client];
+        if at_us < p.wake_us || p.wake_us <= self.now_us {
+            p.wake_us = at_us;
+            self.schedule(at_us, Ev::Wake { client });
+        }
+    }
+
+    fn wake(&mut self, client: usize) {
+        if self.clients[client].wake_us == self.now_us {
+            self.clients[client].wake_us = u64::MAX;
+        }
+        let Some(c) = self.clients[client].conn else {
+            if self.phase == Phase::Liveness && self.liveness_issued >= self.liveness_target {
+                return;
+            }
+            let c = self.next_conn;
+            self.next_conn += 1;
+            self.conns.insert(c, Conn::new(client));
+            self.clients[client].conn = Some(c);
+            let at = self.now_us + self.latency(client);
+            self.schedule(at, Ev::ConnectArrive { conn: c });
+            return;
+        };
+        let conn = &self.conns[&c];
+        if !conn.established {
+            return;
+        }
+        let timeout_us = self.plan.timeout_ms * 1000;
+        if let Some(&oldest) = conn.outstanding.front() {
+            if self.history.records[oldest].invoke_us + timeout_us <= self.now_us {
+                self.coverage.hit("client_timeout");
+                self.line(format!("client {client}: timeout, closing conn {c}"));
+                self.client_gives_up(c, Outcome::Timeout);
+                let at = self.now_us + self.decide.range(1_000, 100_000);
+                return self.wake_at(client, at);
+            }
+        }
+        let in_flight = conn.outstanding.len() as u64;
+        let budget_left = match self.phase {
+            Phase::Safety => self.ops_target.saturating_sub(self.issued),
+            Phase::Liveness => self.liveness_target - self.liveness_issued,
+        };
+        if in_flight < self.plan.pipeline && budget_left > 0 && self.now_us >= self.clients[client].next_op_us {
+            let batch = self.decide.range(1, (self.plan.pipeline - in_flight).min(budget_left));
+            self.issue(client, c, batch);
+            let think = self.decide.skewed(0, self.plan.think_us);
+            self.clients[client].next_op_us = self.now_us + think;
+        }
+        // Next: the next request, or the oldest one's timeout.
+        let conn = &self.conns[&c];
+        let mut next = u64::MAX;
+        if let Some(&oldest) = conn.outstanding.front() {
+            next = self.history.records[oldest].invoke_us + timeout_us;
+        }
+        let has_budget = match self.phase {
+            Phase::Safety => self.issued < self.ops_target,
+            Phase::Liveness => self.liveness_issued < self.liveness_target,
+        };
+        if has_budget && (conn.outstanding.len() as u64) < self.plan.pipeline {
+            next = next.min(self.clients[client].next_op_us.max(self.now_us + 1));
+        }
+        if next != u64::MAX {
+            self.wake_at(client, next);
+        }
+    }
+
+    fn issue(&mut self, client: usize, c: u64, batch: u64) {
+        if batch > 1 {
+            self.coverage.hit("pipelined_batch");
+        }
+        let mut bytes = Vec::new();
+        for _ in 0..batch {
+            let op = workload::next_op(&mut self.decide, &self.plan);
+            if matches!(op, crate::op::Op::BgSave | crate::op::Op::BgRewriteAof) {
+                self.coverage.hit("admin_command");
+            }
+            encode_request(&op.args(), &mut bytes);
+            if self.trace.wants_lines() {
+                self.line(format!("client {client}: -> {op}"));
+            }
+            let liveness = self.phase == Phase::Liveness;
+            let id = self.history.invoke(client, op, self.now_us, liveness);
+            if liveness {
+                self.liveness_issued += 1;
+            } else {
+                self.issued += 1;
+            }
+            let conn = self.conns.get_mut(&c).expect("live");
+            conn.requests.push_back((conn.up_written + bytes.len() as u64, id));
+            conn.outstanding.push_back(id);
+        }
+        let conn = self.conns.get_mut(&c).expect("live");
+        conn.up_written += bytes.len() as u64;
+        self.trace.num(8);
+        self.trace.bytes(&bytes);
+        self.send_chunk(c, true, Chunk::Data(bytes));
+        if self.phase == Phase::Safety && self.issued >= self.ops_target {
+            self.schedule(self.now_us, Ev::EndSafety);
+        }
+    }
+
+    fn client_receive(&mut self, c: u64, bytes: Vec<u8>) {
+        let conn = self.conns.get_mut(&c).expect("live");
+        let client = conn.client;
+        if self.clients[client].conn != Some(c) {
+            return;
+        }
+        conn.framer.push(&bytes);
+        loop {
+            let conn = self.conns.get_mut(&c).expect("live");
+            let frame = match conn.framer.next_reply() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => return self.fail("protocol", format!("client {client} got bad RESP: {e}")),
+            };
+            let Some(op) = conn.outstanding.pop_front() else {
+                return self.fail("reply", format!("client {client} got a reply it did not ask for"));
+            };
+            if self.trace.wants_lines() {
+                let text = String::from_utf8_lossy(&frame).replace("\r\n", " ");
+                self.line(format!("client {client}: <- {text}"));
+            }
+            let liveness = self.history.records[op].liveness;
+            self.history.complete(op, self.now_us, Outcome::Reply(frame));
+            if liveness {
+                self.liveness_done += 1;
+            }
+        }
+        self.wake_at(client, self.clients[client].next_op_us.max(self.now_us));
+        self.check_finished();
+    }
+
+    /// The client closes its end (a timeout): the server learns when the FIN arrives.
+    fn client_gives_up(&mut self, c: u64, outcome: Outcome) {
+        self.send_chunk(c, true, Chunk::Close);
+        self.client_closed(c, outcome);
+    }
+
+    /// The client's connection is gone: whatever it awaited is indeterminate.
+    fn client_closed(&mut self, c: u64, outcome: Outcome) {
+        let Some(conn) = self.conns.get_mut(&c) else { return };
+        let client = conn.client;
+        if self.clients[client].conn != Some(c) {
+            return;
+        }
+        if !conn.server_open && conn.incarnation != self.incarnation {
+            self.coverage.hit("half_open_close");
+        }
+        let waiting: Vec<OpId> = conn.outstanding.drain(..).collect();
+        conn.established = false;
+        self.clients[client].conn = None;
+        for op in waiting {
+            if self.history.records[op].liveness {
+                let why = format!("{outcome:?}");
+                return self.fail(
+                    "liveness",
+                    format!("liveness-phase request {} ended with {why}", self.history.records[op].op),
+                );
+            }
+            self.history.complete(op, self.now_us, outcome.clone());
+        }
+        // Forget the connection once the server side is gone too.
+        if !self.conns[&c].server_open {
+            self.conns.remove(&c);
+        }
+        let at = self.now_us + self.decide.range(1_000, 50_000);
+        self.wake_at(client, at);
+    }
+
+    // ----- faults -----
+
+    fn nemesis(&mut self) {
+        if self.phase != Phase::Safety {
+            return;
+        }
+        let p = NEMESIS_EVERY_US as f64 / 1_000_000.0;
+        if self.state == ServerState::Up && self.decide.chance(self.plan.crash * p) {
+            self.crash();
+        }
+        if self.node.is_some() && !self.paused() && self.decide.chance(self.plan.pause * p) {
+            let d = self.decide.range(1_000, 1_000 + self.plan.pause_ms * 1000);
+            self.coverage.hit("pause");
+            self.fault("pause");
+            self.line(format!("server: pause {d} us"));
+            self.paused_until_us = self.now_us + d;
+        }
+        if self.decide.chance(self.plan.partition * p) {
+            let host = self.decide.below(self.clients.len() as u64) as usize;
+            let d = self.decide.range(1_000, 1_000 + self.plan.partition_ms * 1000);
+            self.coverage.hit("partition");
+            self.fault("partition");
+            self.line(format!("net: partition client host {host} from the server for {d} us"));
+            self.partitioned_until_us[host] = self.partitioned_until_us[host].max(self.now_us + d);
+        }
+        if self.decide.chance(self.plan.clock_jump * p) {
+            let ms = self.decide.range(1, self.plan.jump_ms.max(1)) as i64;
+            let back = self.decide.below(2) == 0;
+            self.coverage.hit(if back { "clock_jump_back" } else { "clock_jump_forward" });
+            self.fault("clock_jump");
+            self.clock.offset_us += if back { -ms * 1000 } else { ms * 1000 };
+            self.line(format!("clock: server wall clock jumps {}{ms} ms", if back { "-" } else { "+" }));
+        }
+        self.schedule(self.now_us + NEMESIS_EVERY_US, Ev::Nemesis);
+    }
+
+    fn end_safety(&mut self) {
+        if self.phase != Phase::Safety {
+            return;
+        }
+        self.phase = Phase::Liveness;
+        self.line("phase: liveness (faults healed)".into());
+        self.plan = self.safety_plan.without_faults();
+        self.disk.faults = DiskFaults::default();
+        self.paused_until_us = self.paused_until_us.min(self.now_us);
+        for until in &mut self.partitioned_until_us {
+            *until = (*until).min(self.now_us);
+        }
+        if self.state == ServerState::Down {
+            self.start_node();
+        }
+        // Every client starts afresh, so liveness requests never ride a half-open connection.
+        for client in 0..self.clients.len() {
+            if let Some(c) = self.clients[client].conn {
+                self.client_gives_up(c, Outcome::Reset);
+            }
+            self.clients[client].next_op_us = self.now_us;
+            self.wake_at(client, self.now_us + 1);
+        }
+        let bound = 60_000_000
+            + self.liveness_target * (self.plan.think_us + 2 * self.plan.latency_max_us + self.plan.fsync_us);
+        self.schedule(self.now_us + bound, Ev::Deadline);
+        if self.liveness_target == 0 {
+            self.check_finished();
+        }
+    }
+
+    fn check_finished(&mut self) {
+        if self.phase != Phase::Liveness || self.liveness_done < self.liveness_target || self.state != ServerState::Up {
+            return;
+        }
+        self.coverage.hit("liveness_reached");
+        self.compare_keyspace();
+        if self.failure.is_none() {
+            self.line("done: liveness reached, keyspace agrees".into());
+            self.done = true;
+        }
+    }
+
+    // ----- checks -----
+
+    /// Mirrors the node's active expiry into the model.
+    fn mirror_expiry(&mut self) {
+        if self.state != ServerState::Up {
+            return;
+        }
+        let node = self.node.as_ref().expect("up");
+        let now_ms = self.clock.at(self.now_us).unix_ms();
+        let before = self.model.len();
+        if let Err(e) = self.model.mirror_active_expiry(node.keyspace(), now_ms) {
+            return self.fail("expiry", e);
+        }
+        if self.model.len() < before {
+            self.coverage.hit("active_expiry_mirrored");
+        }
+    }
+
+    /// The node's keyspace must equal the model's (as logical views), and pass its own audits.
+    fn compare_keyspace(&mut self) {
+        self.executed_at_compare = self.executed;
+        if self.state != ServerState::Up {
+            return;
+        }
+        let node = self.node.as_ref().expect("up");
+        for db in &node.keyspace().dbs {
+            db.audit();
+        }
+        let now_ms = self.clock.at(self.now_us).unix_ms();
+        let got = Model::of_keyspace(node.keyspace()).view(now_ms);
+        let want = self.model.view(now_ms);
+        self.coverage.hit("keyspace_compared");
+        if let Some(d) = want.first_difference(&got) {
+            self.fail("keyspace", format!("model vs node: {d}"));
+        }
+        if want.keys.values().any(|e| e.expire_at.is_some()) && self.model.len() > want.len() {
+            self.coverage.hit("lazy_expiry_seen");
+        }
+    }
+}
