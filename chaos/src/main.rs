@@ -1,45 +1,143 @@
 //! `verdis-chaos`: run one simulated world, a campaign of seeds, or a replay.
+//!
+//! - `sim --seed N [--faults PLAN] [--steps K] [--trace]`: one world; prints the plan, a summary
+//!   and the trace hash (`--trace`: every event).
+//! - `replay --seed N [--faults PLAN] [--steps K]`: the same run again, with its readable trace.
+//! - `campaign --seeds A..B [--jobs J] [--steps K] [--faults PLAN]`: many seeds; progress and a
+//!   summary with every failure's replay command.
+//! - `shrink --seed N [--faults PLAN] [--steps K]`: minimises a failing run and prints its trace.
+
+use std::io::Write;
 
 use anyhow::{bail, Context, Result};
-use verdis_chaos::world::{Settings, World};
+use verdis_chaos::campaign::{self, CampaignSettings};
+use verdis_chaos::shrink;
+use verdis_chaos::world::{Report, Settings};
+
+const USAGE: &str = "usage:
+  verdis-chaos sim --seed N [--faults PLAN] [--steps K] [--trace]
+  verdis-chaos replay --seed N [--faults PLAN] [--steps K] [--liveness L] [--tape FILE]
+  verdis-chaos campaign --seeds A..B [--jobs J] [--steps K] [--faults PLAN]
+  verdis-chaos shrink --seed N [--faults PLAN] [--steps K]";
+
+struct Args(Vec<String>);
+
+impl Args {
+    fn opt(&self, name: &str) -> Option<&str> {
+        self.0.iter().position(|a| a == name).and_then(|i| self.0.get(i + 1)).map(String::as_str)
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.0.iter().any(|a| a == name)
+    }
+
+    fn settings(&self) -> Result<Settings> {
+        let seed: u64 = self.opt("--seed").context("--seed N is required")?.parse().context("--seed")?;
+        let mut s = Settings::new(seed);
+        if let Some(f) = self.opt("--faults") {
+            s.plan.apply_overrides(f).map_err(anyhow::Error::msg)?;
+        }
+        if let Some(k) = self.opt("--steps") {
+            s.ops = k.parse().context("--steps")?;
+        }
+        if let Some(k) = self.opt("--liveness") {
+            s.liveness_ops = k.parse().context("--liveness")?;
+        }
+        if let Some(path) = self.opt("--tape") {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+            let tape: Result<Vec<u64>, _> = text.split_whitespace().map(str::parse).collect();
+            s.tape = Some(tape.context("a tape is whitespace-separated numbers")?);
+        }
+        Ok(s)
+    }
+}
+
+fn print_report(r: &Report) {
+    if let Some(lines) = &r.lines {
+        for l in lines {
+            println!("{l}");
+        }
+    }
+    let faults: Vec<String> = r.faults.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    println!(
+        "summary: requests issued {} executed {}  simulated {:.3} s  events {}  faults: {}",
+        r.ops_issued,
+        r.ops_executed,
+        r.sim_us as f64 / 1e6,
+        r.events,
+        faults.join(" ")
+    );
+    println!("trace hash {:016x}", r.trace_hash);
+    if let Some(f) = &r.failure {
+        println!("FAILED [{}] at {} us: {}", f.check, f.at_us, f.message);
+    } else {
+        println!("ok");
+    }
+}
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = args.first() else { bail!("usage: verdis-chaos sim|campaign|replay ...") };
-    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let args = Args(std::env::args().skip(1).collect());
+    let Some(cmd) = args.0.first().cloned() else { bail!("{USAGE}") };
     match cmd.as_str() {
         "sim" | "replay" => {
-            let seed: u64 = opt("--seed").context("--seed N")?.parse()?;
-            let mut s = Settings::new(seed);
-            if let Some(f) = opt("--faults") {
-                s.plan.apply_overrides(&f).map_err(anyhow::Error::msg)?;
-            }
-            if let Some(k) = opt("--steps") {
-                s.ops = k.parse()?;
-            }
-            s.keep_lines = args.iter().any(|a| a == "--trace");
-            println!("seed {seed}\nplan {}", s.plan);
-            let r = World::new(s).run();
-            if let Some(lines) = &r.lines {
-                for l in lines {
-                    println!("{l}");
-                }
-            }
-            println!(
-                "ops issued {} executed {} sim {:.3}s events {} faults {:?}",
-                r.ops_issued,
-                r.ops_executed,
-                r.sim_us as f64 / 1e6,
-                r.events,
-                r.faults
-            );
-            println!("trace hash {:016x}", r.trace_hash);
-            if let Some(f) = r.failure {
-                println!("FAILED {}: {} at {}us", f.check, f.message, f.at_us);
+            let mut s = args.settings()?;
+            s.keep_lines = cmd == "replay" || args.flag("--trace");
+            println!("seed {}\nplan {}", s.seed, s.plan);
+            let r = campaign::run_one(s);
+            print_report(&r);
+            if r.failure.is_some() {
                 std::process::exit(1);
             }
-            Ok(())
         }
-        other => bail!("unknown command {other}"),
+        "shrink" => {
+            let s = args.settings()?;
+            println!("seed {}\nplan {}", s.seed, s.plan);
+            match shrink::shrink(&s) {
+                None => println!("the run does not fail: nothing to shrink"),
+                Some(min) => {
+                    if let Some(tape) = &min.settings.tape {
+                        let path = format!("verdis-chaos-{}.tape", min.settings.seed);
+                        let text: Vec<String> = tape.iter().map(u64::to_string).collect();
+                        std::fs::write(&path, text.join("\n")).with_context(|| format!("writing {path}"))?;
+                    }
+                    println!("{}", min.render());
+                    std::process::exit(1);
+                }
+            }
+        }
+        "campaign" => {
+            let range = args.opt("--seeds").context("--seeds A..B is required")?;
+            let (a, b) = range.split_once("..").context("--seeds A..B")?;
+            let (a, b): (u64, u64) = (a.parse()?, b.parse()?);
+            let jobs = match args.opt("--jobs") {
+                Some(j) => j.parse()?,
+                None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            };
+            let mut c = CampaignSettings::new(a, b, jobs);
+            if let Some(k) = args.opt("--steps") {
+                c.ops = k.parse()?;
+            }
+            c.faults = args.opt("--faults").map(str::to_string);
+            if c.faults.is_some() {
+                c.settings(a).map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+            }
+            let progress = |done: u64, total: u64, failures: usize| {
+                let width = 40;
+                let filled = (done * width / total.max(1)) as usize;
+                let bar = format!("{}{}", "#".repeat(filled), ".".repeat(width as usize - filled));
+                eprint!("\r[{bar}] {done}/{total} seeds, {failures} failing");
+                let _ = std::io::stderr().flush();
+            };
+            // Panics inside worlds are reported as failures with their seeds; keep stderr quiet.
+            std::panic::set_hook(Box::new(|_| {}));
+            let summary = campaign::run(&c, &progress);
+            eprintln!();
+            print!("{}", summary.render(jobs));
+            if !summary.failures.is_empty() {
+                std::process::exit(1);
+            }
+        }
+        _ => bail!("{USAGE}"),
     }
+    Ok(())
 }

@@ -106,6 +106,8 @@ pub struct Plan {
     pub admin: f64,
     /// Client request timeout (ms).
     pub timeout_ms: u64,
+    /// Whether the workload sets expiries (1) or not (0): isolates expiry from other causes.
+    pub expiry: u64,
 }
 
 impl Plan {
@@ -137,6 +139,7 @@ impl Plan {
             late_timer: 0.0,
             admin: 0.0,
             timeout_ms: 3_000,
+            expiry: 1,
         }
     }
 
@@ -197,6 +200,7 @@ impl Plan {
         p.latency_max_us = self.latency_max_us;
         p.fsync_us = self.fsync_us;
         p.admin = self.admin;
+        p.expiry = self.expiry;
         p
     }
 
@@ -239,6 +243,7 @@ impl Plan {
             ("late_timer", f(self.late_timer)),
             ("admin", f(self.admin)),
             ("timeout_ms", self.timeout_ms.to_string()),
+            ("expiry", self.expiry.to_string()),
         ]
     }
 
@@ -282,6 +287,7 @@ impl Plan {
             "late_timer" => self.late_timer = float()?,
             "admin" => self.admin = float()?,
             "timeout_ms" => self.timeout_ms = int()?.max(1),
+            "expiry" => self.expiry = int()?.min(1),
             _ => return Err(format!("unknown plan key {key:?}")),
         }
         Ok(())

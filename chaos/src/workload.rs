@@ -34,7 +34,11 @@ pub fn next_op(d: &mut Decider, plan: &Plan) -> Op {
     }
     let keys = plan.keys;
     let k = key(d, keys);
-    match d.below(100) {
+    let mut pick = d.below(100);
+    if plan.expiry == 0 && matches!(pick, 12..=15 | 32..=34) {
+        pick = 0;
+    }
+    match pick {
         0..=11 => Op::Set { key: k, val: value(d), px: None, nx: false },
         12..=15 => Op::Set { key: k, val: value(d), px: Some(1 + d.below(3_000)), nx: d.below(3) == 0 },
         16..=24 => Op::Get { key: k },

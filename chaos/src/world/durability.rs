@@ -6,6 +6,9 @@ use crate::history::{History, OpId};
 use crate::model::Model;
 use crate::plan::Persistence;
 
+/// Allowed prefixes whose difference a failure message shows.
+const MISSES_SHOWN: usize = 4;
+
 /// Executed operations since `base`, and the save points among them.
 #[derive(Clone, Debug, Default)]
 pub struct DurabilityLog {
@@ -37,6 +40,14 @@ impl DurabilityLog {
     /// Starts over from `base`.
     pub fn reset(&mut self, base: Model) {
         *self = DurabilityLog { base, ..DurabilityLog::default() };
+    }
+
+    /// Keeps the first `len` operations (what a restart after a process kill loaded): later
+    /// operations build on them.
+    pub fn truncate(&mut self, len: usize) {
+        self.ops.truncate(len);
+        self.save_points.retain(|&p| p <= len);
+        self.bgsave_start = None;
     }
 
     /// What recovery must show after a crash now. `window_us`: how old an acknowledged write
@@ -75,30 +86,40 @@ impl DurabilityLog {
             _ => i >= req.min_prefix,
         };
         let mut state = self.base.clone();
-        let mut closest: Option<(usize, String)> = None;
+        let mut misses: Vec<String> = Vec::new();
         for i in 0..=self.ops.len() {
             if allowed(i) {
                 let view = state.view(now_ms);
                 match view.first_difference(recovered) {
                     None => return Ok(i),
-                    Some(d) => {
-                        if closest.is_none() || i >= req.min_prefix {
-                            closest = Some((i, d));
-                        }
-                    }
+                    Some(d) if misses.len() < MISSES_SHOWN => misses.push(format!("prefix {i}: {d}")),
+                    Some(_) => {}
                 }
             }
             if let Some(&(op, at_ms, _)) = self.ops.get(i) {
                 state.apply(&history.records[op].op, at_ms);
             }
         }
-        let (i, d) = closest.unwrap_or((0, "no allowed prefix".into()));
+        let last: Vec<String> = self.ops[req.min_prefix.saturating_sub(3).min(self.ops.len())..]
+            .iter()
+            .take(8)
+            .map(|&(op, _, _)| {
+                format!(
+                    "{} ({})",
+                    history.records[op].op,
+                    if history.acked_at(op).is_some() { "acked" } else { "not acked" }
+                )
+            })
+            .collect();
+        let allowed_text = match req.policy {
+            Persistence::Rdb => format!("save points {:?}", req.rdb_allowed),
+            _ => format!("prefixes {}..={}", req.min_prefix, self.ops.len()),
+        };
         Err(format!(
-            "{} recovery matches no allowed state (min prefix {} of {} ops, rdb allows {:?}); at prefix {i}: {d}",
+            "{} recovery matches no allowed state ({allowed_text}); {}; ops from min-3: {}",
             req.policy.name(),
-            req.min_prefix,
-            self.ops.len(),
-            req.rdb_allowed
+            misses.join("; "),
+            last.join(", ")
         ))
     }
 }

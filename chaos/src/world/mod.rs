@@ -26,6 +26,7 @@ mod net;
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use verdis_server::config::Config;
 use verdis_server::node::{Action, ClientId, DiskId, DiskOp, DiskResult, Node, Time};
@@ -230,12 +231,13 @@ pub struct World {
     incarnation: u64,
     state: ServerState,
     loading_since_us: u64,
+    /// The node said it is ready (loading is over).
+    ready_logged: bool,
     paused_until_us: u64,
     disk: VirtualDisk,
     clock: Clock,
     timer_at_us: u64,
     disk_fifo_us: u64,
-    disk_outstanding: u64,
     node_conns: BTreeMap<ClientId, u64>,
     node_ever_used_disk: bool,
     disk_faults_this_incarnation: bool,
@@ -251,6 +253,11 @@ pub struct World {
     durability: DurabilityLog,
     requirement: Option<Requirement>,
     durability_tainted: bool,
+    /// The durability log's base may hold data that was never durable (a restart after a
+    /// process kill whose loaded prefix is unknown).
+    base_uncertain: bool,
+    /// The last stop was a power loss (the page cache was lost), not a process kill or exit.
+    last_stop_power_loss: bool,
     history: History,
     // Bookkeeping.
     phase: Phase,
@@ -301,11 +308,11 @@ impl World {
             incarnation: 0,
             state: ServerState::Down,
             loading_since_us: 0,
+            ready_logged: false,
             paused_until_us: 0,
             clock: Clock { drift_ppm, offset_us: 0 },
             timer_at_us: u64::MAX,
             disk_fifo_us: 0,
-            disk_outstanding: 0,
             node_conns: BTreeMap::new(),
             node_ever_used_disk: false,
             disk_faults_this_incarnation: false,
@@ -319,6 +326,8 @@ impl World {
             durability: DurabilityLog::default(),
             requirement: None,
             durability_tainted: false,
+            base_uncertain: false,
+            last_stop_power_loss: true,
             history: History::default(),
             phase: Phase::Safety,
             issued: 0,
@@ -335,8 +344,38 @@ impl World {
         }
     }
 
-    /// Runs the world to the end (or the first failure) and reports.
+    /// Runs the world to the end (or the first failure) and reports. A panic inside the node
+    /// (an assertion, an audit) is a failure of the run, with the trace up to it kept.
     pub fn run(mut self) -> Report {
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.run_events()));
+        if let Err(payload) = outcome {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic without a message".into());
+            self.failure = None;
+            self.fail("panic", message);
+        }
+        Report {
+            seed: self.seed,
+            plan: self.safety_plan,
+            trace_hash: self.trace.hash(),
+            ops_issued: self.issued,
+            ops_executed: self.executed,
+            sim_us: self.now_us,
+            events: self.events,
+            faults: self.faults,
+            coverage: self.coverage,
+            failure: self.failure,
+            history: self.history,
+            step_hashes: self.trace.step_hashes.take(),
+            lines: self.trace.lines.take(),
+            tape: self.decide.take_tape(),
+        }
+    }
+
+    fn run_events(&mut self) {
         self.start_node();
         for c in 0..self.clients.len() {
             self.schedule(0, Ev::Wake { client: c });
@@ -360,22 +399,6 @@ impl World {
         }
         if self.failure.is_none() && !self.done {
             self.fail("liveness", "the world ran out of events before the workload finished".into());
-        }
-        Report {
-            seed: self.seed,
-            plan: self.safety_plan,
-            trace_hash: self.trace.hash(),
-            ops_issued: self.issued,
-            ops_executed: self.executed,
-            sim_us: self.now_us,
-            events: self.events,
-            faults: self.faults,
-            coverage: self.coverage,
-            failure: self.failure,
-            history: self.history,
-            step_hashes: self.trace.step_hashes.take(),
-            lines: self.trace.lines.take(),
-            tape: self.decide.take_tape(),
         }
     }
 
@@ -459,7 +482,6 @@ impl World {
                 self.trace.num(2);
                 self.trace.num(id);
                 self.trace.num(result.is_ok() as u64);
-                self.disk_outstanding -= 1;
                 let t = self.time();
                 self.node.as_mut().expect("checked").handle_disk(t, id, result);
                 self.drain();
@@ -504,6 +526,7 @@ impl World {
         node.handle_start(t);
         self.node = Some(node);
         self.state = ServerState::Loading;
+        self.ready_logged = false;
         self.loading_since_us = self.now_us;
         self.timer_at_us = u64::MAX;
         self.disk_faults_this_incarnation = false;
@@ -538,7 +561,7 @@ impl World {
         if self.node.is_none() {
             return;
         }
-        if self.state == ServerState::Loading && self.disk_outstanding == 0 {
+        if self.state == ServerState::Loading && self.ready_logged {
             self.loaded();
         }
         self.arm_timer();
@@ -619,6 +642,9 @@ impl World {
             self.line(format!("server log: {message}"));
         }
         let prefix = self.durability.ops.len();
+        if message.starts_with("Ready to accept connections") {
+            self.ready_logged = true;
+        }
         if message.starts_with("Background saving started") {
             self.durability.bgsave_start = Some(prefix);
         } else if message.starts_with("Background saving terminated with success") || message == "DB saved on disk" {
@@ -638,7 +664,6 @@ impl World {
 
     fn node_disk(&mut self, id: DiskId, op: DiskOp) {
         self.node_ever_used_disk = true;
-        self.disk_outstanding += 1;
         self.trace.num(5);
         self.trace.bytes(op.path().as_bytes());
         if self.trace.wants_lines() {
@@ -686,6 +711,7 @@ impl World {
         let loading = self.state == ServerState::Loading;
         self.note_requirement();
         self.stop_node();
+        self.last_stop_power_loss = false;
         if loading && self.corrupted {
             // A corrupt file refused at load: the claimed behaviour. The operator restores an
             // empty data directory and starts again.
@@ -719,7 +745,6 @@ impl World {
         self.node = None;
         self.state = ServerState::Down;
         self.paused_until_us = 0;
-        self.disk_outstanding = 0;
         self.node_conns.clear();
         let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.server_open).map(|(id, _)| *id).collect();
         for id in ids {
@@ -737,6 +762,7 @@ impl World {
         self.line(format!("server: crash ({})", if power_loss { "power loss" } else { "process kill" }));
         self.note_requirement();
         self.stop_node();
+        self.last_stop_power_loss = power_loss;
         if power_loss {
             self.coverage.hit("crash_power_loss");
             self.fault("crash_power_loss");
@@ -763,7 +789,7 @@ impl World {
     /// acknowledged before may be lost); `always` keeps its promise through them.
     fn note_requirement(&mut self) {
         let voided = self.disk_faults_this_incarnation && self.safety_plan.persistence != Persistence::AofAlways;
-        if self.durability_tainted || voided || self.state != ServerState::Up {
+        if self.durability_tainted || self.base_uncertain || voided || self.state != ServerState::Up {
             self.requirement = None;
             return;
         }
@@ -779,15 +805,17 @@ impl World {
         let now_ms = self.time().unix_ms();
         let recovered = Model::of_keyspace(node.keyspace());
         self.line(format!("server: ready with {} keys", recovered.len()));
+        let persists = self.safety_plan.persistence != Persistence::None;
+        let mut matched = None;
         if self.incarnation > 1 {
             self.coverage.hit(if recovered.is_empty() { "restart_empty" } else { "restart_nonempty" });
-            let persists = self.safety_plan.persistence != Persistence::None;
             match self.requirement.take() {
                 Some(_) if persists && !self.node_ever_used_disk => self.coverage.hit("durability_skipped"),
                 Some(_) if self.corrupted => self.coverage.hit("durability_skipped"),
                 None => self.coverage.hit("durability_skipped"),
                 Some(req) => match self.durability.check(&req, &self.history, &recovered.view(now_ms), now_ms) {
                     Ok(i) => {
+                        matched = Some(i);
                         self.coverage.hit("durability_checked");
                         if req.policy == Persistence::Rdb && i > 0 {
                             self.coverage.hit("rdb_save_point");
@@ -804,7 +832,16 @@ impl World {
         self.corrupted = false;
         self.durability_tainted = false;
         self.model = recovered;
-        self.durability.reset(self.model.clone());
+        // After a power loss what loaded is durable: a new base. After a process kill or exit
+        // it may include page-cache data a later power loss drops, so the log goes on from the
+        // prefix that loaded; if that prefix is unknown, the next check is skipped.
+        match matched {
+            Some(i) if persists && !self.last_stop_power_loss && self.incarnation > 1 => self.durability.truncate(i),
+            _ => {
+                self.base_uncertain = persists && !self.last_stop_power_loss && self.incarnation > 1;
+                self.durability.reset(self.model.clone());
+            }
+        }
     }
 
     // ----- the network -----
