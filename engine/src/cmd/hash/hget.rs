@@ -20,7 +20,6 @@ pub fn hget(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 /// HMGET: the values of the fields, nil for each missing one.
 pub fn hmget(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let hash = ctx.read_hash(argv[1])?;
-    let hash = hash.as_deref();
     let values = argv[2..].iter().map(|f| Reply::bulk_or_null(hash.and_then(|h| h.get(f)).map(<[u8]>::to_vec)));
     Ok(Reply::Array(values.collect()))
 }

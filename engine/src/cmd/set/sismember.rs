@@ -19,7 +19,6 @@ pub fn sismember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 /// SMISMEMBER: 1 or 0 for each member.
 pub fn smismember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let set = ctx.read_set(argv[1])?;
-    let set = set.as_deref();
     let found = argv[2..].iter().map(|m| Reply::Int(i64::from(set.is_some_and(|s| s.contains(m)))));
     Ok(Reply::Array(found.collect()))
 }
