@@ -215,10 +215,13 @@ impl Db {
         (&mut self.keys, &self.expires, &mut self.snapshot)
     }
 
-    /// Checks `expires ⊆ keys`. O(n): for tests and the simulator.
+    /// Checks `expires ⊆ keys`, and a running snapshot's marks. O(n): for tests and the simulator.
     pub fn audit(&self) {
         for (k, _) in self.expires.iter() {
             assert!(self.keys.contains_key(k), "expire entry without a key");
+        }
+        if let Some(snapshot) = self.snapshot.as_deref() {
+            snapshot.audit(&self.keys);
         }
     }
 }
