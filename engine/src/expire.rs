@@ -19,8 +19,8 @@
 //!   below 1/8, so that case cannot arise here.
 //! - The fast cycle Redis runs before sleeping is not implemented; the slow one alone bounds
 //!   the memory held by expired keys.
-//! - Deleted keys are not yet propagated as DEL to replicas and the AOF, and raise no keyspace
-//!   event: those mechanisms do not exist in the engine yet.
+//! - Deleted keys raise no keyspace event: that mechanism does not exist in the engine yet.
+//!   (They are recorded in `Keyspace::expired_to_propagate` for the node to propagate as DEL.)
 
 use crate::cmd::ctx::EngineConfig;
 use crate::db::Keyspace;
@@ -110,6 +110,7 @@ pub fn active_expire_cycle(keyspace: &mut Keyspace, config: &EngineConfig, hz: u
                         // expires ⊆ keys: an expiry entry always has its key (cheap, so always on).
                         assert!(db.delete(key).is_some(), "expires entry without a key");
                         keyspace.stats.expired_keys += 1;
+                        keyspace.expired_to_propagate.push((index, key.to_vec()));
                         expired += 1;
                     } else if *when_ms > now_ms {
                         // Redis averages the TTL of keys not yet expired (a key at its expiry

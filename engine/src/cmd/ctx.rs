@@ -143,12 +143,22 @@ impl<'a> Ctx<'a> {
         Object::new(value, self.lru_clock)
     }
 
+    /// Removes `key` from the selected database if its time has passed, recording it for
+    /// propagation as `DEL` (Redis's `expireIfNeeded`); true when it did.
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        let now_ms = self.now_ms();
+        let expired = self.keyspace.dbs[self.db].expire_if_needed(key, now_ms, &mut self.keyspace.stats);
+        if expired {
+            self.keyspace.expired_to_propagate.push((self.db, key.to_vec()));
+        }
+        expired
+    }
+
     /// Looks a key up for reading: expires it lazily, counts a hit or miss, updates its access
     /// time. Redis's `lookupKeyRead`.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Object> {
-        let now_ms = self.now_ms();
+        self.expire_if_needed(key);
         let db = &mut self.keyspace.dbs[self.db];
-        db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
         match db.touch(key, self.lru_clock) {
             Some(obj) => {
                 self.keyspace.stats.keyspace_hits += 1;
@@ -165,9 +175,8 @@ impl<'a> Ctx<'a> {
     /// a hit or miss. Redis's `lookupKeyReadWithFlags(.., LOOKUP_NOTOUCH)`, used by commands that
     /// inspect a key rather than use it (TYPE, TTL, EXISTS, OBJECT).
     pub fn lookup_read_notouch(&mut self, key: &[u8]) -> Option<&Object> {
-        let now_ms = self.now_ms();
+        self.expire_if_needed(key);
         let db = &mut self.keyspace.dbs[self.db];
-        db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
         let found = db.get(key);
         match found {
             Some(_) => self.keyspace.stats.keyspace_hits += 1,
@@ -179,9 +188,8 @@ impl<'a> Ctx<'a> {
     /// Looks a key up for writing: expires it lazily and updates its access time, no hit/miss
     /// counting. Redis's `lookupKeyWrite`.
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Object> {
-        let now_ms = self.now_ms();
+        self.expire_if_needed(key);
         let db = &mut self.keyspace.dbs[self.db];
-        db.expire_if_needed(key, now_ms, &mut self.keyspace.stats);
         let obj = db.get_mut(key)?;
         obj.lru = self.lru_clock;
         Some(obj)
@@ -271,9 +279,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Stores a value under `key` (Redis's `setKey`), clearing the TTL unless `keep_ttl`.
+    /// Stores a value under `key` (Redis's `setKey`), clearing the TTL unless `keep_ttl`. An
+    /// expired key there is removed (and propagated as DEL) first, as `setKey`'s lookup does.
     pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        self.expire_if_needed(key);
         let obj = self.new_object(value);
         self.db().set(key, obj, keep_ttl);
+    }
+
+    /// Propagates `argv` instead of the command as called (Redis's `rewriteClientCommandVector`):
+    /// EXPIRE as PEXPIREAT, SETEX as SET PXAT. Call it only when the command changed something.
+    pub fn propagate_as(&mut self, argv: &[&[u8]]) {
+        self.propagate = Some(vec![argv.iter().map(|a| a.to_vec()).collect()]);
+    }
+
+    /// Adds `argv` to what the command propagates in place of itself (Redis's `alsoPropagate`
+    /// with the command's own propagation prevented): SPOP with a count as one SREM per member.
+    pub fn propagate_also(&mut self, argv: &[&[u8]]) {
+        self.propagate.get_or_insert_with(Vec::new).push(argv.iter().map(|a| a.to_vec()).collect());
     }
 }

@@ -7,6 +7,7 @@
 
 use super::ctx::{BlockOn, Ctx, EngineConfig};
 use super::table::{lookup, Handler};
+use crate::aof::{PropagatedOp, Propagation};
 use crate::db::Keyspace;
 use crate::error::CmdError;
 use crate::reply::Reply;
@@ -31,6 +32,8 @@ pub(crate) struct TestDb {
     pub dirty: u64,
     /// What the last command asked to block on, if anything.
     pub block_on: Option<BlockOn>,
+    /// What the last command propagated to the AOF and replicas (db, argv), MULTI/EXEC included.
+    pub propagated: Vec<PropagatedOp>,
 }
 
 impl TestDb {
@@ -46,6 +49,7 @@ impl TestDb {
             resp: 2,
             dirty: 0,
             block_on: None,
+            propagated: Vec::new(),
         }
     }
 
@@ -77,9 +81,13 @@ impl TestDb {
         let Handler::Engine(f) = cmd.handler else { panic!("{} is not an engine command", cmd.spec.name) };
         let mut ctx = self.ctx();
         let reply = f(&mut ctx, argv).unwrap_or_else(Reply::Error);
-        let (dirty, block_on) = (ctx.dirty, ctx.block_on.take());
+        let (dirty, block_on, propagate) = (ctx.dirty, ctx.block_on.take(), ctx.propagate.take());
         self.dirty += dirty;
         self.block_on = block_on;
+        let mut propagation = Propagation::new();
+        propagation.add_expired(&mut self.keyspace);
+        propagation.add_command(0, argv, propagate, dirty);
+        self.propagated = propagation.finish();
         self.keyspace.dbs[0].audit();
         reply
     }

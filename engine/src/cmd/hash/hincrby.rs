@@ -47,6 +47,8 @@ pub fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let (hash, rng) = super::hash_for_write(ctx, argv[1])?;
     hash.set(argv[2], &printed, limits, rng);
     ctx.dirty += 1;
+    // Replicas and the AOF get the result, so float rounding cannot make them differ.
+    ctx.propagate_as(&[b"HSET", argv[1], argv[2], &printed]);
     Ok(Reply::Bulk(printed))
 }
 

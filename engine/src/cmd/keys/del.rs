@@ -11,12 +11,10 @@ use crate::reply::Reply;
 /// DEL: removes the keys, answering how many existed. An expired key is removed lazily first,
 /// so it counts as absent (and as expired), as Redis's `delGenericCommand` does.
 pub fn del(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    let now_ms = ctx.now_ms();
     let mut deleted = 0;
     for key in &argv[1..] {
-        let db = &mut ctx.keyspace.dbs[ctx.db];
-        db.expire_if_needed(key, now_ms, &mut ctx.keyspace.stats);
-        if db.delete(key).is_some() {
+        ctx.expire_if_needed(key);
+        if ctx.db().delete(key).is_some() {
             deleted += 1;
         }
     }

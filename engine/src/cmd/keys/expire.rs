@@ -103,11 +103,21 @@ fn expire_generic(
     if !conditions.allow(current_ms, when_ms) {
         return Ok(Reply::Int(0));
     }
-    // Redis's checkAlreadyExpired: a time at or before now removes the key at once.
+    // Redis's checkAlreadyExpired: a time at or before now removes the key at once, and
+    // replicas and the AOF see a DEL.
     if when_ms <= ctx.now_ms() {
         ctx.db().delete(key);
+        ctx.propagate_as(&[b"DEL", key]);
     } else {
         ctx.db().set_expire(key, when_ms);
+        // Propagated as PEXPIREAT with the absolute time, options as written; PEXPIREAT
+        // itself goes out as called.
+        if !(base_ms == 0 && unit == Unit::Milliseconds) {
+            let when = when_ms.to_string();
+            let mut rewritten: Vec<&[u8]> = vec![b"PEXPIREAT", key, when.as_bytes()];
+            rewritten.extend_from_slice(&argv[3..]);
+            ctx.propagate_as(&rewritten);
+        }
     }
     ctx.dirty += 1;
     Ok(Reply::Int(1))

@@ -13,19 +13,17 @@ use crate::reply::Reply;
 /// RANDOMKEY: a random live key, or null when the database is empty (or held only expired keys,
 /// which are then gone).
 pub fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    let now_ms = ctx.now_ms();
-    let db = &mut ctx.keyspace.dbs[ctx.db];
     // Every pick that does not answer deletes a key, so one pick more than there are keys
     // always reaches an answer or an empty database.
-    let picks_max = db.len() + 1;
+    let picks_max = ctx.db().len() + 1;
     for _ in 0..picks_max {
-        let Some((key, _)) = db.keys().random_entry(ctx.rng) else { break };
+        let Some((key, _)) = ctx.keyspace.dbs[ctx.db].keys().random_entry(ctx.rng) else { break };
         let key = key.to_vec();
-        if !db.expire_if_needed(&key, now_ms, &mut ctx.keyspace.stats) {
+        if !ctx.expire_if_needed(&key) {
             return Ok(Reply::Bulk(key));
         }
     }
-    debug_assert!(db.is_empty(), "RANDOMKEY ran out of picks with keys left");
+    debug_assert!(ctx.db().is_empty(), "RANDOMKEY ran out of picks with keys left");
     Ok(Reply::Null)
 }
 

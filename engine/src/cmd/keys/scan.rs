@@ -85,7 +85,6 @@ pub fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         }
     }
 
-    let now_ms = ctx.now_ms();
     let mut keys = Vec::with_capacity(batch.len());
     for key in batch {
         if pattern.is_some_and(|p| !string_match(p, &key)) {
@@ -97,8 +96,7 @@ pub fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
                 continue;
             }
         }
-        let db = &mut ctx.keyspace.dbs[ctx.db];
-        if db.expire_if_needed(&key, now_ms, &mut ctx.keyspace.stats) {
+        if ctx.expire_if_needed(&key) {
             continue;
         }
         keys.push(Reply::Bulk(key));

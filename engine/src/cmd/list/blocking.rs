@@ -14,7 +14,7 @@
 //! timeouts are accepted only as plain hex integers (`0x10`, not `0x1.8p3`).
 
 use super::lmove::move_one;
-use super::pop::{parse_mpop, serve_mpop};
+use super::pop::{parse_mpop, pop_command, serve_mpop};
 use super::{parse_end, pop_items};
 use crate::cmd::ctx::{BlockOn, Ctx, ServeReady};
 use crate::error::CmdError;
@@ -80,6 +80,7 @@ fn bpop(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> Result<Reply, CmdError> {
     for key in keys {
         if ctx.write_list(key)?.is_some() {
             let item = pop_items(ctx, key, end, 1).pop().expect("a list key is never empty");
+            ctx.propagate_as(&[pop_command(end), key]);
             return Ok(Reply::Array(vec![Reply::bulk(key), Reply::Bulk(item)]));
         }
     }
@@ -99,7 +100,14 @@ pub fn brpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 fn bmove(ctx: &mut Ctx, argv: &[&[u8]], from: End, to: End, timeout: &[u8]) -> Result<Reply, CmdError> {
     let timeout_ms = parse_timeout(timeout)?;
     match move_one(ctx, argv[1], argv[2], from, to)? {
-        Some(item) => Ok(Reply::Bulk(item)),
+        Some(item) => {
+            // Propagated without the timeout; BLMOVE keeps its directions as written.
+            match argv.len() {
+                6 => ctx.propagate_as(&[b"LMOVE", argv[1], argv[2], argv[3], argv[4]]),
+                _ => ctx.propagate_as(&[b"RPOPLPUSH", argv[1], argv[2]]),
+            }
+            Ok(Reply::Bulk(item))
+        }
         None => block(ctx, &argv[1..2], timeout_ms, serve_list, Reply::Null),
     }
 }
@@ -151,6 +159,7 @@ pub fn serve_ready(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Result<Reply, C
         b"blmpop" => {
             let mpop = parse_mpop(argv, 2)?;
             let popped = pop_items(ctx, key, mpop.end, mpop.count);
+            ctx.propagate_as(&[pop_command(mpop.end), key, popped.len().to_string().as_bytes()]);
             let items = Reply::Array(popped.into_iter().map(Reply::Bulk).collect());
             return Ok(Reply::Array(vec![Reply::bulk(key), items]));
         }
@@ -159,9 +168,24 @@ pub fn serve_ready(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Result<Reply, C
     match to {
         None => {
             let item = pop_items(ctx, key, from, 1).pop().expect("the caller saw a non-empty list");
+            ctx.propagate_as(&[pop_command(from), key]);
             Ok(Reply::Array(vec![Reply::bulk(key), Reply::Bulk(item)]))
         }
-        Some(to) => Ok(Reply::bulk_or_null(move_one(ctx, key, argv[2], from, to)?)),
+        Some(to) => {
+            let moved = move_one(ctx, key, argv[2], from, to)?;
+            if moved.is_some() {
+                // A served BLMOVE propagates its directions in lower case, as Redis 7.0 does.
+                let side = |end| match end {
+                    End::Left => &b"left"[..],
+                    End::Right => b"right",
+                };
+                match name.as_slice() {
+                    b"blmove" => ctx.propagate_as(&[b"LMOVE", key, argv[2], side(from), side(to)]),
+                    _ => ctx.propagate_as(&[b"RPOPLPUSH", key, argv[2]]),
+                }
+            }
+            Ok(Reply::bulk_or_null(moved))
+        }
     }
 }
 

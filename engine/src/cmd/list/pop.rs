@@ -41,6 +41,14 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> Result<Reply, CmdError> {
 }
 
 /// LPOP: removes and returns the first element(s).
+/// The pop command for `end` (LPOP or RPOP): how blocking and multi-key pops propagate.
+pub(super) fn pop_command(end: End) -> &'static [u8] {
+    match end {
+        End::Left => b"LPOP",
+        End::Right => b"RPOP",
+    }
+}
+
 pub fn lpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     pop(ctx, argv, End::Left)
 }
@@ -94,6 +102,8 @@ pub(super) fn serve_mpop(ctx: &mut Ctx, mpop: &Mpop) -> Result<Option<Reply>, Cm
     for key in mpop.keys {
         if ctx.write_list(key)?.is_some() {
             let popped = pop_items(ctx, key, mpop.end, mpop.count);
+            // Replicas and the AOF pop from the key that served, as many as were there.
+            ctx.propagate_as(&[pop_command(mpop.end), key, popped.len().to_string().as_bytes()]);
             let items = Reply::Array(popped.into_iter().map(Reply::Bulk).collect());
             return Ok(Some(Reply::Array(vec![Reply::bulk(key), items])));
         }

@@ -55,6 +55,8 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             ctx.db().delete(argv[1]);
         }
         ctx.dirty += 1;
+        // Replicas and the AOF must remove the same member, not pick their own.
+        ctx.propagate_as(&[b"SREM", argv[1], &member]);
         return Ok(Reply::Bulk(member));
     };
     if count == 0 {
@@ -66,6 +68,7 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         let whole = union(&[Some(&*set)], intset_max, rng);
         ctx.db().delete(argv[1]);
         ctx.dirty += 1;
+        ctx.propagate_as(&[b"DEL", argv[1]]);
         return Ok(Reply::Set(whole.iter().map(|m| Reply::Bulk(m.into_owned())).collect()));
     }
     let popped = distinct_members(set, count as usize, rng);
@@ -73,6 +76,10 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         set.remove(member);
     }
     ctx.dirty += count;
+    // One SREM per member, in the reply's order (Redis 7.0 wraps them in MULTI/EXEC).
+    for member in &popped {
+        ctx.propagate_also(&[b"SREM", argv[1], member]);
+    }
     Ok(Reply::Set(popped.into_iter().map(Reply::Bulk).collect()))
 }
 

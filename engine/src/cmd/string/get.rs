@@ -28,6 +28,7 @@ pub fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let reply = get_reply(ctx, argv[1])?;
     if ctx.db().delete(argv[1]).is_some() {
         ctx.dirty += 1;
+        ctx.propagate_as(&[b"DEL", argv[1]]);
     }
     Ok(reply)
 }

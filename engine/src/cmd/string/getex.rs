@@ -64,15 +64,19 @@ pub fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         TtlChange::Persist => {
             if ctx.db().persist(key) {
                 ctx.dirty += 1;
+                ctx.propagate_as(&[b"PERSIST", key]);
             }
         }
         TtlChange::Expire(expire) => {
             let when_ms = expire.resolve(ctx.now_ms(), "getex")?.expect("EX/PX/EXAT/PXAT resolve to a time");
             // Redis's checkAlreadyExpired: an absolute time already past deletes the key.
+            // Replicas and the AOF get the deletion, or the absolute time.
             if expire.is_absolute() && when_ms <= ctx.now_ms() {
                 ctx.db().delete(key);
+                ctx.propagate_as(&[b"DEL", key]);
             } else {
                 ctx.db().set_expire(key, when_ms);
+                ctx.propagate_as(&[b"PEXPIREAT", key, when_ms.to_string().as_bytes()]);
             }
             ctx.dirty += 1;
         }

@@ -44,6 +44,8 @@ pub fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         }
     };
     ctx.dirty += 1;
+    // Replicas and the AOF get the result, so float rounding cannot make them differ.
+    ctx.propagate_as(&[b"SET", key, &printed, b"KEEPTTL"]);
     Ok(Reply::Bulk(printed))
 }
 

@@ -150,6 +150,9 @@ fn set_generic(
     ctx.set_key(key, Value::Str(StrValue::from_bytes(value)), args.expire == ExpireArg::Keep);
     if let Some(when) = expire_at {
         ctx.db().set_expire(key, when);
+        // Every expiry form reaches replicas and the AOF as an absolute PXAT (NX, XX and GET
+        // are dropped: the write happened).
+        ctx.propagate_as(&[b"SET", key, value, b"PXAT", when.to_string().as_bytes()]);
     }
     ctx.dirty += 1;
     Ok(old.unwrap_or(ok))

@@ -11,7 +11,7 @@
 //! BZMPOP replies as ZMPOP. BZPOPMIN checks its timeout first; BZMPOP parses numkeys, MIN|MAX and
 //! COUNT first, as Redis 7.0.15 does.
 
-use super::zpop::{parse_mpop, pop_first, serve_mpop, Mpop};
+use super::zpop::{parse_mpop, pop_command, pop_first, serve_mpop, Mpop};
 use crate::cmd::ctx::Ctx;
 use crate::cmd::list::blocking::{block, holds, parse_timeout};
 use crate::error::CmdError;
@@ -40,6 +40,7 @@ fn bzpop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) -> Result<Reply, CmdError> {
 /// Pops one entry from the first of `keys` holding a sorted set: `[key, member, score]`.
 fn pop_one(ctx: &mut Ctx, keys: &[&[u8]], max: bool) -> Result<Option<Reply>, CmdError> {
     Ok(pop_first(ctx, keys, max, 1)?.map(|(key, popped)| {
+        ctx.propagate_as(&[pop_command(max), &key]);
         let mut reply = vec![Reply::Bulk(key)];
         for (member, score) in popped {
             reply.extend([Reply::Bulk(member), Reply::Double(score)]);

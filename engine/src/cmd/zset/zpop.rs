@@ -92,8 +92,20 @@ pub(super) fn parse_mpop<'a>(argv: &'a [&'a [u8]], numkeys_at: usize) -> Result<
 
 /// Pops for a parsed ZMPOP: `[key, [[member, score]...]]`, or `None` when no key holds a sorted
 /// set.
+/// The pop command for the low or high end (ZPOPMIN or ZPOPMAX): how blocking and multi-key
+/// pops propagate.
+pub(super) fn pop_command(max: bool) -> &'static [u8] {
+    if max {
+        b"ZPOPMAX"
+    } else {
+        b"ZPOPMIN"
+    }
+}
+
 pub(super) fn serve_mpop(ctx: &mut Ctx, mpop: &Mpop) -> Result<Option<Reply>, CmdError> {
     Ok(pop_first(ctx, mpop.keys, mpop.max, mpop.count)?.map(|(key, popped)| {
+        // Replicas and the AOF pop from the key that served, as many as were there.
+        ctx.propagate_as(&[pop_command(mpop.max), &key, popped.len().to_string().as_bytes()]);
         let entries = popped.into_iter().map(|(m, s)| pair(m, s)).collect();
         Reply::Array(vec![Reply::Bulk(key), Reply::Array(entries)])
     }))
