@@ -10,6 +10,7 @@
 mod copy;
 mod dbsize;
 mod del;
+mod dump;
 mod exists;
 mod expire;
 mod flush;
@@ -20,6 +21,7 @@ mod object;
 mod persist;
 mod randomkey;
 mod rename;
+mod restore;
 pub(crate) mod scan;
 mod sort;
 mod swapdb;
@@ -60,6 +62,8 @@ pub static COMMANDS: &[Command] = &[
     engine(&s::SWAPDB, swapdb::swapdb),
     engine(&s::SORT, sort::sort),
     engine(&s::SORT_RO, sort::sort_ro),
+    engine(&s::DUMP, dump::dump),
+    engine(&s::RESTORE, restore::restore),
     container(&s::OBJECT),
     engine(&s::OBJECT_ENCODING, object::encoding),
     engine(&s::OBJECT_FREQ, object::freq),
