@@ -18,6 +18,9 @@ use crate::value::{Object, StrValue, Value};
 const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 /// Elements this long get a quicklist node of their own (PLAIN), Redis's `packed_threshold`.
 const PACKED_THRESHOLD: usize = 1 << 30;
+/// What Redis adds to an element's length to estimate its listpack entry when deciding whether
+/// it still fits a quicklist node (`SIZE_ESTIMATE_OVERHEAD`).
+const NODE_ENTRY_OVERHEAD_ESTIMATE: usize = 8;
 /// Strings longer than this are tried with LZF (`rdbSaveRawString`).
 const COMPRESS_LEN_MIN: usize = 20;
 /// Strings up to this long are tried as integers (`rdbTryIntegerEncoding`).
@@ -223,8 +226,8 @@ fn intset_blob(members: &[i64]) -> Vec<u8> {
 }
 
 /// A list as `RDB_TYPE_LIST_QUICKLIST_2`: the node count, then each node's container and
-/// listpack. Nodes are cut where Redis's `_quicklistNodeAllowInsert` (8 KB, the default
-/// `list-max-listpack-size -2`) would cut a list built by RPUSH.
+/// listpack. Nodes are cut where Redis 7.0.15's `_quicklistNodeAllowInsert` (8 KB, the default
+/// `list-max-listpack-size -2`) cuts a list built by RPUSH, so DUMP bytes match Redis's.
 fn quicklist(out: &mut Vec<u8>, l: &ListValue, compress: bool) {
     enum Node {
         Packed(Vec<u8>),
@@ -240,13 +243,7 @@ fn quicklist(out: &mut Vec<u8>, l: &ListValue, compress: bool) {
             nodes.push(Node::Plain(item.to_vec()));
             continue;
         }
-        let overhead = if item.len() < 254 { 1 } else { 5 }
-            + match item.len() {
-                0..=63 => 1,
-                64..=16383 => 2,
-                _ => 5,
-            };
-        if !current.is_empty() && current.bytes() + item.len() + overhead > NODE_BYTES_MAX {
+        if !current.is_empty() && current.bytes() + item.len() + NODE_ENTRY_OVERHEAD_ESTIMATE > NODE_BYTES_MAX {
             nodes.push(Node::Packed(std::mem::take(&mut current).finish()));
         }
         current.push(item);
