@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use verdis_engine::plants::Plants;
+
 use crate::coverage::Coverage;
 use crate::world::{Failure, Report, Settings, World};
 
@@ -31,8 +33,10 @@ pub struct CampaignSettings {
     pub liveness_ops: u64,
     /// Plan overrides applied to every seed's drawn plan (`--faults`).
     pub faults: Option<String>,
-    /// Config pairs for every node (planted bugs).
+    /// Config pairs for every node.
     pub extra_config: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Planted bugs for every node (the self-test).
+    pub plants: Plants,
 }
 
 impl CampaignSettings {
@@ -46,6 +50,7 @@ impl CampaignSettings {
             liveness_ops: 200,
             faults: None,
             extra_config: Vec::new(),
+            plants: Plants::default(),
         }
     }
 
@@ -55,6 +60,7 @@ impl CampaignSettings {
         s.ops = self.ops;
         s.liveness_ops = self.liveness_ops;
         s.extra_config = self.extra_config.clone();
+        s.plants = self.plants;
         if let Some(f) = &self.faults {
             s.plan.apply_overrides(f)?;
         }

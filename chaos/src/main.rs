@@ -13,6 +13,7 @@ use anyhow::{bail, Context, Result};
 use verdis_chaos::campaign::{self, CampaignSettings};
 use verdis_chaos::shrink;
 use verdis_chaos::world::{Report, Settings};
+use verdis_engine::plants::Plants;
 
 const USAGE: &str = "usage:
   verdis-chaos sim --seed N [--faults PLAN] [--steps K] [--trace]
@@ -31,6 +32,26 @@ impl Args {
         self.0.iter().any(|a| a == name)
     }
 
+    /// `--plant NAME[,NAME]`: planted bugs (`get-skips-lazy-expiry`, `push-propagates-one-less`).
+    fn plants(&self) -> Result<Plants> {
+        let mut plants = Plants::default();
+        for name in self.opt("--plant").unwrap_or("").split(',').filter(|n| !n.is_empty()) {
+            match name {
+                "get-skips-lazy-expiry" => plants.get_skips_lazy_expiry = true,
+                "push-propagates-one-less" => plants.push_propagates_one_less = true,
+                other => bail!("unknown plant {other:?}"),
+            }
+        }
+        Ok(plants)
+    }
+
+    /// `--config name=value[,name=value]`: node config on top of the plan's.
+    fn config(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let text = self.opt("--config").unwrap_or("");
+        let pairs = text.split(',').filter_map(|kv| kv.split_once('='));
+        pairs.map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect()
+    }
+
     fn settings(&self) -> Result<Settings> {
         let seed: u64 = self.opt("--seed").context("--seed N is required")?.parse().context("--seed")?;
         let mut s = Settings::new(seed);
@@ -43,6 +64,8 @@ impl Args {
         if let Some(k) = self.opt("--liveness") {
             s.liveness_ops = k.parse().context("--liveness")?;
         }
+        s.plants = self.plants()?;
+        s.extra_config = self.config();
         if let Some(path) = self.opt("--tape") {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
             let tape: Result<Vec<u64>, _> = text.split_whitespace().map(str::parse).collect();
@@ -118,6 +141,8 @@ fn main() -> Result<()> {
                 c.ops = k.parse()?;
             }
             c.faults = args.opt("--faults").map(str::to_string);
+            c.plants = args.plants()?;
+            c.extra_config = args.config();
             if c.faults.is_some() {
                 c.settings(a).map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
             }

@@ -33,6 +33,7 @@ pub mod error;
 pub mod expire;
 pub mod glob;
 pub mod num;
+pub mod plants;
 pub mod rdb;
 pub mod reply;
 pub mod rng;

@@ -28,6 +28,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use verdis_engine::plants::Plants;
 use verdis_server::config::Config;
 use verdis_server::node::{Action, ClientId, DiskId, DiskOp, DiskResult, Node, Time};
 
@@ -79,8 +80,10 @@ pub struct Settings {
     pub tape: Option<Vec<u64>>,
     /// Record the decisions made (for shrinking).
     pub record_tape: bool,
-    /// Config pairs applied after the plan's (planted bugs, experiments).
+    /// Config pairs applied after the plan's (experiments).
     pub extra_config: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Planted bugs to switch on in the node (the simulator's self-test).
+    pub plants: Plants,
 }
 
 impl Settings {
@@ -96,6 +99,7 @@ impl Settings {
             tape: None,
             record_tape: false,
             extra_config: Vec::new(),
+            plants: Plants::default(),
         }
     }
 }
@@ -222,6 +226,7 @@ pub struct World {
     ops_target: u64,
     liveness_target: u64,
     extra_config: Vec<(Vec<u8>, Vec<u8>)>,
+    plants: Plants,
     now_us: u64,
     queue: BinaryHeap<Scheduled>,
     seq: u64,
@@ -300,6 +305,7 @@ impl World {
             ops_target: settings.ops,
             liveness_target: settings.liveness_ops,
             extra_config: settings.extra_config,
+            plants: settings.plants,
             now_us: 0,
             queue: BinaryHeap::new(),
             seq: 0,
@@ -515,6 +521,7 @@ impl World {
         if let Err(e) = config.set_many(&pairs, true) {
             panic!("the simulator's node config is invalid: {e:?}");
         }
+        config.engine.plants = self.plants;
         config
     }
 

@@ -65,6 +65,8 @@ pub struct EngineConfig {
     pub hash_max_listpack_value: usize,
     /// `set-max-intset-entries`.
     pub set_max_intset_entries: usize,
+    /// Planted bugs for the simulator's self-test; always off outside it.
+    pub plants: crate::plants::Plants,
 }
 
 impl Default for EngineConfig {
@@ -81,6 +83,7 @@ impl Default for EngineConfig {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            plants: crate::plants::Plants::default(),
         }
     }
 }

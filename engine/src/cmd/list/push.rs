@@ -16,7 +16,12 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], end: End, only_existing: bool) -> Result<
     if only_existing && ctx.write_list(key)?.is_none() {
         return Ok(Reply::Int(0));
     }
-    Ok(Reply::Int(push_items(ctx, key, end, &argv[2..])? as i64))
+    let len = push_items(ctx, key, end, &argv[2..])?;
+    if ctx.config.plants.push_propagates_one_less && argv.len() > 3 {
+        // A planted bug (crate::plants): the AOF and replicas get one element less.
+        ctx.propagate_as(&argv[..argv.len() - 1]);
+    }
+    Ok(Reply::Int(len as i64))
 }
 
 /// LPUSH: prepends each element in turn; replies with the new length.

@@ -20,6 +20,12 @@ pub(super) fn get_reply(ctx: &mut Ctx, key: &[u8]) -> Result<Reply, CmdError> {
 
 /// GET: the string at `key`, or null.
 pub fn get(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    if ctx.config.plants.get_skips_lazy_expiry {
+        // A planted bug (crate::plants): the value is read without expiring the key first.
+        if let Some(Value::Str(s)) = ctx.db().get(argv[1]).map(|obj| &obj.value) {
+            return Ok(Reply::Bulk(s.to_bytes()));
+        }
+    }
     get_reply(ctx, argv[1])
 }
 
