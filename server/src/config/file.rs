@@ -220,6 +220,15 @@ impl Config {
             if !row.is_multi_arg() && args.len() != 1 {
                 return Err("wrong number of arguments".into());
             }
+            // Redis 7: a multi-argument option given as one quoted argument with spaces
+            // (`save "900 1 300 10"`) is split on the spaces.
+            let split: Vec<&str>;
+            let args = if row.is_multi_arg() && args.len() == 1 && args[0].contains(' ') {
+                split = args[0].split(' ').collect();
+                &split[..]
+            } else {
+                args
+            };
             let previous_save = self.save.clone();
             self.set_from_args(row, args).map_err(|e| e.into_owned())?;
             if row.name == "save" {
