@@ -236,6 +236,10 @@ pub struct Keyspace {
     pub stats: KeyspaceStats,
     /// Where the active expire cycle resumes, and its INFO counters.
     pub active_expire: ActiveExpireState,
+    /// Keys removed because their time passed (lazily or by the active cycle), as (db, key),
+    /// oldest first: the node drains them and propagates each as `DEL key` before the
+    /// command's own effects, as Redis's `deleteExpiredKeyAndPropagate` does.
+    pub expired_to_propagate: Vec<(usize, Vec<u8>)>,
 }
 
 impl Keyspace {
@@ -247,6 +251,7 @@ impl Keyspace {
             dbs: (0..databases).map(|_| Db::new(rng)).collect(),
             stats: KeyspaceStats::default(),
             active_expire: ActiveExpireState::default(),
+            expired_to_propagate: Vec::new(),
         }
     }
 

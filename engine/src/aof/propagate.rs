@@ -128,7 +128,8 @@ mod tests {
                 ("SET k v PXAT 1800000000000 GET", "SET k v PXAT 1800000000000"),
                 ("SET k v EXAT 1", "SET k v PXAT 1000"),
                 // The key set just before has expired: its DEL goes first.
-                ("SET k v GET", "MULTI ; DEL k ; SET k v GET ; EXEC"),
+                ("SET k v GET", "MULTI ; DEL k ; SET k v ; EXEC"),
+                ("set k get KEEPTTL gEt", "set k get KEEPTTL"),
                 ("SET k v KEEPTTL", "SET k v KEEPTTL"),
                 ("GETEX k EX 10", "PEXPIREAT k 1700000010000"),
                 ("GETEX k PXAT 1800000000000", "PEXPIREAT k 1800000000000"),
@@ -152,6 +153,7 @@ mod tests {
                 ("SET f 1.5", "SET f 1.5"),
                 ("INCRBYFLOAT f 1", "SET f 2.5 KEEPTTL"),
                 ("HINCRBYFLOAT h f 1.5", "HSET h f 1.5"),
+                ("GETSET f 3", "SET f 3"),
                 ("GETDEL f", "DEL f"),
                 ("GETDEL f", ""),
                 ("SADD s a b c d e", "SADD s a b c d e"),

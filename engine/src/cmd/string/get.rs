@@ -44,6 +44,8 @@ pub fn getset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let reply = get_reply(ctx, argv[1])?;
     ctx.set_key(argv[1], Value::Str(StrValue::from_bytes(argv[2])), false);
     ctx.dirty += 1;
+    // Propagated as the SET it amounts to, as Redis's getsetCommand does.
+    ctx.propagate_as(&[b"SET", argv[1], argv[2]]);
     Ok(reply)
 }
 

@@ -161,7 +161,20 @@ fn set_generic(
 /// SET: store a string, with conditions, expiry and the old value on request.
 pub fn set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let args = parse(argv)?;
-    set_generic(ctx, argv[1], argv[2], args, "set", Reply::Ok, Reply::Null)
+    let strip_get = args.get && matches!(args.expire, ExpireArg::None | ExpireArg::Keep);
+    let reply = set_generic(ctx, argv[1], argv[2], args, "set", Reply::Ok, Reply::Null)?;
+    if strip_get && ctx.dirty > 0 {
+        // Propagated without GET (the old value is only the caller's), as Redis's setCommand
+        // does; with an expiry the PXAT form has dropped it already.
+        let without_get: Vec<&[u8]> = argv
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| *i < 3 || !a.eq_ignore_ascii_case(b"get"))
+            .map(|(_, a)| *a)
+            .collect();
+        ctx.propagate_as(&without_get);
+    }
+    Ok(reply)
 }
 
 /// SETNX: store a string only if the key is absent; 1 if it did, 0 if not.
