@@ -21,11 +21,13 @@ use super::{
     TYPE_STREAM_LISTPACKS_2, TYPE_STRING, TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_LISTPACK, TYPE_ZSET_ZIPLIST,
 };
 use crate::cmd::ctx::EngineConfig;
+use crate::compact::CompactBytes;
 use crate::db::Keyspace;
 use crate::dict::Dict;
 use crate::rng::Rng;
 use crate::types::hash::{HashLimits, HashValue};
 use crate::types::list::{End, ListValue};
+use crate::types::listpack::Listpack;
 use crate::types::set::{Intset, SetValue};
 use crate::types::zset::{ZsetLimits, ZsetValue};
 use crate::value::{Object, StrValue, Value};
@@ -229,20 +231,26 @@ pub(super) fn value(r: &mut Reader, ty: u8, cx: &mut ValueCtx) -> Result<Option<
         }
         TYPE_HASH => {
             let n = r.len("hash size")?;
-            let mut hash = if n > cfg.hash_max_listpack_entries as u64 {
-                HashValue::Table(Box::new(Dict::new(cx.rng)))
-            } else {
-                HashValue::new()
-            };
+            let mut pairs = Vec::new();
+            let mut table: Dict<CompactBytes> = Dict::new(cx.rng);
             for _ in 0..n {
                 let at = r.pos();
                 let field = r.string("hash field")?;
                 let value = r.string("hash value")?;
-                if !hash.set(&field, &value, hash_limits(cfg), cx.rng) {
+                if table.insert(&field, CompactBytes::from(&value[..])).is_some() {
                     return Err(r.error(at, "Duplicate hash fields detected"));
                 }
+                // Past the entry limit the table is the answer; stop keeping the pairs.
+                if n <= cfg.hash_max_listpack_entries as u64 {
+                    pairs.push((field, value));
+                }
             }
-            Value::Hash(hash)
+            let long = pairs.iter().any(|(f, v)| f.len().max(v.len()) > cfg.hash_max_listpack_value);
+            if n > cfg.hash_max_listpack_entries as u64 || long {
+                Value::Hash(HashValue::Table(Box::new(table)))
+            } else {
+                Value::Hash(listpack_hash(pairs.iter().map(|(f, v)| (&f[..], &v[..]))))
+            }
         }
         TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
             let mut list = ListValue::new();
@@ -326,12 +334,18 @@ pub(super) fn value(r: &mut Reader, ty: u8, cx: &mut ValueCtx) -> Result<Option<
             let blob = r.string("hash listpack")?;
             let items = if ty == TYPE_HASH_LISTPACK { listpack::decode(&blob) } else { legacy::ziplist(&blob) };
             let items = items.map_err(|e| blob_error(r, at, "hash listpack", e))?;
+            let pairs = pairs(r, at, &items, cx.rng)?;
             // Redis keeps a listpack whatever its values' lengths; only the count converts it.
-            let limits = HashLimits { value_len_max: usize::MAX, ..hash_limits(cfg) };
-            let mut hash = HashValue::new();
-            for (field, value) in pairs(r, at, &items, cx.rng)? {
-                field.with_bytes(|f| value.with_bytes(|v| hash.set(f, v, limits, cx.rng)));
-            }
+            let hash = if pairs.len() > cfg.hash_max_listpack_entries {
+                let mut table: Dict<CompactBytes> = Dict::new(cx.rng);
+                for (field, value) in &pairs {
+                    field.with_bytes(|f| value.with_bytes(|v| table.insert_new(f, CompactBytes::from(v))));
+                }
+                HashValue::Table(Box::new(table))
+            } else {
+                let owned: Vec<(Vec<u8>, Vec<u8>)> = pairs.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+                listpack_hash(owned.iter().map(|(f, v)| (&f[..], &v[..])))
+            };
             Value::Hash(hash)
         }
         TYPE_MODULE | TYPE_MODULE_2 => {
@@ -364,6 +378,16 @@ fn pairs<'a>(r: &Reader, at: usize, items: &[Item<'a>], rng: &mut Rng) -> Result
 
 fn blob_error(r: &Reader, at: usize, what: &str, (offset, why): legacy::BlobError) -> RdbError {
     r.error(at, format!("{what} integrity check failed: {why} (byte {offset} of the blob)"))
+}
+
+/// A listpack hash of distinct fields, in the given order.
+fn listpack_hash<'p>(pairs: impl Iterator<Item = (&'p [u8], &'p [u8])>) -> HashValue {
+    let mut lp = Listpack::new();
+    for (field, value) in pairs {
+        lp.push(field);
+        lp.push(value);
+    }
+    HashValue::Listpack(lp)
 }
 
 fn zset_limits(cfg: &EngineConfig) -> ZsetLimits {
