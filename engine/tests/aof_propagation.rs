@@ -78,13 +78,18 @@ impl Oracle {
                 redis_run(&mut self.con, &support::words(only_redis)).expect(only_redis);
                 continue;
             }
-            let argv = support::words(line);
-            let theirs = redis_run(&mut self.con, &argv);
-            let (ours, _) = self.engine.run(&argv);
-            assert_eq!(ours.is_ok(), theirs.is_ok(), "{family}: `{line}` replied {ours:?} here, {theirs:?} in Redis");
-            let (ours, theirs) = self.appended();
-            assert_eq!(ours, theirs, "{family}: propagation of `{line}`");
+            self.run(family, &support::words(line));
         }
+    }
+
+    /// Runs one command on both sides and checks what each propagated.
+    fn run(&mut self, family: &str, argv: &[&[u8]]) {
+        let line = String::from_utf8_lossy(&argv.join(&b' ')).into_owned();
+        let theirs = redis_run(&mut self.con, argv);
+        let (ours, _) = self.engine.run(argv);
+        assert_eq!(ours.is_ok(), theirs.is_ok(), "{family}: `{line}` replied {ours:?} here, {theirs:?} in Redis");
+        let (ours, theirs) = self.appended();
+        assert_eq!(ours, theirs, "{family}: propagation of `{line}`");
     }
 }
 
@@ -314,6 +319,32 @@ fn sorted_sets_propagate_as_redis() {
             "ZRANGESTORE d z1 5 6",
         ],
     );
+}
+
+#[test]
+fn restore_propagates_as_redis() {
+    // Proves RESTORE with a relative TTL propagates the absolute time plus ABSTTL, with ABSTTL
+    // or no TTL as called, and a TTL already past as nothing (or DEL of the key REPLACE removed).
+    let mut oracle = Oracle::new();
+    oracle.script("restore", &["RPUSH src a b c"]);
+    let payload = match redis_run(&mut oracle.con, &[b"DUMP", b"src"]) {
+        Ok(redis::Value::BulkString(bytes)) => bytes,
+        other => panic!("DUMP: {other:?}"),
+    };
+    for line in [
+        "RESTORE k1 0 $",
+        "RESTORE k2 100000 $",
+        "RESTORE k3 1800000000000 $ ABSTTL",
+        "RESTORE k1 100000 $ REPLACE IDLETIME 5",
+        "RESTORE k4 1 $ ABSTTL",
+        "RESTORE k1 1 $ REPLACE ABSTTL",
+        "RESTORE k1 0 $",
+        "RESTORE k2 0 $",
+    ] {
+        let argv: Vec<&[u8]> =
+            line.split(' ').map(|w| if w == "$" { payload.as_slice() } else { w.as_bytes() }).collect();
+        oracle.run("restore", &argv);
+    }
 }
 
 #[test]
