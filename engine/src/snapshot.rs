@@ -228,36 +228,39 @@ impl Snapshot {
             };
             let (keys, expires, snapshot) = keyspace.dbs[index].snapshot_parts();
             let snap = snapshot.as_deref_mut().expect("running snapshot's state");
-            if let Some(flushed) = snap.flushed.as_mut() {
-                match flushed.keys.next() {
-                    Some((key, obj)) => {
-                        let expire_ms = flushed.expires.remove(&key);
+            // Stay on this database until its keys are all written or the budget is spent.
+            while snap.cursor.is_some() || snap.flushed.is_some() {
+                if let Some(flushed) = snap.flushed.as_mut() {
+                    match flushed.keys.next() {
+                        Some((key, obj)) => {
+                            let expire_ms = flushed.expires.remove(&key);
+                            visits += 1;
+                            if obj.epoch != self.epoch {
+                                select(&mut self.selected, self.format, out, snap);
+                                self.format.write_entry(out, &key, &obj, expire_ms);
+                                self.keys_written += 1;
+                            }
+                        }
+                        None => snap.flushed = None,
+                    }
+                } else {
+                    let cursor = snap.cursor.expect("checked by the loop");
+                    let next = keys.scan_mut(cursor, |key, obj| {
                         visits += 1;
                         if obj.epoch != self.epoch {
+                            obj.epoch = self.epoch;
+                            let expire_ms = if expires.is_empty() { None } else { expires.get(key).copied() };
                             select(&mut self.selected, self.format, out, snap);
-                            self.format.write_entry(out, &key, &obj, expire_ms);
+                            self.format.write_entry(out, key, obj, expire_ms);
                             self.keys_written += 1;
                         }
-                    }
-                    None => snap.flushed = None,
-                }
-            } else {
-                let cursor = snap.cursor.expect("found unfinished above");
-                let next = keys.scan_mut(cursor, |key, obj| {
+                    });
                     visits += 1;
-                    if obj.epoch != self.epoch {
-                        obj.epoch = self.epoch;
-                        let expire_ms = if expires.is_empty() { None } else { expires.get(key).copied() };
-                        select(&mut self.selected, self.format, out, snap);
-                        self.format.write_entry(out, key, obj, expire_ms);
-                        self.keys_written += 1;
-                    }
-                });
-                visits += 1;
-                snap.cursor = (next != 0).then_some(next);
-            }
-            if out.len() - start + visits * VISIT_COST_BYTES >= budget {
-                return false;
+                    snap.cursor = (next != 0).then_some(next);
+                }
+                if out.len() - start + visits * VISIT_COST_BYTES >= budget {
+                    return false;
+                }
             }
         }
     }
