@@ -350,8 +350,9 @@ fn restore_propagates_as_redis() {
 #[test]
 fn expired_keys_and_transactions_propagate_as_redis() {
     // Proves a key found expired propagates DEL before the command that found it, the two in
-    // MULTI/EXEC; a transaction's commands are wrapped once (MULTI in the first command's db,
-    // EXEC in the last's), a one-command unit is not, a read-only one propagates nothing.
+    // MULTI/EXEC (in its own db for MOVE/COPY's destination); a transaction's commands are
+    // wrapped once (MULTI in the first command's db, EXEC in the last's), a one-command unit is
+    // not, a read-only one propagates nothing.
     Oracle::new().script(
         "expiry and transactions",
         &[
@@ -392,6 +393,17 @@ fn expired_keys_and_transactions_propagate_as_redis() {
             "SELECT 3",
             "SET z 3",
             "EXEC",
+            // A key expired in the destination database of MOVE/COPY: its DEL in that db first.
+            "SELECT 0",
+            "SET m v",
+            "SET c v",
+            "SELECT 5",
+            "SET m old PX 50",
+            "SET c old PX 50",
+            "SELECT 0",
+            "sleep 150",
+            "MOVE m 5",
+            "COPY c c DB 5",
         ],
     );
 }
