@@ -342,6 +342,15 @@ impl Model {
         None
     }
 
+    /// Every key on which two models differ, in key order.
+    pub fn differences(&self, other: &Model) -> Vec<String> {
+        let all: BTreeSet<&Vec<u8>> = self.keys.keys().chain(other.keys.keys()).collect();
+        all.into_iter()
+            .filter(|key| self.keys.get(*key) != other.keys.get(*key))
+            .map(|key| format!("key {}: {:?} vs {:?}", show(key), self.keys.get(key), other.keys.get(key)))
+            .collect()
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.keys.len()

@@ -167,7 +167,7 @@ impl Plan {
         p.reset = on(&mut r, 0.002);
         p.partition = on(&mut r, 0.2);
         p.partition_ms = 100 + r.below(5_000);
-        p.crash = if persistence == Persistence::None { on(&mut r, 0.05) } else { on(&mut r, 0.3) };
+        p.crash = if persistence == Persistence::None { on(&mut r, 0.05) } else { on(&mut r, 0.5) };
         p.down_ms = 10 + r.below(2_000);
         p.pause = on(&mut r, 0.2);
         p.pause_ms = 10 + r.below(2_000);
@@ -179,7 +179,7 @@ impl Plan {
             enospc: on(&mut r, 0.01),
             short_write: on(&mut r, 0.01),
             torn: on(&mut r, 1.0),
-            corrupt: on(&mut r, 0.2),
+            corrupt: on(&mut r, 0.5),
             capacity_bytes: 0,
         };
         p.fsync_us = 100 + r.below(20_000);

@@ -6,7 +6,7 @@ use crate::history::{History, OpId};
 use crate::model::Model;
 use crate::plan::Persistence;
 
-/// Allowed prefixes whose difference a failure message shows.
+/// Differing keys a failure message shows.
 const MISSES_SHOWN: usize = 4;
 
 /// Executed operations since `base`, and the save points among them.
@@ -86,14 +86,16 @@ impl DurabilityLog {
             _ => i >= req.min_prefix,
         };
         let mut state = self.base.clone();
-        let mut misses: Vec<String> = Vec::new();
+        // The allowed prefix closest to what was recovered (fewest differing keys).
+        let mut closest: Option<(usize, Vec<String>)> = None;
         for i in 0..=self.ops.len() {
             if allowed(i) {
-                let view = state.view(now_ms);
-                match view.first_difference(recovered) {
-                    None => return Ok(i),
-                    Some(d) if misses.len() < MISSES_SHOWN => misses.push(format!("prefix {i}: {d}")),
-                    Some(_) => {}
+                let diffs = state.view(now_ms).differences(recovered);
+                if diffs.is_empty() {
+                    return Ok(i);
+                }
+                if closest.as_ref().is_none_or(|(_, d)| diffs.len() <= d.len()) {
+                    closest = Some((i, diffs));
                 }
             }
             if let Some(&(op, at_ms, _)) = self.ops.get(i) {
@@ -115,10 +117,13 @@ impl DurabilityLog {
             Persistence::Rdb => format!("save points {:?}", req.rdb_allowed),
             _ => format!("prefixes {}..={}", req.min_prefix, self.ops.len()),
         };
+        let (i, diffs) = closest.unwrap_or((0, Vec::new()));
+        let shown: Vec<&String> = diffs.iter().take(MISSES_SHOWN).collect();
         Err(format!(
-            "{} recovery matches no allowed state ({allowed_text}); {}; ops from min-3: {}",
+            "{} recovery matches no allowed state ({allowed_text}); closest is prefix {i} with {} differing keys: {}; ops from min-3: {}",
             req.policy.name(),
-            misses.join("; "),
+            diffs.len(),
+            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; "),
             last.join(", ")
         ))
     }

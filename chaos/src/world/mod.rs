@@ -30,7 +30,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use verdis_engine::plants::Plants;
 use verdis_server::config::Config;
-use verdis_server::node::{Action, ClientId, DiskId, DiskOp, DiskResult, Node, Time};
+use verdis_server::node::{Action, ClientId, DiskErrorKind, DiskId, DiskOp, DiskResult, Node, Time};
 
 use crate::coverage::Coverage;
 use crate::decide::Decider;
@@ -482,8 +482,16 @@ impl World {
                     (None, Some(op)) => self.disk.execute(&op, &mut self.decide),
                     (None, None) => unreachable!("a disk result or an fsync to run"),
                 };
-                if result.is_err() {
-                    self.disk_faults_this_incarnation = true;
+                if let Err(e) = &result {
+                    // A missing file is an answer, not a fault.
+                    self.disk_faults_this_incarnation |= e.kind != DiskErrorKind::NotFound;
+                    if e.kind == DiskErrorKind::Other {
+                        self.coverage.hit("fsync_eio");
+                        self.fault("fsync_eio");
+                    }
+                    if self.trace.wants_lines() {
+                        self.line(format!("disk #{id}: failed: {e}"));
+                    }
                 }
                 self.trace.num(2);
                 self.trace.num(id);
