@@ -240,6 +240,10 @@ pub struct Keyspace {
     /// oldest first: the node drains them and propagates each as `DEL key` before the
     /// command's own effects, as Redis's `deleteExpiredKeyAndPropagate` does.
     pub expired_to_propagate: Vec<(usize, Vec<u8>)>,
+    /// True while the node replays the AOF: commands then see keys whose time has passed as
+    /// alive (Redis's `keyIsExpired` answers no while loading), so a write acknowledged before
+    /// the key expired — PERSIST, APPEND — acts on replay as it did when it ran.
+    pub loading: bool,
 }
 
 impl Keyspace {
@@ -252,6 +256,7 @@ impl Keyspace {
             stats: KeyspaceStats::default(),
             active_expire: ActiveExpireState::default(),
             expired_to_propagate: Vec::new(),
+            loading: false,
         }
     }
 

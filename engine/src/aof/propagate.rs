@@ -267,6 +267,20 @@ mod tests {
     }
 
     #[test]
+    fn nothing_expires_while_the_aof_is_replayed() {
+        // Proves the replay of `SET k v PXAT <past>` then `PERSIST k` keeps k, as Redis 7.0.15
+        // does when it loads such an AOF, and that the same commands outside loading expire it.
+        for loading in [true, false] {
+            let mut db = TestDb::new();
+            db.keyspace.loading = loading;
+            db.cmd("SET k v PXAT 1600000000000");
+            assert_eq!(db.cmd("PERSIST k"), if loading { ":1" } else { ":0" });
+            db.keyspace.loading = false;
+            assert_eq!(db.cmd("GET k"), if loading { "\"v\"" } else { "(nil)" });
+        }
+    }
+
+    #[test]
     fn active_expiry_propagates_one_del_per_key_with_its_db() {
         // Proves keys the active cycle removes come out as DELs in their own databases,
         // unwrapped, as Redis 7.0.15 wrote `SELECT 0 ; DEL k ; SELECT 1 ; DEL k`.

@@ -147,8 +147,12 @@ impl<'a> Ctx<'a> {
     }
 
     /// Removes `key` from the selected database if its time has passed, recording it for
-    /// propagation as `DEL` (Redis's `expireIfNeeded`); true when it did.
+    /// propagation as `DEL` (Redis's `expireIfNeeded`); true when it did. Nothing expires while
+    /// the AOF is replayed (`Keyspace::loading`).
     pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        if self.keyspace.loading {
+            return false;
+        }
         let now_ms = self.now_ms();
         let expired = self.keyspace.dbs[self.db].expire_if_needed(key, now_ms, &mut self.keyspace.stats);
         if expired {
