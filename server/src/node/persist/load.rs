@@ -44,7 +44,8 @@ pub(crate) struct Loading {
 impl Node {
     /// Starts loading (from `handle_start`).
     pub(in crate::node) fn persist_start(&mut self) {
-        let keyspace = Keyspace::new(self.config.databases, &mut self.rng);
+        let mut keyspace = Keyspace::new(self.config.databases, &mut self.rng);
+        keyspace.loading = true;
         self.persist.loading = Some(Loading {
             keyspace,
             files: Vec::new(),
@@ -273,6 +274,7 @@ impl Node {
     /// Everything loaded: install the dataset and open the AOF for appends.
     fn load_finished(&mut self) {
         let mut loading = self.persist.loading.take().expect("loading");
+        loading.keyspace.loading = false;
         std::mem::swap(&mut self.keyspace, &mut loading.keyspace);
         self.log(LogLevel::Notice, "DB loaded from disk".into());
         if self.config.appendonly {
