@@ -5,6 +5,7 @@
 //! dataset loaded: a bad file stops the server with a message naming it, never half-loaded.
 
 use verdis_engine::aof::{CommandReader, FileKind, Manifest};
+use verdis_engine::rdb::ExpiredKeys;
 use verdis_engine::Keyspace;
 
 use super::{in_dir, Purpose};
@@ -82,10 +83,12 @@ impl Node {
         };
         match (stage, bytes) {
             (Stage::Rdb, None) => self.load_finished(),
-            (Stage::Rdb, Some(bytes)) => match self.load_rdb_bytes(&bytes, &self.config.dbfilename.clone()) {
-                Ok(_) => self.load_finished(),
-                Err(e) => self.load_failed(e),
-            },
+            (Stage::Rdb, Some(bytes)) => {
+                match self.load_rdb_bytes(&bytes, &self.config.dbfilename.clone(), ExpiredKeys::Skip) {
+                    Ok(_) => self.load_finished(),
+                    Err(e) => self.load_failed(e),
+                }
+            }
             (Stage::Manifest, None) => {
                 let path = self.config.appendfilename.clone();
                 self.disk(DiskOp::Read { path }, Purpose::Load(Stage::OldAof));
@@ -159,11 +162,14 @@ impl Node {
         }
     }
 
-    /// Loads an RDB image into the keyspace being built; returns the bytes it used.
-    fn load_rdb_bytes(&mut self, bytes: &[u8], name: &str) -> Result<usize, String> {
+    /// Loads an RDB image into the keyspace being built; returns the bytes it used. Keys whose
+    /// time has passed are skipped in an RDB file but kept in an AOF's preamble (the commands
+    /// after it may act on them), as Redis's RDBFLAGS_AOF_PREAMBLE does.
+    fn load_rdb_bytes(&mut self, bytes: &[u8], name: &str, expired: ExpiredKeys) -> Result<usize, String> {
         let now_ms = self.now.unix_ms();
         let loading = self.persist.loading.as_mut().expect("loading");
-        match verdis_engine::rdb::load(bytes, &mut loading.keyspace, now_ms, &self.config.engine, &mut self.rng) {
+        let config = &self.config.engine;
+        match verdis_engine::rdb::load_with(bytes, &mut loading.keyspace, now_ms, config, &mut self.rng, expired) {
             Ok(info) => {
                 self.persist.rdb.last_load_keys_loaded = info.keys_loaded;
                 self.persist.rdb.last_load_keys_expired = info.expired_skipped;
@@ -186,7 +192,7 @@ impl Node {
     fn load_aof_bytes(&mut self, bytes: &[u8], name: &str, last: bool) -> Result<(), String> {
         let mut start = 0;
         if bytes.starts_with(b"REDIS") {
-            start = self.load_rdb_bytes(bytes, name)?;
+            start = self.load_rdb_bytes(bytes, name, ExpiredKeys::Keep)?;
         }
         let mut reader = CommandReader::new(&bytes[start..]);
         while let Some(next) = reader.next_command() {
