@@ -31,6 +31,14 @@
 //! Epochs are 16 bits. When the counter would wrap to 0, `begin` first resets every key's epoch
 //! to 0 (one O(keys) pass every 65,535 snapshots), so an epoch left on a key by an old snapshot
 //! can never be mistaken for the running one's.
+//!
+//! # Limits
+//! - A key is serialized whole: a step that reaches a huge collection, or the first write to one
+//!   not yet written, takes time proportional to its size (a step's budget bounds everything
+//!   else).
+//! - A write lookup saves the key even when the command then changes nothing (WRONGTYPE, SADD
+//!   of a present member): a little early memory, never a wrong snapshot.
+//! - The keyspace must not be replaced (a reload) while a snapshot runs: abort it first.
 
 use crate::db::Keyspace;
 use crate::dict::{self, Dict};
