@@ -97,7 +97,9 @@ pub fn compress(input: &[u8], out_max: usize) -> Option<Vec<u8>> {
 
 fn compress_with(input: &[u8], out_max: usize, table: &mut impl Slots) -> Option<Vec<u8>> {
     let in_end = input.len();
-    let mut out = vec![0u8; out_max];
+    // One byte of slack, as Redis allocates: when a literal run fills the buffer exactly and a
+    // match follows, lzf closes the run one byte past `out_max` before it notices the overflow.
+    let mut out = vec![0u8; out_max + 1];
     let mut ip = 0usize;
     let mut lit = 0usize;
     let mut op = 1usize; // start a literal run: its header goes at op - lit - 1
@@ -300,6 +302,27 @@ mod tests {
             let small = compress_with(&s, cap, &mut SmallSlots::new(s.len())).expect("fits with slack");
             assert_eq!(full, small);
             assert_eq!(decompress(&full, s.len()).as_deref(), Ok(&s[..]));
+        }
+    }
+
+    #[test]
+    fn never_panics_at_any_output_limit() {
+        // Proves every output limit is handled (found by fuzzing: a literal run that fills the
+        // buffer exactly, then a match), and that whatever fits decompresses back.
+        let mut rng = Rng::new(9);
+        for _ in 0..500 {
+            let len = 1 + rng.below(160) as usize;
+            let alphabet = 1 + rng.below(40);
+            // Runs of noise and repeats, so literal runs end both at and before the limit.
+            let period = 1 + rng.below(48) as usize;
+            let noise: Vec<u8> = (0..period).map(|_| b'a' + rng.below(alphabet) as u8).collect();
+            let input: Vec<u8> = (0..len).map(|i| noise[i % period]).collect();
+            for out_max in 0..len + 8 {
+                if let Some(out) = compress(&input, out_max) {
+                    assert!(out.len() <= out_max);
+                    assert_eq!(decompress(&out, len).as_deref(), Ok(&input[..]));
+                }
+            }
         }
     }
 
