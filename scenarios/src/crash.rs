@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::check::{check, Expectation, SnapshotEnd, SnapshotWindow, Violation};
-use crate::process::{redis_tool, sigkill, ProcessError, ServerKind, ServerProcess};
+use crate::process::{program, sigkill, ProcessError, ServerKind, ServerProcess};
 use crate::workload::{op_command, read_state, ClientHistory, ClientState, OpRecord};
 
 /// Pause between two INFO samples of the control connection.
@@ -35,6 +35,9 @@ const SLOW_SNAPSHOT_KEY_DELAY_US: u64 = 2_000;
 const SLOW_SNAPSHOT_KILL_WITHIN: Duration = Duration::from_millis(150);
 /// Longest a case may take to reach its kill point.
 const KILL_POINT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest an AfterRewrite case waits for a running rewrite to end before its own (on a slow
+/// disk verdis's start-time rewrite takes several fsyncs, each queued behind `everysec`'s).
+const REWRITE_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Most ops one client sends (a bound; cases end by the kill long before).
 const CLIENT_OPS_MAX: u64 = 1_000_000;
 
@@ -81,14 +84,7 @@ impl Policy {
             Policy::Aof(fsync) | Policy::RdbAndAof(fsync) => ("", Some(fsync)),
             Policy::RdbOnly { save_points } => (save_points.unwrap_or(""), None),
         };
-        // `--save 1 1` (one word per value) rather than `--save "1 1"`: both are redis-server
-        // syntax, but only the first reaches the save points on verdis today (see
-        // server/tests/persistence_interop.rs).
-        let mut args = vec!["--save".to_string()];
-        match save {
-            "" => args.push(String::new()),
-            points => args.extend(points.split_whitespace().map(String::from)),
-        }
+        let mut args = vec!["--save".to_string(), save.to_string()];
         match aof {
             Some(fsync) => {
                 args.extend(["--appendonly", "yes", "--appendfsync", fsync.config_value()].map(String::from))
@@ -126,6 +122,37 @@ pub enum KillPoint {
     DuringBgsave,
     /// While a BGREWRITEAOF (slowed by `rdb-key-save-delay`) runs.
     DuringRewrite,
+    /// This long after a BGREWRITEAOF was accepted (started once no rewrite runs, e.g. the one
+    /// that creates the AOF at start), whether or not it still runs.
+    AfterRewrite {
+        /// Time from the BGREWRITEAOF reply to the kill.
+        wait: Duration,
+    },
+}
+
+/// The disk under the first process (the restart always gets the plain disk).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disk {
+    /// As the machine has it.
+    Normal,
+    /// Every fsync and fdatasync takes this much longer (strace fault injection): a disk so busy
+    /// that durability lags far behind the writes, which widens every window where the server
+    /// acknowledges writes before the files that hold them are reachable.
+    SlowFsync {
+        /// Added to each call.
+        delay: Duration,
+    },
+}
+
+impl Disk {
+    /// The wrapper command that gives the server this disk (empty for `Normal`).
+    pub fn wrapper(self) -> Result<Vec<String>, ProcessError> {
+        let Disk::SlowFsync { delay } = self else { return Ok(Vec::new()) };
+        let strace = program("strace")?;
+        let inject = format!("inject=fsync,fdatasync:delay_enter={}", delay.as_micros());
+        let args = ["-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=fsync,fdatasync", "-e", &inject];
+        Ok(std::iter::once(strace.display().to_string()).chain(args.map(String::from)).collect())
+    }
 }
 
 /// Damage done to the files between the kill and the restart: a planted bug the checker must
@@ -156,16 +183,25 @@ pub struct CrashCase {
     pub expectation: Expectation,
     /// Damage before the restart (`None` for honest cases).
     pub sabotage: Sabotage,
+    /// The disk the first process runs on.
+    pub disk: Disk,
 }
 
-/// Longest loss `everysec` may show: Redis documents one second, two in the worst case.
-pub const EVERYSEC_LOSS_MAX: Duration = Duration::from_secs(2);
+/// Longest loss `everysec` may show: Redis documents one second, two in the worst case (a write
+/// is postponed while an fsync is slow, for up to 2 s, then forced); plus Redis's cron period
+/// (100 ms at `hz 10`), which is when the forced write happens, and the measurement's slack.
+pub const EVERYSEC_LOSS_MAX: Duration = Duration::from_millis(2_200);
+/// The fsync delay of the slow-disk cases: longer than `EVERYSEC_LOSS_MAX` plus a margin, so a
+/// write that waits on an fsync to become reachable stays unreachable past the everysec bound.
+const SLOW_FSYNC: Duration = Duration::from_secs(4);
+/// When the slow-disk cases kill: after `EVERYSEC_LOSS_MAX` and before `SLOW_FSYNC`.
+const SLOW_FSYNC_KILL_AFTER: Duration = Duration::from_millis(3_200);
 
 const RANDOM_SHORT: KillPoint = KillPoint::Random { min: Duration::from_millis(100), max: Duration::from_millis(700) };
 const RANDOM_LONG: KillPoint = KillPoint::Random { min: Duration::from_millis(300), max: Duration::from_millis(1300) };
 
 const fn case(name: &'static str, policy: Policy, kill: KillPoint, expectation: Expectation) -> CrashCase {
-    CrashCase { name, policy, clients: 4, kill, expectation, sabotage: Sabotage::None }
+    CrashCase { name, policy, clients: 4, kill, expectation, sabotage: Sabotage::None, disk: Disk::Normal }
 }
 
 /// Every policy over every kill point that applies to it.
@@ -195,6 +231,33 @@ pub fn cases() -> Vec<CrashCase> {
         ),
         case("rdb-and-aof-random", Policy::RdbAndAof(Always), RANDOM_LONG, NoAckedLoss),
         case("rdb-and-aof-during-bgsave", Policy::RdbAndAof(Always), DuringBgsave, NoAckedLoss),
+        CrashCase {
+            disk: Disk::SlowFsync { delay: SLOW_FSYNC },
+            ..case(
+                "everysec-slow-fsync-at-start",
+                Policy::Aof(Everysec),
+                Random { min: SLOW_FSYNC_KILL_AFTER, max: SLOW_FSYNC_KILL_AFTER + Duration::from_millis(200) },
+                everysec,
+            )
+        },
+        CrashCase {
+            disk: Disk::SlowFsync { delay: SLOW_FSYNC },
+            ..case(
+                "everysec-slow-fsync-rewrite",
+                Policy::Aof(Everysec),
+                AfterRewrite { wait: SLOW_FSYNC_KILL_AFTER },
+                everysec,
+            )
+        },
+        CrashCase {
+            disk: Disk::SlowFsync { delay: SLOW_FSYNC },
+            ..case(
+                "always-slow-fsync-rewrite",
+                Policy::Aof(Always),
+                AfterRewrite { wait: SLOW_FSYNC_KILL_AFTER },
+                NoAckedLoss,
+            )
+        },
     ]
 }
 
@@ -314,7 +377,8 @@ pub fn run(case: &CrashCase, kind: ServerKind, seed: u64) -> Result<Outcome, Run
         .tempdir()
         .map_err(|source| RunError::Io { what: "creating a temp dir".into(), source })?;
     let args = case.policy.args();
-    let mut server = ServerProcess::start(kind, dir.path(), &args, "server-before-kill.log")?;
+    let wrapper = case.disk.wrapper()?;
+    let mut server = ServerProcess::start_wrapped(kind, dir.path(), &args, "server-before-kill.log", &wrapper)?;
     let start = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
     // Set by client 0 for AfterAck: µs since start + 1 (0: not killed yet).
@@ -572,6 +636,17 @@ fn control(
             let _: redis::Value = redis::cmd("BGSAVE").query(&mut observer.con)?;
             kill_during(observer, &mut rng, |s| s.bgsave_in_progress).map(|()| kill_now(observer))
         }
+        KillPoint::AfterRewrite { wait } => {
+            observer.watch(WARMUP, bgsaves, |_| false)?;
+            let limit = observer.start.elapsed() + REWRITE_IDLE_TIMEOUT;
+            if observer.watch(limit, bgsaves, |s| !s.rewrite_in_progress)?.rewrite_in_progress {
+                return Err(RunError::KillPoint("a rewrite kept running".into()));
+            }
+            let _: redis::Value = redis::cmd("BGREWRITEAOF").query(&mut observer.con)?;
+            let until = observer.start.elapsed() + wait;
+            observer.watch(until, bgsaves, |_| false)?;
+            Ok(kill_now(observer))
+        }
         KillPoint::DuringRewrite => {
             observer.watch(WARMUP, bgsaves, |_| false)?;
             slow_snapshots(observer)?;
@@ -616,7 +691,7 @@ fn check_files(dir: &Path, has_aof: bool) -> Result<Vec<Violation>, RunError> {
     }
     let mut violations = Vec::new();
     for (tool, file) in checks {
-        let output = Command::new(redis_tool(tool)?)
+        let output = Command::new(program(tool)?)
             .arg(&file)
             .output()
             .map_err(|source| RunError::Io { what: format!("running {tool}"), source })?;
@@ -723,7 +798,7 @@ mod tests {
             Policy::Aof(Fsync::Everysec).args(),
             ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec"]
         );
-        assert_eq!(Policy::RdbOnly { save_points: Some("1 1") }.args(), ["--save", "1", "1", "--appendonly", "no"]);
+        assert_eq!(Policy::RdbOnly { save_points: Some("1 1") }.args(), ["--save", "1 1", "--appendonly", "no"]);
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ProcessEr
 /// The program to run for `kind` (see the module comment for how verdis is found).
 pub fn server_binary(kind: ServerKind) -> Result<PathBuf, ProcessError> {
     match kind {
-        ServerKind::Redis => redis_tool("redis-server"),
+        ServerKind::Redis => program("redis-server"),
         ServerKind::Verdis => {
             static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
             BUILT
@@ -88,9 +88,9 @@ pub fn server_binary(kind: ServerKind) -> Result<PathBuf, ProcessError> {
     }
 }
 
-/// One of Redis's programs (`redis-server`, `redis-check-rdb`, `redis-check-aof`): `$REDIS_SERVER`
-/// for the server, else the program on PATH.
-pub fn redis_tool(name: &str) -> Result<PathBuf, ProcessError> {
+/// A program the scenarios run (`redis-server`, `redis-check-rdb`, `redis-check-aof`, `strace`):
+/// `$REDIS_SERVER` for the server, else the program on PATH.
+pub fn program(name: &str) -> Result<PathBuf, ProcessError> {
     if name == "redis-server" {
         if let Some(path) = std::env::var_os("REDIS_SERVER") {
             return Ok(PathBuf::from(path));
@@ -100,7 +100,7 @@ pub fn redis_tool(name: &str) -> Result<PathBuf, ProcessError> {
         .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()))
         .ok_or_else(|| ProcessError::MissingBinary {
             name: name.into(),
-            detail: "not on PATH; ci/test installs it (apt-get install redis-server redis-tools)".into(),
+            detail: "not on PATH; ci/test installs it (apt-get install redis-server redis-tools strace)".into(),
         })
 }
 
@@ -150,7 +150,10 @@ pub struct ServerProcess {
     /// Which server.
     pub kind: ServerKind,
     port: u16,
+    /// The process spawned: the server, or the wrapper (strace) running it.
     child: Child,
+    /// The server's own pid (differs from `child`'s when wrapped).
+    server_pid: u32,
     log: PathBuf,
 }
 
@@ -159,9 +162,22 @@ impl ServerProcess {
     /// command-line syntax), logging to `<dir>/<log_name>`, and waits until it answers PING
     /// (after loading its files).
     pub fn start(kind: ServerKind, dir: &Path, args: &[String], log_name: &str) -> Result<ServerProcess, ProcessError> {
+        ServerProcess::start_wrapped(kind, dir, args, log_name, &[])
+    }
+
+    /// `start`, with the server run by `wrapper` (a program and its arguments, e.g. strace
+    /// injecting fsync delays) when it is not empty; the wrapper must run the server as its
+    /// child.
+    pub fn start_wrapped(
+        kind: ServerKind,
+        dir: &Path,
+        args: &[String],
+        log_name: &str,
+        wrapper: &[String],
+    ) -> Result<ServerProcess, ProcessError> {
         let mut last = None;
         for _ in 0..START_ATTEMPTS_MAX {
-            match ServerProcess::try_start(kind, dir, args, log_name) {
+            match ServerProcess::try_start(kind, dir, args, log_name, wrapper) {
                 Ok(server) => return Ok(server),
                 Err(e @ ProcessError::Start { .. }) => last = Some(e),
                 Err(other) => return Err(other),
@@ -170,12 +186,26 @@ impl ServerProcess {
         Err(last.expect("at least one attempt"))
     }
 
-    fn try_start(kind: ServerKind, dir: &Path, args: &[String], log_name: &str) -> Result<ServerProcess, ProcessError> {
+    fn try_start(
+        kind: ServerKind,
+        dir: &Path,
+        args: &[String],
+        log_name: &str,
+        wrapper: &[String],
+    ) -> Result<ServerProcess, ProcessError> {
         let binary = server_binary(kind)?;
         let port = free_port()?;
         let log = dir.join(log_name);
         let log_file = std::fs::File::create(&log).map_err(io_error(format!("creating {}", log.display())))?;
-        let child = Command::new(&binary)
+        let mut command = match wrapper.split_first() {
+            None => Command::new(&binary),
+            Some((program, wrapper_args)) => {
+                let mut command = Command::new(program);
+                command.args(wrapper_args).arg(&binary);
+                command
+            }
+        };
+        let child = command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .arg("--dir")
             .arg(dir)
@@ -186,7 +216,8 @@ impl ServerProcess {
             .stderr(log_file)
             .spawn()
             .map_err(io_error(format!("spawning {}", binary.display())))?;
-        let mut server = ServerProcess { kind, port, child, log };
+        let server_pid = child.id();
+        let mut server = ServerProcess { kind, port, child, server_pid, log };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let answered = ping(port);
@@ -195,6 +226,10 @@ impl ServerProcess {
                 return Err(server.start_error(format!("exited with {status}")));
             }
             if answered {
+                if !wrapper.is_empty() {
+                    server.server_pid = only_child(server.child.id())
+                        .ok_or_else(|| server.start_error("the wrapper runs no child".into()))?;
+                }
                 return Ok(server);
             }
             if Instant::now() > deadline {
@@ -213,9 +248,9 @@ impl ServerProcess {
         self.port
     }
 
-    /// Its process id (to SIGKILL it from another thread at an exact moment).
+    /// The server's process id (to SIGKILL it from another thread at an exact moment).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.server_pid
     }
 
     /// What it printed so far.
@@ -232,8 +267,12 @@ impl ServerProcess {
         Ok(con)
     }
 
-    /// SIGKILL (no shutdown save, no AOF flush beyond what is written) and reap it.
+    /// SIGKILL (no shutdown save, no AOF flush beyond what is written) and reap it (and its
+    /// wrapper).
     pub fn kill9(&mut self) {
+        if self.server_pid != self.child.id() {
+            sigkill(self.server_pid);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -248,6 +287,14 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// The one child of process `pid` (Linux: /proc/<pid>/task/<pid>/children).
+fn only_child(pid: u32) -> Option<u32> {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+    let mut pids = children.split_whitespace().filter_map(|p| p.parse().ok());
+    let first = pids.next()?;
+    pids.next().is_none().then_some(first)
 }
 
 /// Sends SIGKILL to `pid` now (from whichever thread decides the moment).

@@ -59,6 +59,8 @@ crash_tests!(on_verdis, verdis_scenarios::process::ServerKind::Verdis, {
     rdb_save_points => "rdb-save-points",
     rdb_and_aof_random => "rdb-and-aof-random",
     rdb_and_aof_during_bgsave => "rdb-and-aof-during-bgsave",
+    everysec_slow_fsync_at_start => "everysec-slow-fsync-at-start",
+    everysec_slow_fsync_rewrite => "everysec-slow-fsync-rewrite",
 });
 
 crash_tests!(on_redis, verdis_scenarios::process::ServerKind::Redis, {
@@ -68,6 +70,8 @@ crash_tests!(on_redis, verdis_scenarios::process::ServerKind::Redis, {
     rdb_random => "rdb-random",
     rdb_during_bgsave => "rdb-during-bgsave",
     rdb_save_points => "rdb-save-points",
+    everysec_slow_fsync_at_start => "everysec-slow-fsync-at-start",
+    everysec_slow_fsync_rewrite => "everysec-slow-fsync-rewrite",
 });
 
 /// Proves the checker fails: each planted case breaks its expectation on purpose (an AOF tail
@@ -105,5 +109,69 @@ mod planted {
             let outcome = run_case(name, ServerKind::Verdis, 0);
             assert!(!outcome.violations.is_empty(), "{name}: the checker reported nothing: {}", outcome.summary());
         }
+    }
+}
+
+/// An old single-file appendonly.aof being upgraded into a manifest directory survives a kill at
+/// any moment after the server answers PING. Redis persists the manifest before it moves the file
+/// (and redoes the upgrade after a crash); a slow disk (each fsync 1 s longer) puts the kill
+/// inside verdis's upgrade.
+mod upgrade {
+    use std::time::Duration;
+
+    use verdis_scenarios::crash::Disk;
+    use verdis_scenarios::process::{ServerKind, ServerProcess};
+
+    /// Keys in the old file.
+    const KEYS: usize = 100;
+
+    fn old_aof_upgrade_survives_a_kill(kind: ServerKind) {
+        let dir = tempfile::Builder::new().prefix("verdis-upgrade-").tempdir().expect("temp dir");
+        let mut old = String::from("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n");
+        for i in 0..KEYS {
+            let key = format!("old:{i}");
+            old.push_str(&format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n$1\r\nv\r\n", key.len()));
+        }
+        std::fs::write(dir.path().join("appendonly.aof"), old).expect("write appendonly.aof");
+        let args: Vec<String> = ["--save", "", "--appendonly", "yes"].map(String::from).to_vec();
+        let wrapper = Disk::SlowFsync { delay: Duration::from_secs(1) }.wrapper().expect("strace");
+        let mut first = ServerProcess::start_wrapped(kind, dir.path(), &args, "first.log", &wrapper).expect("start");
+        let loaded: usize = redis::cmd("DBSIZE").query(&mut first.client().expect("client")).expect("DBSIZE");
+        assert_eq!(loaded, KEYS, "{kind:?} loaded the old file; log:\n{}", first.log());
+        first.kill9();
+        let files = list_files(dir.path());
+        let second = ServerProcess::start(kind, dir.path(), &args, "second.log").expect("restart");
+        let reloaded: usize = redis::cmd("DBSIZE").query(&mut second.client().expect("client")).expect("DBSIZE");
+        assert_eq!(
+            reloaded,
+            KEYS,
+            "{kind:?} lost the old AOF's data to a kill during its upgrade; files after the kill: {files:?}; \
+             logs:\n{}\n{}",
+            first.log(),
+            second.log()
+        );
+    }
+
+    fn list_files(dir: &std::path::Path) -> Vec<String> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(list_files(&path));
+            } else if path.extension().is_none_or(|e| e != "log") {
+                out.push(path.strip_prefix(dir).unwrap_or(&path).display().to_string());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn on_verdis() {
+        old_aof_upgrade_survives_a_kill(ServerKind::Verdis);
+    }
+
+    #[test]
+    fn on_redis() {
+        old_aof_upgrade_survives_a_kill(ServerKind::Redis);
     }
 }
