@@ -108,9 +108,25 @@ pub struct Plan {
     pub timeout_ms: u64,
     /// Whether the workload sets expiries (1) or not (0): isolates expiry from other causes.
     pub expiry: u64,
+    /// Tiny encoding thresholds (1): hashes, sets and sorted sets convert after a few elements,
+    /// so conversions and both encodings of each type reach the snapshots and the AOF.
+    pub small_encodings: u64,
 }
 
 impl Plan {
+    /// The node's config pairs for this plan: persistence, then encoding thresholds.
+    pub fn node_config(&self) -> Vec<(&'static [u8], &'static [u8])> {
+        let mut pairs = self.persistence.config();
+        if self.small_encodings == 1 {
+            pairs.extend_from_slice(&[
+                (&b"hash-max-listpack-entries"[..], &b"3"[..]),
+                (b"zset-max-listpack-entries", b"3"),
+                (b"set-max-intset-entries", b"3"),
+            ]);
+        }
+        pairs
+    }
+
     /// A calm plan: no faults at all (the liveness phase's weather, and a baseline).
     pub fn calm(persistence: Persistence) -> Plan {
         Plan {
@@ -140,6 +156,7 @@ impl Plan {
             admin: 0.0,
             timeout_ms: 3_000,
             expiry: 1,
+            small_encodings: 0,
         }
     }
 
@@ -160,6 +177,7 @@ impl Plan {
         p.pipeline = 1 + r.below(4);
         p.keys = [4, 8, 24, 64][r.below(4) as usize];
         p.think_us = [200, 1_000, 5_000, 20_000][r.below(4) as usize];
+        p.small_encodings = r.below(2);
         p.latency_min_us = 10 + r.below(100);
         p.latency_max_us = p.latency_min_us + [50, 500, 5_000][r.below(3) as usize];
         p.split = on(&mut r, 0.3);
@@ -201,6 +219,7 @@ impl Plan {
         p.fsync_us = self.fsync_us;
         p.admin = self.admin;
         p.expiry = self.expiry;
+        p.small_encodings = self.small_encodings;
         p
     }
 
@@ -244,6 +263,7 @@ impl Plan {
             ("admin", f(self.admin)),
             ("timeout_ms", self.timeout_ms.to_string()),
             ("expiry", self.expiry.to_string()),
+            ("small_encodings", self.small_encodings.to_string()),
         ]
     }
 
@@ -288,6 +308,7 @@ impl Plan {
             "admin" => self.admin = float()?,
             "timeout_ms" => self.timeout_ms = int()?.max(1),
             "expiry" => self.expiry = int()?.min(1),
+            "small_encodings" => self.small_encodings = int()?.min(1),
             _ => return Err(format!("unknown plan key {key:?}")),
         }
         Ok(())

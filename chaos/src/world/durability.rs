@@ -74,17 +74,10 @@ impl DurabilityLog {
     /// Checks `recovered` (the node's keyspace, as a view at `now_ms`) against `req`: returns the
     /// prefix length it equals.
     pub fn check(&self, req: &Requirement, history: &History, recovered: &Model, now_ms: i64) -> Result<usize, String> {
-        if req.policy == Persistence::None {
-            return if recovered.is_empty() {
-                Ok(0)
-            } else {
-                Err(format!("no persistence, yet {} keys survived a restart", recovered.len()))
-            };
-        }
-        let allowed = |i: usize| match req.policy {
-            Persistence::Rdb => req.rdb_allowed.contains(&i),
-            _ => i >= req.min_prefix,
-        };
+        // Without AOF, only snapshots persist: the save points (with no `save` lines, the ones
+        // BGSAVE made), or the state the node started from.
+        let snapshots_only = matches!(req.policy, Persistence::Rdb | Persistence::None);
+        let allowed = |i: usize| if snapshots_only { req.rdb_allowed.contains(&i) } else { i >= req.min_prefix };
         let mut state = self.base.clone();
         // The allowed prefix closest to what was recovered (fewest differing keys).
         let mut closest: Option<(usize, Vec<String>)> = None;
@@ -113,9 +106,10 @@ impl DurabilityLog {
                 )
             })
             .collect();
-        let allowed_text = match req.policy {
-            Persistence::Rdb => format!("save points {:?}", req.rdb_allowed),
-            _ => format!("prefixes {}..={}", req.min_prefix, self.ops.len()),
+        let allowed_text = if snapshots_only {
+            format!("save points {:?}", req.rdb_allowed)
+        } else {
+            format!("prefixes {}..={}", req.min_prefix, self.ops.len())
         };
         let (i, diffs) = closest.unwrap_or((0, Vec::new()));
         let shown: Vec<&String> = diffs.iter().take(MISSES_SHOWN).collect();
@@ -176,5 +170,16 @@ mod tests {
         assert_eq!(log.check(&req, &h, &state("2"), 0), Ok(2), "the save in progress may have landed");
         assert!(log.check(&req, &h, &Model::default(), 0).is_err(), "older than the last completed save");
         assert!(log.check(&req, &h, &state("3"), 0).is_err(), "3 was never saved");
+    }
+
+    #[test]
+    fn without_persistence_only_a_bgsave_survives() {
+        let (mut log, h) = setup();
+        let req = log.requirement(Persistence::None, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &Model::default(), 0), Ok(0));
+        assert!(log.check(&req, &h, &state("3"), 0).is_err(), "nothing was saved");
+        log.save_points.push(2);
+        let req = log.requirement(Persistence::None, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &state("2"), 0), Ok(2), "a BGSAVE persists even without save lines");
     }
 }

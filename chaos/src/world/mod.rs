@@ -37,6 +37,7 @@ use crate::decide::Decider;
 use crate::disk::{DiskFaults, VirtualDisk};
 use crate::history::{History, OpId, Outcome};
 use crate::model::Model;
+use crate::op::Op;
 use crate::plan::{Persistence, Plan};
 use crate::resp::{encode_reply, encode_request};
 use crate::trace::Trace;
@@ -238,6 +239,10 @@ pub struct World {
     loading_since_us: u64,
     /// The node said it is ready (loading is over).
     ready_logged: bool,
+    /// Inside `handle_input` (effects of requests in it are settled after it returns).
+    in_input: bool,
+    /// A BGSAVE request in the current input started a save.
+    bgsave_started_in_input: bool,
     paused_until_us: u64,
     disk: VirtualDisk,
     clock: Clock,
@@ -315,6 +320,8 @@ impl World {
             state: ServerState::Down,
             loading_since_us: 0,
             ready_logged: false,
+            in_input: false,
+            bgsave_started_in_input: false,
             paused_until_us: 0,
             clock: Clock { drift_ppm, offset_us: 0 },
             timer_at_us: u64::MAX,
@@ -522,7 +529,7 @@ impl World {
 
     fn node_config(&self) -> Config {
         let mut config = Config::default();
-        let mut pairs: Vec<(&[u8], &[u8])> = self.safety_plan.persistence.config();
+        let mut pairs: Vec<(&[u8], &[u8])> = self.safety_plan.node_config();
         for (k, v) in &self.extra_config {
             pairs.push((k, v));
         }
@@ -661,7 +668,13 @@ impl World {
             self.ready_logged = true;
         }
         if message.starts_with("Background saving started") {
-            self.durability.bgsave_start = Some(prefix);
+            if self.in_input {
+                // A BGSAVE request started it: the snapshot holds what ran before that request
+                // in this input, which is settled after the input returns (see `settle`).
+                self.bgsave_started_in_input = true;
+            } else {
+                self.durability.bgsave_start = Some(prefix);
+            }
         } else if message.starts_with("Background saving terminated with success") || message == "DB saved on disk" {
             let point = self.durability.bgsave_start.unwrap_or(prefix);
             self.durability.save_points.push(point);
@@ -820,7 +833,8 @@ impl World {
         let now_ms = self.time().unix_ms();
         let recovered = Model::of_keyspace(node.keyspace());
         self.line(format!("server: ready with {} keys", recovered.len()));
-        let persists = self.safety_plan.persistence != Persistence::None;
+        // BGSAVE writes a snapshot even with no persistence configured.
+        let persists = self.safety_plan.persistence != Persistence::None || self.node_ever_used_disk;
         let mut matched = None;
         if self.incarnation > 1 {
             self.coverage.hit(if recovered.is_empty() { "restart_empty" } else { "restart_nonempty" });
@@ -1001,8 +1015,10 @@ impl World {
             executed.push(op);
         }
         let t = self.time();
+        self.in_input = true;
         self.node.as_mut().expect("checked").handle_input(t, id, &bytes);
         self.drain();
+        self.in_input = false;
         for op in executed {
             if self.failure.is_some() {
                 return;
@@ -1041,6 +1057,9 @@ impl World {
             }
         }
         let record_op = &self.history.records[op].op;
+        if matches!(record_op, Op::BgSave) && std::mem::take(&mut self.bgsave_started_in_input) {
+            self.durability.bgsave_start = Some(self.durability.ops.len());
+        }
         let predicted = self.model.apply(record_op, now_ms).map(|r| encode_reply(&r));
         self.durability.ops.push((op, now_ms, self.now_us));
         match frame {
@@ -1198,7 +1217,7 @@ impl World {
         let mut bytes = Vec::new();
         for _ in 0..batch {
             let op = workload::next_op(&mut self.decide, &self.plan);
-            if matches!(op, crate::op::Op::BgSave | crate::op::Op::BgRewriteAof) {
+            if matches!(op, Op::BgSave | Op::BgRewriteAof) {
                 self.coverage.hit("admin_command");
             }
             encode_request(&op.args(), &mut bytes);
