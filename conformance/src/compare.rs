@@ -39,6 +39,10 @@ pub fn compare(rule: Rule, oracle: &Reply, subject: &Reply) -> Verdict {
         Rule::Tolerance(tolerance) => within(&oracle.value, &subject.value, tolerance),
         Rule::SameShape => shape(&oracle.value) == shape(&subject.value),
         Rule::MaskFields(fields) => mask(&oracle.value, fields) == mask(&subject.value, fields),
+        Rule::DumpPayload => match (&oracle.value, &subject.value) {
+            (Value::Bulk(a), Value::Bulk(b)) => dump_contents(a).is_some_and(|x| Some(x) == dump_contents(b)),
+            _ => false,
+        },
     };
     if equal {
         Verdict::Match
@@ -48,6 +52,32 @@ pub fn compare(rule: Rule, oracle: &Reply, subject: &Reply) -> Verdict {
             other => format!("different under rule {other:?}"),
         })
     }
+}
+
+/// What a DUMP payload holds, in a canonical order: its type byte, then each element as bytes
+/// (set members and hash pairs sorted; list and sorted set order kept). `None` when the payload
+/// does not decode (bad checksum or version, bad data).
+fn dump_contents(payload: &[u8]) -> Option<(u8, Vec<Vec<u8>>)> {
+    use verdis_engine::value::Value as V;
+    let mut rng = verdis_engine::Rng::new(0);
+    let config = verdis_engine::EngineConfig::default();
+    let value = verdis_engine::rdb::payload::restore(payload, &config, &mut rng).ok()?;
+    let items: Vec<Vec<u8>> = match &value {
+        V::Str(s) => vec![s.to_bytes()],
+        V::List(l) => l.iter().map(<[u8]>::to_vec).collect(),
+        V::Zset(z) => z.iter().flat_map(|(m, score)| [m.to_vec(), score.to_bits().to_le_bytes().to_vec()]).collect(),
+        V::Hash(h) => {
+            let mut pairs: Vec<[Vec<u8>; 2]> = h.iter().map(|(f, v)| [f.to_vec(), v.to_vec()]).collect();
+            pairs.sort();
+            pairs.into_iter().flatten().collect()
+        }
+        V::Set(s) => {
+            let mut members: Vec<Vec<u8>> = s.iter().map(|m| m.into_owned()).collect();
+            members.sort();
+            members
+        }
+    };
+    Some((payload[0], items))
 }
 
 /// Integer replies within `tolerance`; negative values (no key, no TTL) must be equal.
@@ -172,6 +202,26 @@ mod tests {
         let (value, used) = parse(raw).unwrap();
         assert_eq!(used, raw.len());
         Reply { raw: raw.to_vec(), value }
+    }
+
+    #[test]
+    fn dump_payloads_compare_by_content() {
+        // Proves DUMP replies match when the payloads hold the same set in another table order
+        // (the bytes Redis 7.0.15 and verdis gave for SADD k a b), and not when a member differs
+        // or the checksum is broken.
+        let redis = reply(b"$16\r\n\x02\x02\x01a\x01b\n\x00\xfed!%\xeb\x03=\r\r\n");
+        let ours = reply(b"$16\r\n\x02\x02\x01b\x01a\n\x00u\xd9\x9d\x83^\xf8_e\r\n");
+        assert!(compare(Rule::DumpPayload, &redis, &ours).is_match());
+        let other = verdis_engine::rdb::payload::dump(
+            &verdis_engine::value::Value::Str(verdis_engine::value::StrValue::from_bytes(b"ab")),
+            false,
+        );
+        let mut raw = format!("${}\r\n", other.len()).into_bytes();
+        raw.extend_from_slice(&other);
+        raw.extend_from_slice(b"\r\n");
+        assert!(!compare(Rule::DumpPayload, &redis, &reply(&raw)).is_match());
+        let broken = reply(b"$16\r\n\x02\x02\x01b\x01a\n\x00u\xd9\x9d\x83^\xf8_f\r\n");
+        assert!(!compare(Rule::DumpPayload, &redis, &broken).is_match());
     }
 
     #[test]

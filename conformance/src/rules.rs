@@ -31,6 +31,9 @@ pub enum Rule {
     /// A random removal from a set (SPOP): the same reply shape, the subject's picks were members,
     /// and the oracle's set is then made to follow the subject's picks so the states stay equal.
     SetPop,
+    /// A DUMP payload: both decode (type, version, checksum) to the same value. The bytes of a
+    /// hashtable-encoded set or hash follow the table's order, which is random per Redis process.
+    DumpPayload,
     /// Never generated, for the reason given.
     Excluded(&'static str),
 }
@@ -46,6 +49,7 @@ pub static RULES: &[(&str, Rule)] = &[
     ("hkeys", Rule::Unordered),
     ("hvals", Rule::Unordered),
     ("hgetall", Rule::UnorderedPairs),
+    ("dump", Rule::DumpPayload),
     // The command table (and each container's subcommands) is a dict in Redis, listed in hash
     // order at every level. (COMMAND INFO/DOCS with names reply in the order asked; comparing
     // them unordered is a deliberate weakening.)
