@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::check::{check, Expectation, SnapshotEnd, SnapshotWindow, Violation};
-use crate::process::{program, sigkill, ProcessError, ServerKind, ServerProcess};
+use crate::process::{kill_group, program, ProcessError, ServerKind, ServerProcess};
 use crate::workload::{op_command, read_state, ClientHistory, ClientState, OpRecord};
 
 /// Pause between two INFO samples of the control connection.
@@ -389,7 +389,7 @@ pub fn run(case: &CrashCase, kind: ServerKind, seed: u64) -> Result<Outcome, Run
             let stop = Arc::clone(&stop);
             let killed_at_us = Arc::clone(&killed_at_us);
             let kill_after = match case.kill {
-                KillPoint::AfterAck { op } if client == 0 => Some((op, server.pid())),
+                KillPoint::AfterAck { op } if client == 0 => Some((op, server.group())),
                 _ => None,
             };
             std::thread::spawn(move || -> redis::RedisResult<ClientHistory> {
@@ -479,9 +479,9 @@ fn drive_client(
             break;
         }
         history.ops.last_mut().expect("just pushed").acked = Some(acked);
-        if let Some((kill_op, pid)) = kill_after {
+        if let Some((kill_op, group)) = kill_after {
             if op == kill_op {
-                sigkill(pid);
+                kill_group(group);
                 killed_at_us.store(start.elapsed().as_micros() as u64 + 1, Ordering::SeqCst);
                 break;
             }
@@ -595,7 +595,7 @@ fn control(
     let mut rng = SplitMix(seed);
     let bgsaves = case.policy.runner_bgsaves();
     let kill_now = |observer: &Observer| {
-        sigkill(server.pid());
+        kill_group(server.group());
         observer.start.elapsed()
     };
     match case.kill {

@@ -12,6 +12,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -150,10 +151,9 @@ pub struct ServerProcess {
     /// Which server.
     pub kind: ServerKind,
     port: u16,
-    /// The process spawned: the server, or the wrapper (strace) running it.
+    /// The process spawned: the server, or the wrapper (strace) running it; it leads its own
+    /// process group, which holds the server and its children.
     child: Child,
-    /// The server's own pid (differs from `child`'s when wrapped).
-    server_pid: u32,
     log: PathBuf,
 }
 
@@ -214,10 +214,13 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().map_err(io_error("cloning the log handle"))?)
             .stderr(log_file)
+            // Its own process group, so one kill takes the server, its wrapper, and the child
+            // Redis forks for BGSAVE/BGREWRITEAOF (which would otherwise finish its file after the
+            // parent died, unlike a machine crash).
+            .process_group(0)
             .spawn()
             .map_err(io_error(format!("spawning {}", binary.display())))?;
-        let server_pid = child.id();
-        let mut server = ServerProcess { kind, port, child, server_pid, log };
+        let mut server = ServerProcess { kind, port, child, log };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let answered = ping(port);
@@ -226,10 +229,6 @@ impl ServerProcess {
                 return Err(server.start_error(format!("exited with {status}")));
             }
             if answered {
-                if !wrapper.is_empty() {
-                    server.server_pid = only_child(server.child.id())
-                        .ok_or_else(|| server.start_error("the wrapper runs no child".into()))?;
-                }
                 return Ok(server);
             }
             if Instant::now() > deadline {
@@ -248,9 +247,10 @@ impl ServerProcess {
         self.port
     }
 
-    /// The server's process id (to SIGKILL it from another thread at an exact moment).
-    pub fn pid(&self) -> u32 {
-        self.server_pid
+    /// The server's process group (to SIGKILL it from another thread at an exact moment with
+    /// `kill_group`).
+    pub fn group(&self) -> u32 {
+        self.child.id()
     }
 
     /// What it printed so far.
@@ -267,11 +267,11 @@ impl ServerProcess {
         Ok(con)
     }
 
-    /// SIGKILL (no shutdown save, no AOF flush beyond what is written) and reap it (and its
-    /// wrapper).
+    /// SIGKILL to the whole process group (no shutdown save, no AOF flush beyond what is
+    /// written), and reap it.
     pub fn kill9(&mut self) {
-        if self.server_pid != self.child.id() {
-            sigkill(self.server_pid);
+        if self.is_running() {
+            kill_group(self.group());
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -289,19 +289,12 @@ impl Drop for ServerProcess {
     }
 }
 
-/// The one child of process `pid` (Linux: /proc/<pid>/task/<pid>/children).
-fn only_child(pid: u32) -> Option<u32> {
-    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
-    let mut pids = children.split_whitespace().filter_map(|p| p.parse().ok());
-    let first = pids.next()?;
-    pids.next().is_none().then_some(first)
-}
-
-/// Sends SIGKILL to `pid` now (from whichever thread decides the moment).
-pub fn sigkill(pid: u32) {
-    // SAFETY: kill(2) has no memory effects; `pid` is our own child, reaped only by its owner.
+/// Sends SIGKILL to process group `group` now (from whichever thread decides the moment).
+pub fn kill_group(group: u32) {
+    // SAFETY: kill(2) has no memory effects; `group` is the group our own child leads, and the
+    // child is reaped only by its owner, after this kill.
     unsafe {
-        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        libc::kill(-(group as libc::pid_t), libc::SIGKILL);
     }
 }
 
