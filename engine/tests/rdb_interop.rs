@@ -30,6 +30,11 @@ struct RealRedis {
 impl RealRedis {
     /// Starts redis-server; `dbfile` (a path) is copied in as its dump.rdb first when given.
     fn start(dbfile: Option<&Path>) -> RealRedis {
+        RealRedis::start_with(dbfile, &[])
+    }
+
+    /// `start` with extra configuration arguments.
+    fn start_with(dbfile: Option<&Path>, extra: &[&str]) -> RealRedis {
         let dir = tempfile::Builder::new().prefix("rdb-interop").tempdir().expect("temp dir");
         if let Some(file) = dbfile {
             std::fs::copy(file, dir.path().join("dump.rdb")).expect("copy the RDB file in");
@@ -38,6 +43,7 @@ impl RealRedis {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .args(["--enable-debug-command", "yes", "--dbfilename", "dump.rdb"])
+            .args(extra)
             .arg("--dir")
             .arg(dir.path())
             .stdout(Stdio::null())
@@ -398,22 +404,45 @@ fn write_file(ks: &Keyspace, opts: &EntryOptions, now: i64) -> Vec<u8> {
 
 #[test]
 fn our_file_passes_redis_check_rdb_and_loads_into_redis_identically() {
-    // Proves an RDB file we write (with and without compression, with IDLE opcodes) is accepted
-    // by redis-check-rdb and loads into redis-server 7.0.15 with every key equal.
+    // Proves an RDB file we write (with and without compression, with IDLE or FREQ opcodes) is
+    // accepted by redis-check-rdb and loads into redis-server 7.0.15 with every key equal, and
+    // that Redis reads the idle times and LFU counters we saved.
     let now = now_ms();
-    let ks = verdis_keyspace(now);
-    for opts in [
-        EntryOptions { compress: true, lru: LruField::None },
-        EntryOptions { compress: false, lru: LruField::Idle { lru_clock: lru_clock(now) } },
+    let mut ks = verdis_keyspace(now);
+    let clock = lru_clock(now);
+    for (opts, policy) in [
+        (EntryOptions { compress: true, lru: LruField::None }, "noeviction"),
+        (EntryOptions { compress: false, lru: LruField::Idle { lru_clock: clock } }, "allkeys-lru"),
+        (EntryOptions { compress: true, lru: LruField::Freq }, "allkeys-lfu"),
     ] {
+        // Every key idle for 1000 s, or (LFU) with counter 42.
+        let lru = if opts.lru == LruField::Freq { 42 } else { clock - 1000 };
+        for db in &mut ks.dbs {
+            let keys: Vec<Vec<u8>> = db.keys().iter().map(|(k, _)| k.to_vec()).collect();
+            for key in keys {
+                db.get_mut(&key).unwrap().lru = lru;
+            }
+        }
         let file = write_file(&ks, &opts, now);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ours.rdb");
         std::fs::write(&path, &file).unwrap();
         let check = Command::new("redis-check-rdb").arg(&path).output().expect("redis-check-rdb is installed");
         assert!(check.status.success(), "redis-check-rdb: {}", String::from_utf8_lossy(&check.stdout));
-        let server = RealRedis::start(Some(&path));
+        let server = RealRedis::start_with(Some(&path), &["--maxmemory-policy", policy]);
         let mut con = server.connect();
+        // Before any read touches the keys.
+        match opts.lru {
+            LruField::None => {}
+            LruField::Idle { .. } => {
+                let idle: i64 = q(&mut con, &[b"OBJECT", b"IDLETIME", b"h:small"]);
+                assert!((1000..1005).contains(&idle), "idle {idle}");
+            }
+            LruField::Freq => {
+                let freq: i64 = q(&mut con, &[b"OBJECT", b"FREQ", b"h:small"]);
+                assert_eq!(freq, 42);
+            }
+        }
         assert_eq!(assert_same_keyspace(&mut con, &ks), 15);
     }
 }
