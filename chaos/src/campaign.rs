@@ -73,6 +73,27 @@ impl CampaignSettings {
         if let Some(f) = &self.faults {
             cmd.push_str(&format!(" --faults '{f}'"));
         }
+        if self.liveness_ops != CampaignSettings::new(0, 0, 1).liveness_ops {
+            cmd.push_str(&format!(" --liveness {}", self.liveness_ops));
+        }
+        if !self.extra_config.is_empty() {
+            let pairs: Vec<String> = self
+                .extra_config
+                .iter()
+                .map(|(k, v)| format!("{}={}", String::from_utf8_lossy(k), String::from_utf8_lossy(v)))
+                .collect();
+            cmd.push_str(&format!(" --config '{}'", pairs.join(",")));
+        }
+        let mut plants = Vec::new();
+        if self.plants.get_skips_lazy_expiry {
+            plants.push("get-skips-lazy-expiry");
+        }
+        if self.plants.push_propagates_one_less {
+            plants.push("push-propagates-one-less");
+        }
+        if !plants.is_empty() {
+            cmd.push_str(&format!(" --plant {}", plants.join(",")));
+        }
         cmd
     }
 }
