@@ -53,6 +53,8 @@ crash_tests!(on_verdis, verdis_scenarios::process::ServerKind::Verdis, {
     everysec_during_rewrite => "everysec-during-rewrite",
     no_random => "no-random",
     no_during_rewrite => "no-during-rewrite",
+    no_process_crash_random => "no-process-crash-random",
+    no_process_crash_during_rewrite => "no-process-crash-during-rewrite",
     rdb_random => "rdb-random",
     rdb_after_ack => "rdb-after-ack",
     rdb_during_bgsave => "rdb-during-bgsave",
@@ -70,6 +72,8 @@ crash_tests!(on_redis, verdis_scenarios::process::ServerKind::Redis, {
     rdb_random => "rdb-random",
     rdb_during_bgsave => "rdb-during-bgsave",
     rdb_save_points => "rdb-save-points",
+    no_process_crash_random => "no-process-crash-random",
+    no_process_crash_during_rewrite => "no-process-crash-during-rewrite",
     everysec_slow_fsync_at_start => "everysec-slow-fsync-at-start",
     everysec_slow_fsync_rewrite => "everysec-slow-fsync-rewrite",
 });
