@@ -126,6 +126,22 @@ pub fn parent(path: &str) -> &str {
     }
 }
 
+/// What an fsync applies to, resolved when it is issued.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FsyncTarget {
+    /// A file, by the name it had and its inode.
+    File {
+        /// The name when the fsync was issued.
+        path: String,
+        /// The file itself.
+        ino: u64,
+    },
+    /// A directory.
+    Dir(String),
+    /// Nothing by that name.
+    Missing,
+}
+
 /// A disk: files, directories, their durable image, and the fault plan.
 #[derive(Clone, Debug, Default)]
 pub struct VirtualDisk {
@@ -253,26 +269,8 @@ impl VirtualDisk {
                 Ok(DiskOk::Done)
             }
             DiskOp::Fsync { path } => {
-                if decide.chance(self.faults.fsync_eio) {
-                    self.fired.fsync_eio += 1;
-                    return Err(DiskError::io());
-                }
-                if self.is_dir(path) {
-                    self.sync_dir(path);
-                    return Ok(DiskOk::Done);
-                }
-                let Some(&ino) = self.visible.get(path) else { return Err(DiskError::not_found()) };
-                let inode = self.inodes.get_mut(&ino).expect("linked inode");
-                for m in std::mem::take(&mut inode.pending) {
-                    apply_mutation(&mut inode.durable, &m);
-                }
-                debug_assert_eq!(inode.durable, inode.data);
-                // The file's own entry commits with it.
-                let link = Entry::Link { path: path.clone(), ino };
-                if let Some(i) = self.pending.iter().position(|e| *e == link) {
-                    self.pending.remove(i).apply(&mut self.durable);
-                }
-                Ok(DiskOk::Done)
+                let target = self.fsync_target(path);
+                self.fsync(&target, decide)
             }
             DiskOp::Rename { from, to } => {
                 let Some(ino) = self.visible.remove(from) else { return Err(DiskError::not_found()) };
@@ -283,6 +281,47 @@ impl VirtualDisk {
             DiskOp::Remove { path } => {
                 if self.visible.remove(path).is_some() {
                     self.pending.push(Entry::Unlink { path: path.clone() });
+                }
+                Ok(DiskOk::Done)
+            }
+        }
+    }
+
+    /// What an fsync of `path` issued now will sync: like `fsync(2)` on a descriptor opened
+    /// now, it follows the file, not the name (a later rename or remove does not change it).
+    pub fn fsync_target(&self, path: &str) -> FsyncTarget {
+        if self.is_dir(path) {
+            return FsyncTarget::Dir(path.to_string());
+        }
+        match self.visible.get(path) {
+            Some(&ino) => FsyncTarget::File { path: path.to_string(), ino },
+            None => FsyncTarget::Missing,
+        }
+    }
+
+    /// Carries out an fsync of `target` (which may have been resolved earlier).
+    pub fn fsync(&mut self, target: &FsyncTarget, decide: &mut Decider) -> DiskResult {
+        if decide.chance(self.faults.fsync_eio) {
+            self.fired.fsync_eio += 1;
+            return Err(DiskError::io());
+        }
+        match target {
+            FsyncTarget::Missing => Err(DiskError::not_found()),
+            FsyncTarget::Dir(dir) => {
+                self.sync_dir(dir);
+                Ok(DiskOk::Done)
+            }
+            FsyncTarget::File { path, ino } => {
+                // A file removed since still syncs (its descriptor is open), to no lasting effect.
+                let Some(inode) = self.inodes.get_mut(ino) else { return Ok(DiskOk::Done) };
+                for m in std::mem::take(&mut inode.pending) {
+                    apply_mutation(&mut inode.durable, &m);
+                }
+                debug_assert_eq!(inode.durable, inode.data);
+                // The file's own entry commits with it.
+                let link = Entry::Link { path: path.clone(), ino: *ino };
+                if let Some(i) = self.pending.iter().position(|e| *e == link) {
+                    self.pending.remove(i).apply(&mut self.durable);
                 }
                 Ok(DiskOk::Done)
             }
@@ -464,6 +503,23 @@ mod tests {
         d.crash(&mut dec);
         assert_ne!(d.contents("g"), Some(&b"abc"[..]));
         assert_eq!(d.take_corrupted().len(), 1);
+    }
+
+    #[test]
+    fn an_fsync_follows_the_file_it_was_issued_for() {
+        let mut dec = Decider::new(4);
+        let mut d = VirtualDisk::new(DiskFaults::default());
+        run(&mut d, &mut dec, append("f", b"data")).unwrap();
+        let target = d.fsync_target("f");
+        run(&mut d, &mut dec, DiskOp::Rename { from: s("f"), to: s("g") }).unwrap();
+        assert_eq!(d.fsync(&target, &mut dec), Ok(DiskOk::Done), "a rename does not break an issued fsync");
+        run(&mut d, &mut dec, DiskOp::Fsync { path: s(".") }).unwrap();
+        d.crash(&mut dec);
+        assert_eq!(d.contents("g"), Some(&b"data"[..]));
+        let target = d.fsync_target("g");
+        run(&mut d, &mut dec, DiskOp::Remove { path: s("g") }).unwrap();
+        assert_eq!(d.fsync(&target, &mut dec), Ok(DiskOk::Done));
+        assert_eq!(d.fsync(&d.fsync_target("g"), &mut dec), Err(DiskError::not_found()));
     }
 
     #[test]

@@ -34,7 +34,7 @@ use verdis_server::node::{Action, ClientId, DiskErrorKind, DiskId, DiskOp, DiskR
 
 use crate::coverage::Coverage;
 use crate::decide::Decider;
-use crate::disk::{DiskFaults, VirtualDisk};
+use crate::disk::{DiskFaults, FsyncTarget, VirtualDisk};
 use crate::history::{History, OpId, Outcome};
 use crate::model::Model;
 use crate::op::Op;
@@ -152,7 +152,7 @@ pub struct Report {
 #[derive(Clone, Debug)]
 enum Ev {
     Timer { incarnation: u64 },
-    DiskDone { incarnation: u64, id: DiskId, result: Option<DiskResult>, fsync: Option<DiskOp> },
+    DiskDone { incarnation: u64, id: DiskId, result: Option<DiskResult>, fsync: Option<FsyncTarget> },
     Deliver { conn: u64, up: bool },
     Wake { client: usize },
     Nemesis,
@@ -486,7 +486,7 @@ impl World {
                 }
                 let result = match (result, fsync) {
                     (Some(r), _) => r,
-                    (None, Some(op)) => self.disk.execute(&op, &mut self.decide),
+                    (None, Some(target)) => self.disk.fsync(&target, &mut self.decide),
                     (None, None) => unreachable!("a disk result or an fsync to run"),
                 };
                 if let Err(e) = &result {
@@ -706,7 +706,8 @@ impl World {
             self.line(text);
         }
         let incarnation = self.incarnation;
-        if let DiskOp::Fsync { .. } = op {
+        if let DiskOp::Fsync { path } = &op {
+            let target = self.disk.fsync_target(path);
             // An fsync takes effect when it completes: a crash before then loses the data.
             let mut at = self.now_us + self.decide.range(self.plan.fsync_us / 10, self.plan.fsync_us);
             if self.decide.chance(self.plan.slow_fsync) {
@@ -714,7 +715,7 @@ impl World {
                 self.fault("slow_fsync");
                 at += self.plan.fsync_us * 100;
             }
-            return self.schedule(at, Ev::DiskDone { incarnation, id, result: None, fsync: Some(op) });
+            return self.schedule(at, Ev::DiskDone { incarnation, id, result: None, fsync: Some(target) });
         }
         let before = self.disk.fired.clone();
         let result = self.disk.execute(&op, &mut self.decide);
