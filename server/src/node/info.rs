@@ -534,7 +534,7 @@ impl Node {
         field(out, "rdb_last_load_keys_loaded", p.rdb.last_load_keys_loaded);
         let aof = &p.aof;
         field(out, "aof_enabled", u8::from(aof.enabled()));
-        field(out, "aof_rewrite_in_progress", u8::from(aof_job.is_some()));
+        field(out, "aof_rewrite_in_progress", u8::from(aof_job.is_some() || aof.rewrite_pending()));
         field(out, "aof_rewrite_scheduled", u8::from(aof.rewrite_scheduled));
         field(out, "aof_last_rewrite_time_sec", aof.last_rewrite_time_s);
         field(out, "aof_current_rewrite_time_sec", aof_job.map_or(-1, |j| now_s - j.started_s));

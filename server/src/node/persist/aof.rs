@@ -32,8 +32,10 @@ pub(crate) enum State {
 /// Why a manifest is being written, and what follows once it is durable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ManifestChange {
-    /// A new incr file takes the appends (at start or a rewrite's start).
+    /// A new incr file takes the appends (when the AOF is opened).
     NewIncr,
+    /// A new incr file takes the appends, and a rewrite's snapshot begins at that moment.
+    NewIncrForRewrite,
     /// Rewrite job `seq`'s base replaces the old base and incr files.
     NewBase(u64),
 }
@@ -93,6 +95,14 @@ pub(crate) struct Aof {
     install_after_switch: Option<u64>,
     /// The running rewrite creates the AOF at start: not counted as a rewrite, as in Redis.
     creating_at_start: bool,
+    /// A rewrite waits for its new incr file to be in the manifest before it begins.
+    rewrite_pending: bool,
+    /// The AOF is being opened at start (commands wait with `-LOADING`, as Redis opens it
+    /// before accepting connections).
+    pub opening: bool,
+    /// An old single-file AOF to move into the directory once the manifest naming it is
+    /// durable.
+    upgrade_move: Option<String>,
 }
 
 impl Aof {
@@ -113,6 +123,11 @@ impl Aof {
     /// A manifest change is in flight.
     pub fn switching(&self) -> bool {
         self.switching
+    }
+
+    /// A rewrite is waiting for its incr switch (counts as a rewrite in progress).
+    pub fn rewrite_pending(&self) -> bool {
+        self.rewrite_pending
     }
 
     /// The error that denies writes, if any.
@@ -165,7 +180,7 @@ impl Node {
         let always = self.config.persist.appendfsync == AppendFsync::Always;
         let aof = &mut self.persist.aof;
         aof.always = always && aof.state != State::Off;
-        if aof.switching || (aof.buf.is_empty() && aof.retry.is_empty()) {
+        if aof.buf.is_empty() && aof.retry.is_empty() {
             return;
         }
         let Some(path) = aof.incr_path.clone() else { return };
@@ -300,24 +315,20 @@ impl Node {
         }
     }
 
-    /// Start of a rewrite (its snapshot has just begun): later commands go to a new incr file.
-    pub(super) fn aof_rewrite_started(&mut self) {
-        if self.persist.aof.state == State::Off {
-            return;
-        }
-        self.aof_new_incr();
-    }
-
-    /// Opens a new incr file and writes the manifest naming it. What is buffered goes to the
-    /// old file first; the new file starts with its own SELECT.
-    fn aof_new_incr(&mut self) {
-        self.aof_flush();
-        self.persist.aof.selected_db = None;
+    /// Opens a new incr file and writes the manifest naming it; the file takes the appends once
+    /// the manifest is durable, and starts with its own SELECT.
+    fn aof_new_incr(&mut self, change: ManifestChange) {
         let mut manifest = self.persist.aof.manifest.clone();
         let name = manifest.new_incr(&self.config.appendfilename);
         let path = in_dir(&self.config.persist.appenddirname, &name);
         self.disk(DiskOp::Create { path, bytes: Vec::new() }, Purpose::AofSwitch { then: None });
-        self.write_manifest(manifest, ManifestChange::NewIncr);
+        self.write_manifest(manifest, change);
+    }
+
+    /// A rewrite's first half: the new incr file (the snapshot begins when it is in force).
+    pub(super) fn aof_new_incr_for_rewrite(&mut self) {
+        self.persist.aof.rewrite_pending = true;
+        self.aof_new_incr(ManifestChange::NewIncrForRewrite);
     }
 
     /// Writes `manifest` durably, then applies `change`.
@@ -337,12 +348,23 @@ impl Node {
             self.persist.aof.next_manifest = None;
             self.persist.aof.switching = false;
             self.persist.aof.error.get_or_insert(e.message);
-            // The rewrite cannot install its base; it fails, the old files stay in force.
-            if let Some(
-                SwitchThen::Synced(ManifestChange::NewBase(_)) | SwitchThen::Installed(ManifestChange::NewBase(_)),
-            ) = then
-            {
-                self.finish_job(Err("manifest".into()), None);
+            self.persist.aof.opening = false;
+            match then {
+                // The rewrite cannot install its base; it fails, the old files stay in force.
+                Some(
+                    SwitchThen::Synced(ManifestChange::NewBase(_)) | SwitchThen::Installed(ManifestChange::NewBase(_)),
+                ) => {
+                    self.finish_job(Err("manifest".into()), None);
+                }
+                // The rewrite never began.
+                Some(
+                    SwitchThen::Synced(ManifestChange::NewIncrForRewrite)
+                    | SwitchThen::Installed(ManifestChange::NewIncrForRewrite),
+                ) => {
+                    self.persist.aof.rewrite_pending = false;
+                    self.aof_rewrite_finished(Err("manifest".into()), self.now.unix_us.div_euclid(1_000_000));
+                }
+                _ => {}
             }
             return;
         }
@@ -359,13 +381,30 @@ impl Node {
                 );
             }
             Some(SwitchThen::Installed(change)) => {
+                // What was fed so far goes to the file in force until now.
+                self.aof_flush();
                 let aof = &mut self.persist.aof;
                 aof.manifest = aof.next_manifest.take().expect("a manifest was being written");
                 aof.switching = false;
+                aof.opening = false;
                 let incr = aof.manifest.incrs().last().map(|e| in_dir(&dir, &e.name));
                 if incr != aof.incr_path {
                     aof.incr_path = incr;
                     aof.incr_size = 0;
+                    aof.selected_db = None;
+                }
+                if let Some(name) = aof.upgrade_move.take() {
+                    let to = in_dir(&dir, &name);
+                    self.disk(DiskOp::Rename { from: name, to }, Purpose::Cleanup);
+                    self.disk(DiskOp::Fsync { path: dir.clone() }, Purpose::Cleanup);
+                    self.log(LogLevel::Notice, "Successfully migrated an old-style AOF into the AOF directory".into());
+                }
+                if change == ManifestChange::NewIncrForRewrite {
+                    self.persist.aof.rewrite_pending = false;
+                    // Unless the AOF was turned off meanwhile.
+                    if self.persist.aof.state != State::Off {
+                        self.start_job_now(Kind::Rewrite);
+                    }
                 }
                 if let ManifestChange::NewBase(seq) = change {
                     for path in std::mem::take(&mut self.persist.aof.history) {
@@ -451,15 +490,21 @@ impl Node {
                         aof.incr_path = Some(in_dir(&dir, &e.name));
                         aof.incr_size = sizes.2;
                     }
-                    None => self.aof_new_incr(),
+                    None => {
+                        self.persist.aof.opening = true;
+                        self.aof_new_incr(ManifestChange::NewIncr);
+                    }
                 }
             }
             None if upgraded => {
+                // The manifest naming the old file as the base is made durable first, then the
+                // file moves into the directory; a crash in between finds it where it was
+                // (`load`'s fallback), never loses it.
                 let name = self.config.appendfilename.clone();
-                self.disk(DiskOp::Rename { from: name.clone(), to: in_dir(&dir, &name) }, Purpose::Cleanup);
                 self.persist.aof.manifest = Manifest::upgrade_from_single_file(&name);
-                self.log(LogLevel::Notice, "Successfully migrated an old-style AOF into the AOF directory".into());
-                self.aof_new_incr();
+                self.persist.aof.upgrade_move = Some(name);
+                self.persist.aof.opening = true;
+                self.aof_new_incr(ManifestChange::NewIncr);
             }
             None => {
                 let name = self
@@ -468,6 +513,7 @@ impl Node {
                     .next_base_name(&self.config.appendfilename, self.config.persist.aof_use_rdb_preamble);
                 self.log(LogLevel::Notice, format!("Creating AOF base file {name} on server start"));
                 self.persist.aof.creating_at_start = true;
+                self.persist.aof.opening = true;
                 self.start_job(Kind::Rewrite);
                 if let Some(incr) = self.persist.aof.next_manifest.as_ref().and_then(|m| m.incrs().last()) {
                     let message = format!("Creating AOF incr file {} on server start", incr.name);
@@ -510,6 +556,9 @@ impl Node {
     /// BGREWRITEAOF.
     pub(in crate::node) fn bgrewriteaof(&mut self) -> Result<&'static str, verdis_engine::CmdError> {
         match &self.persist.job {
+            _ if self.persist.aof.rewrite_pending => {
+                Err(verdis_engine::CmdError::msg("ERR Background append only file rewriting already in progress"))
+            }
             Some(j) if j.kind == Kind::Rewrite => {
                 Err(verdis_engine::CmdError::msg("ERR Background append only file rewriting already in progress"))
             }

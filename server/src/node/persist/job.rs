@@ -87,15 +87,29 @@ impl Job {
 
 impl Node {
     /// Starts a job; `false` when one is already running.
+    ///
+    /// A rewrite with the AOF on first opens a new incr file; its snapshot begins at the moment
+    /// that file takes the appends (`aof_switch_done`), so every command is either in the
+    /// snapshot or in the new file, never both, and none waits in memory meanwhile.
     pub(in crate::node) fn start_job(&mut self, kind: Kind) -> bool {
-        if self.persist.job.is_some() {
+        if self.persist.job.is_some() || self.persist.aof.rewrite_pending() {
             return false;
         }
-        if kind == Kind::Rewrite && self.persist.aof.switching() {
-            // Two incr switches in flight would send the same commands to two files.
-            self.persist.aof.rewrite_scheduled = true;
-            return false;
+        if kind == Kind::Rewrite && self.persist.aof.state != super::aof::State::Off {
+            if self.persist.aof.switching() {
+                // Two manifest changes in flight would race for the manifest.
+                self.persist.aof.rewrite_scheduled = true;
+                return false;
+            }
+            self.aof_new_incr_for_rewrite();
+            return true;
         }
+        self.start_job_now(kind);
+        true
+    }
+
+    /// Starts a job at once (its snapshot point is now).
+    pub(super) fn start_job_now(&mut self, kind: Kind) {
         // Commands so far belong before the snapshot point: to the current incr file.
         self.aof_flush();
         let seq = self.persist.next_job_seq;
@@ -152,9 +166,6 @@ impl Node {
             self.persist.rdb.last_bgsave_try_s = now_s;
             self.log(LogLevel::Notice, format!("Background saving started by pid {seq}"));
         }
-        if kind == Kind::Rewrite {
-            self.aof_rewrite_started();
-        }
         self.disk(DiskOp::Create { path: temp, bytes: header }, Purpose::Job { seq, then: None });
         // A SAVE's caller waits anyway: write it all now, as Redis's SAVE does.
         if kind == Kind::Save {
@@ -162,7 +173,6 @@ impl Node {
                 self.job_step(usize::MAX);
             }
         }
-        true
     }
 
     /// What `Object::lru` is saved as under the configured policy.

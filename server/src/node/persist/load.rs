@@ -22,6 +22,9 @@ pub(crate) enum Stage {
     OldAof,
     /// File `index` of the manifest's base + incr list.
     AofFile(usize),
+    /// The same file, looked for in `dir`: an old single-file AOF whose move into the
+    /// directory a crash interrupted.
+    AofFileAtRoot(usize),
 }
 
 /// Loading in progress.
@@ -110,7 +113,13 @@ impl Node {
                     Err(e) => self.load_failed(e),
                 }
             }
-            (Stage::AofFile(i), bytes) => {
+            (Stage::AofFile(i), None)
+                if self.persist.loading.as_ref().expect("checked").files[i].1 == self.config.appendfilename =>
+            {
+                let path = self.config.appendfilename.clone();
+                self.disk(DiskOp::Read { path }, Purpose::Load(Stage::AofFileAtRoot(i)));
+            }
+            (Stage::AofFile(i) | Stage::AofFileAtRoot(i), bytes) => {
                 let loading = self.persist.loading.as_ref().expect("checked");
                 let (_, name, base) = loading.files[i].clone();
                 let last = i + 1 == loading.files.len();

@@ -195,8 +195,9 @@ impl Node {
         if self.persist.job.as_ref().is_some_and(|j| j.kind == JobKind::Bgsave) {
             return Some(Err(CmdError::msg("ERR Background save already in progress")));
         }
-        if self.persist.job.is_some() {
-            // Redis's SAVE cannot run beside a child either.
+        if self.persist.job.is_some() || self.persist.aof.rewrite_pending() {
+            // One snapshot at a time (Redis's SAVE runs beside a rewrite; verdis's waits for no
+            // one and refuses instead).
             return Some(Err(CmdError::msg("ERR Background save already in progress")));
         }
         self.start_job(JobKind::Save);
@@ -206,7 +207,7 @@ impl Node {
 
     /// DEBUG RELOAD: save, then load the file back. `None` when the caller now waits.
     pub(super) fn debug_reload(&mut self, id: ClientId) -> Option<Result<verdis_engine::Reply, CmdError>> {
-        if self.persist.job.is_some() {
+        if self.persist.job.is_some() || self.persist.aof.rewrite_pending() {
             return Some(Err(CmdError::msg("ERR Background save already in progress")));
         }
         self.start_job(JobKind::Save);
@@ -216,6 +217,16 @@ impl Node {
 
     /// BGSAVE [SCHEDULE].
     pub(super) fn bgsave_command(&mut self, schedule: bool) -> Result<verdis_engine::Reply, CmdError> {
+        if self.persist.aof.rewrite_pending() {
+            return if schedule {
+                self.persist.rdb.bgsave_scheduled = true;
+                Ok(verdis_engine::Reply::Simple("Background saving scheduled".into()))
+            } else {
+                Err(CmdError::msg(
+                    "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+                ))
+            };
+        }
         match &self.persist.job {
             Some(j) if j.kind != JobKind::Rewrite => Err(CmdError::msg("ERR Background save already in progress")),
             Some(_) if schedule => {
@@ -258,7 +269,7 @@ impl Node {
             return;
         }
         self.aof_cron();
-        if self.persist.job.is_some() {
+        if self.persist.job.is_some() || self.persist.aof.rewrite_pending() {
             return;
         }
         if std::mem::take(&mut self.persist.rdb.bgsave_scheduled) {
@@ -299,7 +310,7 @@ impl Node {
 
     /// Whether the node is loading its dataset (commands get `-LOADING`).
     pub(super) fn is_loading(&self) -> bool {
-        self.persist.loading.is_some()
+        self.persist.loading.is_some() || self.persist.aof.opening
     }
 }
 
