@@ -99,6 +99,11 @@ impl Shrinker {
 
 /// Shrinks the run `settings` describes; `None` when it does not fail.
 pub fn shrink(settings: &Settings) -> Option<Shrunk> {
+    shrink_with_budget(settings, TAPE_RUNS_MAX)
+}
+
+/// `shrink`, spending at most `tape_runs_max` runs on the decision tape.
+pub fn shrink_with_budget(settings: &Settings, tape_runs_max: usize) -> Option<Shrunk> {
     let first = run_one(settings.clone());
     let check = first.failure.as_ref()?.check;
     let mut sh = Shrinker { check, runs: 1 };
@@ -160,7 +165,7 @@ pub fn shrink(settings: &Settings) -> Option<Shrunk> {
     'chunks: while chunk >= 1 && !best_tape.is_empty() {
         let mut at = 0;
         while at < best_tape.len() {
-            if sh.runs - tape_runs_start >= TAPE_RUNS_MAX {
+            if sh.runs - tape_runs_start >= tape_runs_max {
                 break 'chunks;
             }
             let end = (at + chunk).min(best_tape.len());

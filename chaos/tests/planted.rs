@@ -2,7 +2,7 @@
 //! shrinks, and the shrunk replay reproduces it; without the bug the same campaign is clean.
 
 use verdis_chaos::campaign::{self, run_one, CampaignSettings};
-use verdis_chaos::shrink::shrink;
+use verdis_chaos::shrink::shrink_with_budget;
 use verdis_engine::plants::Plants;
 
 fn campaign_for(faults: &str, config: &[(&str, &str)], plants: Plants) -> CampaignSettings {
@@ -24,7 +24,7 @@ fn found_shrunk_and_replayed(faults: &str, config: &[(&str, &str)], plants: Plan
     let first = summary.failures.first().unwrap_or_else(|| panic!("the plant went unnoticed: {}", summary.render(1)));
     assert_eq!(first.failure.check, check, "found by the wrong check: {:?}", first.failure);
     let settings = planted.settings(first.seed).expect("valid plan");
-    let shrunk = shrink(&settings).expect("the failing seed fails again");
+    let shrunk = shrink_with_budget(&settings, 40).expect("the failing seed fails again");
     assert_eq!(shrunk.check, check);
     assert!(shrunk.settings.ops <= settings.ops, "shrinking never lengthens the workload");
     let replay = run_one(shrunk.settings.clone());
