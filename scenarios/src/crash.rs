@@ -196,9 +196,9 @@ pub struct CrashCase {
 pub const EVERYSEC_LOSS_MAX: Duration = Duration::from_millis(2_200);
 /// The fsync delay of the slow-disk cases: longer than `EVERYSEC_LOSS_MAX` plus a margin, so a
 /// write that waits on an fsync to become reachable stays unreachable past the everysec bound.
-const SLOW_FSYNC: Duration = Duration::from_secs(4);
+const SLOW_FSYNC: Duration = Duration::from_secs(3);
 /// When the slow-disk cases kill: after `EVERYSEC_LOSS_MAX` and before `SLOW_FSYNC`.
-const SLOW_FSYNC_KILL_AFTER: Duration = Duration::from_millis(3_200);
+const SLOW_FSYNC_KILL_AFTER: Duration = Duration::from_millis(2_600);
 
 const RANDOM_SHORT: KillPoint = KillPoint::Random { min: Duration::from_millis(100), max: Duration::from_millis(700) };
 const RANDOM_LONG: KillPoint = KillPoint::Random { min: Duration::from_millis(300), max: Duration::from_millis(1300) };
@@ -243,7 +243,7 @@ pub fn cases() -> Vec<CrashCase> {
             ..case(
                 "everysec-slow-fsync-at-start",
                 Policy::Aof(Everysec),
-                Random { min: SLOW_FSYNC_KILL_AFTER, max: SLOW_FSYNC_KILL_AFTER + Duration::from_millis(200) },
+                Random { min: SLOW_FSYNC_KILL_AFTER, max: SLOW_FSYNC_KILL_AFTER + Duration::from_millis(100) },
                 everysec,
             )
         },
@@ -488,8 +488,10 @@ fn drive_client(
         history.ops.last_mut().expect("just pushed").acked = Some(acked);
         if let Some((kill_op, group)) = kill_after {
             if op == kill_op {
-                kill_group(group);
+                // Stored first: the control connection must know the kill is ours when it sees
+                // the reset.
                 killed_at_us.store(start.elapsed().as_micros() as u64 + 1, Ordering::SeqCst);
+                kill_group(group);
                 break;
             }
         }
