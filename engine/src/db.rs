@@ -141,6 +141,26 @@ impl Db {
         self.keys.insert_new(key, obj);
     }
 
+    /// Adds a loaded key and its expiry unless the key is present (then `false`): one hash of
+    /// the key per table, for loaders. No snapshot runs on a keyspace being loaded.
+    pub fn add_loaded(&mut self, key: &[u8], mut obj: Object, expire_ms: Option<i64>) -> bool {
+        obj.epoch = self.epoch_for_new();
+        if self.keys.try_insert_new(key, obj).is_err() {
+            return false;
+        }
+        if let Some(when) = expire_ms {
+            self.expires.insert_new(key, when);
+        }
+        true
+    }
+
+    /// Makes room for `keys` more keys, `expires` of them volatile, without rehashing as they
+    /// arrive (RDB's RESIZEDB hint).
+    pub fn reserve(&mut self, keys: usize, expires: usize) {
+        self.keys.reserve(keys);
+        self.expires.reserve(expires);
+    }
+
     /// Sets the absolute expiry of an existing key.
     pub fn set_expire(&mut self, key: &[u8], when_ms: i64) {
         assert!(self.keys.contains_key(key), "set_expire on a missing key");

@@ -126,6 +126,35 @@ impl<V> Dict<V> {
         self.len += 1;
     }
 
+    /// Stores `value` under `key` unless the key is present, hashing the key once (a loader's
+    /// duplicate check and insert in one). `Err` gives the value back when the key was there.
+    pub fn try_insert_new(&mut self, key: &[u8], value: V) -> Result<(), V> {
+        if self.len >= self.buckets.len() {
+            self.resize((self.len + 1).next_power_of_two().max(TABLE_SIZE_MIN));
+        }
+        let b = self.bucket_of(key);
+        let mut cur = self.buckets[b].as_deref();
+        while let Some(e) = cur {
+            if &*e.key == key {
+                return Err(value);
+            }
+            cur = e.next.as_deref();
+        }
+        let next = self.buckets[b].take();
+        self.buckets[b] = Some(Box::new(Entry { key: key.into(), value, next }));
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Grows the table once so `additional` more entries fit without a rehash (a loader that
+    /// knows the size ahead, from RDB's RESIZEDB).
+    pub fn reserve(&mut self, additional: usize) {
+        let want = self.len.saturating_add(additional).next_power_of_two().max(TABLE_SIZE_MIN);
+        if want > self.buckets.len() {
+            self.resize(want);
+        }
+    }
+
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
         if self.len == 0 {
@@ -395,6 +424,22 @@ mod tests {
             assert_eq!(d.get(k), Some(v));
         }
         assert_eq!(d.iter().count(), model.len());
+    }
+
+    #[test]
+    fn try_insert_new_refuses_a_present_key_and_reserve_avoids_rehashing() {
+        // Proves the loader's one-hash insert keeps the first value of a duplicate key, and that
+        // a reserved table takes that many entries without growing.
+        let mut d = dict();
+        d.reserve(1000);
+        let buckets = d.buckets();
+        assert!(buckets >= 1000);
+        for i in 0..1000u32 {
+            assert_eq!(d.try_insert_new(format!("k{i}").as_bytes(), i), Ok(()));
+        }
+        assert_eq!(d.try_insert_new(b"k7", 99), Err(99));
+        assert_eq!(d.get(b"k7"), Some(&7));
+        assert_eq!((d.len(), d.buckets()), (1000, buckets));
     }
 
     #[test]

@@ -494,8 +494,13 @@ fn load_into(
                 continue;
             }
             OPCODE_RESIZEDB => {
-                r.len("a RESIZEDB size")?;
-                r.len("a RESIZEDB size")?;
+                let size = r.len("a RESIZEDB size")?;
+                let expires = r.len("a RESIZEDB size")?;
+                // A hint only: capped by what the rest of the file could hold (a key takes at
+                // least two bytes), so a lying header cannot make us allocate.
+                let room = (bytes.len() - r.pos()) as u64 / 2;
+                let fit = |n: u64| usize::try_from(n.min(room)).unwrap_or(0);
+                keyspace.dbs[db].reserve(fit(size), fit(expires));
                 continue;
             }
             OPCODE_AUX => {
@@ -520,14 +525,9 @@ fn load_into(
             info.expired_skipped += 1;
             continue;
         }
-        let target = &mut keyspace.dbs[db];
-        if target.keys().contains_key(&key) {
-            return Err(r.error(at, format!("Duplicate key '{}' in DB {db}", key.escape_ascii())));
-        }
         let lru = object_lru(lfu, lru_clock, now_ms, key_freq, key_idle);
-        target.add(&key, Object::new(value, lru));
-        if let Some(when) = when {
-            target.set_expire(&key, when);
+        if !keyspace.dbs[db].add_loaded(&key, Object::new(value, lru), when) {
+            return Err(r.error(at, format!("Duplicate key '{}' in DB {db}", key.escape_ascii())));
         }
         info.keys_loaded += 1;
     }
