@@ -133,12 +133,26 @@ pub fn shrink_with_budget(settings: &Settings, tape_runs_max: usize) -> Option<S
         c.plan.set(key, &calm_value).expect("plan keys parse back");
         sh.try_keep(&mut best, c);
     }
-    // Fewer clients, shorter pipelines, a shorter workload.
+    // Fewer clients (halving, then one at a time), shorter pipelines, a simpler workload.
     while best.plan.clients > 1 {
         let mut c = best.clone();
         c.plan.clients = best.plan.clients / 2;
         if !sh.try_keep(&mut best, c) {
             break;
+        }
+    }
+    while best.plan.clients > 1 {
+        let mut c = best.clone();
+        c.plan.clients -= 1;
+        if !sh.try_keep(&mut best, c) {
+            break;
+        }
+    }
+    for (key, simple) in [("small_encodings", "0"), ("expiry", "0"), ("keys", "4")] {
+        let mut c = best.clone();
+        c.plan.set(key, simple).expect("plan keys parse back");
+        if c.plan != best.plan {
+            sh.try_keep(&mut best, c);
         }
     }
     if best.plan.pipeline > 1 {
