@@ -11,4 +11,7 @@ pub struct Plants {
     pub get_skips_lazy_expiry: bool,
     /// LPUSH/RPUSH of several elements propagate one element less to the AOF (and replicas).
     pub push_propagates_one_less: bool,
+    /// Under `appendfsync always`, replies leave before the fsync that covers them completes
+    /// (read by the node, which holds replies; kept here with the other switches).
+    pub ack_before_fsync: bool,
 }

@@ -103,6 +103,13 @@ pub(crate) struct Aof {
     /// An old single-file AOF to move into the directory once the manifest naming it is
     /// durable.
     upgrade_move: Option<String>,
+    /// Appends issued whose result has not come back.
+    appends_in_flight: u64,
+    /// Append failures so far: an append issued before the latest failure was known lands
+    /// before the truncation that undoes it, so its bytes are written again after it.
+    append_failures: u64,
+    /// Manifest writes started: results of an abandoned write are ignored.
+    manifest_generation: u64,
 }
 
 impl Aof {
@@ -183,12 +190,19 @@ impl Node {
         if aof.buf.is_empty() && aof.retry.is_empty() {
             return;
         }
+        // After a failed append, write again only once every append issued before it has
+        // reported: their bytes go back in order, ahead of the new ones.
+        if aof.error.is_some() && aof.appends_in_flight > 0 {
+            return;
+        }
         let Some(path) = aof.incr_path.clone() else { return };
         let mut bytes = std::mem::take(&mut aof.retry);
         bytes.append(&mut aof.buf);
         aof.unsynced = true;
         let fsync_now = always && !aof.fsync_pending();
-        self.disk(DiskOp::Append { path, bytes: bytes.clone() }, Purpose::AofWrite { bytes });
+        aof.appends_in_flight += 1;
+        let failures = aof.append_failures;
+        self.disk(DiskOp::Append { path, bytes: bytes.clone() }, Purpose::AofWrite { bytes, failures });
         // Group commit: while an fsync is in flight, appends gather behind it and the next
         // fsync (issued when it completes) covers them all.
         if fsync_now {
@@ -207,13 +221,21 @@ impl Node {
         self.disk(DiskOp::Fsync { path }, Purpose::AofFsync { gate });
     }
 
-    pub(super) fn aof_write_done(&mut self, bytes: Vec<u8>, result: DiskResult) {
+    pub(super) fn aof_write_done(&mut self, bytes: Vec<u8>, failures: u64, result: DiskResult) {
+        let aof = &mut self.persist.aof;
+        aof.appends_in_flight -= 1;
+        if failures != aof.append_failures {
+            // Issued before a failure was known: the truncation after that failure cuts these
+            // bytes off whether they landed or not, so they are written again, in order.
+            aof.retry.extend_from_slice(&bytes);
+            self.aof_flush();
+            return;
+        }
         match result {
             Ok(_) => {
-                let aof = &mut self.persist.aof;
                 aof.incr_size += bytes.len() as u64;
                 aof.current_size += bytes.len() as u64;
-                if aof.error.take().is_some() {
+                if aof.retry.is_empty() && aof.error.take().is_some() {
                     self.log(LogLevel::Warning, "AOF write error looks solved, Redis can write again.".into());
                 }
             }
@@ -223,6 +245,7 @@ impl Node {
                         LogLevel::Warning,
                         format!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... ({e})"),
                     );
+                    self.persist.held.clear();
                     self.actions.push_back(Action::Exit { code: 1 });
                     return;
                 }
@@ -231,6 +254,7 @@ impl Node {
                 // ftruncate to aof_current_size).
                 let aof = &mut self.persist.aof;
                 aof.error = Some(e.message.clone());
+                aof.append_failures += 1;
                 let mut again = bytes;
                 again.append(&mut aof.retry);
                 aof.retry = again;
@@ -240,6 +264,7 @@ impl Node {
                 }
             }
         }
+        self.aof_flush();
     }
 
     pub(super) fn aof_fsync_done(&mut self, gate: u64, result: DiskResult) {
@@ -321,7 +346,8 @@ impl Node {
         let mut manifest = self.persist.aof.manifest.clone();
         let name = manifest.new_incr(&self.config.appendfilename);
         let path = in_dir(&self.config.persist.appenddirname, &name);
-        self.disk(DiskOp::Create { path, bytes: Vec::new() }, Purpose::AofSwitch { then: None });
+        let generation = self.persist.aof.manifest_generation + 1;
+        self.disk(DiskOp::Create { path, bytes: Vec::new() }, Purpose::AofSwitch { then: None, generation });
         self.write_manifest(manifest, change);
     }
 
@@ -335,14 +361,23 @@ impl Node {
     fn write_manifest(&mut self, manifest: Manifest, change: ManifestChange) {
         let dir = self.config.persist.appenddirname.clone();
         let temp = in_dir(&dir, &format!("temp-{}.manifest", self.config.appendfilename));
-        self.persist.aof.switching = true;
+        let aof = &mut self.persist.aof;
+        aof.switching = true;
+        aof.manifest_generation += 1;
+        let generation = aof.manifest_generation;
         let bytes = manifest.to_bytes();
-        self.persist.aof.next_manifest = Some(manifest);
-        self.disk(DiskOp::Create { path: temp.clone(), bytes }, Purpose::AofSwitch { then: None });
-        self.disk(DiskOp::Fsync { path: temp }, Purpose::AofSwitch { then: Some(SwitchThen::Synced(change)) });
+        aof.next_manifest = Some(manifest);
+        self.disk(DiskOp::Create { path: temp.clone(), bytes }, Purpose::AofSwitch { then: None, generation });
+        let then = Some(SwitchThen::Synced(change));
+        self.disk(DiskOp::Fsync { path: temp }, Purpose::AofSwitch { then, generation });
     }
 
-    pub(super) fn aof_switch_done(&mut self, then: Option<SwitchThen>, result: DiskResult) {
+    pub(super) fn aof_switch_done(&mut self, then: Option<SwitchThen>, generation: u64, result: DiskResult) {
+        // A write abandoned after an error: whatever of it is still reporting changes nothing.
+        let current = self.persist.aof.switching && generation == self.persist.aof.manifest_generation;
+        if !current {
+            return;
+        }
         if let Err(e) = result {
             self.log(LogLevel::Warning, format!("Error persisting the AOF manifest: {e}"));
             self.persist.aof.next_manifest = None;
@@ -374,11 +409,9 @@ impl Node {
             Some(SwitchThen::Synced(change)) => {
                 let temp = in_dir(&dir, &format!("temp-{}.manifest", self.config.appendfilename));
                 let path = self.manifest_path();
-                self.disk(DiskOp::Rename { from: temp, to: path }, Purpose::AofSwitch { then: None });
-                self.disk(
-                    DiskOp::Fsync { path: dir },
-                    Purpose::AofSwitch { then: Some(SwitchThen::Installed(change)) },
-                );
+                self.disk(DiskOp::Rename { from: temp, to: path }, Purpose::AofSwitch { then: None, generation });
+                let then = Some(SwitchThen::Installed(change));
+                self.disk(DiskOp::Fsync { path: dir }, Purpose::AofSwitch { then, generation });
             }
             Some(SwitchThen::Installed(change)) => {
                 // What was fed so far goes to the file in force until now.

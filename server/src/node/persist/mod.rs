@@ -33,11 +33,11 @@ enum Purpose {
     /// A step of snapshot job `seq`; `then` continues the chain on success.
     Job { seq: u64, then: Option<job::Then> },
     /// An append to the AOF, with its bytes (written again if it fails).
-    AofWrite { bytes: Vec<u8> },
+    AofWrite { bytes: Vec<u8>, failures: u64 },
     /// An fsync of the AOF incr file; replies held behind `gate` go when it completes.
     AofFsync { gate: u64 },
     /// A step of switching the AOF to a new incr file.
-    AofSwitch { then: Option<aof::SwitchThen> },
+    AofSwitch { then: Option<aof::SwitchThen>, generation: u64 },
     /// Nothing waits on it (removing obsolete files); a failure is only logged.
     Cleanup,
 }
@@ -153,9 +153,9 @@ impl Node {
         match purpose {
             Purpose::Load(stage) => self.load_step_done(stage, result),
             Purpose::Job { seq, then } => self.job_step_done(seq, then, result),
-            Purpose::AofWrite { bytes } => self.aof_write_done(bytes, result),
+            Purpose::AofWrite { bytes, failures } => self.aof_write_done(bytes, failures, result),
             Purpose::AofFsync { gate } => self.aof_fsync_done(gate, result),
-            Purpose::AofSwitch { then } => self.aof_switch_done(then, result),
+            Purpose::AofSwitch { then, generation } => self.aof_switch_done(then, generation, result),
             Purpose::Cleanup => {
                 if let Err(e) = result {
                     self.log(LogLevel::Warning, format!("Error removing an obsolete file: {e}"));
@@ -169,7 +169,8 @@ impl Node {
         // No reply leaves before the writes it follows reach the AOF (Redis flushes the AOF in
         // beforeSleep, before writing replies).
         self.aof_flush();
-        if self.persist.holds_output() {
+        // The planted bug (simulator self-test only): replies skip the fsync they depend on.
+        if self.persist.holds_output() && !self.config.engine.plants.ack_before_fsync {
             let gate = self.persist.aof.fsync_gate();
             self.persist.held.push_back((gate, action));
         } else {
