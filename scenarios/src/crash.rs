@@ -9,9 +9,15 @@
 //! (`check`). Running a case against real Redis proves the harness: the checker must agree that
 //! Redis keeps its promises.
 //!
-//! The table `cases()` is every policy over every kill point; `planted_cases()` are setups that
+//! The table `cases()` is every policy over every kill point, plus process-crash cases (kill -9
+//! with the OS alive loses nothing acknowledged, even with `appendfsync no`, as on Redis) and
+//! slow-disk cases (every fsync delayed by strace, which stretches any window where the server
+//! acknowledges writes its durable files do not yet reach). `planted_cases()` are setups that
 //! break a promise on purpose (a cut AOF tail, an RDB-only server held to `always`), which the
 //! checker must report.
+//!
+//! The kill takes the server's whole process group: Redis's BGSAVE/rewrite child dies with it,
+//! as on a machine crash (alone, it would finish and rename its file after the parent died).
 
 use std::path::Path;
 use std::process::Command;

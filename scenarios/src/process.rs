@@ -1,6 +1,7 @@
 //! Server processes for scenarios: verdis-server or real redis-server, started on a directory the
-//! caller owns (so a restart finds the files of the run before it), killed with SIGKILL when
-//! asked or when dropped.
+//! caller owns (so a restart finds the files of the run before it), optionally under a wrapper
+//! (strace injecting fsync delays), in its own process group, killed with SIGKILL (the whole
+//! group) when asked or when dropped.
 //!
 //! Finding the verdis binary: `$VERDIS_SERVER` if set; otherwise this crate runs
 //! `cargo build -p verdis-server --bin verdis-server` once per test process (`$CARGO`, which
