@@ -2,7 +2,8 @@
 //! redis-check-rdb, redis-check-aof): a dump.rdb or an AOF directory written by verdis is
 //! accepted by Redis's checker and loads into real Redis with an identical keyspace, and the
 //! files real Redis writes load into verdis identically; an old single-file appendonly.aof
-//! (written by hand as RESP commands, as Redis before 7.0 wrote it) loads into both alike.
+//! (written by hand as RESP commands, as Redis before 7.0 wrote it) loads into both alike; DUMP
+//! payloads RESTORE across both ways.
 //!
 //! Keyspaces are compared value by value over every database: key names, TYPE, the value read
 //! per type (sets and hashes order-free) and the absolute expiry (PEXPIRETIME, exact). Each
@@ -636,5 +637,48 @@ fn quoted_save_points_on_the_command_line() {
         let save: Vec<String> =
             redis::cmd("CONFIG").arg("GET").arg("save").query(&mut server.client()).expect("CONFIG GET");
         assert_eq!(save, ["save", "900 1 300 10"], "{backend:?}");
+    }
+}
+
+/// DUMP payloads cross both ways: every key of the dataset DUMPed by one server RESTOREs (with
+/// its absolute expiry, ABSTTL) into a fresh Redis and a fresh verdis; Redis must hold the
+/// writer's keyspace, and verdis exactly what Redis holds, encodings included.
+#[test]
+fn dump_payloads_restore_both_ways() {
+    for writer in [Backend::Verdis, Backend::Redis] {
+        let dir = temp_dir();
+        let source = Proc::start(writer, dir.path(), &["--appendonly", "no"]);
+        populate(&mut source.client());
+        populate_more(&mut source.client(), writer == Backend::Redis);
+        let expected = read_keyspace(&source);
+        let mut from = source.client();
+        let mut payloads = Vec::new();
+        for (db, key) in expected.keys() {
+            let _: () = redis::cmd("SELECT").arg(db).query(&mut from).expect("SELECT");
+            let payload: Vec<u8> = redis::cmd("DUMP").arg(key).query(&mut from).expect("DUMP");
+            let expire_at_ms: i64 = redis::cmd("PEXPIRETIME").arg(key).query(&mut from).expect("PEXPIRETIME");
+            payloads.push((*db, key.clone(), payload, expire_at_ms));
+        }
+        let mut restored = Vec::new();
+        for reader_backend in [Backend::Redis, Backend::Verdis] {
+            let reader_dir = temp_dir();
+            let reader = Proc::start(reader_backend, reader_dir.path(), &["--appendonly", "no"]);
+            let mut to = reader.client();
+            for (db, key, payload, expire_at_ms) in &payloads {
+                let _: () = redis::cmd("SELECT").arg(db).query(&mut to).expect("SELECT");
+                let mut restore = redis::cmd("RESTORE");
+                restore.arg(key).arg((*expire_at_ms).max(0)).arg(payload);
+                if *expire_at_ms > 0 {
+                    restore.arg("ABSTTL");
+                }
+                let _: () = restore.query(&mut to).unwrap_or_else(|e| {
+                    panic!("{reader_backend:?} refused {writer:?}'s DUMP of {:?}: {e}", String::from_utf8_lossy(key))
+                });
+            }
+            restored.push(read_keyspace(&reader));
+        }
+        let what = format!("{writer:?}'s DUMP payloads restored");
+        assert_same_keyspace(&expected, &restored[0], Compare::Values, &format!("{what} into Redis"));
+        assert_same_keyspace(&restored[0], &restored[1], Compare::ValuesAndEncodings, &format!("{what} into verdis"));
     }
 }
