@@ -203,6 +203,11 @@ pub const EVERYSEC_LOSS_MAX: Duration = Duration::from_millis(2_200);
 /// The fsync delay of the slow-disk cases: longer than `EVERYSEC_LOSS_MAX` plus a margin, so a
 /// write that waits on an fsync to become reachable stays unreachable past the everysec bound.
 const SLOW_FSYNC: Duration = Duration::from_secs(3);
+/// The fsync delay of the slow-disk `always` cases: every acknowledgement waits for one, so it is
+/// short enough for the clients to get some writes done, long enough to land kills inside the
+/// manifest and incr-file switches of a rewrite.
+const SLOW_FSYNC_ALWAYS: Duration = Duration::from_millis(200);
+const SECOND: Duration = Duration::from_secs(1);
 /// When the slow-disk cases kill: after `EVERYSEC_LOSS_MAX` and before `SLOW_FSYNC`.
 const SLOW_FSYNC_KILL_AFTER: Duration = Duration::from_millis(2_600);
 
@@ -244,6 +249,14 @@ pub fn cases() -> Vec<CrashCase> {
         ),
         case("rdb-and-aof-random", Policy::RdbAndAof(Always), RANDOM_LONG, NoAckedLoss),
         case("rdb-and-aof-during-bgsave", Policy::RdbAndAof(Always), DuringBgsave, NoAckedLoss),
+        CrashCase {
+            disk: Disk::SlowFsync { delay: SLOW_FSYNC_ALWAYS },
+            ..case("always-slow-fsync-during-rewrite", Policy::Aof(Always), DuringRewrite, NoAckedLoss)
+        },
+        CrashCase {
+            disk: Disk::SlowFsync { delay: SLOW_FSYNC_ALWAYS },
+            ..case("always-slow-fsync-after-rewrite", Policy::Aof(Always), AfterRewrite { wait: SECOND }, NoAckedLoss)
+        },
         CrashCase {
             disk: Disk::SlowFsync { delay: SLOW_FSYNC },
             ..case(

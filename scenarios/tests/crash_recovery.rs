@@ -61,6 +61,8 @@ crash_tests!(on_verdis, verdis_scenarios::process::ServerKind::Verdis, {
     rdb_save_points => "rdb-save-points",
     rdb_and_aof_random => "rdb-and-aof-random",
     rdb_and_aof_during_bgsave => "rdb-and-aof-during-bgsave",
+    always_slow_fsync_during_rewrite => "always-slow-fsync-during-rewrite",
+    always_slow_fsync_after_rewrite => "always-slow-fsync-after-rewrite",
     everysec_slow_fsync_at_start => "everysec-slow-fsync-at-start",
     everysec_slow_fsync_rewrite => "everysec-slow-fsync-rewrite",
 });
@@ -74,6 +76,8 @@ crash_tests!(on_redis, verdis_scenarios::process::ServerKind::Redis, {
     rdb_save_points => "rdb-save-points",
     no_process_crash_random => "no-process-crash-random",
     no_process_crash_during_rewrite => "no-process-crash-during-rewrite",
+    always_slow_fsync_during_rewrite => "always-slow-fsync-during-rewrite",
+    always_slow_fsync_after_rewrite => "always-slow-fsync-after-rewrite",
     everysec_slow_fsync_at_start => "everysec-slow-fsync-at-start",
     everysec_slow_fsync_rewrite => "everysec-slow-fsync-rewrite",
 });
