@@ -72,6 +72,12 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    /// How many of `n` declared elements could still follow (each takes at least one byte): a
+    /// size to reserve that a lying length cannot inflate.
+    pub(super) fn room_for(&self, n: u64) -> usize {
+        usize::try_from(n).unwrap_or(usize::MAX).min(self.buf.len() - self.pos)
+    }
+
     pub(super) fn error(&self, at: usize, what: impl Into<String>) -> RdbError {
         RdbError { offset: at as u64, what: what.into() }
     }
@@ -197,7 +203,9 @@ pub(super) fn value(r: &mut Reader, ty: u8, cx: &mut ValueCtx) -> Result<Option<
             let n = r.len("set size")?;
             let intset_max = cfg.set_max_intset_entries.min(SET_INTSET_DECISION_MAX);
             let mut set = if n > intset_max as u64 {
-                SetValue::Table(Box::new(Dict::new(cx.rng)))
+                let mut table = Dict::new(cx.rng);
+                table.reserve(r.room_for(n));
+                SetValue::Table(Box::new(table))
             } else {
                 SetValue::Intset(Intset::default())
             };
@@ -212,8 +220,9 @@ pub(super) fn value(r: &mut Reader, ty: u8, cx: &mut ValueCtx) -> Result<Option<
         }
         TYPE_ZSET | TYPE_ZSET_2 => {
             let n = r.len("zset size")?;
-            let mut entries = Vec::new();
+            let mut entries = Vec::with_capacity(r.room_for(n));
             let mut seen: Dict<()> = Dict::new(cx.rng);
+            seen.reserve(r.room_for(n));
             for _ in 0..n {
                 let at = r.pos();
                 let member = r.string("zset member")?.into_owned();
@@ -233,6 +242,7 @@ pub(super) fn value(r: &mut Reader, ty: u8, cx: &mut ValueCtx) -> Result<Option<
             let n = r.len("hash size")?;
             let mut pairs = Vec::new();
             let mut table: Dict<CompactBytes> = Dict::new(cx.rng);
+            table.reserve(r.room_for(n));
             for _ in 0..n {
                 let at = r.pos();
                 let field = r.string("hash field")?;
