@@ -33,11 +33,11 @@ pub(crate) enum State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ManifestChange {
     /// A new incr file takes the appends (when the AOF is opened).
-    NewIncr,
+    Incr,
     /// A new incr file takes the appends, and a rewrite's snapshot begins at that moment.
-    NewIncrForRewrite,
+    IncrForRewrite,
     /// Rewrite job `seq`'s base replaces the old base and incr files.
-    NewBase(u64),
+    Base(u64),
 }
 
 /// Where a manifest write continues.
@@ -245,6 +245,13 @@ impl Node {
                         LogLevel::Warning,
                         format!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... ({e})"),
                     );
+                    // Cut off the short write and anything issued after it (none of it was
+                    // acknowledged), so the file loads at the next start, as Redis does.
+                    let aof = &self.persist.aof;
+                    if let Some(path) = aof.incr_path.clone() {
+                        let len = aof.incr_size;
+                        self.disk(DiskOp::Truncate { path, len }, Purpose::Cleanup);
+                    }
                     self.persist.held.clear();
                     self.actions.push_back(Action::Exit { code: 1 });
                     return;
@@ -354,7 +361,7 @@ impl Node {
     /// A rewrite's first half: the new incr file (the snapshot begins when it is in force).
     pub(super) fn aof_new_incr_for_rewrite(&mut self) {
         self.persist.aof.rewrite_pending = true;
-        self.aof_new_incr(ManifestChange::NewIncrForRewrite);
+        self.aof_new_incr(ManifestChange::IncrForRewrite);
     }
 
     /// Writes `manifest` durably, then applies `change`.
@@ -386,15 +393,13 @@ impl Node {
             self.persist.aof.opening = false;
             match then {
                 // The rewrite cannot install its base; it fails, the old files stay in force.
-                Some(
-                    SwitchThen::Synced(ManifestChange::NewBase(_)) | SwitchThen::Installed(ManifestChange::NewBase(_)),
-                ) => {
+                Some(SwitchThen::Synced(ManifestChange::Base(_)) | SwitchThen::Installed(ManifestChange::Base(_))) => {
                     self.finish_job(Err("manifest".into()), None);
                 }
                 // The rewrite never began.
                 Some(
-                    SwitchThen::Synced(ManifestChange::NewIncrForRewrite)
-                    | SwitchThen::Installed(ManifestChange::NewIncrForRewrite),
+                    SwitchThen::Synced(ManifestChange::IncrForRewrite)
+                    | SwitchThen::Installed(ManifestChange::IncrForRewrite),
                 ) => {
                     self.persist.aof.rewrite_pending = false;
                     self.aof_rewrite_finished(Err("manifest".into()), self.now.unix_us.div_euclid(1_000_000));
@@ -432,14 +437,14 @@ impl Node {
                     self.disk(DiskOp::Fsync { path: dir.clone() }, Purpose::Cleanup);
                     self.log(LogLevel::Notice, "Successfully migrated an old-style AOF into the AOF directory".into());
                 }
-                if change == ManifestChange::NewIncrForRewrite {
+                if change == ManifestChange::IncrForRewrite {
                     self.persist.aof.rewrite_pending = false;
                     // Unless the AOF was turned off meanwhile.
                     if self.persist.aof.state != State::Off {
                         self.start_job_now(Kind::Rewrite);
                     }
                 }
-                if let ManifestChange::NewBase(seq) = change {
+                if let ManifestChange::Base(seq) = change {
                     for path in std::mem::take(&mut self.persist.aof.history) {
                         self.disk(DiskOp::Remove { path }, Purpose::Cleanup);
                     }
@@ -473,7 +478,7 @@ impl Node {
         self.persist.aof.history = manifest.take_history().iter().map(|n| in_dir(&dir, n)).collect();
         self.persist.aof.base_size = base_size;
         self.persist.aof.current_size = base_size + self.persist.aof.incr_size;
-        self.write_manifest(manifest, ManifestChange::NewBase(seq));
+        self.write_manifest(manifest, ManifestChange::Base(seq));
     }
 
     /// Bookkeeping once a rewrite ended.
@@ -525,7 +530,7 @@ impl Node {
                     }
                     None => {
                         self.persist.aof.opening = true;
-                        self.aof_new_incr(ManifestChange::NewIncr);
+                        self.aof_new_incr(ManifestChange::Incr);
                     }
                 }
             }
@@ -537,7 +542,7 @@ impl Node {
                 self.persist.aof.manifest = Manifest::upgrade_from_single_file(&name);
                 self.persist.aof.upgrade_move = Some(name);
                 self.persist.aof.opening = true;
-                self.aof_new_incr(ManifestChange::NewIncr);
+                self.aof_new_incr(ManifestChange::Incr);
             }
             None => {
                 let name = self
