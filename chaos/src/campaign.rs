@@ -91,6 +91,9 @@ impl CampaignSettings {
         if self.plants.push_propagates_one_less {
             plants.push("push-propagates-one-less");
         }
+        if self.plants.ack_before_fsync {
+            plants.push("ack-before-fsync");
+        }
         if !plants.is_empty() {
             cmd.push_str(&format!(" --plant {}", plants.join(",")));
         }

@@ -49,3 +49,12 @@ fn planted_push_propagating_one_element_less_is_found_by_the_durability_check() 
     let plants = Plants { push_propagates_one_less: true, ..Plants::default() };
     found_shrunk_and_replayed("none,persistence=always,crash=0.5,expiry=0", &[], plants, "durability");
 }
+
+/// Proves the durability check catches a node that acknowledges writes under `appendfsync always`
+/// before the fsync covering them completes: a power loss in that window loses an acknowledged
+/// write.
+#[test]
+fn planted_ack_before_fsync_is_found_by_the_durability_check() {
+    let plants = Plants { ack_before_fsync: true, ..Plants::default() };
+    found_shrunk_and_replayed("none,persistence=always,crash=0.5,expiry=0,fsync_us=2000", &[], plants, "durability");
+}
