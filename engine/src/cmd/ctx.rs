@@ -146,6 +146,14 @@ impl<'a> Ctx<'a> {
         Object::new(value, self.lru_clock)
     }
 
+    /// Redis's `checkAlreadyExpired`: true when an expiry time set now is already past, so the
+    /// key is deleted instead. While the AOF is replayed (`Keyspace::loading`) the past time is
+    /// set instead, as Redis does: a later command in the file may still find the key (an INCR
+    /// acknowledged before its time passed), and it expires once loading is over.
+    pub fn already_expired(&self, when_ms: i64) -> bool {
+        when_ms <= self.now_ms() && !self.keyspace.loading
+    }
+
     /// Removes `key` from the selected database if its time has passed, recording it for
     /// propagation as `DEL` (Redis's `expireIfNeeded`); true when it did. Nothing expires while
     /// the AOF is replayed (`Keyspace::loading`).

@@ -5,8 +5,9 @@
 //!
 //! Redis's `expireGenericCommand`: options are parsed first, then the time (negative times are
 //! allowed; only overflow is an error), then the key is looked up. A time that is not in the
-//! future deletes the key and answers 1. Deliberate difference: Redis keeps such a key while
-//! loading or on a replica; the engine knows neither state yet, so it always deletes.
+//! future deletes the key and answers 1, except while the AOF is replayed, where the past time is
+//! set (`Ctx::already_expired`). Deliberate difference: Redis also keeps such a key on a replica;
+//! the engine does not know the node's role yet.
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
@@ -105,7 +106,7 @@ fn expire_generic(
     }
     // Redis's checkAlreadyExpired: a time at or before now removes the key at once, and
     // replicas and the AOF see a DEL.
-    if when_ms <= ctx.now_ms() {
+    if ctx.already_expired(when_ms) {
         ctx.db().delete(key);
         ctx.propagate_as(&[b"DEL", key]);
     } else {
@@ -244,5 +245,27 @@ mod tests {
             ("DBSIZE", ":1"),
         ]);
         assert_eq!(t.keyspace.stats.expired_keys, 0);
+    }
+
+    #[test]
+    fn a_past_time_replayed_from_the_aof_keeps_the_key_until_loading_ends() {
+        // Proves what Redis 7.0.15 does loading `SET k 43 ; PEXPIREAT k 1000 ; INCR k ;
+        // PERSIST k` (GET k answers "44" after the restart): while loading, a past time is
+        // set, not a deletion, so a later INCR in the file (acknowledged before the time
+        // passed) still finds the value; once loading is over the key is expired.
+        let mut t = TestDb::new();
+        t.keyspace.loading = true;
+        t.check(&[
+            ("SET k 43", "+OK"),
+            ("PEXPIREAT k 1000", ":1"),
+            ("INCR k", ":44"),
+            ("EXPIRE k -5", ":1"),
+            ("INCR k", ":45"),
+            ("SET p v", "+OK"),
+            ("PEXPIREAT p 1000", ":1"),
+            ("PERSIST p", ":1"),
+        ]);
+        t.keyspace.loading = false;
+        t.check(&[("GET k", "(nil)"), ("GET p", "\"v\""), ("DBSIZE", ":1")]);
     }
 }

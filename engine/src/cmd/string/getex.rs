@@ -5,9 +5,9 @@
 //! missing key replies nil before the expire value is even checked, then WRONGTYPE, then the
 //! expire value. With no option GETEX is a GET that changes nothing.
 //!
-//! Difference from Redis: an EXAT/PXAT time already past deletes the key, as on a Redis primary;
-//! a Redis replica (or AOF loading) sets the past time instead, and the engine does not know the
-//! node's role yet.
+//! Difference from Redis: an EXAT/PXAT time already past deletes the key, as on a Redis primary
+//! (and sets the past time while the AOF is replayed, as Redis does); a Redis replica sets the
+//! past time too, and the engine does not know the node's role yet.
 
 use super::get::get_reply;
 use super::set::{expire_option, ExpireArg};
@@ -71,7 +71,7 @@ pub fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             let when_ms = expire.resolve(ctx.now_ms(), "getex")?.expect("EX/PX/EXAT/PXAT resolve to a time");
             // Redis's checkAlreadyExpired: an absolute time already past deletes the key.
             // Replicas and the AOF get the deletion, or the absolute time.
-            if expire.is_absolute() && when_ms <= ctx.now_ms() {
+            if expire.is_absolute() && ctx.already_expired(when_ms) {
                 ctx.db().delete(key);
                 ctx.propagate_as(&[b"DEL", key]);
             } else {
@@ -144,5 +144,16 @@ mod tests {
         db.check(&[("SET k v", "+OK"), ("GETEX k EXAT 1", "\"v\""), ("GET k", "(nil)")]);
         assert!(db.raw_get("k").is_none());
         assert_eq!(db.dirty, 6);
+    }
+
+    #[test]
+    fn getex_with_a_past_absolute_time_while_loading_sets_it() {
+        // Proves that while the AOF is replayed a past EXAT/PXAT sets the time (Redis's
+        // checkAlreadyExpired is false while loading): the key lives until loading ends.
+        let mut db = TestDb::new();
+        db.keyspace.loading = true;
+        db.check(&[("SET k v", "+OK"), ("GETEX k PXAT 1", "\"v\""), ("GET k", "\"v\"")]);
+        db.keyspace.loading = false;
+        db.check(&[("GET k", "(nil)")]);
     }
 }
