@@ -162,6 +162,10 @@ impl Node {
             keys_total: self.keyspace.key_count() as u64,
             keys_done: 0,
         });
+        if kind != Kind::Rewrite {
+            // INFO rdb_saves counts saves started, as Redis's stat_rdb_saves does.
+            self.persist.rdb.saves += 1;
+        }
         if kind == Kind::Bgsave {
             self.persist.rdb.last_bgsave_try_s = now_s;
             self.log(LogLevel::Notice, format!("Background saving started by pid {seq}"));
@@ -281,7 +285,6 @@ impl Node {
                 let rdb = &mut self.persist.rdb;
                 rdb.last_save_s = now_s;
                 rdb.last_bgsave_ok = true;
-                rdb.saves += 1;
                 if job.kind == Kind::Bgsave {
                     rdb.last_bgsave_time_s = now_s - job.started_s;
                 }
