@@ -44,6 +44,23 @@ impl Rng {
         // Lemire's multiply-shift; the tiny bias for huge bounds is irrelevant to sampling.
         ((self.next_u64() as u128 * bound as u128) >> 64) as u64
     }
+
+    /// A copy of `valid` with 1 to `edits_max` random edits — a byte replaced or inserted (drawn
+    /// from `alphabet`), or the rest cut off: the mutation the loaders' robustness tests feed.
+    #[cfg(test)]
+    pub(crate) fn mutate(&mut self, valid: &[u8], alphabet: &[u8], edits_max: u64) -> Vec<u8> {
+        let mut bytes = valid.to_vec();
+        for _ in 0..self.below(edits_max) + 1 {
+            let at = self.below(bytes.len() as u64 + 1) as usize;
+            let byte = alphabet[self.below(alphabet.len() as u64) as usize];
+            match self.below(3) {
+                0 if at < bytes.len() => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ => bytes.truncate(at),
+            }
+        }
+        bytes
+    }
 }
 
 #[cfg(test)]

@@ -507,16 +507,7 @@ mod tests {
         let alphabet = b" \t\n\"'\\x0123456789abefhiqs#/";
         let mut rng = crate::rng::Rng::new(9);
         for _ in 0..5000 {
-            let mut bytes = valid.to_vec();
-            for _ in 0..rng.below(3) + 1 {
-                let at = rng.below(bytes.len() as u64 + 1) as usize;
-                let byte = alphabet[rng.below(alphabet.len() as u64) as usize];
-                match rng.below(3) {
-                    0 if at < bytes.len() => bytes[at] = byte,
-                    1 => bytes.insert(at, byte),
-                    _ => bytes.truncate(at),
-                }
-            }
+            let bytes = rng.mutate(valid, alphabet, 3);
             match Manifest::parse(&bytes) {
                 // Nothing but comments: writing it back gives an empty file, which Redis refuses.
                 Ok(manifest) if manifest.entries.is_empty() => assert!(manifest.to_bytes().is_empty()),

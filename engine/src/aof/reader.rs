@@ -257,16 +257,7 @@ mod tests {
         let mut rng = crate::rng::Rng::new(5);
         let alphabet = b"*$#\r\n0123456789-xSET";
         for _ in 0..5000 {
-            let mut bytes = TWO.to_vec();
-            for _ in 0..rng.below(4) + 1 {
-                let at = rng.below(bytes.len() as u64 + 1) as usize;
-                let byte = alphabet[rng.below(alphabet.len() as u64) as usize];
-                match rng.below(3) {
-                    0 if at < bytes.len() => bytes[at] = byte,
-                    1 => bytes.insert(at, byte),
-                    _ => bytes.truncate(at),
-                }
-            }
+            let bytes = rng.mutate(TWO, alphabet, 4);
             let mut reader = CommandReader::new(&bytes);
             for _ in 0..=bytes.len() {
                 let before = reader.offset();
