@@ -40,13 +40,35 @@ pub(crate) enum ManifestChange {
     Base(u64),
 }
 
-/// Where a manifest write continues.
+/// Where a manifest change continues once a step succeeded. Each step is issued only after the
+/// one before it reported success: an fsync's result can come back before the result of a write
+/// issued ahead of it, and a manifest must never be renamed into place naming an incr file that
+/// could not be created, or with bytes that were not all written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SwitchThen {
+    /// The new incr file exists: write the temp manifest.
+    Created(ManifestChange),
+    /// The temp manifest is written: fsync it.
+    Written(ManifestChange),
     /// The temp manifest is durable: rename it.
     Synced(ManifestChange),
+    /// The rename is done: fsync the directory.
+    Renamed(ManifestChange),
     /// The rename is durable: the change is in force.
     Installed(ManifestChange),
+}
+
+impl SwitchThen {
+    /// The change this step belongs to.
+    fn change(self) -> ManifestChange {
+        match self {
+            SwitchThen::Created(c)
+            | SwitchThen::Written(c)
+            | SwitchThen::Synced(c)
+            | SwitchThen::Renamed(c)
+            | SwitchThen::Installed(c) => c,
+        }
+    }
 }
 
 /// AOF state.
@@ -72,6 +94,8 @@ pub(crate) struct Aof {
     pub current_size: u64,
     /// Size of the current incr file as far as appends succeeded.
     incr_size: u64,
+    /// Where the next append to the current incr file lands if every append issued lands.
+    incr_end: u64,
     /// Fsyncs issued and completed, as sequence numbers (gates for held replies).
     fsync_issued: u64,
     fsync_done: u64,
@@ -103,8 +127,13 @@ pub(crate) struct Aof {
     /// An old single-file AOF to move into the directory once the manifest naming it is
     /// durable.
     upgrade_move: Option<String>,
-    /// Appends issued whose result has not come back.
-    appends_in_flight: u64,
+    /// Appends issued, and appends whose result came back (results come in issue order).
+    appends_issued: u64,
+    appends_reported: u64,
+    /// A completed fsync whose held replies also wait for the appends issued before it to
+    /// report (`gate`, `appends_issued` when it was issued): an append that fails after the
+    /// fsync completed was not made durable by it.
+    synced_unreported: Option<(u64, u64)>,
     /// Append failures so far: an append issued before the latest failure was known lands
     /// before the truncation that undoes it, so its bytes are written again after it.
     append_failures: u64,
@@ -192,7 +221,7 @@ impl Node {
         }
         // After a failed append, write again only once every append issued before it has
         // reported: their bytes go back in order, ahead of the new ones.
-        if aof.error.is_some() && aof.appends_in_flight > 0 {
+        if aof.error.is_some() && aof.appends_issued > aof.appends_reported {
             return;
         }
         let Some(path) = aof.incr_path.clone() else { return };
@@ -200,9 +229,12 @@ impl Node {
         bytes.append(&mut aof.buf);
         aof.unsynced = true;
         let fsync_now = always && !aof.fsync_pending();
-        aof.appends_in_flight += 1;
+        aof.appends_issued += 1;
         let failures = aof.append_failures;
-        self.disk(DiskOp::Append { path, bytes: bytes.clone() }, Purpose::AofWrite { bytes, failures });
+        let offset = aof.incr_end;
+        aof.incr_end += bytes.len() as u64;
+        let purpose = Purpose::AofWrite { bytes: bytes.clone(), failures, path: path.clone(), offset };
+        self.disk(DiskOp::Append { path, bytes }, purpose);
         // Group commit: while an fsync is in flight, appends gather behind it and the next
         // fsync (issued when it completes) covers them all.
         if fsync_now {
@@ -218,12 +250,36 @@ impl Node {
         aof.unsynced = false;
         aof.last_fsync_us = self.now.mono_us;
         let gate = aof.fsync_issued;
-        self.disk(DiskOp::Fsync { path }, Purpose::AofFsync { gate });
+        let appends = aof.appends_issued;
+        self.disk(DiskOp::Fsync { path }, Purpose::AofFsync { gate, appends });
     }
 
-    pub(super) fn aof_write_done(&mut self, bytes: Vec<u8>, failures: u64, result: DiskResult) {
+    /// Releases the replies a completed fsync covers once every append issued before it has
+    /// reported success (under `always` a failed one ends the process instead).
+    fn aof_release_synced(&mut self) {
         let aof = &mut self.persist.aof;
-        aof.appends_in_flight -= 1;
+        if let Some((gate, appends)) = aof.synced_unreported {
+            if aof.appends_reported >= appends {
+                aof.synced_unreported = None;
+                self.release_held(gate);
+            }
+        }
+    }
+
+    /// An append's result. `path` and `offset`: the file it went to and where it landed if
+    /// everything issued before it landed (an append issued just before a switch to a new incr
+    /// file reports after the switch).
+    pub(super) fn aof_write_done(
+        &mut self,
+        bytes: Vec<u8>,
+        failures: u64,
+        path: String,
+        offset: u64,
+        result: DiskResult,
+    ) {
+        let aof = &mut self.persist.aof;
+        aof.appends_reported += 1;
+        let current_file = aof.incr_path.as_ref() == Some(&path);
         if failures != aof.append_failures {
             // Issued before a failure was known: the truncation after that failure cuts these
             // bytes off whether they landed or not, so they are written again, in order.
@@ -233,11 +289,14 @@ impl Node {
         }
         match result {
             Ok(_) => {
-                aof.incr_size += bytes.len() as u64;
+                if current_file {
+                    aof.incr_size += bytes.len() as u64;
+                }
                 aof.current_size += bytes.len() as u64;
                 if aof.retry.is_empty() && aof.error.take().is_some() {
                     self.log(LogLevel::Warning, "AOF write error looks solved, Redis can write again.".into());
                 }
+                self.aof_release_synced();
             }
             Err(e) => {
                 if self.persist.aof.always {
@@ -247,11 +306,7 @@ impl Node {
                     );
                     // Cut off the short write and anything issued after it (none of it was
                     // acknowledged), so the file loads at the next start, as Redis does.
-                    let aof = &self.persist.aof;
-                    if let Some(path) = aof.incr_path.clone() {
-                        let len = aof.incr_size;
-                        self.disk(DiskOp::Truncate { path, len }, Purpose::Cleanup);
-                    }
+                    self.aof_truncate_after_failure(path, offset, current_file);
                     self.persist.held.clear();
                     self.actions.push_back(Action::Exit { code: 1 });
                     return;
@@ -265,25 +320,39 @@ impl Node {
                 let mut again = bytes;
                 again.append(&mut aof.retry);
                 aof.retry = again;
-                if let Some(path) = aof.incr_path.clone() {
-                    let len = aof.incr_size;
-                    self.disk(DiskOp::Truncate { path, len }, Purpose::Cleanup);
-                }
+                self.aof_truncate_after_failure(path, offset, current_file);
             }
         }
         self.aof_flush();
     }
 
-    pub(super) fn aof_fsync_done(&mut self, gate: u64, result: DiskResult) {
+    /// After the append at `offset` of `path` failed: cuts off whatever part of it landed, and
+    /// everything appended to the current incr file since (issued later, so not yet reported):
+    /// Redis's ftruncate to `aof_current_size`. A failed append to the previous incr file
+    /// (issued before a switch) is cut there; every append to the current file came after it.
+    fn aof_truncate_after_failure(&mut self, path: String, offset: u64, current_file: bool) {
+        if !current_file {
+            self.disk(DiskOp::Truncate { path, len: offset }, Purpose::Cleanup);
+        }
+        let aof = &mut self.persist.aof;
+        aof.incr_end = aof.incr_size;
+        if let Some(path) = aof.incr_path.clone() {
+            let len = aof.incr_size;
+            self.disk(DiskOp::Truncate { path, len }, Purpose::Cleanup);
+        }
+    }
+
+    pub(super) fn aof_fsync_done(&mut self, gate: u64, appends: u64, result: DiskResult) {
         match result {
             Ok(_) => {
                 let aof = &mut self.persist.aof;
                 aof.fsync_done = aof.fsync_done.max(gate);
+                aof.synced_unreported = aof.synced_unreported.max(Some((gate, appends)));
                 let more = aof.always && aof.unsynced && !aof.fsync_pending();
                 if aof.retry.is_empty() && aof.error.take().is_some() {
                     self.log(LogLevel::Warning, "AOF write error looks solved, Redis can write again.".into());
                 }
-                self.release_held(gate);
+                self.aof_release_synced();
                 if more {
                     self.aof_fsync();
                 }
@@ -353,9 +422,9 @@ impl Node {
         let mut manifest = self.persist.aof.manifest.clone();
         let name = manifest.new_incr(&self.config.appendfilename);
         let path = in_dir(&self.config.persist.appenddirname, &name);
-        let generation = self.persist.aof.manifest_generation + 1;
-        self.disk(DiskOp::Create { path, bytes: Vec::new() }, Purpose::AofSwitch { then: None, generation });
-        self.write_manifest(manifest, change);
+        let generation = self.begin_switch(manifest);
+        let then = SwitchThen::Created(change);
+        self.disk(DiskOp::Create { path, bytes: Vec::new() }, Purpose::AofSwitch { then, generation });
     }
 
     /// A rewrite's first half: the new incr file (the snapshot begins when it is in force).
@@ -366,20 +435,31 @@ impl Node {
 
     /// Writes `manifest` durably, then applies `change`.
     fn write_manifest(&mut self, manifest: Manifest, change: ManifestChange) {
-        let dir = self.config.persist.appenddirname.clone();
-        let temp = in_dir(&dir, &format!("temp-{}.manifest", self.config.appendfilename));
+        let generation = self.begin_switch(manifest);
+        self.write_temp_manifest(change, generation);
+    }
+
+    /// Starts a manifest change to `manifest`: its generation.
+    fn begin_switch(&mut self, manifest: Manifest) -> u64 {
         let aof = &mut self.persist.aof;
         aof.switching = true;
         aof.manifest_generation += 1;
-        let generation = aof.manifest_generation;
-        let bytes = manifest.to_bytes();
         aof.next_manifest = Some(manifest);
-        self.disk(DiskOp::Create { path: temp.clone(), bytes }, Purpose::AofSwitch { then: None, generation });
-        let then = Some(SwitchThen::Synced(change));
-        self.disk(DiskOp::Fsync { path: temp }, Purpose::AofSwitch { then, generation });
+        aof.manifest_generation
     }
 
-    pub(super) fn aof_switch_done(&mut self, then: Option<SwitchThen>, generation: u64, result: DiskResult) {
+    fn temp_manifest_path(&self) -> String {
+        in_dir(&self.config.persist.appenddirname, &format!("temp-{}.manifest", self.config.appendfilename))
+    }
+
+    /// Writes the manifest being installed to the temp file.
+    fn write_temp_manifest(&mut self, change: ManifestChange, generation: u64) {
+        let bytes = self.persist.aof.next_manifest.as_ref().expect("a manifest is being written").to_bytes();
+        let then = SwitchThen::Written(change);
+        self.disk(DiskOp::Create { path: self.temp_manifest_path(), bytes }, Purpose::AofSwitch { then, generation });
+    }
+
+    pub(super) fn aof_switch_done(&mut self, then: SwitchThen, generation: u64, result: DiskResult) {
         // A write abandoned after an error: whatever of it is still reporting changes nothing.
         let current = self.persist.aof.switching && generation == self.persist.aof.manifest_generation;
         if !current {
@@ -389,38 +469,51 @@ impl Node {
             self.log(LogLevel::Warning, format!("Error persisting the AOF manifest: {e}"));
             self.persist.aof.next_manifest = None;
             self.persist.aof.switching = false;
-            self.persist.aof.error.get_or_insert(e.message);
             self.persist.aof.opening = false;
-            match then {
-                // The rewrite cannot install its base; it fails, the old files stay in force.
-                Some(SwitchThen::Synced(ManifestChange::Base(_)) | SwitchThen::Installed(ManifestChange::Base(_))) => {
+            match then.change() {
+                // The rewrite cannot install its base; it fails, the old files stay in force
+                // and appends go on there: only the rewrite failed, as in Redis.
+                ManifestChange::Base(_) => {
                     self.finish_job(Err("manifest".into()), None);
                 }
                 // The rewrite never began.
-                Some(
-                    SwitchThen::Synced(ManifestChange::IncrForRewrite)
-                    | SwitchThen::Installed(ManifestChange::IncrForRewrite),
-                ) => {
+                ManifestChange::IncrForRewrite => {
                     self.persist.aof.rewrite_pending = false;
                     self.aof_rewrite_finished(Err("manifest".into()), self.now.unix_us.div_euclid(1_000_000));
                 }
-                _ => {}
+                // No incr file to append to: writes are refused (-MISCONF), never acknowledged
+                // without being logged.
+                ManifestChange::Incr => {
+                    self.persist.aof.error.get_or_insert(e.message);
+                }
             }
             return;
         }
         let dir = self.config.persist.appenddirname.clone();
         match then {
-            None => {}
-            Some(SwitchThen::Synced(change)) => {
-                let temp = in_dir(&dir, &format!("temp-{}.manifest", self.config.appendfilename));
-                let path = self.manifest_path();
-                self.disk(DiskOp::Rename { from: temp, to: path }, Purpose::AofSwitch { then: None, generation });
-                let then = Some(SwitchThen::Installed(change));
+            SwitchThen::Created(change) => self.write_temp_manifest(change, generation),
+            SwitchThen::Written(change) => {
+                let then = SwitchThen::Synced(change);
+                self.disk(DiskOp::Fsync { path: self.temp_manifest_path() }, Purpose::AofSwitch { then, generation });
+            }
+            SwitchThen::Synced(change) => {
+                let (from, to) = (self.temp_manifest_path(), self.manifest_path());
+                self.disk(
+                    DiskOp::Rename { from, to },
+                    Purpose::AofSwitch { then: SwitchThen::Renamed(change), generation },
+                );
+            }
+            SwitchThen::Renamed(change) => {
+                let then = SwitchThen::Installed(change);
                 self.disk(DiskOp::Fsync { path: dir }, Purpose::AofSwitch { then, generation });
             }
-            Some(SwitchThen::Installed(change)) => {
-                // What was fed so far goes to the file in force until now.
+            SwitchThen::Installed(change) => {
+                // What was fed so far goes to the file in force until now, and is fsynced
+                // there (Redis fsyncs and closes the old file): later fsyncs are of the new one.
                 self.aof_flush();
+                if self.persist.aof.unsynced {
+                    self.aof_fsync();
+                }
                 let aof = &mut self.persist.aof;
                 aof.manifest = aof.next_manifest.take().expect("a manifest was being written");
                 aof.switching = false;
@@ -429,6 +522,7 @@ impl Node {
                 if incr != aof.incr_path {
                     aof.incr_path = incr;
                     aof.incr_size = 0;
+                    aof.incr_end = 0;
                     aof.selected_db = None;
                 }
                 if let Some(name) = aof.upgrade_move.take() {
@@ -527,6 +621,7 @@ impl Node {
                         let aof = &mut self.persist.aof;
                         aof.incr_path = Some(in_dir(&dir, &e.name));
                         aof.incr_size = sizes.2;
+                        aof.incr_end = sizes.2;
                     }
                     None => {
                         self.persist.aof.opening = true;

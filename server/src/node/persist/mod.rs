@@ -32,12 +32,14 @@ enum Purpose {
     Load(load::Stage),
     /// A step of snapshot job `seq`; `then` continues the chain on success.
     Job { seq: u64, then: Option<job::Then> },
-    /// An append to the AOF, with its bytes (written again if it fails).
-    AofWrite { bytes: Vec<u8>, failures: u64 },
-    /// An fsync of the AOF incr file; replies held behind `gate` go when it completes.
-    AofFsync { gate: u64 },
+    /// An append to the AOF, with its bytes (written again if it fails), its file and where in
+    /// it the bytes land.
+    AofWrite { bytes: Vec<u8>, failures: u64, path: String, offset: u64 },
+    /// An fsync of the AOF incr file; replies held behind `gate` go when it completes and the
+    /// first `appends` appends have reported.
+    AofFsync { gate: u64, appends: u64 },
     /// A step of switching the AOF to a new incr file.
-    AofSwitch { then: Option<aof::SwitchThen>, generation: u64 },
+    AofSwitch { then: aof::SwitchThen, generation: u64 },
     /// Nothing waits on it (removing obsolete files); a failure is only logged.
     Cleanup,
 }
@@ -153,8 +155,10 @@ impl Node {
         match purpose {
             Purpose::Load(stage) => self.load_step_done(stage, result),
             Purpose::Job { seq, then } => self.job_step_done(seq, then, result),
-            Purpose::AofWrite { bytes, failures } => self.aof_write_done(bytes, failures, result),
-            Purpose::AofFsync { gate } => self.aof_fsync_done(gate, result),
+            Purpose::AofWrite { bytes, failures, path, offset } => {
+                self.aof_write_done(bytes, failures, path, offset, result)
+            }
+            Purpose::AofFsync { gate, appends } => self.aof_fsync_done(gate, appends, result),
             Purpose::AofSwitch { then, generation } => self.aof_switch_done(then, generation, result),
             Purpose::Cleanup => {
                 if let Err(e) = result {

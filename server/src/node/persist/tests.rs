@@ -3,7 +3,7 @@
 
 use super::super::testing::{Harness, MemDisk};
 use crate::config::Config;
-use crate::node::{Action, DiskOp};
+use crate::node::{Action, DiskError, DiskId, DiskOp, DiskResult};
 
 fn config(pairs: &[(&str, &str)]) -> Config {
     let mut config = Config::default();
@@ -207,4 +207,131 @@ fn debug_reload_and_shutdown_save() {
     let mut h = restart(h);
     let c = h.connect(1);
     assert_eq!(h.run(c, &["GET", "k2"]), "$2\r\nv2\r\n");
+}
+
+/// One RESP request.
+fn resp(args: &[&str]) -> Vec<u8> {
+    let mut bytes = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        bytes.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+    }
+    bytes
+}
+
+/// Drives the node's actions: each disk operation is carried out on the in-memory disk in the
+/// order asked for, and its result goes back at once, except for those `hold` picks: carried
+/// out too, but their results are returned, for the test to report later (a slow completion).
+/// Returns the held operations and every other action.
+fn drive(h: &mut Harness, hold: &dyn Fn(&DiskOp) -> bool) -> (Vec<(DiskId, DiskOp, DiskResult)>, Vec<Action>) {
+    let (mut held, mut others) = (Vec::new(), Vec::new());
+    while let Some(action) = h.node.poll_action() {
+        match action {
+            Action::Disk { id, op } if hold(&op) => {
+                let result = h.disk.run(op.clone());
+                held.push((id, op, result));
+            }
+            Action::Disk { id, op } => {
+                let result = h.disk.run(op);
+                h.node.handle_disk(h.now, id, result);
+            }
+            other => others.push(other),
+        }
+    }
+    (held, others)
+}
+
+fn always() -> Config {
+    config(&[("save", ""), ("appendonly", "yes"), ("appendfsync", "always")])
+}
+
+fn is_append(op: &DiskOp) -> bool {
+    matches!(op, DiskOp::Append { .. })
+}
+
+#[test]
+fn appendfsync_always_replies_only_after_the_append_itself_reported_success() {
+    // Proves an fsync completing before the result of the append it follows releases nothing:
+    // the reply waits for the append's success, and when the append fails instead the node
+    // exits without acknowledging (the simulator's seed 181: an acknowledged SET was lost).
+    let mut h = Harness::with_config(always(), MemDisk::default());
+    settle(&mut h);
+    let c = h.connect(1);
+    h.node.handle_input(h.now, c, &resp(&["SET", "k", "v"]));
+    let (held, others) = drive(&mut h, &is_append);
+    assert!(others.iter().all(|a| !matches!(a, Action::Send { .. })), "replied before the append reported: {others:?}");
+    let [(id, _, result)] = <[_; 1]>::try_from(held).expect("one append held");
+    h.node.handle_disk(h.now, id, result);
+    assert!(h.pump().contains(&Action::Send { client: c, bytes: b"+OK\r\n".to_vec() }));
+
+    h.node.handle_input(h.now, c, &resp(&["SET", "k", "w"]));
+    let (held, others) = drive(&mut h, &is_append);
+    assert!(others.iter().all(|a| !matches!(a, Action::Send { .. })));
+    let [(id, _, _)] = <[_; 1]>::try_from(held).expect("one append held");
+    h.node.handle_disk(h.now, id, Err(DiskError::no_space()));
+    let after = h.pump();
+    assert!(after.contains(&Action::Exit { code: 1 }), "{after:?}");
+    assert!(after.iter().all(|a| !matches!(a, Action::Send { .. })), "a failed write was acknowledged: {after:?}");
+}
+
+#[test]
+fn an_append_reporting_after_the_switch_to_a_new_incr_file_is_not_counted_in_it() {
+    // Proves the size the node keeps for the incr file counts only appends to that file: an
+    // append to the old file issued before BGREWRITEAOF's switch but reporting after it used to
+    // be counted in the new file, so the truncation after a later failed append left the
+    // failed bytes in place and the next start refused the file (the simulator's seed 181).
+    let mut h = Harness::with_config(always(), MemDisk::default());
+    settle(&mut h);
+    let c = h.connect(1);
+    h.run(c, &["SET", "a", "1"]);
+    // BGREWRITEAOF: hold the new incr file's creation, so the switch is still in flight...
+    h.node.handle_input(h.now, c, &resp(&["BGREWRITEAOF"]));
+    let (created, _) = drive(&mut h, &|op| matches!(op, DiskOp::Create { path, .. } if path.ends_with(".2.incr.aof")));
+    // ... while SET x is appended to the old file, its result slow to come back.
+    h.node.handle_input(h.now, c, &resp(&["SET", "x", "1"]));
+    let (mut slow, _) = drive(&mut h, &is_append);
+    assert!(matches!(&slow[0].1, DiskOp::Append { path, .. } if path.ends_with(".1.incr.aof")), "{slow:?}");
+    for (id, _, result) in created {
+        h.node.handle_disk(h.now, id, result);
+    }
+    drive(&mut h, &|_| false);
+    let (id, _, result) = slow.remove(0);
+    h.node.handle_disk(h.now, id, result);
+    settle(&mut h);
+    h.run(c, &["SET", "y", "1"]);
+    let new_incr = "appendonlydir/appendonly.aof.2.incr.aof";
+    let good_len = h.disk.files[new_incr].len() as u64;
+    h.node.handle_input(h.now, c, &resp(&["SET", "z", "1"]));
+    let (held, _) = drive(&mut h, &is_append);
+    let [(id, _, _)] = <[_; 1]>::try_from(held).expect("one append held");
+    h.node.handle_disk(h.now, id, Err(DiskError::no_space()));
+    let after = h.pump();
+    assert!(after.contains(&Action::Exit { code: 1 }), "{after:?}");
+    assert_eq!(h.disk.files[new_incr].len() as u64, good_len, "the failed append is cut off, nothing more");
+    let mut h = restart(h);
+    let c = h.connect(1);
+    assert_eq!(h.run(c, &["MGET", "a", "x", "y", "z"]), "*4\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n$-1\r\n");
+}
+
+#[test]
+fn a_manifest_naming_an_incr_file_that_could_not_be_created_is_never_installed() {
+    // Proves the manifest change waits for the new incr file: when creating it fails (ENOSPC)
+    // no manifest is written or renamed (the simulator's seed 181 renamed one anyway, and the
+    // next start failed on the missing file), the rewrite is over (a new one can start), writes
+    // go on in the old incr file (no -MISCONF: only the rewrite failed, as in Redis), and the
+    // AOF still loads.
+    let mut h = Harness::with_config(always(), MemDisk::default());
+    settle(&mut h);
+    let c = h.connect(1);
+    h.run(c, &["SET", "a", "1"]);
+    h.node.handle_input(h.now, c, &resp(&["BGREWRITEAOF"]));
+    let (created, _) = drive(&mut h, &|op| matches!(op, DiskOp::Create { path, .. } if path.ends_with(".2.incr.aof")));
+    let [(id, _, _)] = <[_; 1]>::try_from(created).expect("the new incr file asked for");
+    h.node.handle_disk(h.now, id, Err(DiskError::no_space()));
+    let (_, _) = drive(&mut h, &|op| panic!("nothing more of the switch: {op:?}"));
+    assert_eq!(h.run(c, &["BGREWRITEAOF"]), "+Background append only file rewriting started\r\n");
+    settle(&mut h);
+    assert_eq!(h.run(c, &["SET", "b", "2"]), "+OK\r\n", "only the rewrite failed: writes go on");
+    let mut h = restart(h);
+    let c = h.connect(1);
+    assert_eq!(h.run(c, &["MGET", "a", "b"]), "*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
 }
