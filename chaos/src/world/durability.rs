@@ -20,6 +20,10 @@ pub struct DurabilityLog {
     pub save_points: Vec<usize>,
     /// Prefix length when the running background save started.
     pub bgsave_start: Option<usize>,
+    /// A snapshot a restart after a process kill loaded although its save never completed (its
+    /// rename was in the page cache): a later recovery may show it, or the last completed save
+    /// if a power loss drops the rename, until a later save completes.
+    pub loaded_unsynced: Option<usize>,
 }
 
 /// What a crash requires of the next recovery.
@@ -47,6 +51,9 @@ impl DurabilityLog {
     pub fn truncate(&mut self, len: usize) {
         self.ops.truncate(len);
         self.save_points.retain(|&p| p <= len);
+        if self.bgsave_start == Some(len) && self.save_points.last() != Some(&len) {
+            self.loaded_unsynced = Some(len);
+        }
         self.bgsave_start = None;
     }
 
@@ -66,8 +73,10 @@ impl DurabilityLog {
             Persistence::AofEverysec => acked_before(now_us.saturating_sub(window_us)),
             Persistence::AofNo | Persistence::Rdb | Persistence::None => 0,
         };
-        let mut rdb_allowed = vec![self.save_points.last().copied().unwrap_or(0)];
+        let last_save = self.save_points.last().copied().unwrap_or(0);
+        let mut rdb_allowed = vec![last_save];
         rdb_allowed.extend(self.bgsave_start);
+        rdb_allowed.extend(self.loaded_unsynced.filter(|&p| p > last_save));
         Requirement { policy, min_prefix, crash_us: now_us, rdb_allowed }
     }
 
@@ -170,6 +179,25 @@ mod tests {
         assert_eq!(log.check(&req, &h, &state("2"), 0), Ok(2), "the save in progress may have landed");
         assert!(log.check(&req, &h, &Model::default(), 0).is_err(), "older than the last completed save");
         assert!(log.check(&req, &h, &state("3"), 0).is_err(), "3 was never saved");
+    }
+
+    #[test]
+    fn a_save_loaded_from_the_page_cache_after_a_process_kill_may_come_back_or_not() {
+        // Proves that after a restart loaded the save in flight at a process kill (its rename
+        // only in the page cache), the next recovery may show it again or the last completed
+        // save, and that a later completed save supersedes both.
+        let (mut log, h) = setup();
+        log.save_points.push(1);
+        log.bgsave_start = Some(2);
+        log.truncate(2);
+        let req = log.requirement(Persistence::Rdb, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &state("2"), 0), Ok(2), "the loaded save is on disk still");
+        assert_eq!(log.check(&req, &h, &state("1"), 0), Ok(1), "a power loss may drop its rename");
+        log.ops.push(setup().0.ops[2]);
+        log.save_points.push(3);
+        let req = log.requirement(Persistence::Rdb, &h, 5000, 0);
+        assert!(log.check(&req, &h, &state("2"), 0).is_err(), "a later completed save replaced it");
+        assert_eq!(log.check(&req, &h, &state("3"), 0), Ok(3));
     }
 
     #[test]

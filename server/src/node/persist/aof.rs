@@ -479,7 +479,7 @@ impl Node {
             self.log(LogLevel::Warning, format!("Error persisting the AOF manifest: {e}"));
             self.persist.aof.next_manifest = None;
             self.persist.aof.switching = false;
-            self.persist.aof.opening = false;
+            let opening = std::mem::replace(&mut self.persist.aof.opening, false);
             match then.change() {
                 // The rewrite cannot install its base; it fails, the old files stay in force
                 // and appends go on there: only the rewrite failed, as in Redis.
@@ -491,11 +491,14 @@ impl Node {
                     self.persist.aof.rewrite_pending = false;
                     self.aof_rewrite_finished(Err("manifest".into()), self.now.unix_us.div_euclid(1_000_000));
                 }
-                // No incr file to append to: writes are refused (-MISCONF), never acknowledged
-                // without being logged.
-                ManifestChange::Incr => {
-                    self.persist.aof.error.get_or_insert(e.message);
-                }
+                ManifestChange::Incr => {}
+            }
+            // The AOF could not be opened on start: Redis exits (aofOpenIfNeededOnServerStart)
+            // rather than serve writes it can never log.
+            if opening {
+                self.log(LogLevel::Warning, "Can't open the append-only file on server start. Exiting...".into());
+                self.persist.held.clear();
+                self.actions.push_back(Action::Exit { code: 1 });
             }
             return;
         }

@@ -361,3 +361,21 @@ fn appendfsync_always_serves_nothing_loaded_until_the_files_it_came_from_are_dur
     }
     assert!(h.pump().contains(&Action::Send { client: c, bytes: b"$1\r\nv\r\n".to_vec() }));
 }
+
+#[test]
+fn an_aof_that_cannot_be_created_at_start_stops_the_server() {
+    // Proves what Redis 7.0.15 does when it cannot create the AOF on start (aof.c,
+    // aofOpenIfNeededOnServerStart): it logs and exits with code 1, rather than serving
+    // writes it can never log (the simulator's seed 1445 found the node hanging every client).
+    let mut h = Harness {
+        node: crate::node::Node::new(always(), 1, Harness::new().now),
+        now: Harness::new().now,
+        disk: MemDisk::default(),
+    };
+    h.node.handle_start(h.now);
+    let (created, _) = drive(&mut h, &|op| matches!(op, DiskOp::Create { path, .. } if path.ends_with(".incr.aof")));
+    let [(id, _, _)] = <[_; 1]>::try_from(created).expect("the incr file asked for");
+    h.node.handle_disk(h.now, id, Err(DiskError::no_space()));
+    let (_, after) = drive(&mut h, &|_| false);
+    assert!(after.contains(&Action::Exit { code: 1 }), "{after:?}");
+}
