@@ -309,9 +309,9 @@ impl Model {
         Model { keys }
     }
 
-    /// Removes the volatile keys the node's active expiry cycle removed. A volatile key missing
-    /// from the node before its time is an error (returned, not removed).
-    pub fn mirror_active_expiry(&mut self, keyspace: &Keyspace, now_ms: i64) -> Result<(), String> {
+    /// Removes the volatile keys the node's active expiry cycle removed, returning them. A
+    /// volatile key missing from the node before its time is an error (returned, not removed).
+    pub fn mirror_active_expiry(&mut self, keyspace: &Keyspace, now_ms: i64) -> Result<Vec<Vec<u8>>, String> {
         let db = &keyspace.dbs[0];
         let mut gone = Vec::new();
         for (key, e) in &self.keys {
@@ -324,10 +324,10 @@ impl Model {
                 }
             }
         }
-        for key in gone {
-            self.keys.remove(&key);
+        for key in &gone {
+            self.keys.remove(key);
         }
-        Ok(())
+        Ok(gone)
     }
 
     /// The first difference between two models, for failure messages.

@@ -104,7 +104,7 @@ impl Node {
             (Stage::OldAof, Some(bytes)) => {
                 let name = self.config.appendfilename.clone();
                 match self.load_aof_bytes(&bytes, &name, true) {
-                    Ok(()) => {
+                    Ok(_) => {
                         if let Some(l) = &mut self.persist.loading {
                             l.upgraded = true;
                         }
@@ -127,18 +127,20 @@ impl Node {
                     return self
                         .load_failed(format!("Can't open the append-only file {name}: No such file or directory"));
                 };
+                // Each file starts in database 0, as Redis's loader resets its fake client.
+                self.persist.loading.as_mut().expect("checked").db = 0;
+                // The size it has once loaded (a truncated tail is cut off): appends continue
+                // from there, and a failed one is cut back to it.
+                let len = match self.load_aof_bytes(&bytes, &name, last) {
+                    Ok(len) => len,
+                    Err(e) => return self.load_failed(e),
+                };
                 let loading = self.persist.loading.as_mut().expect("checked");
-                let len = bytes.len() as u64;
                 loading.sizes.1 += len;
                 if base {
                     loading.sizes.0 = len;
                 } else {
                     loading.sizes.2 = len;
-                }
-                // Each file starts in database 0, as Redis's loader resets its fake client.
-                loading.db = 0;
-                if let Err(e) = self.load_aof_bytes(&bytes, &name, last) {
-                    return self.load_failed(e);
                 }
                 self.load_next_aof_file(i + 1);
             }
@@ -198,26 +200,34 @@ impl Node {
     /// Loads an AOF file (commands, or an RDB preamble followed by commands). A truncated last
     /// command in the last file is forgiven with `aof-load-truncated yes`, and the file cut
     /// back to its last whole command, as Redis does.
-    fn load_aof_bytes(&mut self, bytes: &[u8], name: &str, last: bool) -> Result<(), String> {
+    fn load_aof_bytes(&mut self, bytes: &[u8], name: &str, last: bool) -> Result<u64, String> {
         let mut start = 0;
         if bytes.starts_with(b"REDIS") {
             start = self.load_rdb_bytes(bytes, name, ExpiredKeys::Keep)?;
         }
         let mut reader = CommandReader::new(&bytes[start..]);
-        while let Some(next) = reader.next_command() {
+        // Where the MULTI still open began (Redis's valid_before_multi).
+        let mut before_multi = None;
+        loop {
+            let at = reader.offset();
+            let Some(next) = reader.next_command() else { break };
             match next {
-                Ok(argv) => self.load_command(&argv).map_err(|e| format!("{e} reading the append only file {name}"))?,
+                Ok(argv) => {
+                    if argv[0].eq_ignore_ascii_case(b"MULTI") {
+                        before_multi.get_or_insert(at);
+                    } else if argv[0].eq_ignore_ascii_case(b"EXEC") {
+                        before_multi = None;
+                    }
+                    self.load_command(&argv).map_err(|e| format!("{e} reading the append only file {name}"))?
+                }
                 Err(e) if e.truncated && last && self.config.persist.aof_load_truncated => {
-                    let valid = (start as u64) + e.offset;
-                    self.log(LogLevel::Warning, format!("!!! Warning: short read while loading the AOF file {name}!!!"));
-                    self.log(
-                        LogLevel::Warning,
-                        format!("!!! Truncating the AOF {name} at offset {valid} !!!"),
-                    );
-                    self.log(LogLevel::Warning, "AOF loaded anyway because aof-load-truncated is enabled".into());
-                    let path = self.aof_path_of(name);
-                    self.disk(DiskOp::Truncate { path, len: valid }, Purpose::Cleanup);
-                    break;
+                    // A MULTI cut short goes too (Redis loads nothing of it).
+                    let valid = (start + before_multi.unwrap_or(e.offset as usize)) as u64;
+                    if let Some(l) = &mut self.persist.loading {
+                        l.multi = None;
+                    }
+                    self.truncate_loaded_aof(name, valid);
+                    return Ok(valid);
                 }
                 Err(e) if e.truncated => {
                     return Err(format!(
@@ -233,13 +243,29 @@ impl Node {
                 }
             }
         }
-        // An unfinished MULTI at the end is dropped, as Redis reverts it.
-        if let Some(l) = &mut self.persist.loading {
-            if l.multi.take().is_some() && last {
-                self.log(LogLevel::Warning, "Revert incomplete MULTI/EXEC transaction in AOF file".into());
+        // An unfinished MULTI at the end is dropped, as Redis reverts it, and cut off the last
+        // file like a truncated tail (Redis's uxeof): commands appended after it would
+        // otherwise join the transaction at the next load.
+        let open_multi = self.persist.loading.as_mut().is_some_and(|l| l.multi.take().is_some());
+        if open_multi && last {
+            self.log(LogLevel::Warning, format!("Revert incomplete MULTI/EXEC transaction in AOF file {name}"));
+            if let (Some(at), true) = (before_multi, self.config.persist.aof_load_truncated) {
+                let valid = (start + at) as u64;
+                self.truncate_loaded_aof(name, valid);
+                return Ok(valid);
             }
         }
-        Ok(())
+        Ok(bytes.len() as u64)
+    }
+
+    /// Cuts the last AOF file back to `valid` bytes (its last whole command), as Redis does with
+    /// `aof-load-truncated yes`.
+    fn truncate_loaded_aof(&mut self, name: &str, valid: u64) {
+        self.log(LogLevel::Warning, format!("!!! Warning: short read while loading the AOF file {name}!!!"));
+        self.log(LogLevel::Warning, format!("!!! Truncating the AOF {name} at offset {valid} !!!"));
+        self.log(LogLevel::Warning, "AOF loaded anyway because aof-load-truncated is enabled".into());
+        let path = self.aof_path_of(name);
+        self.disk(DiskOp::Truncate { path, len: valid }, Purpose::Cleanup);
     }
 
     /// Where an AOF file named in the manifest lives (the old single file lives in `dir`).
