@@ -1354,6 +1354,13 @@ impl World {
         if self.phase != Phase::Safety {
             return;
         }
+        // Disk results drawn before the heal (an ENOSPC on its way back) still land: no disk
+        // fault is drawn from now on, and the liveness phase begins once they have, so a node
+        // exiting on one does not reset liveness-phase requests.
+        self.disk.faults = DiskFaults::default();
+        if self.disk_fifo_us > self.now_us {
+            return self.schedule(self.disk_fifo_us, Ev::EndSafety);
+        }
         self.phase = Phase::Liveness;
         self.line("phase: liveness (faults healed)".into());
         self.plan = self.safety_plan.without_faults();
