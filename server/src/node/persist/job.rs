@@ -66,6 +66,11 @@ pub(crate) struct Job {
     pub keys_total: u64,
     /// Keys written by finished snapshot steps.
     keys_done: u64,
+    /// Writes and renames issued whose result has not come back: a step continues only once
+    /// they all succeeded (an fsync's result can come back before a failed write's).
+    unreported: u64,
+    /// A step's result that came back before them, waiting.
+    waiting: Option<(Then, Option<crate::node::DiskOk>)>,
 }
 
 impl Job {
@@ -161,6 +166,8 @@ impl Node {
             bytes: header.len() as u64,
             keys_total: self.keyspace.key_count() as u64,
             keys_done: 0,
+            unreported: 1,
+            waiting: None,
         });
         if kind != Kind::Rewrite {
             // INFO rdb_saves counts saves started, as Redis's stat_rdb_saves does.
@@ -225,6 +232,7 @@ impl Node {
         job.bytes += out.len() as u64;
         let (seq, temp) = (job.seq, job.temp.clone());
         if !out.is_empty() {
+            job.unreported += 1;
             self.disk(DiskOp::Append { path: temp.clone(), bytes: out }, Purpose::Job { seq, then: None });
         }
         if done {
@@ -242,7 +250,20 @@ impl Node {
                 None
             }
         };
-        let Some(then) = then else { return };
+        let (then, data) = match then {
+            Some(then) => (then, data),
+            None => {
+                job.unreported -= 1;
+                match job.waiting.take() {
+                    Some(w) => w,
+                    None => return,
+                }
+            }
+        };
+        if job.unreported > 0 {
+            job.waiting = Some((then, data));
+            return;
+        }
         if let Some(reason) = job.failed.clone() {
             self.finish_job(Err(reason), None);
             return;
@@ -250,6 +271,7 @@ impl Node {
         match then {
             Then::Synced => {
                 let (temp, target, dir) = (job.temp.clone(), job.target.clone(), job.target_dir.clone());
+                job.unreported += 1;
                 self.disk(DiskOp::Rename { from: temp, to: target }, Purpose::Job { seq, then: None });
                 self.disk(DiskOp::Fsync { path: dir }, Purpose::Job { seq, then: Some(Then::Installed) });
             }
