@@ -139,6 +139,9 @@ pub(crate) struct Aof {
     append_failures: u64,
     /// Manifest writes started: results of an abandoned write are ignored.
     manifest_generation: u64,
+    /// Fsyncs to wait for before exiting on a write error (`appendfsync always`); while
+    /// non-zero nothing is appended or answered.
+    pub exiting: usize,
 }
 
 impl Aof {
@@ -216,7 +219,7 @@ impl Node {
         let always = self.config.persist.appendfsync == AppendFsync::Always;
         let aof = &mut self.persist.aof;
         aof.always = always && aof.state != State::Off;
-        if aof.buf.is_empty() && aof.retry.is_empty() {
+        if aof.buf.is_empty() && aof.retry.is_empty() || aof.exiting > 0 {
             return;
         }
         // After a failed append, write again only once every append issued before it has
@@ -315,10 +318,18 @@ impl Node {
                         format!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting... ({e})"),
                     );
                     // Cut off the short write and anything issued after it (none of it was
-                    // acknowledged), so the file loads at the next start, as Redis does.
-                    self.aof_truncate_after_failure(path, offset, current_file);
+                    // acknowledged), so the file loads at the next start, as Redis does — and
+                    // exit only once the cut is durable: a power loss must not bring back writes
+                    // issued after the failed one without it. Nothing is answered meanwhile.
+                    let incr = self.persist.aof.incr_path.clone();
+                    self.aof_truncate_after_failure(path.clone(), offset, current_file);
                     self.persist.held.clear();
-                    self.actions.push_back(Action::Exit { code: 1 });
+                    let mut files = vec![path];
+                    files.extend(incr.filter(|p| !files.contains(p)));
+                    self.persist.aof.exiting = files.len();
+                    for path in files {
+                        self.disk(DiskOp::Fsync { path }, Purpose::ExitAfter);
+                    }
                     return;
                 }
                 self.log(LogLevel::Warning, format!("Error writing to the AOF file: {e}"));

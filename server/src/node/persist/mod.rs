@@ -42,6 +42,8 @@ enum Purpose {
     AofSwitch { then: aof::SwitchThen, generation: u64 },
     /// Nothing waits on it (removing obsolete files); a failure is only logged.
     Cleanup,
+    /// The last durable step before exiting on an AOF write error (`appendfsync always`).
+    ExitAfter,
 }
 
 /// RDB status for INFO and the save policy.
@@ -136,7 +138,7 @@ impl Persist {
 
     /// True while output must queue behind an fsync.
     pub(super) fn holds_output(&self) -> bool {
-        !self.held.is_empty() || self.aof.fsync_gate_open()
+        !self.held.is_empty() || self.aof.fsync_gate_open() || self.aof.exiting > 0
     }
 }
 
@@ -163,6 +165,12 @@ impl Node {
             Purpose::Cleanup => {
                 if let Err(e) = result {
                     self.log(LogLevel::Warning, format!("Error removing an obsolete file: {e}"));
+                }
+            }
+            Purpose::ExitAfter => {
+                self.persist.aof.exiting -= 1;
+                if self.persist.aof.exiting == 0 {
+                    self.actions.push_back(Action::Exit { code: 1 });
                 }
             }
         }
