@@ -1361,6 +1361,10 @@ impl World {
         if self.disk_fifo_us > self.now_us {
             return self.schedule(self.disk_fifo_us, Ev::EndSafety);
         }
+        // A node exiting on a disk error drawn before the heal finishes exiting first.
+        if self.node.as_ref().is_some_and(|n| n.is_exiting()) {
+            return self.schedule(self.now_us + 1_000, Ev::EndSafety);
+        }
         self.phase = Phase::Liveness;
         self.line("phase: liveness (faults healed)".into());
         self.plan = self.safety_plan.without_faults();

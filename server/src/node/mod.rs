@@ -196,6 +196,12 @@ impl Node {
         &self.keyspace
     }
 
+    /// True while the node is on its way to exit after a disk error (`appendfsync always`: the
+    /// failed write is being cut off durably first); `Action::Exit` follows.
+    pub fn is_exiting(&self) -> bool {
+        self.persist.aof.exiting > 0
+    }
+
     /// Number of connected clients.
     pub fn client_count(&self) -> usize {
         self.clients.len()

@@ -181,6 +181,11 @@ impl Node {
         // No reply leaves before the writes it follows reach the AOF (Redis flushes the AOF in
         // beforeSleep, before writing replies).
         self.aof_flush();
+        // Exiting on an AOF write error: nothing more is answered (the replies would not be
+        // backed by the file).
+        if self.persist.aof.exiting > 0 {
+            return;
+        }
         // The planted bug (simulator self-test only): replies skip the fsync they depend on.
         if self.persist.holds_output() && !self.config.engine.plants.ack_before_fsync {
             let gate = self.persist.aof.fsync_gate();
@@ -192,6 +197,9 @@ impl Node {
 
     /// Releases output held behind fsyncs up to `gate`.
     fn release_held(&mut self, gate: u64) {
+        if self.persist.aof.exiting > 0 {
+            return;
+        }
         while self.persist.held.front().is_some_and(|(g, _)| *g <= gate) {
             let (_, action) = self.persist.held.pop_front().expect("checked");
             self.actions.push_back(action);
