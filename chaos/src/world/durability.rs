@@ -97,17 +97,27 @@ impl DurabilityLog {
         let mut closest: Option<(usize, Vec<String>)> = None;
         let mut expiries = self.expiries.iter().peekable();
         for i in 0..=self.ops.len() {
-            while let Some((_, key)) = expiries.next_if(|(at, _)| *at == i) {
-                state.keys.remove(key);
-            }
-            if allowed(i) {
-                let diffs = state.view(now_ms).differences(recovered);
-                if diffs.is_empty() {
-                    return Ok(i);
+            // The state after the first `i` operations, without and then with the active-expiry
+            // DELs the node made at that point: a DEL no client waited for may not have reached
+            // the disk (its append failed, a crash came first), so the key may come back.
+            let mut expired_here = false;
+            loop {
+                if allowed(i) {
+                    let diffs = state.view(now_ms).differences(recovered);
+                    if diffs.is_empty() {
+                        return Ok(i);
+                    }
+                    if closest.as_ref().is_none_or(|(_, d)| diffs.len() <= d.len()) {
+                        closest = Some((i, diffs));
+                    }
                 }
-                if closest.as_ref().is_none_or(|(_, d)| diffs.len() <= d.len()) {
-                    closest = Some((i, diffs));
+                if expired_here || expiries.peek().is_none_or(|(at, _)| *at != i) {
+                    break;
                 }
+                while let Some((_, key)) = expiries.next_if(|(at, _)| *at == i) {
+                    state.keys.remove(key);
+                }
+                expired_here = true;
             }
             if let Some(&(op, at_ms, _)) = self.ops.get(i) {
                 state.apply(&history.records[op].op, at_ms);
@@ -224,6 +234,25 @@ mod tests {
         let req = log.requirement(Persistence::AofAlways, &h, 5000, 0);
         assert_eq!(log.check(&req, &h, &Model::default(), 1050), Ok(1), "removed, though alive at 1050");
         assert!(log.check(&req, &h, &state("v"), 1050).is_err());
+    }
+
+    #[test]
+    fn an_active_expiry_whose_del_never_reached_the_disk_may_come_back() {
+        // Proves a recovery may still hold a key the active expiry removed (with its TTL), since
+        // no client waited for that DEL (seed 428 of the 0..10000 sweep: the DEL's append failed
+        // and the node exited), while a recovery without the SET before it is still refused.
+        let mut h = History::default();
+        let mut log = DurabilityLog::default();
+        let set = Op::Set { key: b"k".to_vec(), val: b"v".to_vec(), px: Some(100), nx: false };
+        let id = h.invoke(0, set.clone(), 0, false);
+        h.complete(id, 10, crate::history::Outcome::Reply(b"+OK\r\n".to_vec()));
+        log.ops.push((id, 1000, 0));
+        log.expiries.push((1, b"k".to_vec()));
+        let req = log.requirement(Persistence::AofAlways, &h, 5000, 0);
+        let mut kept = Model::default();
+        kept.apply(&set, 1000);
+        assert_eq!(log.check(&req, &h, &kept.view(1050), 1050), Ok(1));
+        assert!(log.check(&req, &h, &state("v"), 1050).is_err(), "no TTL: not a state the node passed");
     }
 
     #[test]
