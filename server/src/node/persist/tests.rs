@@ -3,7 +3,7 @@
 
 use super::super::testing::{Harness, MemDisk};
 use crate::config::Config;
-use crate::node::{Action, DiskError, DiskId, DiskOp, DiskResult};
+use crate::node::{Action, ClientId, DiskError, DiskId, DiskOp, DiskResult};
 
 fn config(pairs: &[(&str, &str)]) -> Config {
     let mut config = Config::default();
@@ -244,6 +244,19 @@ fn always() -> Config {
     config(&[("save", ""), ("appendonly", "yes"), ("appendfsync", "always")])
 }
 
+/// Sends `args` (a write) under `appendfsync always`, fails its append with ENOSPC, and checks
+/// the node then exits with code 1 having acknowledged nothing.
+fn write_fails_with_no_space(h: &mut Harness, c: ClientId, args: &[&str]) {
+    h.node.handle_input(h.now, c, &resp(args));
+    let (held, others) = drive(h, &is_append);
+    assert!(others.iter().all(|a| !matches!(a, Action::Send { .. })), "replied before the append reported: {others:?}");
+    let [(id, _, _)] = <[_; 1]>::try_from(held).expect("one append held");
+    h.node.handle_disk(h.now, id, Err(DiskError::no_space()));
+    let after = h.pump();
+    assert!(after.contains(&Action::Exit { code: 1 }), "{after:?}");
+    assert!(after.iter().all(|a| !matches!(a, Action::Send { .. })), "a failed write was acknowledged: {after:?}");
+}
+
 fn is_append(op: &DiskOp) -> bool {
     matches!(op, DiskOp::Append { .. })
 }
@@ -263,14 +276,7 @@ fn appendfsync_always_replies_only_after_the_append_itself_reported_success() {
     h.node.handle_disk(h.now, id, result);
     assert!(h.pump().contains(&Action::Send { client: c, bytes: b"+OK\r\n".to_vec() }));
 
-    h.node.handle_input(h.now, c, &resp(&["SET", "k", "w"]));
-    let (held, others) = drive(&mut h, &is_append);
-    assert!(others.iter().all(|a| !matches!(a, Action::Send { .. })));
-    let [(id, _, _)] = <[_; 1]>::try_from(held).expect("one append held");
-    h.node.handle_disk(h.now, id, Err(DiskError::no_space()));
-    let after = h.pump();
-    assert!(after.contains(&Action::Exit { code: 1 }), "{after:?}");
-    assert!(after.iter().all(|a| !matches!(a, Action::Send { .. })), "a failed write was acknowledged: {after:?}");
+    write_fails_with_no_space(&mut h, c, &["SET", "k", "w"]);
 }
 
 #[test]
@@ -300,12 +306,7 @@ fn an_append_reporting_after_the_switch_to_a_new_incr_file_is_not_counted_in_it(
     h.run(c, &["SET", "y", "1"]);
     let new_incr = "appendonlydir/appendonly.aof.2.incr.aof";
     let good_len = h.disk.files[new_incr].len() as u64;
-    h.node.handle_input(h.now, c, &resp(&["SET", "z", "1"]));
-    let (held, _) = drive(&mut h, &is_append);
-    let [(id, _, _)] = <[_; 1]>::try_from(held).expect("one append held");
-    h.node.handle_disk(h.now, id, Err(DiskError::no_space()));
-    let after = h.pump();
-    assert!(after.contains(&Action::Exit { code: 1 }), "{after:?}");
+    write_fails_with_no_space(&mut h, c, &["SET", "z", "1"]);
     assert_eq!(h.disk.files[new_incr].len() as u64, good_len, "the failed append is cut off, nothing more");
     let mut h = restart(h);
     let c = h.connect(1);
@@ -395,11 +396,7 @@ fn appends_after_a_truncated_tail_was_cut_are_cut_back_to_the_right_length() {
     let c = h.connect(1);
     h.run(c, &["SET", "c", "3"]);
     let good_len = h.disk.files[&incr].len();
-    h.node.handle_input(h.now, c, &resp(&["SET", "d", "4"]));
-    let (held, _) = drive(&mut h, &is_append);
-    let [(id, _, _)] = <[_; 1]>::try_from(held).expect("one append held");
-    h.node.handle_disk(h.now, id, Err(DiskError::no_space()));
-    assert!(h.pump().contains(&Action::Exit { code: 1 }));
+    write_fails_with_no_space(&mut h, c, &["SET", "d", "4"]);
     assert_eq!(h.disk.files[&incr].len(), good_len);
     let mut h = restart(h);
     let c = h.connect(1);
