@@ -158,6 +158,12 @@ impl Node {
     /// handler asked for or the command itself when it changed something, wrapped in
     /// MULTI/EXEC when that is more than one command (`verdis_engine::aof::Propagation`).
     pub(super) fn propagate(&mut self, db: usize, argv: &[&[u8]], dirty: u64, propagate: Option<Vec<Vec<Vec<u8>>>>) {
+        // With no AOF (the default) nothing is copied: every write would otherwise pay for a
+        // copy of its arguments.
+        if !self.aof_takes_commands() {
+            self.keyspace.expired_to_propagate.clear();
+            return;
+        }
         let mut unit = Propagation::new();
         unit.add_expired(&mut self.keyspace);
         unit.add_command(db, argv, propagate, dirty);

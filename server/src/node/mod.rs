@@ -392,8 +392,12 @@ impl Node {
         self.persist_cron();
         let now_ms = self.now.unix_ms();
         verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
-        let expired = verdis_engine::aof::expired_deletions(&mut self.keyspace);
-        self.feed_aof(&expired);
+        if self.aof_takes_commands() {
+            let expired = verdis_engine::aof::expired_deletions(&mut self.keyspace);
+            self.feed_aof(&expired);
+        } else {
+            self.keyspace.expired_to_propagate.clear();
+        }
         if self.config.timeout_s > 0 {
             let limit_ms = self.config.timeout_s as i64 * 1000;
             // Like Redis, a client parked by a blocking command is not idle.

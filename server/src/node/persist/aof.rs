@@ -196,14 +196,24 @@ impl Aof {
 }
 
 impl Node {
+    /// Whether commands are recorded for the AOF now: it is on, or being turned on and its first
+    /// rewrite's snapshot has begun (what ran before is in the snapshot).
+    pub(in crate::node) fn aof_takes_commands(&self) -> bool {
+        let rewriting = self.persist.job.as_ref().is_some_and(|j| j.kind == Kind::Rewrite);
+        match self.persist.aof.state {
+            State::On => true,
+            State::WaitRewrite => rewriting,
+            State::Off => false,
+        }
+    }
+
     /// Records commands' effects for the AOF: each `(db, argv)` in order, with a SELECT where
     /// the database changes (Redis's `feedAppendOnlyFile`).
     pub(in crate::node) fn feed_aof(&mut self, ops: &[PropagatedOp]) {
-        let aof = &mut self.persist.aof;
-        let rewriting = self.persist.job.as_ref().is_some_and(|j| j.kind == Kind::Rewrite);
-        if aof.state == State::Off || (aof.state == State::WaitRewrite && !rewriting) {
+        if !self.aof_takes_commands() {
             return;
         }
+        let aof = &mut self.persist.aof;
         for (db, argv) in ops {
             if aof.selected_db != Some(*db) {
                 verdis_engine::aof::write_select(&mut aof.buf, *db);
