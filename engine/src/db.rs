@@ -13,6 +13,8 @@
 //! (`Db::before_change`, see `snapshot`). Readers get `&Dict`/`&Object`; the one read path that
 //! writes (the LRU clock of a read lookup, `Db::touch`) changes nothing a snapshot saves.
 
+use std::collections::BTreeMap;
+
 use crate::dict::Dict;
 use crate::expire::ActiveExpireState;
 use crate::rng::Rng;
@@ -43,12 +45,43 @@ pub struct Db {
     pub avg_ttl_ms: i64,
     /// A running snapshot's state for the keys held here (it moves with them on SWAPDB).
     snapshot: Option<Box<DbSnapshot>>,
+    /// Keys someone observes here (WATCH, blocked clients; Redis's `watched_keys` and
+    /// `blocking_keys`), with how many observers each: FLUSHDB and SWAPDB, which change every
+    /// key at once, report these (`Ctx::signal_flushed`). They stay with the database number,
+    /// not its contents, on SWAPDB.
+    observed: BTreeMap<Vec<u8>, u32>,
 }
 
 impl Db {
     /// An empty database whose hash keys come from `rng`.
     pub fn new(rng: &mut Rng) -> Db {
-        Db { keys: Dict::new(rng), expires: Dict::new(rng), expires_cursor: 0, avg_ttl_ms: 0, snapshot: None }
+        Db {
+            keys: Dict::new(rng),
+            expires: Dict::new(rng),
+            expires_cursor: 0,
+            avg_ttl_ms: 0,
+            snapshot: None,
+            observed: BTreeMap::new(),
+        }
+    }
+
+    /// One more observer of `key` (a client WATCHes it or blocks on it).
+    pub fn observe(&mut self, key: &[u8]) {
+        *self.observed.entry(key.to_vec()).or_default() += 1;
+    }
+
+    /// One observer of `key` fewer.
+    pub fn unobserve(&mut self, key: &[u8]) {
+        let count = self.observed.get_mut(key).expect("unobserve pairs with observe");
+        *count -= 1;
+        if *count == 0 {
+            self.observed.remove(key);
+        }
+    }
+
+    /// The keys someone observes here, in key order.
+    pub fn observed_keys(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.observed.keys()
     }
 
     /// Every key and its object (read-only: changes go through the methods below).

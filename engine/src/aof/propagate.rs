@@ -59,6 +59,11 @@ impl Propagation {
         self.ops.extend(propagated(argv, propagate, dirty).into_iter().map(|command| (db, command)));
     }
 
+    /// Adds a later part of the same unit (the next command of a transaction).
+    pub fn extend(&mut self, later: Propagation) {
+        self.ops.extend(later.ops);
+    }
+
     /// True when nothing was added.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()

@@ -1,6 +1,7 @@
 //! What a command handler sees: its inputs (keyspace, selected db, time, RNG, protocol, config)
 //! and the effects it records (dirty count). Handlers never touch a socket, file or clock.
 
+use crate::cmd::effects::{NotifyClass, Touch};
 use crate::db::{Db, Keyspace};
 use crate::error::CmdError;
 use crate::reply::Reply;
@@ -113,6 +114,9 @@ pub struct Ctx<'a> {
     /// when it changed something; `Some(cmds)` propagates these commands instead, as Redis's
     /// `rewriteClientCommandVector`/`alsoPropagate` do (EXPIRE as PEXPIREAT, SPOP as SREM...).
     pub propagate: Option<Vec<Vec<Vec<u8>>>>,
+    /// The keys this command modified and the keyspace events it raised, in order
+    /// (`cmd::effects`): WATCH, blocked clients, tracking and notifications read them.
+    pub touches: Vec<Touch>,
 }
 
 /// What a blocking command waits for.
@@ -131,6 +135,31 @@ pub struct BlockOn {
 pub type ServeReady = fn(&mut Ctx, &[&[u8]], &[u8]) -> Option<Result<Reply, CmdError>>;
 
 impl<'a> Ctx<'a> {
+    /// A context for one command with no effects recorded yet.
+    pub fn new(
+        keyspace: &'a mut Keyspace,
+        db: usize,
+        now_us: i64,
+        rng: &'a mut Rng,
+        resp: u8,
+        config: &'a EngineConfig,
+        lru_clock: u32,
+    ) -> Ctx<'a> {
+        Ctx {
+            keyspace,
+            db,
+            now_us,
+            rng,
+            resp,
+            config,
+            lru_clock,
+            dirty: 0,
+            block_on: None,
+            propagate: None,
+            touches: Vec::new(),
+        }
+    }
+
     /// Current unix time in milliseconds.
     pub fn now_ms(&self) -> i64 {
         self.now_us.div_euclid(1000)
@@ -155,8 +184,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// Removes `key` from the selected database if its time has passed, recording it for
-    /// propagation as `DEL` (Redis's `expireIfNeeded`); true when it did. Nothing expires while
-    /// the AOF is replayed (`Keyspace::loading`).
+    /// propagation as `DEL` and as an `expired` event (Redis's `expireIfNeeded` →
+    /// `deleteExpiredKeyAndPropagate`); true when it did. Nothing expires while the AOF is
+    /// replayed (`Keyspace::loading`).
     pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
         if self.keyspace.loading {
             return false;
@@ -165,8 +195,62 @@ impl<'a> Ctx<'a> {
         let expired = self.keyspace.dbs[self.db].expire_if_needed(key, now_ms, &mut self.keyspace.stats);
         if expired {
             self.keyspace.expired_to_propagate.push((self.db, key.to_vec()));
+            self.notify(NotifyClass::EXPIRED, "expired", key);
         }
         expired
+    }
+
+    /// Records that this command changed `key` in the selected database and raised `event` of
+    /// `class` on it: Redis's `signalModifiedKey` + `notifyKeyspaceEvent`, which every write
+    /// calls once per change it makes, in the order it makes them.
+    pub fn notify(&mut self, class: NotifyClass, event: &'static str, key: &[u8]) {
+        self.notify_in(self.db, class, event, key);
+    }
+
+    /// `notify` for a key of database `db` (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: NotifyClass, event: &'static str, key: &[u8]) {
+        self.touches.push(Touch { db, key: key.to_vec(), modified: true, event: Some((class, event)) });
+    }
+
+    /// Records that `key` changed with no event of its own (Redis's `signalModifiedKey` alone).
+    pub fn signal_modified(&mut self, key: &[u8]) {
+        self.touches.push(Touch { db: self.db, key: key.to_vec(), modified: true, event: None });
+    }
+
+    /// Records a `keymiss` event: a read found no `key` (nothing changed).
+    pub fn notify_keymiss(&mut self, key: &[u8]) {
+        let event = Some((NotifyClass::KEY_MISS, "keymiss"));
+        self.touches.push(Touch { db: self.db, key: key.to_vec(), modified: false, event });
+    }
+
+    /// Records, before database `db` is emptied, that each key someone observes there (WATCH,
+    /// a blocked client) is modified, if it exists: Redis's `signalFlushedDb` →
+    /// `touchAllWatchedKeysInDb`, which compares existence before the flush.
+    pub fn signal_flushed(&mut self, db: usize) {
+        let now_ms = self.now_ms();
+        let gone: Vec<Vec<u8>> = self.keyspace.dbs[db]
+            .observed_keys()
+            .filter(|k| self.keyspace.dbs[db].exists(k, now_ms))
+            .cloned()
+            .collect();
+        self.touches.extend(gone.into_iter().map(|key| Touch { db, key, modified: true, event: None }));
+    }
+
+    /// Records, before databases `a` and `b` trade contents, that each observed key of either
+    /// that exists in either is modified (Redis's `touchAllWatchedKeysInDb(a, b)` and back; the
+    /// same list tells blocked clients which keys may now hold data).
+    pub fn signal_swapped(&mut self, a: usize, b: usize) {
+        let now_ms = self.now_ms();
+        let dbs = &self.keyspace.dbs;
+        let mut changed = Vec::new();
+        for (db, other) in [(a, b), (b, a)] {
+            for key in dbs[db].observed_keys() {
+                if dbs[db].exists(key, now_ms) || dbs[other].exists(key, now_ms) {
+                    changed.push(Touch { db, key: key.clone(), modified: true, event: None });
+                }
+            }
+        }
+        self.touches.extend(changed);
     }
 
     /// Looks a key up for reading: expires it lazily, counts a hit or miss, updates its access

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod connection;
 pub mod ctx;
+pub mod effects;
 pub mod getkeys;
 pub mod hash;
 pub mod introspect;

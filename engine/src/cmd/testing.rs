@@ -6,6 +6,7 @@
 //! exactly as a client would see it.
 
 use super::ctx::{BlockOn, Ctx, EngineConfig};
+use super::effects::Touch;
 use super::table::{lookup, Handler};
 use crate::aof::{PropagatedOp, Propagation};
 use crate::db::Keyspace;
@@ -34,6 +35,8 @@ pub(crate) struct TestDb {
     pub block_on: Option<BlockOn>,
     /// What the last command propagated to the AOF and replicas (db, argv), MULTI/EXEC included.
     pub propagated: Vec<PropagatedOp>,
+    /// The keys the last command modified and the events it raised, in order.
+    pub touches: Vec<Touch>,
 }
 
 impl TestDb {
@@ -50,23 +53,13 @@ impl TestDb {
             dirty: 0,
             block_on: None,
             propagated: Vec::new(),
+            touches: Vec::new(),
         }
     }
 
     /// A context on db 0 at the current time, as `run` gives each command.
     pub fn ctx(&mut self) -> Ctx<'_> {
-        Ctx {
-            keyspace: &mut self.keyspace,
-            db: 0,
-            now_us: self.now_ms * 1000,
-            rng: &mut self.rng,
-            resp: self.resp,
-            config: &self.config,
-            lru_clock: 0,
-            dirty: 0,
-            block_on: None,
-            propagate: None,
-        }
+        Ctx::new(&mut self.keyspace, 0, self.now_ms * 1000, &mut self.rng, self.resp, &self.config, 0)
     }
 
     /// Runs one command (argv with the name first) as the dispatcher would, returning its reply.
@@ -82,6 +75,7 @@ impl TestDb {
         let mut ctx = self.ctx();
         let reply = f(&mut ctx, argv).unwrap_or_else(Reply::Error);
         let (dirty, block_on, propagate) = (ctx.dirty, ctx.block_on.take(), ctx.propagate.take());
+        self.touches = std::mem::take(&mut ctx.touches);
         self.dirty += dirty;
         self.block_on = block_on;
         let mut propagation = Propagation::new();

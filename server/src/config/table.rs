@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use super::syntax::{parse_memory, parse_strtoll};
 use super::{Config, FieldValue, Value};
+use verdis_engine::cmd::effects::NotifyClass;
 
 /// Refused by CONFIG SET ("can't set immutable config").
 const IMMUTABLE: u8 = 1;
@@ -277,51 +278,13 @@ fn parse_oom_values(_: &Config, args: &[&str]) -> Result<Value, Cow<'static, str
     values.map(Value::Words).ok_or("Invalid oom-score-adj-values, elements must be between -2000 and 2000.".into())
 }
 
-/// Keyspace notification classes: the config letter of each bit, in the order Redis prints them.
-const NOTIFY_CLASSES: [(char, u32); 14] = [
-    ('g', 1 << 2),
-    ('$', 1 << 3),
-    ('l', 1 << 4),
-    ('s', 1 << 5),
-    ('h', 1 << 6),
-    ('z', 1 << 7),
-    ('x', 1 << 8),
-    ('e', 1 << 9),
-    ('t', 1 << 10),
-    ('d', 1 << 13),
-    ('n', 1 << 14),
-    ('K', 1 << 0),
-    ('E', 1 << 1),
-    ('m', 1 << 12),
-];
-/// `A`: every class but key-miss (`m`) and new-key (`n`) events.
-const NOTIFY_ALL: u32 =
-    (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 13);
-
-/// Redis's `keyspaceEventsStringToFlags`.
-pub fn notify_flags(text: &str) -> Option<u32> {
-    text.chars().try_fold(0, |flags, c| match c {
-        'A' => Some(flags | NOTIFY_ALL),
-        _ => NOTIFY_CLASSES.iter().find(|(l, _)| *l == c).map(|(_, bit)| flags | bit),
-    })
-}
-
 /// `notify-keyspace-events <classes>`: stored in Redis's canonical spelling.
 fn parse_notify(_: &Config, args: &[&str]) -> Result<Value, Cow<'static, str>> {
     let flags = match args {
-        [text] => notify_flags(text).ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?,
+        [text] => NotifyClass::parse(text.as_bytes()).ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?,
         _ => return Err("wrong number of arguments".into()),
     };
-    // Redis's keyspaceEventsFlagsToString: `A` stands for the whole set (and then `n` is not
-    // printed, as Redis does not), otherwise each class letter; K, E, m always follow.
-    let mut text = String::new();
-    if flags & NOTIFY_ALL == NOTIFY_ALL {
-        text.push('A');
-    } else {
-        text.extend(NOTIFY_CLASSES[..11].iter().filter(|(_, bit)| flags & bit != 0).map(|(l, _)| *l));
-    }
-    text.extend(NOTIFY_CLASSES[11..].iter().filter(|(_, bit)| flags & bit != 0).map(|(l, _)| *l));
-    Ok(Value::Str(text))
+    Ok(Value::Str(flags.format()))
 }
 
 fn format_str(v: &Value) -> String {

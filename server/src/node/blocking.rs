@@ -3,31 +3,33 @@
 //!
 //! # How a client blocks and is served
 //! 1. The engine command finds nothing to pop and sets `Ctx::block_on` (keys, timeout, and its
-//!    serve function, which knows the type the command waits for). The
-//!    dispatcher hands that to `park_requested`, which parks the client instead of replying.
+//!    serve function, which knows the type the command waits for). It comes back in the
+//!    command's `Effects`, and the dispatcher parks the client (`park`) instead of replying.
 //!    While parked, the client's further input waits in its query buffer, as in Redis.
-//! 2. After every command that changed something (`dirty`), `serve_blocked` looks at the keys
-//!    clients wait on. Each that now exists is offered to its waiters in the order they blocked
-//!    (FIFO): each waiter's own serve function serves it when the key holds the type it waits
-//!    for (Redis's `serveClientsBlockedOnListKey` / `...OnSortedSetKey`) and leaves it parked
-//!    otherwise, so a list push never wakes BZPOPMIN and a ZADD never wakes BLPOP.
-//!    A BLMOVE that pushes onto another waited key serves that key's waiters in the next round.
+//! 2. Every committed call unit reports the keys it modified (`exec::Node::commit`); each one
+//!    some client waits on becomes ready, in the order the unit modified them (Redis's
+//!    `signalKeyAsReady` → `server.ready_keys`). After the command, `handle_ready_keys` offers
+//!    each ready key to its waiters in the order they blocked (FIFO): each waiter's own serve
+//!    function runs through the one execution path (`Node::execute_serve`) and serves it when
+//!    the key holds the type it waits for (Redis's `serveClientsBlockedOnListKey` /
+//!    `...OnSortedSetKey`), leaving it parked otherwise, so a list push never wakes BZPOPMIN
+//!    and a ZADD never wakes BLPOP. A BLMOVE that pushes onto another waited key readies that
+//!    key in turn.
 //! 3. `handle_timer` answers the null array to clients whose deadline passed; `poll_timeout`
 //!    includes the earliest deadline. A disconnect removes the parked client.
 //! 4. Served or timed-out clients go to `unblocked`; `run_unblocked` then runs the commands they
 //!    had pipelined behind the blocking one.
 //!
-//! Difference from Redis: Redis serves keys in the order commands signalled them ready; verdis
-//! serves every waited key that exists, in key order. The two differ only when one command
-//! readies several keys with waiters (a BLMOVE chain resolves the same either way). A key that
-//! gets a value of another type leaves its waiters parked, as Redis 7.0 does. INFO commandstats
-//! counts a blocking command when it is first run (Redis counts it when it is unblocked).
+//! Differences from Redis: a key that gets a value of another type leaves its waiters parked,
+//! as Redis 7.0 does. INFO commandstats counts a blocking command when it is first run (Redis
+//! counts it when it is unblocked).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use verdis_engine::cmd::ctx::{BlockOn, ServeReady};
 use verdis_engine::Reply;
 
+use super::exec::Caller;
 use super::{ClientId, Node};
 use crate::resp::encode::encode;
 
@@ -57,8 +59,9 @@ pub(super) struct Blocked {
     waiters: BTreeMap<(usize, Vec<u8>), VecDeque<ClientId>>,
     /// Deadlines in order, for timeouts and `poll_timeout`.
     deadlines: BTreeSet<(u64, ClientId)>,
-    /// What the command just run asked to block on (set by the dispatcher from `Ctx::block_on`).
-    pub request: Option<BlockOn>,
+    /// Keys with waiters that a committed unit modified, in the order it modified them, not yet
+    /// offered to their waiters (Redis's `server.ready_keys`).
+    ready: VecDeque<(usize, Vec<u8>)>,
     /// Clients unblocked whose pipelined input must now run, in order.
     pub unblocked: VecDeque<ClientId>,
 }
@@ -84,6 +87,17 @@ impl Blocked {
         self.deadlines.first().map(|&(at, _)| at)
     }
 
+    /// Marks `key` of `db` ready when someone waits on it and it is not queued already.
+    pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        let slot = (db, key.to_vec());
+        if self.waiters.contains_key(&slot) && !self.ready.contains(&slot) {
+            self.ready.push_back(slot);
+        }
+    }
+
     fn park(&mut self, id: ClientId, parked: Parked) {
         for key in &parked.keys {
             let queue = self.waiters.entry((parked.db, key.clone())).or_default();
@@ -98,11 +112,11 @@ impl Blocked {
         self.clients.insert(id, parked);
     }
 
-    /// Unparks `id` (served, timed out, unblocked or gone); its argv if it was parked.
-    pub fn remove(&mut self, id: ClientId) -> Option<Vec<Vec<u8>>> {
+    /// Unparks `id` (served, timed out, unblocked or gone); what it was parked with.
+    fn remove(&mut self, id: ClientId) -> Option<Parked> {
         let parked = self.clients.remove(&id)?;
-        for key in parked.keys {
-            let slot = (parked.db, key);
+        for key in &parked.keys {
+            let slot = (parked.db, key.clone());
             if let Some(queue) = self.waiters.get_mut(&slot) {
                 queue.retain(|&c| c != id);
                 if queue.is_empty() {
@@ -113,28 +127,36 @@ impl Blocked {
         if let Some(at) = parked.deadline_us {
             self.deadlines.remove(&(at, id));
         }
-        Some(parked.argv)
+        Some(parked)
     }
 }
 
 impl Node {
-    /// Parks `id` if the command it just ran asked to block. True when it did: the command's
-    /// reply is then not sent. (Inside MULTI, once it exists, the request is dropped and the reply
-    /// stands, as Redis's `CLIENT_DENY_BLOCKING`.)
-    pub(super) fn park_requested(&mut self, id: ClientId, argv: &[&[u8]]) -> bool {
-        let Some(request) = self.blocked.request.take() else { return false };
-        let Some(client) = self.clients.get_mut(&id) else { return false };
+    /// Parks `id`, whose command `argv` asked to block with `request`: its reply waits.
+    pub(super) fn park(&mut self, id: ClientId, argv: &[&[u8]], request: BlockOn) {
+        let Some(client) = self.clients.get_mut(&id) else { return };
         client.blocked = true;
+        let db = client.db;
         let deadline_us = (request.timeout_ms > 0)
             .then(|| self.now.mono_us.saturating_add((request.timeout_ms as u64).saturating_mul(1000)));
-        let parked = Parked {
-            argv: argv.iter().map(|a| a.to_vec()).collect(),
-            db: client.db,
-            keys: request.keys,
-            serve: request.serve,
-            deadline_us,
-        };
+        let mut keys = request.keys;
+        // BLPOP k k waits once on k.
+        let mut seen = BTreeSet::new();
+        keys.retain(|k| seen.insert(k.clone()));
+        for key in &keys {
+            self.keyspace.dbs[db].observe(key);
+        }
+        let parked =
+            Parked { argv: argv.iter().map(|a| a.to_vec()).collect(), db, keys, serve: request.serve, deadline_us };
         self.blocked.park(id, parked);
+    }
+
+    /// Unparks `id`; false when it was not parked.
+    pub(super) fn unpark(&mut self, id: ClientId) -> bool {
+        let Some(parked) = self.blocked.remove(id) else { return false };
+        for key in &parked.keys {
+            self.keyspace.dbs[parked.db].unobserve(key);
+        }
         true
     }
 
@@ -144,41 +166,32 @@ impl Node {
         db.get(key).is_some() && !db.is_expired(key, self.now.unix_ms())
     }
 
-    /// Serves parked clients whose keys now hold what they wait for (see the module header).
-    pub(super) fn serve_blocked(&mut self) {
-        // Each round serves at least one client or stops, so rounds are bounded by the clients.
-        let rounds_max = self.blocked.len() + 1;
-        for _ in 0..rounds_max {
-            let ready: Vec<(usize, Vec<u8>)> =
-                self.blocked.waiters.keys().filter(|(db, key)| self.holds_value(*db, key)).cloned().collect();
-            let mut served = false;
-            for (db, key) in ready {
-                let queue: Vec<ClientId> =
-                    self.blocked.waiters.get(&(db, key.clone())).map_or(Vec::new(), |q| q.iter().copied().collect());
-                for id in queue {
-                    if !self.holds_value(db, &key) {
-                        break;
-                    }
-                    let Some(parked) = self.blocked.clients.get(&id) else { continue };
-                    let (argv, serve) = (parked.argv.clone(), parked.serve);
-                    let resp = self.clients.get(&id).map_or(2, |c| c.resp);
-                    let argv_refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-                    let mut ctx = self.engine_ctx(db, resp);
-                    let served_reply = serve(&mut ctx, &argv_refs, &key);
-                    let (dirty, propagate) = (ctx.dirty, ctx.propagate.take());
-                    self.stats.dirty += dirty;
-                    self.propagate(db, &argv_refs, dirty, propagate);
-                    // `None`: the key holds another type than this client waits for; it stays.
-                    let Some(reply) = served_reply else { continue };
-                    self.blocked.remove(id);
-                    self.reply_unblocked(id, &reply.unwrap_or_else(Reply::Error));
-                    served = true;
+    /// Offers each ready key to its waiters, first readied first (see the module header).
+    pub(super) fn handle_ready_keys(&mut self) {
+        // Each key readied again is readied by a serve, which unparks a client: the keys
+        // offered are bounded by the initial queue plus one per parked client.
+        let offers_max = self.blocked.ready.len() + self.blocked.len() + 1;
+        for _ in 0..offers_max {
+            let Some((db, key)) = self.blocked.ready.pop_front() else { return };
+            let queue: Vec<ClientId> =
+                self.blocked.waiters.get(&(db, key.clone())).map_or(Vec::new(), |q| q.iter().copied().collect());
+            for id in queue {
+                if !self.holds_value(db, &key) {
+                    break;
                 }
-            }
-            if !served {
-                break;
+                let Some(parked) = self.blocked.clients.get(&id) else { continue };
+                let (argv, serve) = (parked.argv.clone(), parked.serve);
+                let argv_refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                let caller = Caller::Client(id);
+                let (served, effects) = self.execute_serve(caller, serve, &argv_refs, &key);
+                self.commit(caller, effects);
+                // `None`: the key holds another type than this client waits for; it stays.
+                let Some(reply) = served else { continue };
+                self.unpark(id);
+                self.reply_unblocked(id, &reply);
             }
         }
+        debug_assert!(self.blocked.ready.is_empty(), "ready keys left unserved");
     }
 
     /// Sends an unblocked client its reply and queues its pipelined input to run.
@@ -190,6 +203,7 @@ impl Node {
             client.blocked = false;
             if !client.replies_suppressed() {
                 encode(reply, client.resp, &mut client.reply_buf);
+                self.pending_output.insert(id);
             }
             client.end_command();
             self.blocked.unblocked.push_back(id);
@@ -202,7 +216,7 @@ impl Node {
             if at > self.now.mono_us {
                 break;
             }
-            self.blocked.remove(id);
+            self.unpark(id);
             self.reply_unblocked(id, &Reply::NullArray);
         }
     }
@@ -219,7 +233,7 @@ impl Node {
     /// CLIENT UNBLOCK: answers a parked client as at its timeout (or with the UNBLOCKED error)
     /// and unparks it. 1 when `target` was parked, 0 otherwise.
     pub(super) fn unblock_client(&mut self, target: ClientId, with_error: bool) -> bool {
-        if self.blocked.remove(target).is_none() {
+        if !self.unpark(target) {
             return false;
         }
         let reply = if with_error {

@@ -1,10 +1,10 @@
 //! From bytes to replies: the parse loop and `process_command`, which reads as Redis's policy —
 //! a top-to-bottom list of admission checks, then execution.
 
-use verdis_engine::aof::Propagation;
 use verdis_engine::cmd::table::{lookup_sub, Handler};
-use verdis_engine::{lookup, CmdError, Command, Ctx, Reply};
+use verdis_engine::{lookup, CmdError, Command, Reply};
 
+use super::exec::Caller;
 use super::{ClientId, Node};
 use crate::resp::encode::{encode, push_error};
 
@@ -103,90 +103,79 @@ impl Node {
         None
     }
 
-    /// Runs one command for a client and appends its reply: Redis's `processCommand` + `call`.
+    /// Runs one command for a client and queues its reply: Redis's `processCommand` + `call`.
     pub(super) fn process_command(&mut self, id: ClientId, argv: &[&[u8]]) {
         let resolved = Self::resolve(argv);
-        let dirty_before = self.stats.dirty;
         // Like Redis, CLIENT LIST's `cmd` names the command even when it is refused, and NULL
         // when it is unknown.
         if let Some(c) = self.clients.get_mut(&id) {
             c.last_cmd = resolved.as_ref().map_or("NULL", |cmd| cmd.spec.name);
         }
-        let reply = match resolved {
-            Err(e) => Reply::Error(e),
-            Ok(cmd) => {
-                if let Some(refusal) = self.admission_error(cmd, argv) {
-                    self.stats.command_counts.entry(cmd.spec.name).or_default().rejected_calls += 1;
-                    Reply::Error(refusal)
-                } else {
-                    let start_us = (self.probe.clock_us)();
-                    let reply = self.call(id, cmd, argv);
-                    let duration_us = (self.probe.clock_us)().saturating_sub(start_us);
-                    self.stats.total_commands_processed += 1;
-                    let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
-                    counts.calls += 1;
-                    counts.usec += duration_us;
-                    if self.info.latency_tracking {
-                        counts.latency.record(duration_us * 1000);
-                    }
-                    counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
-                    reply
-                }
-            }
+        let cmd = match resolved {
+            Err(e) => return self.reply_command(id, &Reply::Error(e)),
+            Ok(cmd) => cmd,
         };
+        if let Some(refusal) = self.admission_error(cmd, argv) {
+            self.stats.command_counts.entry(cmd.spec.name).or_default().rejected_calls += 1;
+            return self.reply_command(id, &Reply::Error(refusal));
+        }
+        let caller = Caller::Client(id);
+        let start_us = (self.probe.clock_us)();
+        let (reply, mut effects) = self.execute(caller, cmd, argv);
+        let duration_us = (self.probe.clock_us)().saturating_sub(start_us);
+        self.stats.total_commands_processed += 1;
+        let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
+        counts.calls += 1;
+        counts.usec += duration_us;
+        if self.info.latency_tracking {
+            counts.latency.record(duration_us * 1000);
+        }
+        counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
+        let block_on = effects.block_on.take();
+        self.commit(caller, effects);
+        self.handle_ready_keys();
         // A client parked by its command (a blocking pop, a SAVE) gets its reply later.
-        if self.park_requested(id, argv) || self.persist.is_waiting(id) {
+        if let Some(request) = block_on {
+            self.park(id, argv, request);
             return;
         }
-        if let Reply::Error(e) = &reply {
+        if self.persist.is_waiting(id) {
+            return;
+        }
+        self.reply_command(id, &reply);
+    }
+
+    /// Queues the reply to the command `id` just ran (unless CLIENT REPLY suppresses it) and
+    /// ends the command.
+    fn reply_command(&mut self, id: ClientId, reply: &Reply) {
+        if let Reply::Error(e) = reply {
             self.stats.count_error_reply(&e.to_string());
         }
         if let Some(client) = self.clients.get_mut(&id) {
             // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped.
             if !client.replies_suppressed() {
-                encode(&reply, client.resp, &mut client.reply_buf);
+                encode(reply, client.resp, &mut client.reply_buf);
+                self.pending_output.insert(id);
             }
             client.end_command();
         }
-        // Only a command that changed something can have made a list for a parked client.
-        if self.stats.dirty != dirty_before {
-            self.serve_blocked();
-        }
     }
 
-    /// Sends a command's effects to the AOF: keys it found expired (as DELs), then what the
-    /// handler asked for or the command itself when it changed something, wrapped in
-    /// MULTI/EXEC when that is more than one command (`verdis_engine::aof::Propagation`).
-    pub(super) fn propagate(&mut self, db: usize, argv: &[&[u8]], dirty: u64, propagate: Option<Vec<Vec<Vec<u8>>>>) {
-        // With no AOF (the default) nothing is copied: every write would otherwise pay for a
-        // copy of its arguments.
-        if !self.aof_takes_commands() {
-            self.keyspace.expired_to_propagate.clear();
-            return;
-        }
-        let mut unit = Propagation::new();
-        unit.add_expired(&mut self.keyspace);
-        unit.add_command(db, argv, propagate, dirty);
-        if !unit.is_empty() {
-            self.feed_aof(&unit.finish());
-        }
-    }
-
-    /// Runs a command with no client, as Redis's fake AOF client does: engine commands in `db`,
-    /// and SELECT changing `db`. Nothing is counted or propagated.
-    pub(super) fn run_internal(&mut self, db: &mut usize, argv: &[&[u8]]) -> Result<(), String> {
+    /// Runs a command read from the AOF, as Redis's fake client does: engine commands in `db`
+    /// through the one execution path, and SELECT changing `db`. Nothing is counted or
+    /// propagated.
+    pub(super) fn run_loaded(&mut self, db: &mut usize, argv: &[&[u8]]) -> Result<(), String> {
         let name = String::from_utf8_lossy(argv[0]).into_owned();
         let cmd = Self::resolve(argv).map_err(|_| format!("Unknown command '{name}'"))?;
         if !cmd.spec.arity_ok(argv.len()) {
             return Err(format!("Wrong number of arguments for '{name}'"));
         }
         match cmd.handler {
-            Handler::Engine(f) => {
-                let mut ctx = self.engine_ctx(*db, 2);
+            Handler::Engine(_) => {
+                let caller = Caller::Loader { db: *db };
                 // A command that fails here failed when it first ran too (Redis logs nothing).
-                let _ = f(&mut ctx, argv);
-                // Loading propagates nothing.
-                self.keyspace.expired_to_propagate.clear();
+                let (_, effects) = self.execute(caller, cmd, argv);
+                self.commit(caller, effects);
                 Ok(())
             }
             Handler::Node(verdis_engine::cmd::node::NodeCmd::Select) => {
@@ -200,43 +189,6 @@ impl Node {
                 }
             }
             _ => Err(format!("Unexpected command '{name}'")),
-        }
-    }
-
-    /// The engine's context for a command run in `db` for a client speaking `resp`.
-    pub(super) fn engine_ctx(&mut self, db: usize, resp: u8) -> Ctx<'_> {
-        Ctx {
-            keyspace: &mut self.keyspace,
-            db,
-            now_us: self.now.unix_us,
-            rng: &mut self.rng,
-            resp,
-            config: &self.config.engine,
-            lru_clock: lru_clock(self.now.unix_ms()),
-            dirty: 0,
-            block_on: None,
-            propagate: None,
-        }
-    }
-
-    /// Executes a resolved, admitted command.
-    fn call(&mut self, id: ClientId, cmd: &'static Command, argv: &[&[u8]]) -> Reply {
-        match cmd.handler {
-            Handler::Engine(f) => {
-                let client = self.clients.get(&id).expect("caller checked the client");
-                let db = client.db;
-                let mut ctx = self.engine_ctx(db, client.resp);
-                let reply = f(&mut ctx, argv).unwrap_or_else(Reply::Error);
-                let (dirty, block_on, propagate) = (ctx.dirty, ctx.block_on.take(), ctx.propagate.take());
-                self.stats.dirty += dirty;
-                self.blocked.request = block_on;
-                self.propagate(db, argv, dirty, propagate);
-                reply
-            }
-            Handler::Node(node_cmd) => self.exec_node(node_cmd, id, argv).unwrap_or_else(Reply::Error),
-            Handler::Container => {
-                unreachable!("a container with arguments resolves to a subcommand, without them fails arity")
-            }
         }
     }
 }

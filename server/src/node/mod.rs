@@ -18,13 +18,14 @@ pub mod client;
 mod commands;
 pub mod disk;
 mod dispatch;
+mod exec;
 pub mod info;
 mod latency;
 mod persist;
 #[cfg(test)]
 mod testing;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use verdis_engine::{Keyspace, Rng};
 
@@ -138,6 +139,9 @@ pub struct Node {
     keyspace: Keyspace,
     rng: Rng,
     clients: BTreeMap<ClientId, Client>,
+    /// Clients with replies or messages queued since the last flush: any input may write to
+    /// any client, and every one of them is flushed before the input's handling ends.
+    pending_output: BTreeSet<ClientId>,
     next_client_id: ClientId,
     actions: VecDeque<Action>,
     stats: ServerStats,
@@ -170,6 +174,7 @@ impl Node {
             keyspace,
             rng,
             clients: BTreeMap::new(),
+            pending_output: BTreeSet::new(),
             next_client_id: 1,
             actions: VecDeque::new(),
             stats: ServerStats::default(),
@@ -304,16 +309,14 @@ impl Node {
             return;
         }
         self.process_input(id);
-        self.flush_client(id);
-        self.run_unblocked();
-        self.aof_flush();
+        self.end_input();
     }
 
     /// The peer closed the connection (or it failed).
     pub fn handle_disconnect(&mut self, now: Time, id: ClientId) {
         self.now = now;
-        self.clients.remove(&id);
-        self.blocked.remove(id);
+        self.forget_client(id);
+        self.end_input();
     }
 
     /// The timer set by `poll_timeout` fired.
@@ -325,16 +328,14 @@ impl Node {
         }
         self.job_tick();
         self.expire_blocked();
-        self.run_unblocked();
-        self.aof_flush();
+        self.end_input();
     }
 
     /// The disk operation `id` completed (or failed).
     pub fn handle_disk(&mut self, now: Time, id: DiskId, result: DiskResult) {
         self.now = now;
         self.persist_disk_done(id, result);
-        self.run_unblocked();
-        self.aof_flush();
+        self.end_input();
     }
 
     // ----- outputs -----
@@ -364,11 +365,36 @@ impl Node {
         self.actions.push_back(Action::Log { level, message });
     }
 
-    /// Drops a client at the server's initiative.
+    /// What every input ends with: clients unblocked meanwhile run their pipelined input, every
+    /// client with pending output is flushed, and the AOF buffer is written.
+    fn end_input(&mut self) {
+        self.run_unblocked();
+        self.flush_pending();
+        self.aof_flush();
+    }
+
+    /// The one teardown: every way a client ends (disconnect, CLIENT KILL, QUIT, limits,
+    /// timeout, shutdown) comes here, and each part forgets the client.
+    fn forget_client(&mut self, id: ClientId) {
+        if self.clients.remove(&id).is_none() {
+            return;
+        }
+        self.pending_output.remove(&id);
+        self.unpark(id);
+        self.persist.forget(id);
+    }
+
+    /// Drops a client at the server's initiative: forgets it and closes the connection.
     fn free_client(&mut self, id: ClientId) {
-        self.clients.remove(&id);
-        self.blocked.remove(id);
+        self.forget_client(id);
         self.emit_output(Action::Close { client: id });
+    }
+
+    /// Hands every client's pending output to the shell, in client order.
+    fn flush_pending(&mut self) {
+        while let Some(id) = self.pending_output.pop_first() {
+            self.flush_client(id);
+        }
     }
 
     /// Hands the client's pending replies to the shell, and the close it asked for.
@@ -392,12 +418,7 @@ impl Node {
         self.persist_cron();
         let now_ms = self.now.unix_ms();
         verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
-        if self.aof_takes_commands() {
-            let expired = verdis_engine::aof::expired_deletions(&mut self.keyspace);
-            self.feed_aof(&expired);
-        } else {
-            self.keyspace.expired_to_propagate.clear();
-        }
+        self.commit_active_expiry();
         if self.config.timeout_s > 0 {
             let limit_ms = self.config.timeout_s as i64 * 1000;
             // Like Redis, a client parked by a blocking command is not idle.

@@ -22,18 +22,7 @@ mod tests {
         let mut rng = Rng::new(1);
         let mut keyspace = Keyspace::new(1, &mut rng);
         let config = EngineConfig::default();
-        let mut ctx = Ctx {
-            keyspace: &mut keyspace,
-            db: 0,
-            now_us: 0,
-            rng: &mut rng,
-            resp: 2,
-            config: &config,
-            lru_clock: 0,
-            dirty: 0,
-            block_on: None,
-            propagate: None,
-        };
+        let mut ctx = Ctx::new(&mut keyspace, 0, 0, &mut rng, 2, &config, 0);
         for msg in [&b"hello"[..], b"", b"\x00\xff a\r\n"] {
             assert_eq!(echo(&mut ctx, &[b"echo", msg]), Ok(Reply::bulk(msg)));
         }

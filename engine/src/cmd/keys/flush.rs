@@ -2,8 +2,8 @@
 //! FLUSHALL [ASYNC | SYNC]
 //!
 //! Deliberate differences: ASYNC frees memory synchronously (Redis hands it to a background
-//! thread; replies are identical). FLUSHALL's RDB save when save points are configured, and
-//! invalidating WATCHed keys, belong to the node and happen there.
+//! thread; replies are identical). FLUSHALL's RDB save when save points are configured belongs
+//! to the node and happens there.
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
@@ -22,6 +22,7 @@ fn check_flush_flags(argv: &[&[u8]]) -> Result<(), CmdError> {
 /// FLUSHDB: removes every key of the selected database.
 pub fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     check_flush_flags(argv)?;
+    ctx.signal_flushed(ctx.db);
     let db = ctx.db();
     let removed = db.len() as u64;
     db.clear();
@@ -33,6 +34,9 @@ pub fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 /// Redis does, so that even an empty FLUSHALL is propagated.
 pub fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     check_flush_flags(argv)?;
+    for db in 0..ctx.keyspace.dbs.len() {
+        ctx.signal_flushed(db);
+    }
     let mut removed = 0u64;
     for db in &mut ctx.keyspace.dbs {
         removed += db.len() as u64;

@@ -115,18 +115,7 @@ pub(crate) mod test_support {
         }
         let Handler::Engine(f) = cmd.handler else { panic!("{} is not an engine command", cmd.spec.name) };
         let mut rng = Rng::new(11);
-        let mut ctx = Ctx {
-            keyspace: &mut t.keyspace,
-            db,
-            now_us: t.now_ms * 1000,
-            rng: &mut rng,
-            resp: t.resp,
-            config: &t.config,
-            lru_clock,
-            dirty: 0,
-            block_on: None,
-            propagate: None,
-        };
+        let mut ctx = Ctx::new(&mut t.keyspace, db, t.now_ms * 1000, &mut rng, t.resp, &t.config, lru_clock);
         let reply = f(&mut ctx, &argv).unwrap_or_else(Reply::Error);
         t.dirty += ctx.dirty;
         for db in &t.keyspace.dbs {

@@ -1,7 +1,8 @@
 //! SWAPDB index1 index2
 //!
 //! Deliberate difference: Redis refuses SWAPDB in cluster mode; the engine has no cluster mode
-//! yet. Waking clients blocked on keys that now exist is the node's part.
+//! yet. The keys someone watches or waits on in either database are reported as modified
+//! (`Ctx::signal_swapped`); waking the blocked clients is the node's part.
 
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
@@ -24,6 +25,8 @@ pub fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         return Err(CmdError::DbIndexOutOfRange);
     };
     if a != b {
+        ctx.signal_swapped(a, b);
+        let dbs = &mut ctx.keyspace.dbs;
         let (low, high) = (a.min(b), a.max(b));
         let (head, tail) = dbs.split_at_mut(high);
         head[low].swap_contents(&mut tail[0]);

@@ -27,6 +27,7 @@ mod push;
 
 use super::args::eq_ci;
 use super::ctx::Ctx;
+use super::effects::NotifyClass;
 use super::redis_specs as s;
 use super::table::{engine, Command};
 use crate::error::CmdError;
@@ -98,6 +99,7 @@ fn push_items(ctx: &mut Ctx, key: &[u8], end: End, items: &[&[u8]]) -> Result<us
     }
     let len = list.len();
     ctx.dirty += items.len() as u64;
+    ctx.notify(NotifyClass::LIST, if end == End::Left { "lpush" } else { "rpush" }, key);
     Ok(len)
 }
 

@@ -7,6 +7,7 @@
 //! in Redis. A NaN from an increment stops the command after the pairs already applied.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::rng::Rng;
@@ -145,6 +146,9 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], mut incr: bool) -> Result<Reply, 
         return Err(CmdError::msg("ERR resulting score is not a number (NaN)"));
     }
     ctx.dirty += (added + updated) as u64;
+    if added + updated > 0 {
+        ctx.notify(NotifyClass::ZSET, if incr { "zincr" } else { "zadd" }, key);
+    }
     Ok(if incr {
         last.map_or(Reply::Null, Reply::Double)
     } else {

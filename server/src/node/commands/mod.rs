@@ -7,11 +7,20 @@ mod connection;
 use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::{CmdError, Reply};
 
+use super::exec::Effects;
 use super::{ClientId, Node};
 
 impl Node {
     /// Runs a node command for client `id`.
-    pub(super) fn exec_node(&mut self, cmd: NodeCmd, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    /// Commands that change the keyspace record what they did in `effects`, as engine commands
+    /// do through their context.
+    pub(super) fn exec_node(
+        &mut self,
+        cmd: NodeCmd,
+        id: ClientId,
+        argv: &[&[u8]],
+        _effects: &mut Effects,
+    ) -> Result<Reply, CmdError> {
         match cmd {
             NodeCmd::Ping => connection::ping(argv),
             NodeCmd::Select

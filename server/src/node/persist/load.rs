@@ -305,7 +305,7 @@ impl Node {
         let loading = self.persist.loading.as_mut().expect("loading");
         let mut db = loading.db;
         std::mem::swap(&mut self.keyspace, &mut loading.keyspace);
-        let result = self.run_internal(&mut db, argv);
+        let result = self.run_loaded(&mut db, argv);
         let loading = self.persist.loading.as_mut().expect("loading");
         std::mem::swap(&mut self.keyspace, &mut loading.keyspace);
         loading.db = db;

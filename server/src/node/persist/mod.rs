@@ -131,6 +131,11 @@ impl Persist {
         }
     }
 
+    /// Forgets a client that is gone: it no longer waits for a job.
+    pub(super) fn forget(&mut self, id: ClientId) {
+        self.waiting.remove(&id);
+    }
+
     /// True while `id` waits for a job: its pipelined input waits too.
     pub(super) fn is_waiting(&self, id: ClientId) -> bool {
         self.waiting.contains_key(&id)

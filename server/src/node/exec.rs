@@ -1,0 +1,189 @@
+//! The one execution path: every command runs through `Node::execute`, whoever calls it — a
+//! client, a woken blocked client (its serve function, `Node::execute_serve`), EXEC's queue, the
+//! AOF loader — and comes back as its reply together with its effects as data (`Effects`).
+//! `Node::commit` then hands those effects to each part that reads them, once per call unit.
+//!
+//! # Steps
+//! 1. `execute` (or `execute_serve`) builds the engine's context for the caller's database and
+//!    protocol, runs the handler, and collects what it did: dirty count, block request, what to
+//!    propagate (keys found expired first, as DELs), the keys it modified and the keyspace
+//!    events it raised (`Ctx::touches`). Nothing travels through a side field.
+//! 2. The caller decides what the effects mean for itself (a client parks on a block request;
+//!    EXEC's queue cannot block) and passes them to `commit` — for a transaction, once for the
+//!    whole unit, so it is propagated as one MULTI/EXEC block.
+//! 3. `commit` counts the changes, propagates the unit to the one propagation sink
+//!    (`Node::propagate_unit`: the AOF, later the replication backlog) and hands the touches to
+//!    their readers: keys with blocked clients become ready (`blocking`).
+//!
+//! The loader's calls (`Caller::Loader`) are executed the same way and committed to nothing: a
+//! replayed file changes the keyspace only.
+
+use verdis_engine::aof::Propagation;
+use verdis_engine::cmd::ctx::{BlockOn, ServeReady};
+use verdis_engine::cmd::effects::{NotifyClass, Touch};
+use verdis_engine::cmd::table::Handler;
+use verdis_engine::{CmdError, Command, Ctx, Reply};
+
+use super::dispatch::lru_clock;
+use super::{ClientId, Node};
+
+/// Who runs a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Caller {
+    /// A connected client, in its selected database and protocol.
+    Client(ClientId),
+    /// The AOF loader (Redis's fake client): database `db`, RESP2, nothing counted or
+    /// propagated.
+    Loader {
+        /// The database the file last SELECTed.
+        db: usize,
+    },
+}
+
+/// A command's effects besides its reply.
+#[derive(Debug, Default)]
+pub(super) struct Effects {
+    /// Changes made (Redis's `server.dirty` delta).
+    pub dirty: u64,
+    /// The command asks to block its client (BLPOP finding nothing).
+    pub block_on: Option<BlockOn>,
+    /// What the call propagates: DELs of keys found expired, then the command's own effect.
+    pub propagation: Propagation,
+    /// Keys modified and keyspace events raised, in order.
+    pub touches: Vec<Touch>,
+}
+
+impl Effects {
+    /// Adds `later`'s effects after these (the commands of one transaction).
+    pub fn extend(&mut self, later: Effects) {
+        self.dirty += later.dirty;
+        self.propagation.extend(later.propagation);
+        self.touches.extend(later.touches);
+        if later.block_on.is_some() {
+            self.block_on = later.block_on;
+        }
+    }
+}
+
+impl Node {
+    /// The caller's database and protocol.
+    fn caller_context(&self, caller: Caller) -> (usize, u8) {
+        match caller {
+            Caller::Client(id) => {
+                let client = self.clients.get(&id).expect("a command's caller is connected");
+                (client.db, client.resp)
+            }
+            Caller::Loader { db } => (db, 2),
+        }
+    }
+
+    /// Runs `command` for `caller` and returns its reply and effects: the one execution path.
+    pub(super) fn execute(&mut self, caller: Caller, cmd: &'static Command, argv: &[&[u8]]) -> (Reply, Effects) {
+        match cmd.handler {
+            Handler::Engine(f) => {
+                let (reply, effects) = self.run_engine(caller, argv, |ctx| f(ctx, argv));
+                (reply.unwrap_or_else(Reply::Error), effects)
+            }
+            Handler::Node(node_cmd) => {
+                let Caller::Client(id) = caller else {
+                    // The loader only replays engine commands (it handles SELECT itself).
+                    return (Reply::Error(CmdError::unknown_command(argv)), Effects::default());
+                };
+                let mut effects = Effects::default();
+                let reply = self.exec_node(node_cmd, id, argv, &mut effects).unwrap_or_else(Reply::Error);
+                (reply, effects)
+            }
+            Handler::Container => {
+                unreachable!("a container with arguments resolves to a subcommand, without them fails arity")
+            }
+        }
+    }
+
+    /// Serves a blocked client's command from `key`, which has become ready: the command's
+    /// serve function in place of its handler, with the same context and effects. `None` (and
+    /// no change) while `key` holds another type than the command waits for.
+    pub(super) fn execute_serve(
+        &mut self,
+        caller: Caller,
+        serve: ServeReady,
+        argv: &[&[u8]],
+        key: &[u8],
+    ) -> (Option<Reply>, Effects) {
+        let (reply, effects) = self.run_engine(caller, argv, |ctx| serve(ctx, argv, key));
+        (reply.map(|r| r.unwrap_or_else(Reply::Error)), effects)
+    }
+
+    /// Runs `f` on an engine context for `caller` and collects its effects.
+    fn run_engine<R>(&mut self, caller: Caller, argv: &[&[u8]], f: impl FnOnce(&mut Ctx) -> R) -> (R, Effects) {
+        let (db, resp) = self.caller_context(caller);
+        let lru = lru_clock(self.now.unix_ms());
+        let mut ctx = Ctx::new(&mut self.keyspace, db, self.now.unix_us, &mut self.rng, resp, &self.config.engine, lru);
+        let result = f(&mut ctx);
+        let mut effects = Effects {
+            dirty: ctx.dirty,
+            block_on: ctx.block_on.take(),
+            propagation: Propagation::new(),
+            touches: std::mem::take(&mut ctx.touches),
+        };
+        let propagate = ctx.propagate.take();
+        // With no consumer of propagation (no AOF: the default) nothing is copied: every write
+        // would otherwise pay for a copy of its arguments.
+        if matches!(caller, Caller::Loader { .. }) || !self.propagation_wanted() {
+            self.keyspace.expired_to_propagate.clear();
+        } else {
+            effects.propagation.add_expired(&mut self.keyspace);
+            effects.propagation.add_command(db, argv, propagate, effects.dirty);
+        }
+        (result, effects)
+    }
+
+    /// Hands a call unit's effects to the parts that read them: the change count, the
+    /// propagation sink, and the readers of modified keys. A loader's unit changes only the
+    /// keyspace it already changed.
+    pub(super) fn commit(&mut self, caller: Caller, effects: Effects) {
+        if matches!(caller, Caller::Loader { .. }) {
+            return;
+        }
+        self.stats.dirty += effects.dirty;
+        if !effects.propagation.is_empty() {
+            self.propagate_unit(effects.propagation);
+        }
+        self.touched(&effects.touches);
+    }
+
+    /// True when something consumes propagated commands (the AOF; later replicas).
+    pub(super) fn propagation_wanted(&self) -> bool {
+        self.aof_takes_commands()
+    }
+
+    /// The one propagation sink: each call unit (a command, a transaction) arrives here once,
+    /// wrapped in MULTI/EXEC when it holds more than one command.
+    pub(super) fn propagate_unit(&mut self, unit: Propagation) {
+        self.feed_aof(&unit.finish());
+    }
+
+    /// Commits the keys the active expire cycle removed outside any command: each is its own
+    /// unit, propagated as an unwrapped `DEL key` (Redis's `deleteExpiredKeyAndPropagate`), and
+    /// an `expired` event.
+    pub(super) fn commit_active_expiry(&mut self) {
+        let expired = std::mem::take(&mut self.keyspace.expired_to_propagate);
+        let wanted = self.propagation_wanted();
+        let mut touches = Vec::with_capacity(expired.len());
+        for (db, key) in expired {
+            if wanted {
+                let mut unit = Propagation::new();
+                unit.add_command(db, &[b"DEL", &key], None, 1);
+                self.propagate_unit(unit);
+            }
+            touches.push(Touch { db, key, modified: true, event: Some((NotifyClass::EXPIRED, "expired")) });
+        }
+        self.touched(&touches);
+    }
+
+    /// Gives modified keys to their readers: a key blocked clients wait on becomes ready.
+    fn touched(&mut self, touches: &[Touch]) {
+        for touch in touches.iter().filter(|t| t.modified) {
+            self.blocked.signal_ready(touch.db, &touch.key);
+        }
+    }
+}
