@@ -19,4 +19,5 @@ pub mod string;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod transactions;
 pub mod zset;

@@ -57,4 +57,14 @@ pub enum NodeCmd {
     Lastsave,
     /// BGREWRITEAOF
     Bgrewriteaof,
+    /// MULTI
+    Multi,
+    /// EXEC
+    Exec,
+    /// DISCARD
+    Discard,
+    /// WATCH key [key ...]
+    Watch,
+    /// UNWATCH
+    Unwatch,
 }

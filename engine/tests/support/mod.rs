@@ -303,18 +303,7 @@ impl EngineHarness {
 
 /// A command context on `db` at wall-clock time.
 fn ctx<'a>(keyspace: &'a mut Keyspace, rng: &'a mut Rng, config: &'a EngineConfig, db: usize) -> Ctx<'a> {
-    Ctx {
-        keyspace,
-        db,
-        now_us: now_ms() * 1000,
-        rng,
-        resp: 2,
-        config,
-        lru_clock: 0,
-        dirty: 0,
-        block_on: None,
-        propagate: None,
-    }
+    Ctx::new(keyspace, db, now_ms() * 1000, rng, 2, config, 0)
 }
 
 /// Waits until `path` holds at least `len` bytes (a served blocked client's propagation lands a

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::multi::Queued;
 use crate::resp::decode::RequestParser;
 
 /// A client's id, unique for the node's lifetime (CLIENT ID).
@@ -75,6 +76,10 @@ pub struct Client {
     pub reply_skip_next: bool,
     /// Parked by a blocking command (flag `b`); the node's `blocking` module keeps the details.
     pub blocked: bool,
+    /// The open transaction, between MULTI and EXEC/DISCARD (flag `x`).
+    pub multi: Option<Queued>,
+    /// A watched key changed: the next EXEC fails (flag `d`, Redis's `CLIENT_DIRTY_CAS`).
+    pub dirty_cas: bool,
 }
 
 impl Client {
@@ -99,6 +104,8 @@ impl Client {
             reply_skip: false,
             reply_skip_next: false,
             blocked: false,
+            multi: None,
+            dirty_cas: false,
         }
     }
 
@@ -128,8 +135,14 @@ impl Client {
         let name = self.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         // Redis's flag letters in its order; `N` when none applies.
         let mut flags = String::new();
+        if self.multi.is_some() {
+            flags.push('x');
+        }
         if self.blocked {
             flags.push('b');
+        }
+        if self.dirty_cas {
+            flags.push('d');
         }
         if self.close_after_reply {
             flags.push('c');
@@ -152,7 +165,7 @@ impl Client {
         let _ = write!(
             out,
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
-             multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 \
+             multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 \
              tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr,
@@ -163,9 +176,11 @@ impl Client {
             (now_ms - self.last_interaction_ms).max(0) / 1000,
             flags,
             self.db,
+            self.multi.as_ref().map_or(-1, |q| q.len() as i64),
             qbuf,
             qbuf_free,
             argv_bytes,
+            self.multi.as_ref().map_or(0, Queued::bytes),
             rbs,
             self.reply_buf.len(),
             // Replies queued and not yet handed to the shell, as Redis's `bufpos`; `events` stays

@@ -73,7 +73,7 @@ impl Node {
 
     /// Finds the row for `argv`: the command, or for a container with arguments, its subcommand.
     /// `Err` carries Redis's unknown-command or unknown-subcommand error.
-    fn resolve(argv: &[&[u8]]) -> Result<&'static Command, CmdError> {
+    pub(super) fn resolve(argv: &[&[u8]]) -> Result<&'static Command, CmdError> {
         let base = lookup(argv[0]).ok_or_else(|| CmdError::unknown_command(argv))?;
         if argv.len() == 1 || base.spec.subcommands.is_empty() {
             return Ok(base);
@@ -85,13 +85,16 @@ impl Node {
     }
 
     /// Why the command may not run now, if it may not: Redis's `processCommand` checks, in
-    /// Redis's order.
-    fn admission_error(&self, cmd: &Command, argv: &[&[u8]]) -> Option<CmdError> {
+    /// Redis's order. (A `no-multi` command in MULTI is refused when it is queued.)
+    fn admission_error(&self, id: ClientId, cmd: &Command, argv: &[&[u8]]) -> Option<CmdError> {
         use verdis_engine::cmd::spec::CmdFlag;
         if !cmd.spec.arity_ok(argv.len()) {
             return Some(CmdError::WrongArity(cmd.spec.name.into()));
         }
-        let is_write = cmd.spec.has(CmdFlag::Write);
+        // EXEC is as much a write as the commands it runs.
+        let queued_write = cmd.spec.name == "exec"
+            && self.clients.get(&id).and_then(|c| c.multi.as_ref()).is_some_and(|q| q.has_write());
+        let is_write = cmd.spec.has(CmdFlag::Write) || queued_write;
         if is_write || cmd.spec.name == "ping" {
             if let Some(e) = self.disk_error_denies_writes() {
                 return Some(e);
@@ -112,25 +115,35 @@ impl Node {
             c.last_cmd = resolved.as_ref().map_or("NULL", |cmd| cmd.spec.name);
         }
         let cmd = match resolved {
-            Err(e) => return self.reply_command(id, &Reply::Error(e)),
+            Err(e) => {
+                // A refused command aborts an open transaction (Redis's `rejectCommand`).
+                self.flag_transaction(id);
+                return self.reply_command(id, &Reply::Error(e));
+            }
             Ok(cmd) => cmd,
         };
-        if let Some(refusal) = self.admission_error(cmd, argv) {
+        if let Some(refusal) = self.admission_error(id, cmd, argv) {
             self.stats.command_counts.entry(cmd.spec.name).or_default().rejected_calls += 1;
+            self.flag_transaction(id);
+            let refusal = if cmd.spec.name == "exec" && self.in_multi(id) {
+                // Redis's `execCommandAbort`: the transaction goes, the reason is named.
+                self.discard_transaction(id);
+                CmdError::Message(format!("EXECABORT Transaction discarded because of: {refusal}").into())
+            } else {
+                refusal
+            };
             return self.reply_command(id, &Reply::Error(refusal));
+        }
+        if self.in_multi(id) && Self::queues(cmd) {
+            let reply = self.queue_command(id, cmd, argv);
+            return self.reply_command(id, &reply);
         }
         let caller = Caller::Client(id);
         let start_us = (self.probe.clock_us)();
         let (reply, mut effects) = self.execute(caller, cmd, argv);
         let duration_us = (self.probe.clock_us)().saturating_sub(start_us);
         self.stats.total_commands_processed += 1;
-        let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
-        counts.calls += 1;
-        counts.usec += duration_us;
-        if self.info.latency_tracking {
-            counts.latency.record(duration_us * 1000);
-        }
-        counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
+        self.count_call(cmd, &reply, duration_us);
         let block_on = effects.block_on.take();
         self.commit(caller, effects);
         self.handle_ready_keys();
@@ -143,6 +156,18 @@ impl Node {
             return;
         }
         self.reply_command(id, &reply);
+    }
+
+    /// Counts a call of `cmd` that answered `reply` in `duration_us` (INFO commandstats and
+    /// latencystats).
+    pub(super) fn count_call(&mut self, cmd: &Command, reply: &Reply, duration_us: u64) {
+        let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
+        counts.calls += 1;
+        counts.usec += duration_us;
+        if self.info.latency_tracking {
+            counts.latency.record(duration_us * 1000);
+        }
+        counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
     }
 
     /// Queues the reply to the command `id` just ran (unless CLIENT REPLY suppresses it) and

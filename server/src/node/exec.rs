@@ -180,9 +180,11 @@ impl Node {
         self.touched(&touches);
     }
 
-    /// Gives modified keys to their readers: a key blocked clients wait on becomes ready.
+    /// Gives modified keys to their readers: WATCHers' transactions fail, and a key blocked
+    /// clients wait on becomes ready.
     fn touched(&mut self, touches: &[Touch]) {
         for touch in touches.iter().filter(|t| t.modified) {
+            self.touch_watched(touch.db, &touch.key);
             self.blocked.signal_ready(touch.db, &touch.key);
         }
     }

@@ -21,6 +21,7 @@ mod dispatch;
 mod exec;
 pub mod info;
 mod latency;
+mod multi;
 mod persist;
 #[cfg(test)]
 mod testing;
@@ -159,6 +160,8 @@ pub struct Node {
     info: info::InfoState,
     /// Clients parked by blocking commands.
     blocked: blocking::Blocked,
+    /// Keys clients WATCH.
+    watches: multi::Watches,
     /// Loading, saving and the AOF.
     persist: persist::Persist,
 }
@@ -185,6 +188,7 @@ impl Node {
             probe: ProcessProbe::NONE,
             info,
             blocked: blocking::Blocked::default(),
+            watches: multi::Watches::default(),
             persist: persist::Persist::new(now),
         }
     }
@@ -381,6 +385,7 @@ impl Node {
         }
         self.pending_output.remove(&id);
         self.unpark(id);
+        self.unwatch_all(id);
         self.persist.forget(id);
     }
 

@@ -150,6 +150,7 @@ impl Node {
                 Ok(Reply::Ok)
             }
             NodeCmd::Reset => {
+                self.discard_transaction(id);
                 let client = self.client_mut(id);
                 client.db = 0;
                 client.resp = 2;

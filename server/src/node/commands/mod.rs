@@ -19,7 +19,7 @@ impl Node {
         cmd: NodeCmd,
         id: ClientId,
         argv: &[&[u8]],
-        _effects: &mut Effects,
+        effects: &mut Effects,
     ) -> Result<Reply, CmdError> {
         match cmd {
             NodeCmd::Ping => connection::ping(argv),
@@ -48,6 +48,11 @@ impl Node {
             | NodeCmd::Bgsave
             | NodeCmd::Lastsave
             | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv),
+            NodeCmd::Multi => self.multi_command(id),
+            NodeCmd::Exec => self.exec_command(id, effects),
+            NodeCmd::Discard => self.discard_command(id),
+            NodeCmd::Watch => self.watch_command(id, argv),
+            NodeCmd::Unwatch => self.unwatch_command(id),
         }
     }
 }
