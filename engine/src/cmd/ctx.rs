@@ -117,6 +117,8 @@ pub struct Ctx<'a> {
     /// The keys this command modified and the keyspace events it raised, in order
     /// (`cmd::effects`): WATCH, blocked clients, tracking and notifications read them.
     pub touches: Vec<Touch>,
+    /// A database was emptied (FLUSHDB, FLUSHALL): client tracking invalidates everything.
+    pub flushed: bool,
 }
 
 /// What a blocking command waits for.
@@ -157,6 +159,7 @@ impl<'a> Ctx<'a> {
             block_on: None,
             propagate: None,
             touches: Vec::new(),
+            flushed: false,
         }
     }
 
@@ -227,6 +230,7 @@ impl<'a> Ctx<'a> {
     /// a blocked client) is modified, if it exists: Redis's `signalFlushedDb` →
     /// `touchAllWatchedKeysInDb`, which compares existence before the flush.
     pub fn signal_flushed(&mut self, db: usize) {
+        self.flushed = true;
         let now_ms = self.now_ms();
         let gone: Vec<Vec<u8>> = self.keyspace.dbs[db]
             .observed_keys()

@@ -35,6 +35,20 @@ pub enum NodeCmd {
     ClientHelp,
     /// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
     ClientUnblock,
+    /// CLIENT TRACKING ON|OFF [options]
+    ClientTracking,
+    /// CLIENT CACHING YES|NO
+    ClientCaching,
+    /// CLIENT GETREDIR
+    ClientGetredir,
+    /// CLIENT TRACKINGINFO
+    ClientTrackinginfo,
+    /// CLIENT PAUSE timeout [WRITE|ALL]
+    ClientPause,
+    /// CLIENT UNPAUSE
+    ClientUnpause,
+    /// MONITOR
+    Monitor,
     /// INFO [section ...]
     Info,
     /// CONFIG GET

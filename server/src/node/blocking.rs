@@ -208,6 +208,7 @@ impl Node {
             client.end_command();
             self.blocked.unblocked.push_back(id);
         }
+        self.tracking_send_deferred(id);
     }
 
     /// Answers the null array to every parked client whose deadline has passed.

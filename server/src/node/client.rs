@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::multi::Queued;
+use super::tracking::TrackingOptions;
 use crate::resp::decode::RequestParser;
 
 /// A client's id, unique for the node's lifetime (CLIENT ID).
@@ -80,6 +81,10 @@ pub struct Client {
     pub multi: Option<Queued>,
     /// A watched key changed: the next EXEC fails (flag `d`, Redis's `CLIENT_DIRTY_CAS`).
     pub dirty_cas: bool,
+    /// CLIENT TRACKING ON's options (flags `t`, `B`, `R`; `redir`).
+    pub tracking: Option<TrackingOptions>,
+    /// MONITOR ran (flag `O`).
+    pub monitor: bool,
 }
 
 impl Client {
@@ -106,6 +111,8 @@ impl Client {
             blocked: false,
             multi: None,
             dirty_cas: false,
+            tracking: None,
+            monitor: false,
         }
     }
 
@@ -135,11 +142,23 @@ impl Client {
         let name = self.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
         // Redis's flag letters in its order; `N` when none applies.
         let mut flags = String::new();
+        if self.monitor {
+            flags.push('O');
+        }
         if self.multi.is_some() {
             flags.push('x');
         }
         if self.blocked {
             flags.push('b');
+        }
+        if let Some(tracking) = &self.tracking {
+            flags.push('t');
+            if tracking.broken_redirect {
+                flags.push('R');
+            }
+            if tracking.bcast {
+                flags.push('B');
+            }
         }
         if self.dirty_cas {
             flags.push('d');
@@ -166,7 +185,7 @@ impl Client {
             out,
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
              multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 \
-             tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+             tot-mem={} events=r cmd={} user=default redir={} resp={}",
             self.id,
             self.addr,
             self.laddr,
@@ -188,6 +207,7 @@ impl Client {
             self.reply_buf.len(),
             tot_mem,
             self.last_cmd,
+            self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             self.resp,
         );
     }

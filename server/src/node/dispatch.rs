@@ -31,6 +31,12 @@ impl Node {
                 Ok(None) => break,
                 Ok(Some(used)) => {
                     let argv = parser.args(&buf[consumed..]);
+                    // A command CLIENT PAUSE covers waits, unparsed, for the pause to end.
+                    let paused = self.pause.active() && !argv.is_empty();
+                    if paused && Self::resolve(&argv).is_ok_and(|cmd| self.pause_postpones(id, cmd)) {
+                        parser.reset();
+                        break;
+                    }
                     if !argv.is_empty() {
                         self.process_command(id, &argv);
                     }
@@ -68,7 +74,7 @@ impl Node {
 
     /// True while the client's next command must wait (blocked, or waiting for a save).
     fn input_paused(&self, id: ClientId) -> bool {
-        self.blocked.is_blocked(id) || self.persist.is_waiting(id)
+        self.blocked.is_blocked(id) || self.persist.is_waiting(id) || self.pause.is_postponed(id)
     }
 
     /// Finds the row for `argv`: the command, or for a container with arguments, its subcommand.
@@ -99,6 +105,12 @@ impl Node {
             if let Some(e) = self.disk_error_denies_writes() {
                 return Some(e);
             }
+        }
+        // A monitor is a replica to Redis: it may not touch the keyspace.
+        let is_monitor = self.clients.get(&id).is_some_and(|c| c.monitor);
+        let touches_keyspace = is_write || cmd.spec.has(CmdFlag::Readonly) || cmd.spec.has(CmdFlag::MayReplicate);
+        if is_monitor && touches_keyspace {
+            return Some(CmdError::msg("ERR Replica can't interact with the keyspace"));
         }
         if self.is_loading() && !cmd.spec.has(CmdFlag::Loading) {
             return Some(CmdError::msg("LOADING Redis is loading the dataset in memory"));
@@ -144,18 +156,17 @@ impl Node {
         let duration_us = (self.probe.clock_us)().saturating_sub(start_us);
         self.stats.total_commands_processed += 1;
         self.count_call(cmd, &reply, duration_us);
+        self.tracking_after_command(id, cmd, argv);
         let block_on = effects.block_on.take();
         self.commit(caller, effects);
         self.handle_ready_keys();
         // A client parked by its command (a blocking pop, a SAVE) gets its reply later.
         if let Some(request) = block_on {
             self.park(id, argv, request);
-            return;
+        } else if !self.persist.is_waiting(id) {
+            self.reply_command(id, &reply);
         }
-        if self.persist.is_waiting(id) {
-            return;
-        }
-        self.reply_command(id, &reply);
+        self.feed_monitors(id, cmd, argv);
     }
 
     /// Counts a call of `cmd` that answered `reply` in `duration_us` (INFO commandstats and
@@ -184,6 +195,7 @@ impl Node {
             }
             client.end_command();
         }
+        self.tracking_send_deferred(id);
     }
 
     /// Runs a command read from the AOF, as Redis's fake client does: engine commands in `db`

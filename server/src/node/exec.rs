@@ -51,6 +51,8 @@ pub(super) struct Effects {
     pub propagation: Propagation,
     /// Keys modified and keyspace events raised, in order.
     pub touches: Vec<Touch>,
+    /// A database was emptied (FLUSHDB, FLUSHALL).
+    pub flushed: bool,
 }
 
 impl Effects {
@@ -59,6 +61,7 @@ impl Effects {
         self.dirty += later.dirty;
         self.propagation.extend(later.propagation);
         self.touches.extend(later.touches);
+        self.flushed |= later.flushed;
         if later.block_on.is_some() {
             self.block_on = later.block_on;
         }
@@ -124,6 +127,7 @@ impl Node {
             block_on: ctx.block_on.take(),
             propagation: Propagation::new(),
             touches: std::mem::take(&mut ctx.touches),
+            flushed: ctx.flushed,
         };
         let propagate = ctx.propagate.take();
         // With no consumer of propagation (no AOF: the default) nothing is copied: every write
@@ -148,7 +152,11 @@ impl Node {
         if !effects.propagation.is_empty() {
             self.propagate_unit(effects.propagation);
         }
-        self.touched(&effects.touches);
+        let Caller::Client(id) = caller else { unreachable!("the loader returned above") };
+        if effects.flushed {
+            self.tracking_flushed(Some(id));
+        }
+        self.touched(Some(id), &effects.touches);
     }
 
     /// True when something consumes propagated commands (the AOF; later replicas).
@@ -177,14 +185,16 @@ impl Node {
             }
             touches.push(Touch { db, key, modified: true, event: Some((NotifyClass::EXPIRED, "expired")) });
         }
-        self.touched(&touches);
+        self.touched(None, &touches);
     }
 
-    /// Gives modified keys to their readers: WATCHers' transactions fail, and a key blocked
-    /// clients wait on becomes ready.
-    fn touched(&mut self, touches: &[Touch]) {
+    /// Gives the keys a unit run by `caller` modified to their readers: WATCHers'
+    /// transactions fail, client tracking invalidates, and a key blocked clients wait on
+    /// becomes ready.
+    fn touched(&mut self, caller: Option<ClientId>, touches: &[Touch]) {
         for touch in touches.iter().filter(|t| t.modified) {
             self.touch_watched(touch.db, &touch.key);
+            self.tracking_invalidate(caller, &touch.key);
             self.blocked.signal_ready(touch.db, &touch.key);
         }
     }

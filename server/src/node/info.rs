@@ -292,6 +292,7 @@ impl Node {
     /// latency-tracking switch.
     pub(super) fn info_cron(&mut self) {
         self.info.latency_tracking = self.config_text("latency-tracking") == "yes";
+        self.tracking.table_keys_max = self.config_text("tracking-table-max-keys").parse().unwrap_or(0);
         let used = (self.probe.sample)().used_memory_bytes;
         let info = &mut self.info;
         info.used_memory_peak_bytes = info.used_memory_peak_bytes.max(used);
@@ -426,7 +427,7 @@ impl Node {
         field(out, "client_recent_max_input_buffer", input_max);
         field(out, "client_recent_max_output_buffer", output_max);
         field(out, "blocked_clients", self.blocked.len());
-        field(out, "tracking_clients", 0);
+        field(out, "tracking_clients", self.tracking.client_count());
         field(out, "clients_in_timeout_table", self.blocked.timeout_table_len());
     }
 
@@ -604,13 +605,14 @@ impl Node {
             "active_defrag_key_misses",
             "total_active_defrag_time",
             "current_active_defrag_time",
-            "tracking_total_keys",
-            "tracking_total_items",
-            "tracking_total_prefixes",
-            "unexpected_error_replies",
         ] {
             field(out, name, 0);
         }
+        let (tracked_keys, tracked_items, prefixes) = self.tracking.totals();
+        field(out, "tracking_total_keys", tracked_keys);
+        field(out, "tracking_total_items", tracked_items);
+        field(out, "tracking_total_prefixes", prefixes);
+        field(out, "unexpected_error_replies", 0);
         field(out, "total_error_replies", stats.total_error_replies);
         field(out, "dump_payload_sanitizations", 0);
         field(out, "total_reads_processed", stats.total_reads_processed);

@@ -21,10 +21,13 @@ mod dispatch;
 mod exec;
 pub mod info;
 mod latency;
+mod monitor;
 mod multi;
+mod pause;
 mod persist;
 #[cfg(test)]
 mod testing;
+mod tracking;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -162,6 +165,14 @@ pub struct Node {
     blocked: blocking::Blocked,
     /// Keys clients WATCH.
     watches: multi::Watches,
+    /// Client-side caching: who may cache which keys.
+    tracking: tracking::Tracking,
+    /// Clients in MONITOR mode.
+    monitors: BTreeSet<ClientId>,
+    /// True while EXEC runs its queue (blocking and MONITOR are refused).
+    in_exec: bool,
+    /// CLIENT PAUSE in force and the clients it postponed.
+    pause: pause::Pause,
     /// Loading, saving and the AOF.
     persist: persist::Persist,
 }
@@ -189,6 +200,10 @@ impl Node {
             info,
             blocked: blocking::Blocked::default(),
             watches: multi::Watches::default(),
+            tracking: tracking::Tracking::default(),
+            monitors: BTreeSet::new(),
+            in_exec: false,
+            pause: pause::Pause::default(),
             persist: persist::Persist::new(now),
         }
     }
@@ -331,6 +346,7 @@ impl Node {
             self.next_cron_us = now.mono_us + 1_000_000 / self.config.hz.max(1) as u64;
         }
         self.job_tick();
+        self.pause_tick();
         self.expire_blocked();
         self.end_input();
     }
@@ -352,6 +368,9 @@ impl Node {
     /// Monotonic time (µs) at which `handle_timer` must next be called.
     pub fn poll_timeout(&self) -> u64 {
         let mut at = self.blocked.next_deadline_us().map_or(self.next_cron_us, |at| at.min(self.next_cron_us));
+        if let Some(pause_until) = self.pause.deadline_us() {
+            at = at.min(pause_until);
+        }
         // A snapshot in progress wants the next step as soon as the shell is idle.
         if let Some(job) = self.persist.job.as_ref().filter(|j| j.writing()) {
             at = at.min(job.next_step_us());
@@ -373,6 +392,7 @@ impl Node {
     /// client with pending output is flushed, and the AOF buffer is written.
     fn end_input(&mut self) {
         self.run_unblocked();
+        self.tracking_end_input();
         self.flush_pending();
         self.aof_flush();
     }
@@ -386,6 +406,9 @@ impl Node {
         self.pending_output.remove(&id);
         self.unpark(id);
         self.unwatch_all(id);
+        self.tracking_off(id);
+        self.monitor_off(id);
+        self.pause.forget(id);
         self.persist.forget(id);
     }
 
@@ -422,8 +445,11 @@ impl Node {
         self.info_cron();
         self.persist_cron();
         let now_ms = self.now.unix_ms();
-        verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
-        self.commit_active_expiry();
+        // No key disappears during a CLIENT PAUSE.
+        if !self.pause.active() {
+            verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
+            self.commit_active_expiry();
+        }
         if self.config.timeout_s > 0 {
             let limit_ms = self.config.timeout_s as i64 * 1000;
             // Like Redis, a client parked by a blocking command is not idle.

@@ -259,11 +259,14 @@ impl Node {
             return Ok(Reply::NullArray);
         }
         let mut replies = Vec::with_capacity(queued.commands.len());
+        self.in_exec = true;
         for argv in &queued.commands {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let cmd = Self::resolve(&argv).expect("checked when queued");
             let (reply, mut done) = self.execute(Caller::Client(id), cmd, &argv);
             self.count_call(cmd, &reply, 0);
+            self.tracking_after_command(id, cmd, &argv);
+            self.feed_monitors(id, cmd, &argv);
             // A blocking command inside EXEC answers at once, with the reply it gives on a
             // timeout (Redis's `CLIENT_DENY_BLOCKING`).
             done.block_on = None;
@@ -274,6 +277,7 @@ impl Node {
                 break;
             }
         }
+        self.in_exec = false;
         Ok(Reply::Array(replies))
     }
 }

@@ -26,5 +26,12 @@ pub static COMMANDS: &[Command] = &[
     node(&s::CLIENT_REPLY, NodeCmd::ClientReply),
     node(&s::CLIENT_HELP, NodeCmd::ClientHelp),
     node(&s::CLIENT_UNBLOCK, NodeCmd::ClientUnblock),
+    node(&s::CLIENT_TRACKING, NodeCmd::ClientTracking),
+    node(&s::CLIENT_CACHING, NodeCmd::ClientCaching),
+    node(&s::CLIENT_GETREDIR, NodeCmd::ClientGetredir),
+    node(&s::CLIENT_TRACKINGINFO, NodeCmd::ClientTrackinginfo),
+    node(&s::CLIENT_PAUSE, NodeCmd::ClientPause),
+    node(&s::CLIENT_UNPAUSE, NodeCmd::ClientUnpause),
+    node(&s::MONITOR, NodeCmd::Monitor),
     node(&s::INFO, NodeCmd::Info),
 ];

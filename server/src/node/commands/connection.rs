@@ -151,6 +151,8 @@ impl Node {
             }
             NodeCmd::Reset => {
                 self.discard_transaction(id);
+                self.tracking_off(id);
+                self.monitor_off(id);
                 let client = self.client_mut(id);
                 client.db = 0;
                 client.resp = 2;

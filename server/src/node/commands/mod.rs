@@ -48,6 +48,13 @@ impl Node {
             | NodeCmd::Bgsave
             | NodeCmd::Lastsave
             | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv),
+            NodeCmd::ClientTracking => self.client_tracking(id, argv),
+            NodeCmd::ClientCaching => self.client_caching(id, argv[2]),
+            NodeCmd::ClientGetredir => Ok(self.client_getredir(id)),
+            NodeCmd::ClientTrackinginfo => Ok(self.client_trackinginfo(id)),
+            NodeCmd::ClientPause => self.client_pause(argv),
+            NodeCmd::ClientUnpause => Ok(self.client_unpause()),
+            NodeCmd::Monitor => self.monitor_command(id),
             NodeCmd::Multi => self.multi_command(id),
             NodeCmd::Exec => self.exec_command(id, effects),
             NodeCmd::Discard => self.discard_command(id),

@@ -1,0 +1,118 @@
+//! CLIENT PAUSE and UNPAUSE (Redis's `pauseClients`).
+//!
+//! While a pause lasts, a client's command that it covers (every command for ALL; for WRITE,
+//! writes and commands that may replicate, EXEC of such a transaction included) is postponed:
+//! it stays unparsed in the client's query buffer with everything after it, and runs, in the
+//! order clients were postponed, when the pause ends (its deadline passes or CLIENT UNPAUSE).
+//! The active expire cycle does not run meanwhile, so no key disappears during a pause.
+//!
+//! Difference from Redis: a key whose time passes during a WRITE pause is deleted when a
+//! command reads it (Redis reports it missing and keeps it until the pause ends).
+
+use std::collections::VecDeque;
+
+use verdis_engine::cmd::args::eq_ci;
+use verdis_engine::cmd::spec::CmdFlag;
+use verdis_engine::num::parse_i64;
+use verdis_engine::{CmdError, Command, Reply};
+
+use super::{ClientId, Node};
+
+/// A pause in force.
+#[derive(Debug, Default)]
+pub(super) struct Pause {
+    /// Monotonic deadline (µs) of the pause in force, if any.
+    until_us: Option<u64>,
+    /// True for ALL, false for WRITE.
+    all: bool,
+    /// Clients whose next command waits for the pause to end, in order.
+    postponed: VecDeque<ClientId>,
+}
+
+impl Pause {
+    /// The pause's deadline, for `poll_timeout`.
+    pub fn deadline_us(&self) -> Option<u64> {
+        self.until_us
+    }
+
+    /// True when `id` waits for the pause to end.
+    pub fn is_postponed(&self, id: ClientId) -> bool {
+        self.postponed.contains(&id)
+    }
+
+    /// True while writes (or everything) are paused: the active expire cycle waits.
+    pub fn active(&self) -> bool {
+        self.until_us.is_some()
+    }
+
+    /// Forgets a client that is gone.
+    pub fn forget(&mut self, id: ClientId) {
+        self.postponed.retain(|&c| c != id);
+    }
+}
+
+impl Node {
+    /// CLIENT PAUSE timeout [WRITE|ALL]
+    pub(super) fn client_pause(&mut self, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+        let timeout_ms = parse_i64(argv[2]).ok_or(CmdError::msg("ERR timeout is not an integer or out of range"))?;
+        if timeout_ms < 0 {
+            return Err(CmdError::msg("ERR timeout is negative"));
+        }
+        let all = match argv.get(3) {
+            None => true,
+            Some(mode) if eq_ci(mode, "all") && argv.len() == 4 => true,
+            Some(mode) if eq_ci(mode, "write") && argv.len() == 4 => false,
+            Some(_) => return Err(CmdError::msg("ERR CLIENT PAUSE mode must be WRITE or ALL")),
+        };
+        let until_us = self.now.mono_us.saturating_add((timeout_ms as u64).saturating_mul(1000));
+        // A later deadline and the stronger mode of two pauses hold (Redis's `pauseClients`).
+        let pause = &mut self.pause;
+        pause.all = if pause.until_us.is_none() { all } else { pause.all || all };
+        pause.until_us = Some(pause.until_us.map_or(until_us, |at| at.max(until_us)));
+        Ok(Reply::Ok)
+    }
+
+    /// CLIENT UNPAUSE
+    pub(super) fn client_unpause(&mut self) -> Reply {
+        self.unpause();
+        Reply::Ok
+    }
+
+    /// Ends the pause: postponed clients run their input again, in order.
+    fn unpause(&mut self) {
+        self.pause.until_us = None;
+        self.pause.all = false;
+        while let Some(id) = self.pause.postponed.pop_front() {
+            if let Some(client) = self.clients.get_mut(&id) {
+                client.blocked = false;
+            }
+            self.blocked.unblocked.push_back(id);
+        }
+    }
+
+    /// Ends a pause whose deadline has passed.
+    pub(super) fn pause_tick(&mut self) {
+        if self.pause.until_us.is_some_and(|at| at <= self.now.mono_us) {
+            self.unpause();
+        }
+    }
+
+    /// Postpones `id`'s command `cmd` when the pause in force covers it; true when it did.
+    pub(super) fn pause_postpones(&mut self, id: ClientId, cmd: &Command) -> bool {
+        if self.pause.until_us.is_none() {
+            return false;
+        }
+        let may_replicate = cmd.spec.has(CmdFlag::Write)
+            || cmd.spec.has(CmdFlag::MayReplicate)
+            || (cmd.spec.name == "exec"
+                && self.clients.get(&id).and_then(|c| c.multi.as_ref()).is_some_and(|q| q.has_write()));
+        if !(self.pause.all || may_replicate) {
+            return false;
+        }
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.blocked = true;
+        }
+        self.pause.postponed.push_back(id);
+        true
+    }
+}
