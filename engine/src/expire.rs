@@ -22,7 +22,7 @@
 //! - Deleted keys raise no keyspace event: that mechanism does not exist in the engine yet.
 //!   (They are recorded in `Keyspace::expired_to_propagate` for the node to propagate as DEL.)
 
-use crate::cmd::ctx::EngineConfig;
+use crate::config::EngineConfig;
 use crate::db::Keyspace;
 
 /// Volatile keys sampled per round at effort 1 (ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP).

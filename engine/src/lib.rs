@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - `value`: what a key holds (`Value`, `Object`), with Redis's encodings.
+//! - `config`: the configuration the engine reads (`EngineConfig`), a leaf the formats share.
 //! - `dict`: the chained hash table with Redis's SCAN guarantee and O(1) random picks.
 //! - `db`: the keyspace — numbered databases, the expire index, lazy expiry.
 //! - `expire`: the active expire cycle the cron runs (Redis's `activeExpireCycle`).
@@ -27,6 +28,7 @@
 pub mod aof;
 pub mod cmd;
 pub mod compact;
+pub mod config;
 pub mod db;
 pub mod dict;
 pub mod error;
@@ -42,8 +44,9 @@ pub mod snapshot;
 pub mod types;
 pub mod value;
 
-pub use cmd::ctx::{Ctx, EngineConfig};
+pub use cmd::ctx::Ctx;
 pub use cmd::table::{lookup, Command, Handler};
+pub use config::EngineConfig;
 pub use db::{Db, Keyspace};
 pub use error::CmdError;
 pub use reply::Reply;

@@ -57,6 +57,25 @@ pub fn format_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     &buf[i..]
 }
 
+/// Runs C's `strtod` on `text` (which must hold no NUL): the value, how many bytes it consumed,
+/// and whether it set `ERANGE`.
+pub fn strtod(text: &[u8]) -> (f64, usize, bool) {
+    debug_assert!(!text.contains(&0));
+    let mut c_text = Vec::with_capacity(text.len() + 1);
+    c_text.extend_from_slice(text);
+    c_text.push(0);
+    let mut end: *mut libc::c_char = std::ptr::null_mut();
+    // SAFETY: `c_text` is NUL-terminated and outlives the call; strtod writes only `end`, which
+    // it points into `c_text`; errno is the calling thread's own.
+    unsafe {
+        *libc::__errno_location() = 0;
+        let value = libc::strtod(c_text.as_ptr().cast(), &mut end);
+        let erange = *libc::__errno_location() == libc::ERANGE;
+        let consumed = usize::try_from(end.offset_from(c_text.as_ptr().cast())).expect("end is within the text");
+        (value, consumed, erange)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use verdis_engine::cmd::ctx::MaxmemoryPolicy;
+use verdis_engine::config::MaxmemoryPolicy;
 use verdis_engine::{rdb, EngineConfig, Keyspace, Rng};
 
 fuzz_target!(|data: &[u8]| {

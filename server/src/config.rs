@@ -21,10 +21,10 @@ mod table;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
-use verdis_engine::cmd::ctx::MaxmemoryPolicy;
+use verdis_engine::config::MaxmemoryPolicy;
 use verdis_engine::EngineConfig;
 
-use crate::node::LogLevel;
+use crate::logging::LogLevel;
 pub use file::{command_line_options, CommandLine, ConfigFileError, ConfigHost, RealHost};
 pub use syntax::strerror;
 pub use table::Row;

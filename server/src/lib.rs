@@ -5,6 +5,7 @@
 //!   errors, and reply encoding for either protocol version.
 //! - `node`: the sans-IO server (`Node`): clients, command admission and dispatch, node-level
 //!   commands, periodic work. Events in, actions out; no I/O, no clock, no threads.
+//! - `logging`: log levels, shared by the node and the config table.
 //! - `config`: the configuration table (redis.conf, command line, CONFIG GET/SET).
 //! - `runtime`: the production shell — tokio, TCP, the real clock, signals, logging.
 //!
@@ -15,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod logging;
 pub mod node;
 pub mod resp;
 pub mod runtime;

@@ -2,6 +2,7 @@
 //! and the effects it records (dirty count). Handlers never touch a socket, file or clock.
 
 use crate::cmd::effects::{NotifyClass, Touch};
+pub use crate::config::{EngineConfig, MaxmemoryPolicy};
 use crate::db::{Db, Keyspace};
 use crate::error::CmdError;
 use crate::reply::Reply;
@@ -11,83 +12,6 @@ use crate::types::list::ListValue;
 use crate::types::set::SetValue;
 use crate::types::zset::{ZsetLimits, ZsetValue};
 use crate::value::{Object, StrValue, Value, ValueType};
-
-/// Which eviction/access policy is configured; decides what `Object::lru` holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum MaxmemoryPolicy {
-    /// `noeviction` (the default).
-    #[default]
-    NoEviction,
-    /// `allkeys-lru`.
-    AllkeysLru,
-    /// `volatile-lru`.
-    VolatileLru,
-    /// `allkeys-lfu`.
-    AllkeysLfu,
-    /// `volatile-lfu`.
-    VolatileLfu,
-    /// `allkeys-random`.
-    AllkeysRandom,
-    /// `volatile-random`.
-    VolatileRandom,
-    /// `volatile-ttl`.
-    VolatileTtl,
-}
-
-impl MaxmemoryPolicy {
-    /// True for the two LFU policies (`robj.lru` then holds LFU data).
-    pub fn is_lfu(self) -> bool {
-        matches!(self, MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu)
-    }
-}
-
-/// The configuration the engine's commands read. The server's config table owns the values.
-#[derive(Clone, Debug)]
-pub struct EngineConfig {
-    /// `proto-max-bulk-len`: the largest string a command may build.
-    pub proto_max_bulk_len: u64,
-    /// `maxmemory-policy`.
-    pub maxmemory_policy: MaxmemoryPolicy,
-    /// `lfu-log-factor`.
-    pub lfu_log_factor: u32,
-    /// `lfu-decay-time` (minutes).
-    pub lfu_decay_time: u32,
-    /// `active-expire-effort` (1-10).
-    pub active_expire_effort: u32,
-    /// Whether the cron runs the active expire cycle (DEBUG SET-ACTIVE-EXPIRE turns it off).
-    pub active_expire_enabled: bool,
-    /// `zset-max-listpack-entries`.
-    pub zset_max_listpack_entries: usize,
-    /// `zset-max-listpack-value`.
-    pub zset_max_listpack_value: usize,
-    /// `hash-max-listpack-entries`.
-    pub hash_max_listpack_entries: usize,
-    /// `hash-max-listpack-value`.
-    pub hash_max_listpack_value: usize,
-    /// `set-max-intset-entries`.
-    pub set_max_intset_entries: usize,
-    /// Planted bugs for the simulator's self-test; always off outside it.
-    pub plants: crate::plants::Plants,
-}
-
-impl Default for EngineConfig {
-    fn default() -> EngineConfig {
-        EngineConfig {
-            proto_max_bulk_len: 512 * 1024 * 1024,
-            maxmemory_policy: MaxmemoryPolicy::NoEviction,
-            lfu_log_factor: 10,
-            lfu_decay_time: 1,
-            active_expire_effort: 1,
-            active_expire_enabled: true,
-            zset_max_listpack_entries: 128,
-            zset_max_listpack_value: 64,
-            hash_max_listpack_entries: 512,
-            hash_max_listpack_value: 64,
-            set_max_intset_entries: 512,
-            plants: crate::plants::Plants::default(),
-        }
-    }
-}
 
 /// The execution context of one command.
 pub struct Ctx<'a> {

@@ -35,7 +35,7 @@ mod write;
 pub use crc64::Crc64;
 pub use read::{load_with, object_lru, ExpiredKeys};
 
-use crate::cmd::ctx::EngineConfig;
+use crate::config::EngineConfig;
 use crate::db::Keyspace;
 use crate::rng::Rng;
 use crate::value::Object;

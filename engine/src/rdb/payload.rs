@@ -4,7 +4,7 @@
 
 use super::read::{self, Reader, ValueCtx};
 use super::{write, Crc64, RdbError, RDB_VERSION};
-use crate::cmd::ctx::EngineConfig;
+use crate::config::EngineConfig;
 use crate::rng::Rng;
 use crate::value::Value;
 

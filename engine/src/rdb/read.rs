@@ -20,8 +20,8 @@ use super::{
     TYPE_LIST_ZIPLIST, TYPE_MODULE, TYPE_MODULE_2, TYPE_SET, TYPE_SET_INTSET, TYPE_STREAM_LISTPACKS,
     TYPE_STREAM_LISTPACKS_2, TYPE_STRING, TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_LISTPACK, TYPE_ZSET_ZIPLIST,
 };
-use crate::cmd::ctx::EngineConfig;
 use crate::compact::CompactBytes;
+use crate::config::EngineConfig;
 use crate::db::Keyspace;
 use crate::dict::Dict;
 use crate::rng::Rng;
@@ -175,7 +175,7 @@ fn decimal<'a>(n: i64) -> Cow<'a, [u8]> {
 /// number starts it.
 fn parse_double(text: &[u8]) -> Option<f64> {
     let text = text.split(|&b| b == 0).next().unwrap_or_default();
-    let (value, consumed, _) = crate::cmd::zset::strtod(text);
+    let (value, consumed, _) = crate::num::strtod(text);
     (consumed > 0).then_some(value)
 }
 

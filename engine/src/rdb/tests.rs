@@ -6,7 +6,7 @@ use super::listpack::Builder;
 use super::payload::{dump, restore, PayloadError};
 use super::write;
 use super::*;
-use crate::cmd::ctx::{EngineConfig, MaxmemoryPolicy};
+use crate::config::{EngineConfig, MaxmemoryPolicy};
 use crate::db::Keyspace;
 use crate::rng::Rng;
 use crate::types::hash::{HashLimits, HashValue};

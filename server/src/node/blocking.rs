@@ -30,6 +30,7 @@ use verdis_engine::cmd::ctx::{BlockOn, ServeReady};
 use verdis_engine::Reply;
 
 use super::exec::Caller;
+use super::timers::Timer;
 use super::{ClientId, Node};
 use crate::resp::encode::encode;
 
@@ -47,18 +48,14 @@ struct Parked {
     keys: Vec<Vec<u8>>,
     /// Serves it from a ready key, when that key holds the type it waits for.
     serve: ServeReady,
-    /// Monotonic deadline (µs); `None` waits forever.
-    deadline_us: Option<u64>,
 }
 
-/// Every parked client, indexed by key and by deadline.
+/// Every parked client, indexed by key (their deadlines are `Timer::Blocked`).
 #[derive(Debug, Default)]
 pub(super) struct Blocked {
     clients: BTreeMap<ClientId, Parked>,
     /// For each (db, key), the clients waiting on it in the order they blocked.
     waiters: BTreeMap<(usize, Vec<u8>), VecDeque<ClientId>>,
-    /// Deadlines in order, for timeouts and `poll_timeout`.
-    deadlines: BTreeSet<(u64, ClientId)>,
     /// Keys with waiters that a committed unit modified, in the order it modified them, not yet
     /// offered to their waiters (Redis's `server.ready_keys`).
     ready: VecDeque<(usize, Vec<u8>)>,
@@ -75,16 +72,6 @@ impl Blocked {
     /// Number of parked clients (INFO's `blocked_clients`).
     pub fn len(&self) -> usize {
         self.clients.len()
-    }
-
-    /// Number of parked clients with a deadline (INFO's `clients_in_timeout_table`).
-    pub fn timeout_table_len(&self) -> usize {
-        self.deadlines.len()
-    }
-
-    /// The earliest deadline, if any client has one.
-    pub fn next_deadline_us(&self) -> Option<u64> {
-        self.deadlines.first().map(|&(at, _)| at)
     }
 
     /// Marks `key` of `db` ready when someone waits on it and it is not queued already.
@@ -106,9 +93,6 @@ impl Blocked {
                 queue.push_back(id);
             }
         }
-        if let Some(at) = parked.deadline_us {
-            self.deadlines.insert((at, id));
-        }
         self.clients.insert(id, parked);
     }
 
@@ -124,9 +108,6 @@ impl Blocked {
                 }
             }
         }
-        if let Some(at) = parked.deadline_us {
-            self.deadlines.remove(&(at, id));
-        }
         Some(parked)
     }
 }
@@ -137,8 +118,10 @@ impl Node {
         let Some(client) = self.clients.get_mut(&id) else { return };
         client.blocked = true;
         let db = client.db;
-        let deadline_us = (request.timeout_ms > 0)
-            .then(|| self.now.mono_us.saturating_add((request.timeout_ms as u64).saturating_mul(1000)));
+        if request.timeout_ms > 0 {
+            let at = self.now.mono_us.saturating_add((request.timeout_ms as u64).saturating_mul(1000));
+            self.timers.set(Timer::Blocked(id), at);
+        }
         let mut keys = request.keys;
         // BLPOP k k waits once on k.
         let mut seen = BTreeSet::new();
@@ -146,14 +129,14 @@ impl Node {
         for key in &keys {
             self.keyspace.dbs[db].observe(key);
         }
-        let parked =
-            Parked { argv: argv.iter().map(|a| a.to_vec()).collect(), db, keys, serve: request.serve, deadline_us };
+        let parked = Parked { argv: argv.iter().map(|a| a.to_vec()).collect(), db, keys, serve: request.serve };
         self.blocked.park(id, parked);
     }
 
     /// Unparks `id`; false when it was not parked.
     pub(super) fn unpark(&mut self, id: ClientId) -> bool {
         let Some(parked) = self.blocked.remove(id) else { return false };
+        self.timers.cancel(Timer::Blocked(id));
         for key in &parked.keys {
             self.keyspace.dbs[parked.db].unobserve(key);
         }
@@ -211,13 +194,9 @@ impl Node {
         self.tracking_send_deferred(id);
     }
 
-    /// Answers the null array to every parked client whose deadline has passed.
-    pub(super) fn expire_blocked(&mut self) {
-        while let Some(&(at, id)) = self.blocked.deadlines.first() {
-            if at > self.now.mono_us {
-                break;
-            }
-            self.unpark(id);
+    /// A parked client's deadline passed: it gets the null array.
+    pub(super) fn blocked_timed_out(&mut self, id: ClientId) {
+        if self.unpark(id) {
             self.reply_unblocked(id, &Reply::NullArray);
         }
     }
@@ -250,6 +229,7 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::super::testing::Harness;
+    use super::super::timers::Timer;
 
     #[test]
     fn a_push_wakes_the_first_blocked_client() {
@@ -333,7 +313,7 @@ mod tests {
         let a = h.connect(1);
         h.run(a, &["BLPOP", "k", "0.25"]);
         assert!(h.node.poll_timeout() <= h.now.mono_us + 250_000);
-        assert_eq!(h.node.blocked.next_deadline_us(), Some(h.now.mono_us + 250_000));
+        assert_eq!(h.node.timers.get(Timer::Blocked(a)), Some(h.now.mono_us + 250_000));
         h.advance_ms(249);
         assert!(h.node.blocked.is_blocked(a));
         h.advance_ms(1);

@@ -428,7 +428,7 @@ impl Node {
         field(out, "client_recent_max_output_buffer", output_max);
         field(out, "blocked_clients", self.blocked.len());
         field(out, "tracking_clients", self.tracking.client_count());
-        field(out, "clients_in_timeout_table", self.blocked.timeout_table_len());
+        field(out, "clients_in_timeout_table", self.timers.blocked_count());
     }
 
     /// Bytes held by clients' buffers and headers (`mem_clients_normal`).

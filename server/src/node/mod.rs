@@ -27,6 +27,7 @@ mod pause;
 mod persist;
 #[cfg(test)]
 mod testing;
+mod timers;
 mod tracking;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -34,6 +35,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use verdis_engine::{Keyspace, Rng};
 
 use crate::config::Config;
+pub use crate::logging::LogLevel;
 pub use client::{Client, ClientId};
 pub use disk::{DiskError, DiskErrorKind, DiskId, DiskOk, DiskOp, DiskResult};
 pub use info::{CpuUsage, ProcessInfo, ProcessProbe, ProcessSample};
@@ -52,19 +54,6 @@ impl Time {
     pub fn unix_ms(self) -> i64 {
         self.unix_us.div_euclid(1000)
     }
-}
-
-/// Log levels, as redis.conf's `loglevel` names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LogLevel {
-    /// `debug` (`.` in the log line).
-    Debug,
-    /// `verbose` (`-`).
-    Verbose,
-    /// `notice` (`*`).
-    Notice,
-    /// `warning` (`#`).
-    Warning,
 }
 
 /// What the node asks its shell to do.
@@ -153,8 +142,8 @@ pub struct Node {
     now: Time,
     /// When the node started (INFO uptime).
     started: Time,
-    /// Monotonic time of the next cron run.
-    next_cron_us: u64,
+    /// Deadlines: cron, blocked clients' timeouts, the end of a pause.
+    timers: timers::Timers,
     /// What the shell told us about the process (INFO server).
     process: ProcessInfo,
     /// Reads the process's memory and CPU counters; set by the shell.
@@ -194,7 +183,7 @@ impl Node {
             stats: ServerStats::default(),
             now,
             started: now,
-            next_cron_us: now.mono_us,
+            timers: timers::Timers::default(),
             process: ProcessInfo::default(),
             probe: ProcessProbe::NONE,
             info,
@@ -237,7 +226,7 @@ impl Node {
     pub fn handle_start(&mut self, now: Time) {
         self.now = now;
         self.started = now;
-        self.next_cron_us = now.mono_us;
+        self.timers.set(timers::Timer::Cron, now.mono_us);
         self.info_start();
         self.log(LogLevel::Notice, "oO0OoO0OoO0Oo verdis is starting oO0OoO0OoO0Oo".into());
         self.log(LogLevel::Notice, format!("verdis version={}, bits=64, just started", env!("CARGO_PKG_VERSION")));
@@ -341,13 +330,18 @@ impl Node {
     /// The timer set by `poll_timeout` fired.
     pub fn handle_timer(&mut self, now: Time) {
         self.now = now;
-        if now.mono_us >= self.next_cron_us {
-            self.cron();
-            self.next_cron_us = now.mono_us + 1_000_000 / self.config.hz.max(1) as u64;
+        while let Some(timer) = self.timers.pop_due(now.mono_us) {
+            match timer {
+                timers::Timer::Cron => {
+                    self.cron();
+                    let period_us = 1_000_000 / self.config.hz.max(1) as u64;
+                    self.timers.set(timers::Timer::Cron, now.mono_us + period_us);
+                }
+                timers::Timer::PauseEnd => self.unpause(),
+                timers::Timer::Blocked(id) => self.blocked_timed_out(id),
+            }
         }
         self.job_tick();
-        self.pause_tick();
-        self.expire_blocked();
         self.end_input();
     }
 
@@ -367,10 +361,7 @@ impl Node {
 
     /// Monotonic time (µs) at which `handle_timer` must next be called.
     pub fn poll_timeout(&self) -> u64 {
-        let mut at = self.blocked.next_deadline_us().map_or(self.next_cron_us, |at| at.min(self.next_cron_us));
-        if let Some(pause_until) = self.pause.deadline_us() {
-            at = at.min(pause_until);
-        }
+        let mut at = self.timers.next_us().unwrap_or(u64::MAX);
         // A snapshot in progress wants the next step as soon as the shell is idle.
         if let Some(job) = self.persist.job.as_ref().filter(|j| j.writing()) {
             at = at.min(job.next_step_us());

@@ -16,13 +16,14 @@ use verdis_engine::cmd::spec::CmdFlag;
 use verdis_engine::num::parse_i64;
 use verdis_engine::{CmdError, Command, Reply};
 
+use super::timers::Timer;
 use super::{ClientId, Node};
 
-/// A pause in force.
+/// A pause in force (its deadline is `Timer::PauseEnd`).
 #[derive(Debug, Default)]
 pub(super) struct Pause {
-    /// Monotonic deadline (µs) of the pause in force, if any.
-    until_us: Option<u64>,
+    /// A pause is in force.
+    paused: bool,
     /// True for ALL, false for WRITE.
     all: bool,
     /// Clients whose next command waits for the pause to end, in order.
@@ -30,11 +31,6 @@ pub(super) struct Pause {
 }
 
 impl Pause {
-    /// The pause's deadline, for `poll_timeout`.
-    pub fn deadline_us(&self) -> Option<u64> {
-        self.until_us
-    }
-
     /// True when `id` waits for the pause to end.
     pub fn is_postponed(&self, id: ClientId) -> bool {
         self.postponed.contains(&id)
@@ -42,7 +38,7 @@ impl Pause {
 
     /// True while writes (or everything) are paused: the active expire cycle waits.
     pub fn active(&self) -> bool {
-        self.until_us.is_some()
+        self.paused
     }
 
     /// Forgets a client that is gone.
@@ -67,8 +63,10 @@ impl Node {
         let until_us = self.now.mono_us.saturating_add((timeout_ms as u64).saturating_mul(1000));
         // A later deadline and the stronger mode of two pauses hold (Redis's `pauseClients`).
         let pause = &mut self.pause;
-        pause.all = if pause.until_us.is_none() { all } else { pause.all || all };
-        pause.until_us = Some(pause.until_us.map_or(until_us, |at| at.max(until_us)));
+        pause.all = if pause.paused { pause.all || all } else { all };
+        pause.paused = true;
+        let until_us = self.timers.get(Timer::PauseEnd).map_or(until_us, |at| at.max(until_us));
+        self.timers.set(Timer::PauseEnd, until_us);
         Ok(Reply::Ok)
     }
 
@@ -79,8 +77,9 @@ impl Node {
     }
 
     /// Ends the pause: postponed clients run their input again, in order.
-    fn unpause(&mut self) {
-        self.pause.until_us = None;
+    pub(super) fn unpause(&mut self) {
+        self.timers.cancel(Timer::PauseEnd);
+        self.pause.paused = false;
         self.pause.all = false;
         while let Some(id) = self.pause.postponed.pop_front() {
             if let Some(client) = self.clients.get_mut(&id) {
@@ -90,16 +89,9 @@ impl Node {
         }
     }
 
-    /// Ends a pause whose deadline has passed.
-    pub(super) fn pause_tick(&mut self) {
-        if self.pause.until_us.is_some_and(|at| at <= self.now.mono_us) {
-            self.unpause();
-        }
-    }
-
     /// Postpones `id`'s command `cmd` when the pause in force covers it; true when it did.
     pub(super) fn pause_postpones(&mut self, id: ClientId, cmd: &Command) -> bool {
-        if self.pause.until_us.is_none() {
+        if !self.pause.paused {
             return false;
         }
         let may_replicate = cmd.spec.has(CmdFlag::Write)

@@ -15,9 +15,10 @@
 use std::cmp::Ordering;
 
 use crate::cmd::ctx::Ctx;
-use crate::cmd::zset::{is_opt, strtod};
+use crate::cmd::zset::is_opt;
 use crate::error::CmdError;
 use crate::num::parse_i64;
+use crate::num::strtod;
 use crate::reply::Reply;
 use crate::types::list::{End, ListValue};
 use crate::value::Value;

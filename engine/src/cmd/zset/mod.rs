@@ -32,6 +32,7 @@ use super::string::c_option;
 use super::table::{engine, Command};
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
+use crate::num::strtod;
 use crate::reply::Reply;
 use crate::rng::Rng;
 use crate::types::zset::{LexBound, LexRange, ScoreRange, ZsetValue};
@@ -80,25 +81,6 @@ pub static COMMANDS: &[Command] = &[
 /// the first NUL, ignoring case (`NX\0junk` is NX).
 pub(crate) fn is_opt(arg: &[u8], token: &str) -> bool {
     eq_ci(c_option(arg), token)
-}
-
-/// Runs C's `strtod` on `text` (which must hold no NUL): the value, how many bytes it consumed,
-/// and whether it set `ERANGE`.
-pub(crate) fn strtod(text: &[u8]) -> (f64, usize, bool) {
-    debug_assert!(!text.contains(&0));
-    let mut c_text = Vec::with_capacity(text.len() + 1);
-    c_text.extend_from_slice(text);
-    c_text.push(0);
-    let mut end: *mut libc::c_char = std::ptr::null_mut();
-    // SAFETY: `c_text` is NUL-terminated and outlives the call; strtod writes only `end`, which
-    // it points into `c_text`; errno is the calling thread's own.
-    unsafe {
-        *libc::__errno_location() = 0;
-        let value = libc::strtod(c_text.as_ptr().cast(), &mut end);
-        let erange = *libc::__errno_location() == libc::ERANGE;
-        let consumed = usize::try_from(end.offset_from(c_text.as_ptr().cast())).expect("end is within the text");
-        (value, consumed, erange)
-    }
 }
 
 /// A score argument as Redis's `getDoubleFromObject` reads it: the whole string must be a

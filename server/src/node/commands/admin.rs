@@ -200,11 +200,11 @@ impl Node {
     }
 }
 
-/// C's `strtod(s, NULL)`: the longest numeric prefix (decimal, hex, inf, nan), 0 if none.
+/// C's `strtod(s, NULL)` on the argument as a C string: the longest numeric prefix (decimal,
+/// hex, inf, nan) before any NUL, 0 if none.
 fn c_strtod(arg: &[u8]) -> f64 {
-    let Ok(text) = std::ffi::CString::new(arg) else { return 0.0 };
-    // SAFETY: `text` is NUL-terminated and outlives the call; a null end pointer is allowed.
-    unsafe { libc::strtod(text.as_ptr(), std::ptr::null_mut()) }
+    let text = arg.split(|&b| b == 0).next().unwrap_or_default();
+    verdis_engine::num::strtod(text).0
 }
 
 /// C's `atoi`: optional blanks and sign, then digits up to the first non-digit; 0 if none.

@@ -188,7 +188,7 @@ impl Node {
 
     /// What `Object::lru` is saved as under the configured policy.
     fn lru_field(&self) -> LruField {
-        use verdis_engine::cmd::ctx::MaxmemoryPolicy as P;
+        use verdis_engine::config::MaxmemoryPolicy as P;
         match self.config.engine.maxmemory_policy {
             P::AllkeysLru | P::VolatileLru => {
                 LruField::Idle { lru_clock: crate::node::dispatch::lru_clock(self.now.unix_ms()) }
