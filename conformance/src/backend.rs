@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::error::ConformError;
 use crate::resp::{Conn, Value};
+use verdis_engine::plants::Plants;
 
 /// How many PINGs a starting server gets before it is declared dead.
 const READY_ATTEMPTS_MAX: u32 = 200;
@@ -130,9 +131,9 @@ impl Server {
         let started = match target {
             Target::Verdis => match verdis_binary() {
                 Some(path) => start_process(&path),
-                None => start_in_process(),
+                None => start_in_process(Plants::default()),
             },
-            Target::VerdisInProcess => start_in_process(),
+            Target::VerdisInProcess => start_in_process(Plants::default()),
             Target::Redis => start_process(&find_redis_server()?),
             Target::Process(path) => start_process(path),
             Target::Address { addr, password } => {
@@ -143,6 +144,19 @@ impl Server {
         }?;
         let Started { addr, password, label, guard } = started;
         Ok(Server { addr, password, label, target: target.clone(), _guard: guard })
+    }
+
+    /// verdis linked in with planted bugs switched on, for the harness's self-tests (a restart
+    /// after it dies comes back without them).
+    pub fn start_planted(plants: Plants) -> Result<Server, ConformError> {
+        let Started { addr, password, label, guard } = start_in_process(plants)?;
+        Ok(Server {
+            addr,
+            password,
+            label: format!("{label} with planted bugs"),
+            target: Target::VerdisInProcess,
+            _guard: guard,
+        })
     }
 
     /// A new authenticated connection.
@@ -281,7 +295,7 @@ fn try_start_process(path: &Path) -> Result<Started, ConformError> {
     Ok(Started { addr, password: None, label, guard: Guard::Child { child, _dir: dir } })
 }
 
-fn start_in_process() -> Result<Started, ConformError> {
+fn start_in_process(plants: Plants) -> Result<Started, ConformError> {
     use verdis_server::config::Config;
     use verdis_server::node::LogLevel;
     use verdis_server::runtime::{self, Logger};
@@ -290,6 +304,7 @@ fn start_in_process() -> Result<Started, ConformError> {
     let mut config = Config::default();
     config.port = port;
     config.bind = vec!["127.0.0.1".into()];
+    config.engine.plants = plants;
     let logger = Logger { level: LogLevel::Warning, file: Some(dir.path().join("verdis.log")) };
     let thread = std::thread::Builder::new()
         .name(format!("verdis-{port}"))

@@ -13,6 +13,8 @@
 //! - `compare`: comparing two replies under a rule.
 //! - `campaign`: running sequences in lock step, the keyspace check, shrinking, statistics.
 //! - `regression`: the regression file format.
+//! - `session`: sequences over several connections per server (transactions, WATCH races,
+//!   pub/sub, notifications, tracking, MONITOR), every byte each connection receives compared.
 //! - `report`: Markdown and JSON reports.
 //! - `coverage`: which Redis commands the subject implements and the generators exercise.
 //! - `proxy`: a fault-injecting proxy that proves the harness can fail.
@@ -36,6 +38,7 @@ pub mod report;
 pub mod resp;
 pub mod rng;
 pub mod rules;
+pub mod session;
 
 pub use backend::{Server, Target};
 pub use campaign::{Campaign, Settings};

@@ -1,7 +1,7 @@
 //! Planted bugs: switches that make the engine wrong on purpose, so the simulator can prove its
 //! checks fail when the server is wrong (a checker that cannot fail proves nothing).
 //!
-//! Only the simulator's self-test sets them (through `EngineConfig::plants`); no config option,
+//! Only the harness's self-tests (the simulator's, the conformance sessions') set them (through `EngineConfig::plants`); no config option,
 //! command or file reaches them, and production leaves them all off.
 
 /// Which planted bugs are on. All off by default.
@@ -14,4 +14,7 @@ pub struct Plants {
     /// Under `appendfsync always`, replies leave before the fsync that covers them completes
     /// (read by the node, which holds replies; kept here with the other switches).
     pub ack_before_fsync: bool,
+    /// Hash writes report no modified keys: WATCH, tracking, notifications and blocked clients
+    /// never hear of them.
+    pub hash_writes_skip_touches: bool,
 }

@@ -136,6 +136,9 @@ impl<'a> Ctx<'a> {
 
     /// `notify` for a key of database `db` (MOVE, COPY ... DB).
     pub fn notify_in(&mut self, db: usize, class: NotifyClass, event: &'static str, key: &[u8]) {
+        if class == NotifyClass::HASH && self.config.plants.hash_writes_skip_touches {
+            return;
+        }
         self.touches.push(Touch { db, key: key.to_vec(), modified: true, event: Some((class, event)) });
     }
 
