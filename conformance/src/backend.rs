@@ -116,6 +116,7 @@ impl Drop for Guard {
                 let _ = child.kill();
                 let _ = child.wait();
             }
+            // A container is removed by its testcontainers handle's own Drop.
             Guard::None | Guard::Container { .. } | Guard::InProcess { .. } => {}
         }
     }
