@@ -41,7 +41,8 @@ pub enum Target {
         /// AUTH password, if any.
         password: Option<String>,
     },
-    /// A container image run with `docker run`, its port 6379 published on loopback.
+    /// A local container image, run through Docker's API (testcontainers), its port 6379
+    /// published on loopback.
     Docker(String),
 }
 
@@ -88,8 +89,8 @@ enum Guard {
     None,
     /// A child process and its directory.
     Child { child: Child, _dir: tempfile::TempDir },
-    /// A container, removed on drop.
-    Container { id: String },
+    /// A container, removed when testcontainers' handle drops.
+    Container { _container: Box<testcontainers::Container<testcontainers::GenericImage>> },
     /// verdis running on a thread of this process. Threads cannot be killed: the server lives
     /// until the process exits; its directory holds the log.
     InProcess { _dir: tempfile::TempDir },
@@ -116,11 +117,8 @@ impl Drop for Guard {
                 let _ = child.kill();
                 let _ = child.wait();
             }
-            Guard::Container { id } => {
-                let _ =
-                    Command::new("docker").args(["rm", "-f", id]).stdout(Stdio::null()).stderr(Stdio::null()).status();
-            }
-            Guard::None | Guard::InProcess { .. } => {}
+            // A container is removed by its testcontainers handle's own Drop.
+            Guard::None | Guard::Container { .. } | Guard::InProcess { .. } => {}
         }
     }
 }
@@ -326,32 +324,46 @@ pub fn docker_available() -> Result<(), String> {
     }
 }
 
+/// Starts `image` (`name[:tag]`, a local image: no registry is reachable, and testcontainers
+/// pulls only when the image is missing) with its port 6379 published on a loopback port Docker
+/// picks. testcontainers removes the container when the handle drops, a panic's unwinding
+/// included.
 fn start_container(image: &str) -> Result<Started, ConformError> {
-    docker_available().map_err(|reason| ConformError::StartFailed { label: format!("docker:{image}"), reason })?;
-    let port = free_port()?;
-    let out = Command::new("docker")
-        .args(["run", "-d", "--rm", "-p", &format!("127.0.0.1:{port}:6379"), image])
-        .output()
-        .map_err(|e| ConformError::io("running docker", e))?;
-    if !out.status.success() {
-        return Err(ConformError::StartFailed {
-            label: format!("docker:{image}"),
-            reason: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        });
-    }
-    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let server = Started {
-        addr: format!("127.0.0.1:{port}"),
-        password: None,
-        label: format!("docker:{image} 127.0.0.1:{port}"),
-        guard: Guard::Container { id: id.clone() },
+    use testcontainers::bollard::models::PortBinding;
+    use testcontainers::core::{IntoContainerPort, WaitFor};
+    use testcontainers::runners::SyncRunner;
+    use testcontainers::{GenericImage, ImageExt};
+
+    let label = format!("docker:{image}");
+    let failed = |reason: String| ConformError::StartFailed { label: label.clone(), reason };
+    docker_available().map_err(failed)?;
+    // A tag follows the last ':' unless that ':' belongs to a registry's host:port.
+    let (name, tag) = match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, tag),
+        _ => (image, "latest"),
     };
-    let exited = || {
-        let out = Command::new("docker").args(["inspect", "-f", "{{.State.Running}}", &id]).output().ok()?;
-        (String::from_utf8_lossy(&out.stdout).trim() != "true").then(|| "container stopped".to_string())
+    let container = GenericImage::new(name, tag)
+        .with_exposed_port(6379.tcp())
+        // Readiness is our PING below, the same as for every other server.
+        .with_wait_for(WaitFor::Nothing)
+        .with_host_config_modifier(|host| {
+            // Loopback only: the oracle runs without protected mode.
+            let binding = PortBinding { host_ip: Some("127.0.0.1".into()), host_port: Some(String::new()) };
+            host.port_bindings = Some([("6379/tcp".to_string(), Some(vec![binding]))].into_iter().collect());
+            host.publish_all_ports = Some(false);
+        })
+        .start()
+        .map_err(|e| failed(e.to_string()))?;
+    let port = container.get_host_port_ipv4(6379.tcp()).map_err(|e| failed(e.to_string()))?;
+    let addr = format!("127.0.0.1:{port}");
+    let label = format!("{label} {addr}");
+    let exited = || match container.is_running() {
+        Ok(true) => None,
+        Ok(false) => Some("container stopped".to_string()),
+        Err(e) => Some(format!("container state unknown: {e}")),
     };
-    wait_ready(&server.addr, None, &server.label, exited)?;
-    Ok(server)
+    wait_ready(&addr, None, &label, exited)?;
+    Ok(Started { addr, password: None, label, guard: Guard::Container { _container: Box::new(container) } })
 }
 
 #[cfg(test)]
@@ -379,5 +391,56 @@ mod tests {
         // Proves the error for an absent server names the install command.
         let err = start_process(Path::new("/nonexistent/redis-server")).err().unwrap();
         assert!(err.to_string().contains("apt-get install redis-server"), "{err}");
+    }
+
+    /// The image `ci/oracle-image` builds from the installed redis-server.
+    const ORACLE_IMAGE: &str = "verdis-oracle/redis:7.0.15";
+
+    /// Tells the person running `cargo test` why a test did not run. `eprintln!` would be
+    /// captured with the test's output and hidden when it passes; writing to the stderr handle
+    /// is not captured.
+    fn say_skipped(test: &str, reason: &str) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
+    }
+
+    /// Whether Docker still knows the container `id` (running or not).
+    fn container_exists(id: &str) -> bool {
+        let out = Command::new("docker")
+            .args(["ps", "--all", "--quiet", "--no-trunc", "--filter", &format!("id={id}")])
+            .output()
+            .expect("running docker ps");
+        assert!(out.status.success(), "docker ps failed: {}", String::from_utf8_lossy(&out.stderr));
+        !out.stdout.is_empty()
+    }
+
+    #[test]
+    fn a_container_answers_and_is_removed_even_when_its_test_panics() {
+        // Proves the docker backend runs the locally built oracle image (no registry), that it
+        // answers like Redis 7.0.15, and that a test panicking while it runs still removes the
+        // container (testcontainers' handle drops during the unwinding).
+        if let Err(reason) = docker_available() {
+            say_skipped("a_container_answers_and_is_removed_even_when_its_test_panics", &reason);
+            return;
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ci/oracle-image");
+        let status = Command::new("bash").arg(&script).status().expect("running ci/oracle-image");
+        assert!(status.success(), "ci/oracle-image failed");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let panicked = std::thread::spawn(move || {
+            let server = Server::start(&Target::Docker(ORACLE_IMAGE.into())).expect("container oracle");
+            let Guard::Container { _container: container } = &server._guard else { panic!("not a container guard") };
+            sender.send(container.id().to_string()).expect("send the id");
+            let mut conn = server.connect().expect("connect");
+            let version = conn.call_str(&["INFO", "server"]).expect("INFO");
+            let Value::Bulk(text) = version.value else { panic!("INFO answered {:?}", version.raw) };
+            assert!(String::from_utf8_lossy(&text).contains("redis_version:7.0.15"), "not the oracle");
+            assert_eq!(conn.call_str(&["SET", "k", "v"]).expect("SET").value, Value::Simple(b"OK".to_vec()));
+            panic!("planted: the test fails while its container runs");
+        })
+        .join();
+        assert!(panicked.is_err(), "the planted panic happened");
+        let id = receiver.recv().expect("the container started before the panic");
+        assert!(!container_exists(&id), "container {id} survived the panicking test");
     }
 }

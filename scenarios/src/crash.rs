@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use crate::check::{check, Expectation, SnapshotEnd, SnapshotWindow, Violation};
 use crate::process::{kill_group, program, ProcessError, ServerKind, ServerProcess};
-use crate::workload::{op_command, read_state, ClientHistory, ClientState, OpRecord};
+use crate::workload::{op_command, read_state, ClientHistory, ClientState, OpNamer, OpRecord};
 
 /// Pause between two INFO samples of the control connection.
 const SAMPLE_PAUSE: Duration = Duration::from_millis(5);
@@ -354,6 +354,9 @@ pub struct Outcome {
     pub snapshots: Vec<SnapshotWindow>,
     /// Broken promises; empty when the case holds.
     pub violations: Vec<Violation>,
+    /// `(client, op)` of each command the sabotage cut from the files, in execution order
+    /// (empty for honest cases): what a planted case must be reported as losing.
+    pub cut_ops: Vec<(usize, u64)>,
     /// The server logs, before and after the restart.
     pub logs: String,
 }
@@ -446,7 +449,7 @@ pub fn run(case: &CrashCase, kind: ServerKind, seed: u64) -> Result<Outcome, Run
         })
         .collect();
     violations.extend(check_files(dir.path(), case.policy.has_aof())?);
-    sabotage(dir.path(), case.sabotage)?;
+    let cut_ops = sabotage(dir.path(), case.sabotage)?;
     let mut recovered = Vec::new();
     match ServerProcess::start(kind, dir.path(), &args, "server-after-restart.log") {
         Err(ProcessError::Start { reason, log, .. }) => {
@@ -469,7 +472,7 @@ pub fn run(case: &CrashCase, kind: ServerKind, seed: u64) -> Result<Outcome, Run
             }
         }
     }
-    Ok(Outcome { case: *case, kind, seed, kill, histories, recovered, snapshots, violations, logs })
+    Ok(Outcome { case: *case, kind, seed, kill, histories, recovered, snapshots, violations, cut_ops, logs })
 }
 
 /// One client's loop: ops in order, each sent after the previous reply, until the connection
@@ -750,8 +753,9 @@ fn check_files(dir: &Path, has_aof: bool) -> Result<Vec<Violation>, RunError> {
     Ok(violations)
 }
 
-fn sabotage(dir: &Path, sabotage: Sabotage) -> Result<(), RunError> {
-    let Sabotage::TruncateAofTail { bytes } = sabotage else { return Ok(()) };
+/// Damages the files as `sabotage` says; returns the ops whose commands it removed.
+fn sabotage(dir: &Path, sabotage: Sabotage) -> Result<Vec<(usize, u64)>, RunError> {
+    let Sabotage::TruncateAofTail { bytes } = sabotage else { return Ok(Vec::new()) };
     let io = |what: String| move |source| RunError::Io { what, source };
     let aof_dir = dir.join("appendonlydir");
     let newest_incr = std::fs::read_dir(&aof_dir)
@@ -766,12 +770,30 @@ fn sabotage(dir: &Path, sabotage: Sabotage) -> Result<(), RunError> {
         .max()
         .map(|(_, path)| path)
         .ok_or_else(|| RunError::KillPoint(format!("no incr file in {} to cut", aof_dir.display())))?;
-    let file = std::fs::OpenOptions::new()
+    let contents = std::fs::read(&newest_incr).map_err(io(format!("reading {}", newest_incr.display())))?;
+    let kept_len = (contents.len() as u64).saturating_sub(bytes);
+    let cut_ops = ops_ending_after(&contents, kept_len as usize);
+    std::fs::OpenOptions::new()
         .write(true)
         .open(&newest_incr)
-        .map_err(io(format!("opening {}", newest_incr.display())))?;
-    let len = file.metadata().map_err(io("stat".into()))?.len();
-    file.set_len(len.saturating_sub(bytes)).map_err(io(format!("truncating {}", newest_incr.display())))
+        .and_then(|file| file.set_len(kept_len))
+        .map_err(io(format!("truncating {}", newest_incr.display())))?;
+    Ok(cut_ops)
+}
+
+/// The workload ops of an AOF command stream whose command does not end by `kept_len`: a cut
+/// there loses them (a command cut in the middle is dropped as a truncated tail).
+fn ops_ending_after(aof: &[u8], kept_len: usize) -> Vec<(usize, u64)> {
+    let mut reader = verdis_engine::aof::CommandReader::new(aof);
+    let mut namer = OpNamer::default();
+    let mut cut = Vec::new();
+    while let Some(Ok(argv)) = reader.next_command() {
+        let op = namer.op(&argv);
+        if reader.offset() > kept_len {
+            cut.extend(op);
+        }
+    }
+    cut
 }
 
 /// The runner's only randomness: splitmix64 from the seed.
@@ -840,6 +862,22 @@ mod tests {
             ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec"]
         );
         assert_eq!(Policy::RdbOnly { save_points: Some("1 1") }.args(), ["--save", "1 1", "--appendonly", "no"]);
+    }
+
+    #[test]
+    fn a_cut_loses_the_command_it_splits_and_every_later_one() {
+        // Proves the ops reported as cut are exactly those whose command does not end before the
+        // cut: the one it splits and all after it, SELECT not being an op.
+        let mut aof = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n".to_vec();
+        let mut ends = Vec::new();
+        for (client, op) in [(0, 1), (1, 1), (0, 2), (1, 2), (0, 3)] {
+            aof.extend(op_command(client, op).0.get_packed_command());
+            ends.push(aof.len());
+        }
+        assert_eq!(ops_ending_after(&aof, aof.len()), []);
+        assert_eq!(ops_ending_after(&aof, ends[3]), [(0, 3)]);
+        assert_eq!(ops_ending_after(&aof, ends[2] + 1), [(1, 2), (0, 3)]);
+        assert_eq!(ops_ending_after(&aof, 0), [(0, 1), (1, 1), (0, 2), (1, 2), (0, 3)]);
     }
 
     #[test]

@@ -54,6 +54,35 @@ pub fn op_command(client: usize, op: u64) -> (redis::Cmd, Option<i64>) {
     }
 }
 
+/// Names the op each workload command is, reading commands in execution order (an AOF): the
+/// inverse of `op_command`. INCR carries no step, so it is the op after the client's last RPUSH.
+#[derive(Debug, Default)]
+pub struct OpNamer {
+    /// The step of each client's last RPUSH read.
+    steps: std::collections::HashMap<usize, u64>,
+}
+
+impl OpNamer {
+    /// `(client, op)` for a workload command; `None` for anything else (SELECT), or an INCR
+    /// whose RPUSH was not read.
+    pub fn op(&mut self, argv: &[&[u8]]) -> Option<(usize, u64)> {
+        let text = |i: usize| argv.get(i).and_then(|a| std::str::from_utf8(a).ok());
+        let (name, key) = (text(0)?.to_ascii_uppercase(), text(1)?);
+        let (client, rest) = key.strip_prefix('c')?.split_once(':')?;
+        let client: usize = client.parse().ok()?;
+        match (name.as_str(), rest) {
+            ("RPUSH", "seq") => {
+                let step: u64 = text(2)?.parse().ok()?;
+                self.steps.insert(client, step);
+                Some((client, (step - 1) * OPS_PER_STEP + 1))
+            }
+            ("INCR", "ctr") => Some((client, (self.steps.get(&client)? - 1) * OPS_PER_STEP + 2)),
+            ("SET", rest) => Some((client, rest.strip_prefix("k:")?.parse::<u64>().ok()? * OPS_PER_STEP)),
+            _ => None,
+        }
+    }
+}
+
 fn seq_key(client: usize) -> String {
     format!("c{client}:seq")
 }
@@ -152,6 +181,28 @@ mod tests {
             let (list, counter, keys) = state_after(ops);
             assert_eq!(list + counter + keys, ops);
         }
+    }
+
+    #[test]
+    fn op_namer_inverts_op_command() {
+        // Proves every command of two interleaved clients is named back as the op that made it
+        // (INCR included, from the RPUSH before it), and that other commands are not ops.
+        let mut namer = OpNamer::default();
+        for op in 1..=12 {
+            for client in [0, 7] {
+                let (cmd, _) = op_command(client, op);
+                let argv: Vec<&[u8]> = cmd
+                    .args_iter()
+                    .map(|a| match a {
+                        redis::Arg::Simple(bytes) => bytes,
+                        redis::Arg::Cursor => unreachable!("no cursor in the workload"),
+                    })
+                    .collect();
+                assert_eq!(namer.op(&argv), Some((client, op)), "client {client} op {op}");
+            }
+        }
+        assert_eq!(namer.op(&[b"SELECT", b"0"]), None);
+        assert_eq!(OpNamer::default().op(&[b"INCR", b"c3:ctr"]), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! `VERDIS_CRASH_ITERATIONS=20 cargo test -p verdis-scenarios --test crash_recovery on_verdis`.
 //! A failure prints the case, the seed, per-client sent/acked/recovered counts and both logs.
 
-use verdis_scenarios::crash::{find_case, run, Outcome};
+use verdis_scenarios::crash::{cases, find_case, planted_cases, run, Outcome};
 use verdis_scenarios::process::ServerKind;
 
 fn iterations() -> u64 {
@@ -34,6 +34,9 @@ fn holds(name: &str, kind: ServerKind) {
 macro_rules! crash_tests {
     ($module:ident, $kind:expr, { $($test:ident => $case:literal),* $(,)? }) => {
         mod $module {
+            /// The cases this module runs.
+            pub const CASES: &[&str] = &[$($case),*];
+
             $(
                 #[test]
                 fn $test() {
@@ -65,6 +68,7 @@ crash_tests!(on_verdis, verdis_scenarios::process::ServerKind::Verdis, {
     always_slow_fsync_after_rewrite => "always-slow-fsync-after-rewrite",
     everysec_slow_fsync_at_start => "everysec-slow-fsync-at-start",
     everysec_slow_fsync_rewrite => "everysec-slow-fsync-rewrite",
+    always_slow_fsync_rewrite => "always-slow-fsync-rewrite",
 });
 
 crash_tests!(on_redis, verdis_scenarios::process::ServerKind::Redis, {
@@ -80,7 +84,22 @@ crash_tests!(on_redis, verdis_scenarios::process::ServerKind::Redis, {
     always_slow_fsync_after_rewrite => "always-slow-fsync-after-rewrite",
     everysec_slow_fsync_at_start => "everysec-slow-fsync-at-start",
     everysec_slow_fsync_rewrite => "everysec-slow-fsync-rewrite",
+    always_slow_fsync_rewrite => "always-slow-fsync-rewrite",
 });
+
+#[test]
+fn every_case_is_run() {
+    // Proves no case of `crash::cases()` is defined and never run: each has a test on verdis,
+    // and the cases run on Redis are cases too (a typo there would panic only at run time).
+    let names: Vec<&str> = cases().iter().map(|c| c.name).collect();
+    let missing: Vec<&&str> = names.iter().filter(|n| !on_verdis::CASES.contains(n)).collect();
+    assert!(missing.is_empty(), "crash cases with no test on verdis: {missing:?}");
+    for name in on_verdis::CASES.iter().chain(on_redis::CASES) {
+        assert!(names.contains(name), "{name} is not a case of crash::cases()");
+    }
+    let planted: Vec<&str> = planted_cases().iter().map(|c| c.name).collect();
+    assert_eq!(planted, planted::CASES, "every planted case is run by the planted tests");
+}
 
 /// Proves the checker fails: each planted case breaks its expectation on purpose (an AOF tail
 /// cut after the kill; an RDB-only server held to `always`), and must be reported — on real
@@ -111,12 +130,58 @@ mod planted {
         );
     }
 
+    /// The planted cases, each run by the tests below.
+    pub const CASES: &[&str] = &["planted-cut-aof-tail", "planted-rdb-held-to-always"];
+
+    /// The `LostAcked` violations of `outcome`, as (client, op).
+    fn lost_acked(outcome: &Outcome) -> Vec<(usize, u64)> {
+        outcome
+            .violations
+            .iter()
+            .filter_map(|v| match v {
+                Violation::LostAcked { client, op, .. } => Some((*client, *op)),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
-    fn planted_cases_fail_on_verdis_too() {
-        for name in ["planted-cut-aof-tail", "planted-rdb-held-to-always"] {
-            let outcome = run_case(name, ServerKind::Verdis, 0);
-            assert!(!outcome.violations.is_empty(), "{name}: the checker reported nothing: {}", outcome.summary());
+    fn cut_aof_tail_is_reported_as_exactly_the_ops_it_cut_on_verdis() {
+        // Proves the checker names what the plant loses on verdis, not just that something broke:
+        // for each client, the first op whose command the cut removed from the AOF is reported
+        // lost when it had been acknowledged, and nothing else is reported.
+        let outcome = run_case("planted-cut-aof-tail", ServerKind::Verdis, 0);
+        let mut expected: Vec<(usize, u64)> = Vec::new();
+        for &(client, op) in &outcome.cut_ops {
+            if expected.iter().all(|(c, _)| *c != client) {
+                expected.push((client, op));
+            }
         }
+        expected.retain(|&(client, op)| outcome.histories[client].ops[op as usize - 1].acked.is_some());
+        expected.sort_unstable();
+        assert!(!expected.is_empty(), "the cut removed no acknowledged op: {:?}", outcome.cut_ops);
+        let mut reported = lost_acked(&outcome);
+        reported.sort_unstable();
+        assert_eq!(reported, expected, "{}\ncut: {:?}\n{:?}", outcome.summary(), outcome.cut_ops, outcome.violations);
+        assert_eq!(outcome.violations.len(), reported.len(), "only LostAcked: {:?}", outcome.violations);
+    }
+
+    #[test]
+    fn rdb_only_held_to_always_is_reported_as_lost_acknowledged_writes_on_verdis() {
+        // Proves the RDB-only plant is reported on verdis as the loss it causes: the server dies
+        // right after acknowledging client 0's op 1500, so client 0's acknowledged ops after the
+        // last snapshot are lost, and the checker names the first of them (the op after what
+        // was recovered); nothing but LostAcked is reported.
+        let outcome = run_case("planted-rdb-held-to-always", ServerKind::Verdis, 0);
+        let reported = lost_acked(&outcome);
+        let recovered0 = outcome.recovered[0];
+        assert!(
+            reported.contains(&(0, recovered0 + 1)) && recovered0 < 1500,
+            "client 0 acked op 1500 and recovered {recovered0}: {}\n{:?}",
+            outcome.summary(),
+            outcome.violations
+        );
+        assert_eq!(outcome.violations.len(), reported.len(), "only LostAcked: {:?}", outcome.violations);
     }
 }
 

@@ -9,23 +9,31 @@
 //! on live in typed fields of `Config` (or `Config.engine` for the ones commands read); the rest
 //! are validated exactly as Redis validates them and kept, typed, in `Config::other` so CONFIG GET
 //! shows them, until the feature that reads them arrives. To act on such an option, add a typed
-//! field here and point its row at it with `field!(name)` in `table.rs`: nothing else changes.
+//! field here and point its row at it with `field!(name)` in `table.rs`, and mark it `ActedOn`
+//! in `support.rs`.
+//!
+//! `support::AUDIT` says, for every option, whether verdis acts on it, refuses a non-default
+//! value (startup and CONFIG SET: replicaof, TLS, cluster mode...) or warns about one (startup
+//! log and CONFIG SET log: maxmemory, requirepass...): a setting is never silently ignored.
 //!
 //! Deliberate differences, each a Redis *apply* failure text so clients see a familiar error:
 //! CONFIG SET cannot change `port` or `bind` (the runtime cannot rebind yet). `dir` is validated for syntax only here; the file loader enters it.
 
 mod file;
+mod support;
 pub(crate) mod syntax;
 mod table;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
 
 use verdis_engine::config::MaxmemoryPolicy;
 use verdis_engine::EngineConfig;
 
 use crate::logging::LogLevel;
 pub use file::{command_line_options, CommandLine, ConfigFileError, ConfigHost, RealHost};
+pub use support::{Audit, Support, AUDIT};
 pub use syntax::strerror;
 pub use table::Row;
 use table::{Slot, ROWS};
@@ -280,14 +288,33 @@ impl Config {
         self.protected_mode && !is_local_addr(addr)
     }
 
-    /// Options set away from their default that verdis accepts but does not act on yet (their
-    /// rows store the value for CONFIG GET only), for a startup warning.
-    pub fn inert_changes(&self) -> Vec<&'static str> {
-        let defaults = Config::default();
-        ROWS.iter()
-            .filter(|r| matches!(r.slot, Slot::Other) && self.value_of(r) != defaults.value_of(r))
-            .map(|r| r.name)
-            .collect()
+    /// The warnings to log at startup: one per option set away from its default that verdis
+    /// stores without acting on it (see `support`).
+    pub fn warnings(&self) -> Vec<String> {
+        ROWS.iter().filter_map(|r| self.warning(r)).collect()
+    }
+
+    /// The warning for `row` when its value is not the default and verdis does not act on it.
+    fn warning(&self, row: &Row) -> Option<String> {
+        let audit = support::audit_of(row);
+        let unsupported = matches!(audit.support, Support::Warned | Support::Soon);
+        // The value is not printed: it may be a password.
+        (unsupported && !self.is_default(row))
+            .then(|| format!("Warning: '{}' is set but verdis {}", row.name, audit.why))
+    }
+
+    /// Why verdis refuses the current value of `row`, when it does: a value other than the
+    /// default of an option marked `Refused`.
+    fn refusal(&self, row: &Row) -> Option<String> {
+        let audit = support::audit_of(row);
+        (audit.support == Support::Refused && !self.is_default(row))
+            .then(|| format!("'{}' is not supported: verdis {}", row.name, audit.why))
+    }
+
+    /// True when `row` holds its default value.
+    fn is_default(&self, row: &Row) -> bool {
+        static DEFAULTS: OnceLock<Config> = OnceLock::new();
+        self.value_of(row) == DEFAULTS.get_or_init(Config::default).value_of(row)
     }
 
     /// The option's current value as CONFIG GET prints it.
@@ -326,7 +353,8 @@ impl Config {
 
     /// CONFIG SET with `pairs` (name, value): every pair is applied or none is. `protected_ok`
     /// says whether this client may change protected options (`enable-protected-configs`).
-    pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])], protected_ok: bool) -> Result<(), SetError> {
+    /// Returns the warnings to log for options set to a value verdis stores without acting on.
+    pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])], protected_ok: bool) -> Result<Vec<String>, SetError> {
         // First pass, as Redis: find every option; the first problem found wins.
         let mut rows: Vec<&'static Row> = Vec::with_capacity(pairs.len());
         // Names already given, lower-cased, to spot duplicates.
@@ -368,8 +396,12 @@ impl Config {
         }
         next.normalize();
         self.check_applicable(&next)?;
+        if let Some((row, reason)) = rows.iter().find_map(|r| next.refusal(r).map(|reason| (r, reason))) {
+            return Err(SetError::Failed { name: row.name.into(), reason: reason.into() });
+        }
+        let warnings = rows.iter().filter_map(|r| next.warning(r)).collect();
         *self = next;
-        Ok(())
+        Ok(warnings)
     }
 
     /// Changes a running server cannot make yet. Redis would apply them (rebind, start AOF); the

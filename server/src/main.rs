@@ -81,19 +81,8 @@ fn main() {
         );
     }
     logger.log_as('C', LogLevel::Warning, "Configuration loaded");
-    for name in config.inert_changes() {
-        logger.log_as(
-            'C',
-            LogLevel::Warning,
-            &format!("Warning: '{name}' is set but verdis does not implement it yet"),
-        );
-    }
-    if config.requirepass.is_some() {
-        logger.log_as(
-            'C',
-            LogLevel::Warning,
-            "Warning: requirepass is set but verdis does not enforce AUTH yet; protected mode still refuses non-local clients",
-        );
+    for warning in config.warnings() {
+        logger.log_as('C', LogLevel::Warning, &warning);
     }
     if config.daemonize {
         daemonize();

@@ -210,6 +210,48 @@ fn stock_redis_conf_loads() {
 }
 
 #[test]
+fn unsupported_options_are_refused_or_warned_by_the_binary() {
+    // Proves the binary never silently ignores what it cannot do: `--replicaof` (and `slaveof`
+    // in a file) exits 1 with the FATAL block instead of serving as a master; `maxmemory` starts
+    // with a warning in the log, and CONFIG SET of an unenforced option logs a warning too.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("replica.conf"), "port 0\nslaveof 127.0.0.1 6379\n").expect("write config");
+    let why = "'replicaof' is not supported: verdis has no replication yet: this server would run as a master, not as a replica";
+    // Both are on line 2: the file's first line, or the empty line before the command line.
+    for (args, line) in [
+        (vec!["--replicaof", "127.0.0.1 6379"], "replicaof \"127.0.0.1 6379\""),
+        (vec!["replica.conf"], "slaveof 127.0.0.1 6379"),
+    ] {
+        let out = run_to_exit(
+            {
+                let mut c = verdis();
+                c.args(&args);
+                c
+            },
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 2\n>>> '{line}'\n{why}\n"),
+            "{args:?}"
+        );
+    }
+    let server = Running::start(dir.path(), &["--maxmemory", "1mb"]);
+    let log = std::fs::read_to_string(&server.log).expect("log");
+    assert!(log.contains("# Warning: 'maxmemory' is set but verdis does not enforce maxmemory yet"), "{log}");
+    let mut con = server.client();
+    let ok: String = redis::cmd("CONFIG").arg("SET").arg("maxmemory-clients").arg("10%").query(&mut con).expect("set");
+    assert_eq!(ok, "OK");
+    let _: () = redis::cmd("PING").query(&mut con).expect("ping");
+    let log = std::fs::read_to_string(&server.log).expect("log");
+    assert!(
+        log.contains("# Warning: 'maxmemory-clients' is set but verdis does not enforce maxmemory-clients yet"),
+        "{log}"
+    );
+}
+
+#[test]
 fn config_set_loglevel_takes_effect_in_the_log() {
     // Proves loglevel is live in the running binary: a verbose line (a protocol error) is not
     // logged at the default level and is logged after CONFIG SET loglevel verbose.

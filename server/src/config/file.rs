@@ -231,6 +231,9 @@ impl Config {
             };
             let previous_save = self.save.clone();
             self.set_from_args(row, args).map_err(|e| e.into_owned())?;
+            if let Some(reason) = self.refusal(row) {
+                return Err(reason);
+            }
             if row.name == "save" {
                 // Redis: the first save line replaces the defaults, `save ""` clears, and every
                 // other save line adds its points to the ones read so far.

@@ -37,7 +37,7 @@ fn get(config: &Config, name: &str) -> String {
 
 fn set(config: &mut Config, pairs: &[(&str, &str)]) -> Result<(), String> {
     let pairs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())).collect();
-    config.set_many(&pairs, false).map_err(|e| e.to_string())
+    config.set_many(&pairs, false).map(|_| ()).map_err(|e| e.to_string())
 }
 
 #[test]
@@ -463,10 +463,125 @@ fn command_line_follows_redis_server() {
 }
 
 #[test]
-fn inert_changes_lists_stored_options_set_away_from_default() {
-    // Proves the startup warning names options verdis only stores, and only when changed.
+fn every_row_is_audited() {
+    // Proves the audit (support::AUDIT) has exactly one line per option, in the table's order,
+    // so an option added to the table without saying what verdis does with it fails here.
+    let rows: Vec<&str> = Config::rows().iter().map(|r| r.name).collect();
+    let audited: Vec<&str> = AUDIT.iter().map(|a| a.name).collect();
+    assert_eq!(audited, rows);
+    for audit in AUDIT {
+        assert!(!audit.why.is_empty(), "{} has no reason", audit.name);
+    }
+}
+
+/// Values other than the default that `row` may accept, to try every audited row generically.
+fn non_default_samples(row: &Row) -> Vec<String> {
+    let samples: Vec<String> = match row.kind {
+        table::Kind::Bool => vec!["yes".into(), "no".into()],
+        table::Kind::Int { min, max, unit } => {
+            let text = |n: i128| if unit == table::Unit::Octal { format!("{n:o}") } else { n.to_string() };
+            vec![text(min), text(min + 1), text(max)]
+        }
+        table::Kind::Enum(names) => names.iter().map(|n| n.to_string()).collect(),
+        table::Kind::Str(_) => vec!["x".into()],
+        table::Kind::Special { .. } => match row.name {
+            "activedefrag" => vec!["yes".into()],
+            "shutdown-on-sigint" | "shutdown-on-sigterm" => vec!["nosave now".into()],
+            "dir" => vec!["/data".into()],
+            "save" => vec!["10 1".into()],
+            "client-output-buffer-limit" => vec!["normal 1mb 1mb 10".into()],
+            "oom-score-adj-values" => vec!["1 2 3".into()],
+            "notify-keyspace-events" => vec!["KEA".into()],
+            "bind" => vec!["127.0.0.1".into()],
+            "replicaof" => vec!["127.0.0.1 6379".into()],
+            "latency-tracking-info-percentiles" => vec!["50".into()],
+            other => panic!("give the special option {other} a sample value here"),
+        },
+    };
+    let default = Config::default().get(row);
+    samples.into_iter().filter(|s| *s != default).collect()
+}
+
+#[test]
+fn every_non_default_value_is_acted_on_refused_or_warned() {
+    // Proves, for every option and value other than its default, the audit's promise at both
+    // entry points: a Refused option stops the config file and fails CONFIG SET; a Warned or Soon
+    // option loads with a startup warning naming it and CONFIG SET returns that warning; an
+    // ActedOn option loads and sets without warnings. A row that silently stores a non-default
+    // value fails here.
+    for row in Config::rows() {
+        let audit = super::support::audit_of(row);
+        let mut tried = 0;
+        for value in non_default_samples(row) {
+            let line =
+                if row.is_multi_arg() { format!("{} {value}", row.name) } else { format!("{} \"{value}\"", row.name) };
+            let loaded = load(&line);
+            let mut config = Config::default();
+            let set = config.set_many(&[(row.name.as_bytes(), value.as_bytes())], true);
+            if audit.support == Support::Refused {
+                let error = loaded.expect_err(&line);
+                assert!(error.contains("FATAL CONFIG FILE ERROR"), "{line}: {error}");
+                assert!(set.is_err(), "CONFIG SET {} {value} was accepted", row.name);
+                tried += 1;
+                continue;
+            }
+            let Ok(loaded) = loaded else { continue };
+            tried += 1;
+            let warned = matches!(audit.support, Support::Warned | Support::Soon);
+            let named = |w: &Vec<String>| w.iter().any(|w| w.contains(&format!("'{}'", row.name)));
+            assert_eq!(named(&loaded.warnings()), warned, "startup warning for {line}");
+            if !row.is_immutable() && !matches!(row.name, "port" | "bind") {
+                let warnings = set.unwrap_or_else(|e| panic!("CONFIG SET {} {value}: {e}", row.name));
+                assert_eq!(named(&warnings), warned, "CONFIG SET warning for {line}");
+            }
+        }
+        assert!(tried > 0, "no non-default sample of {} was accepted or refused", row.name);
+    }
+}
+
+#[test]
+fn replicaof_is_refused_at_startup_and_on_config_set() {
+    // Proves replicaof (and its alias slaveof) stops the server with the FATAL block instead of
+    // running as a master, that `replicaof no one` (the default) still loads, and that CONFIG SET
+    // refuses it.
+    let why = "'replicaof' is not supported: verdis has no replication yet: this server would run as a master, not as a replica";
+    assert_eq!(load("replicaof 10.0.0.1 6379").unwrap_err(), fatal(1, "replicaof 10.0.0.1 6379", why));
+    assert_eq!(load("port 1\nSLAVEOF 10.0.0.1 6379").unwrap_err(), fatal(2, "SLAVEOF 10.0.0.1 6379", why));
+    assert!(load("replicaof no one").is_ok());
     let mut config = Config::default();
-    assert!(config.inert_changes().is_empty());
-    set(&mut config, &[("maxmemory", "1gb"), ("lazyfree-lazy-eviction", "yes"), ("min-slaves-to-write", "1")]).unwrap();
-    assert_eq!(config.inert_changes(), ["lazyfree-lazy-eviction", "min-replicas-to-write"]);
+    assert_eq!(
+        set(&mut config, &[("slaveof", "10.0.0.1 6379")]).unwrap_err(),
+        "ERR CONFIG SET failed (possibly related to argument 'slaveof') - can't set immutable config"
+    );
+    // A mutable refused option gets the refusal as Redis's apply-failure text, and nothing changes.
+    assert_eq!(
+        set(&mut config, &[("timeout", "5"), ("tls-port", "6380")]).unwrap_err(),
+        "ERR CONFIG SET failed (possibly related to argument 'tls-port') - 'tls-port' is not supported: verdis has no TLS yet: nothing would listen on the TLS port"
+    );
+    assert_eq!((config.timeout_s, get(&config, "tls-port").as_str()), (0, "0"));
+    set(&mut config, &[("tls-port", "0")]).unwrap();
+}
+
+#[test]
+fn maxmemory_and_requirepass_warn_at_startup_and_on_config_set() {
+    // Proves the two warnings users most need: maxmemory is not enforced, and requirepass is not
+    // enforced (without printing the password), both at startup and on CONFIG SET; and that
+    // setting an option back to its default warns no more.
+    let config = load("maxmemory 1gb\nrequirepass s3cret\nhz 20").unwrap();
+    assert_eq!(
+        config.warnings(),
+        [
+            "Warning: 'requirepass' is set but verdis does not enforce AUTH yet: clients run commands without the password (protected mode still refuses non-local clients)",
+            "Warning: 'maxmemory' is set but verdis does not enforce maxmemory yet: memory use is not limited and nothing is evicted",
+        ]
+    );
+    let mut config = Config::default();
+    assert!(config.warnings().is_empty());
+    let warnings = config.set_many(&[(b"maxmemory", b"100mb"), (b"timeout", b"3")], false).unwrap();
+    assert_eq!(warnings, [config.warnings()[0].clone()]);
+    assert!(warnings[0].contains("'maxmemory'"));
+    assert!(config.set_many(&[(b"maxmemory", b"0")], false).unwrap().is_empty());
+    assert!(config.warnings().is_empty());
+    let warnings = config.set_many(&[(b"requirepass", b"s3cret")], false).unwrap();
+    assert!(warnings.len() == 1 && !warnings[0].contains("s3cret"), "{warnings:?}");
 }

@@ -176,6 +176,10 @@ impl RequestParser {
 
 #[cfg(test)]
 mod tests {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+
     use super::*;
 
     const MAX: u64 = 512 * 1024 * 1024;
@@ -239,35 +243,57 @@ mod tests {
         assert_eq!(parse_all(b"*0\r\n*-1\r\n\r\n").unwrap(), vec![Vec::<Vec<u8>>::new(); 3]);
     }
 
-    /// A random pipeline of multibulk and inline requests, and the arguments each should parse to.
-    fn random_pipeline(rng: &mut verdis_engine::Rng) -> (Vec<u8>, Vec<Vec<Vec<u8>>>) {
-        let mut bytes = Vec::new();
-        let mut want = Vec::new();
-        for _ in 0..1 + rng.below(8) {
-            let argc = 1 + rng.below(5) as usize;
-            let args: Vec<Vec<u8>> =
-                (0..argc).map(|_| (0..rng.below(40)).map(|_| rng.below(256) as u8).collect::<Vec<u8>>()).collect();
-            if rng.below(4) == 0 {
-                // Inline form: plain words only, so the expected split is unambiguous.
-                let words: Vec<Vec<u8>> = args
-                    .iter()
-                    .map(|a| a.iter().map(|b| b'a' + b % 26).collect::<Vec<u8>>())
-                    .map(|w| if w.is_empty() { b"x".to_vec() } else { w })
-                    .collect();
-                bytes.extend_from_slice(&words.join(&b' '));
-                bytes.extend_from_slice(b"\r\n");
-                want.push(words);
-            } else {
-                bytes.extend_from_slice(format!("*{argc}\r\n").as_bytes());
-                for a in &args {
-                    bytes.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-                    bytes.extend_from_slice(a);
-                    bytes.extend_from_slice(b"\r\n");
+    /// One request as the client writes it, and the arguments it must parse to.
+    #[derive(Clone, Debug)]
+    enum Request {
+        /// `*<n>\r\n$<len>\r\n<bytes>\r\n...`: any bytes.
+        Multibulk(Vec<Vec<u8>>),
+        /// A line of plain words (no quotes or blanks, so the expected split is unambiguous).
+        Inline(Vec<Vec<u8>>),
+    }
+
+    impl Request {
+        fn write(&self, out: &mut Vec<u8>) {
+            match self {
+                Request::Multibulk(args) => {
+                    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+                    for a in args {
+                        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                        out.extend_from_slice(a);
+                        out.extend_from_slice(b"\r\n");
+                    }
                 }
-                want.push(args);
+                Request::Inline(words) => {
+                    out.extend_from_slice(&words.join(&b' '));
+                    out.extend_from_slice(b"\r\n");
+                }
             }
         }
-        (bytes, want)
+
+        fn args(&self) -> &[Vec<u8>] {
+            match self {
+                Request::Multibulk(args) | Request::Inline(args) => args,
+            }
+        }
+    }
+
+    fn request() -> impl Strategy<Value = Request> {
+        let word = vec(b'a'..=b'z', 1..12);
+        prop_oneof![
+            3 => vec(vec(any::<u8>(), 0..40), 1..6).prop_map(Request::Multibulk),
+            1 => vec(word, 1..6).prop_map(Request::Inline),
+        ]
+    }
+
+    /// A pipeline's bytes, the requests it holds, and up to five read boundaries in it.
+    fn pipeline() -> impl Strategy<Value = (Vec<u8>, Vec<Vec<Vec<u8>>>, Vec<usize>)> {
+        (vec(request(), 1..8), vec(any::<Index>(), 0..6)).prop_map(|(requests, cuts)| {
+            let mut bytes = Vec::new();
+            requests.iter().for_each(|r| r.write(&mut bytes));
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+            cuts.sort_unstable();
+            (bytes, requests.iter().map(|r| r.args().to_vec()).collect(), cuts)
+        })
     }
 
     /// Feeds `input` to a parser in the chunks `cuts` makes, as a client's reads arrive, the way
@@ -287,40 +313,43 @@ mod tests {
         Ok(out)
     }
 
-    #[test]
-    fn random_pipelines_parse_the_same_however_they_are_split() {
-        // Proves resumable parsing on 2,000 seeded random pipelines (binary arguments, inline and
-        // multibulk mixed), each cut into random reads: same requests as parsing it whole.
-        let mut rng = verdis_engine::Rng::new(0x5eed);
-        for _ in 0..2000 {
-            let (input, want) = random_pipeline(&mut rng);
-            let mut cuts: Vec<usize> = (0..rng.below(6)).map(|_| rng.below(input.len() as u64 + 1) as usize).collect();
-            cuts.sort_unstable();
-            assert_eq!(parse_all(&input).unwrap(), want);
-            assert_eq!(parse_in_chunks(&input, &cuts).unwrap(), want, "cuts {cuts:?}");
-        }
-    }
+    proptest! {
+        // Few cases: `ci/test` runs this in a debug build. Failures shrink, and proptest saves
+        // them under server/proptest-regressions/ to replay first: commit that file.
+        #![proptest_config(ProptestConfig::with_cases(256))]
 
-    #[test]
-    fn mutated_input_never_panics_and_splitting_never_changes_the_outcome() {
-        // Proves the parser is total on garbage: 5,000 pipelines with random bytes overwritten
-        // either parse or fail with a protocol error, identically whole and in random reads.
-        let mut rng = verdis_engine::Rng::new(0xbad);
-        for _ in 0..5000 {
-            let (mut input, _) = random_pipeline(&mut rng);
-            for _ in 0..1 + rng.below(4) {
-                let i = rng.below(input.len() as u64) as usize;
-                input[i] = [b'*', b'$', b'-', b'\r', b'\n', b'9', b'"', rng.below(256) as u8][rng.below(8) as usize];
+        #[test]
+        fn random_pipelines_parse_the_same_however_they_are_split((input, want, cuts) in pipeline()) {
+            // Proves resumable parsing: a pipeline of binary multibulk and inline requests, cut
+            // into random reads, gives the same requests as parsing it whole.
+            prop_assert_eq!(parse_all(&input).unwrap(), want.clone());
+            prop_assert_eq!(parse_in_chunks(&input, &cuts).unwrap(), want);
+        }
+
+        #[test]
+        fn mutated_input_never_panics_and_splitting_never_changes_the_outcome(
+            (mut input, _, cuts) in pipeline(),
+            edits in vec((any::<Index>(), prop_oneof![
+                Just(b'*'), Just(b'$'), Just(b'-'), Just(b'\r'), Just(b'\n'), Just(b'9'), Just(b'"'), any::<u8>()
+            ]), 1..5),
+        ) {
+            // Proves the parser is total on garbage: a pipeline with bytes overwritten (biased to
+            // the protocol's own characters) parses or fails with a protocol error, identically
+            // whole and in random reads.
+            for (at, byte) in edits {
+                let i = at.index(input.len());
+                input[i] = byte;
             }
-            let mut cuts: Vec<usize> = (0..rng.below(6)).map(|_| rng.below(input.len() as u64 + 1) as usize).collect();
+            prop_assert_eq!(parse_in_chunks(&input, &cuts), parse_in_chunks(&input, &[]));
+        }
+
+        #[test]
+        fn random_bytes_never_panic(input in vec(any::<u8>(), 0..300), cuts in vec(any::<Index>(), 0..6)) {
+            // Proves arbitrary bytes (not only mutated requests) never panic the parser and parse
+            // the same whole and in random reads.
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
             cuts.sort_unstable();
-            let whole = parse_in_chunks(&input, &[]);
-            assert_eq!(
-                parse_in_chunks(&input, &cuts),
-                whole,
-                "input {:?} cuts {cuts:?}",
-                String::from_utf8_lossy(&input)
-            );
+            prop_assert_eq!(parse_in_chunks(&input, &cuts), parse_in_chunks(&input, &[]));
         }
     }
 }

@@ -123,7 +123,11 @@ impl Node {
         let protected_ok = self.config.enable_protected_configs.allows(addr);
         let pairs: Vec<(&[u8], &[u8])> = args.chunks(2).map(|p| (p[0], p[1])).collect();
         let aof_before = self.config.appendonly;
-        self.config.set_many(&pairs, protected_ok).map_err(|e| CmdError::Message(e.to_string().into()))?;
+        let warnings =
+            self.config.set_many(&pairs, protected_ok).map_err(|e| CmdError::Message(e.to_string().into()))?;
+        for warning in warnings {
+            self.log(LogLevel::Warning, warning);
+        }
         if self.config.appendonly != aof_before {
             self.aof_set_enabled(self.config.appendonly);
         }
