@@ -144,6 +144,13 @@ impl Server {
         Ok(Server { addr, password, label, target: target.clone(), _guard: guard })
     }
 
+    /// verdis linked in with `config` (planted bugs, persistence settings), for the harness's
+    /// self-tests; SHUTDOWN stops it.
+    pub fn start_in_process_with(config: verdis_server::config::Config) -> Result<Server, ConformError> {
+        let Started { addr, password, label, guard } = start_in_process_with(config)?;
+        Ok(Server { addr, password, label, target: Target::VerdisInProcess, _guard: guard })
+    }
+
     /// verdis linked in with planted bugs switched on, for the harness's self-tests (a restart
     /// after it dies comes back without them).
     pub fn start_planted(plants: Plants) -> Result<Server, ConformError> {
@@ -155,6 +162,21 @@ impl Server {
             target: Target::VerdisInProcess,
             _guard: guard,
         })
+    }
+
+    /// The binary at `path` as a process, with `extra` options after the usual ones (a later
+    /// option overrides an earlier one: `--appendonly yes --dir D` keeps files across restarts).
+    pub fn start_process_with(path: &Path, extra: &[&str]) -> Result<Server, ConformError> {
+        let Started { addr, password, label, guard } = start_process_with(path, extra)?;
+        Ok(Server { addr, password, label, target: Target::Process(path.to_path_buf()), _guard: guard })
+    }
+
+    /// Kills the server's process at once (SIGKILL), as a crash would; no-op for other kinds.
+    pub fn kill(&mut self) {
+        if let Guard::Child { child, .. } = &mut self._guard {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     /// A new authenticated connection.
@@ -250,6 +272,10 @@ fn tail(path: &Path) -> String {
 }
 
 fn start_process(path: &Path) -> Result<Started, ConformError> {
+    start_process_with(path, &[])
+}
+
+fn start_process_with(path: &Path, extra: &[&str]) -> Result<Started, ConformError> {
     if !path.is_file() {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let install =
@@ -258,7 +284,7 @@ fn start_process(path: &Path) -> Result<Started, ConformError> {
     }
     let mut last_err = None;
     for _ in 0..PORT_ATTEMPTS_MAX {
-        match try_start_process(path) {
+        match try_start_process(path, extra) {
             Ok(server) => return Ok(server),
             // Another process may have taken the port between choosing and binding: retry.
             Err(e @ ConformError::StartFailed { .. }) if e.to_string().contains("in use") => last_err = Some(e),
@@ -268,7 +294,7 @@ fn start_process(path: &Path) -> Result<Started, ConformError> {
     Err(last_err.expect("at least one attempt"))
 }
 
-fn try_start_process(path: &Path) -> Result<Started, ConformError> {
+fn try_start_process(path: &Path, extra: &[&str]) -> Result<Started, ConformError> {
     let dir = tempfile::tempdir().map_err(|e| ConformError::io("creating a temporary directory", e))?;
     let port = free_port()?.to_string();
     let log_path = dir.path().join("server.log");
@@ -277,6 +303,8 @@ fn try_start_process(path: &Path) -> Result<Started, ConformError> {
     let mut cmd = Command::new(path);
     // redis-server's command line (verdis-server takes the same): no persistence, no fork.
     cmd.args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]);
+    // Later options override earlier ones, as on redis-server's command line.
+    cmd.args(extra);
     cmd.current_dir(dir.path()).stdin(Stdio::null()).stdout(log).stderr(log_err);
     let mut child = cmd.spawn().map_err(|e| ConformError::io(format!("starting {}", path.display()), e))?;
     let addr = format!("127.0.0.1:{port}");
@@ -294,15 +322,19 @@ fn try_start_process(path: &Path) -> Result<Started, ConformError> {
 }
 
 fn start_in_process(plants: Plants) -> Result<Started, ConformError> {
-    use verdis_server::config::Config;
+    let mut config = verdis_server::config::Config::default();
+    config.engine.plants = plants;
+    start_in_process_with(config)
+}
+
+/// verdis linked in, with `config` (its port and bind address are chosen here).
+fn start_in_process_with(mut config: verdis_server::config::Config) -> Result<Started, ConformError> {
     use verdis_server::node::LogLevel;
     use verdis_server::runtime::{self, Logger};
     let dir = tempfile::tempdir().map_err(|e| ConformError::io("creating a temporary directory", e))?;
     let port = free_port()?;
-    let mut config = Config::default();
     config.port = port;
     config.bind = vec!["127.0.0.1".into()];
-    config.engine.plants = plants;
     let logger = Logger { level: LogLevel::Warning, file: Some(dir.path().join("verdis.log")) };
     let thread = std::thread::Builder::new()
         .name(format!("verdis-{port}"))

@@ -1,30 +1,14 @@
 //! Differential campaigns against real redis-server as a process, and the replay of every saved
 //! regression file. Needs `redis-server` (7.0.15) on PATH or in `$REDIS_SERVER`.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
 use verdis_conformance::campaign::{Campaign, Settings};
 use verdis_conformance::{regression, Generator, Regression, Server, Target};
 
-/// The workspace's `verdis-server` binary (or `$VERDIS_SERVER`), built now so a test never runs a
-/// stale one.
+/// The workspace's `verdis-server` binary as a target.
 fn verdis_server() -> Target {
-    if let Some(path) = std::env::var_os("VERDIS_SERVER") {
-        return Target::Process(path.into());
-    }
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "-p", "verdis-server", "--bin", "verdis-server", "--message-format", "json"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("running cargo build -p verdis-server");
-    assert!(out.status.success(), "building verdis-server failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    let exe = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find_map(|msg| msg.get("executable").and_then(|e| e.as_str()).map(PathBuf::from))
-        .expect("cargo reported no verdis-server executable");
-    Target::Process(exe)
+    Target::Process(support::verdis_server_binary())
 }
 
 /// Runs `cases` sequences of `families` and returns the campaign (nothing saved).
