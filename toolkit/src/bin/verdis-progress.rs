@@ -35,10 +35,13 @@ fn main() -> Result<()> {
         match line.strip_prefix("+ ") {
             Some(step) => {
                 done += 1;
+                // On a terminal the step's line goes above the bar, which stays one short line.
                 if progress.is_bar() {
                     progress.println(&format!("{}: {step}", args.label));
+                    progress.update(done, "");
+                } else {
+                    progress.update(done, step);
                 }
-                progress.update(done, step);
             }
             None => progress.println(&format!("{}: {line}", args.label)),
         }
