@@ -26,7 +26,8 @@ enum Pattern {
     /// `Default::default()`, `collect()`), or a constructor that exists only for `RandomState`
     /// (`HashMap::new`, `with_capacity`, `from`). `params` counts the type's parameters with it.
     RandomHasher { ty: &'static str, params: usize },
-    /// A read of a field with this name: a function the shell hands in that reads the outside.
+    /// A field read or a method call with this name: a function the shell hands in that reads
+    /// the outside (`(probe.clock_us)()`, or `probe.clock_us()` if it becomes a method).
     Field(&'static str),
 }
 
@@ -325,6 +326,14 @@ impl Scan<'_> {
         }
     }
 
+    fn check_member(&mut self, name: &syn::Ident) {
+        for row in FORBIDDEN {
+            if matches!(row.pattern, Pattern::Field(f) if name == f) {
+                self.hits.push((line_of(name.span()), row.pattern.label()));
+            }
+        }
+    }
+
     /// The paths in tokens the parser could not read as expressions (a `macro_rules!` body,
     /// `vec![x; n]`): every `a::b::c` run of identifiers.
     fn check_tokens(&mut self, tokens: TokenStream) {
@@ -390,13 +399,14 @@ impl<'ast> Visit<'ast> for Scan<'_> {
 
     fn visit_expr_field(&mut self, expr: &'ast syn::ExprField) {
         if let syn::Member::Named(name) = &expr.member {
-            for row in FORBIDDEN {
-                if matches!(row.pattern, Pattern::Field(f) if name == f) {
-                    self.hits.push((line_of(name.span()), row.pattern.label()));
-                }
-            }
+            self.check_member(name);
         }
         visit::visit_expr_field(self, expr);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.check_member(&call.method);
+        visit::visit_expr_method_call(self, call);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
@@ -590,8 +600,11 @@ fn macro_arguments_are_scanned() {
 
 #[test]
 fn the_shell_clock_through_the_probe_is_seen() {
-    // The node's `(self.probe.clock_us)()` reads the shell's clock through a field: the lint sees
-    // it (in the real tree ALLOWED holds it while its call site is rewritten).
+    // The node's `(self.probe.clock_us)()` reads the shell's clock through a field, and would
+    // through a method of that name: the lint sees both (ALLOWED holds the real call site while it
+    // is rewritten).
     let source = "impl Node {\n    fn f(&self) -> u64 {\n        (self.probe.clock_us)()\n    }\n}\n";
     assert_eq!(scan_source(source).unwrap(), vec![(3, "clock_us".to_string())]);
+    let method = "fn f(n: &Node) -> u64 {\n    n.probe.clock_us()\n}\n";
+    assert_eq!(scan_source(method).unwrap(), vec![(2, "clock_us".to_string())]);
 }
