@@ -23,6 +23,17 @@ pub struct Report<'a> {
     pub targets: Option<(String, String)>,
 }
 
+/// The family a statistics row counts for: its command's docs group, `(keyspace)` for the
+/// keyspace check, `other` for a name the table lacks.
+pub fn family_of(name: &str) -> &'static str {
+    let base = name.split('|').next().unwrap_or(name);
+    match verdis_engine::lookup(base.as_bytes()) {
+        Some(row) => group_of(row.spec),
+        None if name == KEYSPACE => KEYSPACE,
+        None => "other",
+    }
+}
+
 /// Commands per second of one side (time spent waiting for its replies).
 fn rate(calls: u64, busy: Duration) -> f64 {
     if busy.is_zero() {
@@ -58,13 +69,7 @@ impl Report<'_> {
     pub fn per_family(&self) -> BTreeMap<&'static str, (u64, u64)> {
         let mut families: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
         for (name, s) in &self.campaign.stats {
-            let base = name.split('|').next().unwrap_or(name);
-            let family = match verdis_engine::lookup(base.as_bytes()) {
-                Some(row) => group_of(row.spec),
-                None if name == KEYSPACE => KEYSPACE,
-                None => "other",
-            };
-            let entry = families.entry(family).or_default();
+            let entry = families.entry(family_of(name)).or_default();
             entry.0 += s.cases;
             entry.1 += s.matches;
         }

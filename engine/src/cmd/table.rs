@@ -6,7 +6,10 @@
 //! conformance generators.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
+
+use siphasher::sip::SipHasher13;
 
 use super::ctx::Ctx;
 use super::node::NodeCmd;
@@ -68,10 +71,14 @@ fn families() -> [&'static [Command]; 10] {
     ]
 }
 
-fn index() -> &'static HashMap<&'static str, &'static Command> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static Command>> = OnceLock::new();
+/// The index's hasher: fixed keys, since its keys are our own command names (no client picks
+/// them, so no flooding to defend against) and the core takes no randomness from the OS.
+type IndexHasher = BuildHasherDefault<SipHasher13>;
+
+fn index() -> &'static HashMap<&'static str, &'static Command, IndexHasher> {
+    static INDEX: OnceLock<HashMap<&'static str, &'static Command, IndexHasher>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         for cmd in families().into_iter().flatten() {
             let previous = map.insert(cmd.spec.name, cmd);
             assert!(previous.is_none(), "command {} declared twice", cmd.spec.name);
