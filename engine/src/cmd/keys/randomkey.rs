@@ -3,8 +3,8 @@
 //! Redis's `dbRandomKey`: pick a random key; if it turned out to be expired, remove it and pick
 //! again. Deliberate difference: Redis gives up after 100 tries on a replica whose keys are all
 //! volatile (a replica may not delete them); the engine has no replica role yet, so it always
-//! deletes, which ends the loop. Redis picks with `dictGetFairRandomKey`; `Dict::random_entry`
-//! gives the same contract (every key can be chosen).
+//! deletes, which ends the loop. Redis picks with `dictGetFairRandomKey`, which favours keys
+//! alone in their bucket a little; `Dict::random_entry` gives every key exactly the same chance.
 
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
