@@ -14,7 +14,7 @@ use redis::{Connection, Value};
 use verdis_engine::cmd::spec::{CmdFlag, KeySpecFlag};
 use verdis_engine::cmd::table;
 
-/// Argument lists (after the command name, split on spaces) per command: the forms Redis
+/// Argument lists (after the command name, split on spaces; `\0` is a NUL byte) per command: the forms Redis
 /// documents, keyword arguments that look like options, and counts that are zero, too large,
 /// negative, or not a clean integer (Redis then reads them with `atoi`).
 const CASES: &[(&str, &[&str])] = &[
@@ -29,10 +29,13 @@ const CASES: &[(&str, &[&str])] = &[
             "k limit 0 1 store",
             "k store",
             "k alpha",
+            // Redis compares options as C strings: a NUL ends them.
+            "k STORE\0x d",
+            "k limit\0 0 1 store d",
         ],
     ),
     ("sort_ro", &["k", "k by w_* get o_*", "k store d", "k limit 0 1 alpha desc"]),
-    ("set", &["k v", "k v get", "k v nx GET", "k v ex 10 get", "k v px 10", "k v getx"]),
+    ("set", &["k v", "k v get", "k v nx GET", "k v ex 10 get", "k v px 10", "k v getx", "k v get\0x"]),
     (
         "zunionstore",
         &[

@@ -112,11 +112,11 @@ pub fn command_keys(spec: &CommandSpec, argv: &[&[u8]]) -> Vec<KeyRef> {
 }
 
 /// A command's own key finder (Redis's `getkeys_proc`).
-pub type KeyFinder = fn(&[&[u8]]) -> Vec<KeyRef>;
+type KeyFinder = fn(&[&[u8]]) -> Vec<KeyRef>;
 
 /// The key finder of the command `spec` describes, for the implemented commands Redis gives one:
 /// every command with movable keys, and those whose key flags vary with the arguments.
-pub fn finder_of(spec: &CommandSpec) -> Option<KeyFinder> {
+fn finder_of(spec: &CommandSpec) -> Option<KeyFinder> {
     let finder: KeyFinder = match spec.name {
         "sort" => sort_keys,
         "sort_ro" => sort_ro_keys,
