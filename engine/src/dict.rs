@@ -2,10 +2,11 @@
 //!
 //! Why not `std::collections::HashMap`: SCAN must return every key that is present for the whole
 //! scan even when the table grows or shrinks between calls, and RANDOMKEY and the random-member
-//! commands need a uniform random entry in O(1). Redis gets both from a power-of-two chained table walked with a
-//! reverse-binary cursor (`dictScan`); this is the same table. Resizing moves every entry at once
-//! (Redis spreads it over later operations); the cursor guarantee only needs a single table at the
-//! moment each SCAN call runs, which holds here.
+//! commands need a random entry in O(1). Redis gets both from a power-of-two chained table walked
+//! with a reverse-binary cursor (`dictScan`); this is the same table. Resizing moves every entry at
+//! once (Redis spreads it over later operations); the cursor guarantee only needs a single table
+//! at the moment each SCAN call runs, which holds here. Deliberate difference: the random pick is
+//! exactly uniform, where Redis's favours entries alone in their bucket (`random_entry` says how).
 //!
 //! The hasher is SipHash-1-3 keyed from the node's seeded RNG, so iteration order is deterministic
 //! for a seed and unpredictable to clients (no hash flooding).
