@@ -38,8 +38,8 @@ pub struct Dict<V> {
     buckets: Vec<Option<Box<Entry<V>>>>,
     len: usize,
     keys: (u64, u64),
-    /// At least the length of the longest chain: exact after a resize, raised by inserts, left
-    /// as is by removes (still a bound). `random_entry` draws a chain position below it.
+    /// At least the length of the longest chain: exact after a doubling or a shrink, raised by
+    /// inserts, left as is by removes (still a bound). `random_entry` draws a position below it.
     chain_len_bound: usize,
 }
 
@@ -128,9 +128,12 @@ impl<V> Dict<V> {
         }
         let b = self.bucket_of(key);
         let next = self.buckets[b].take();
+        // Half the inserts land in an empty bucket: no chain to walk for the bound.
+        let chained = next.is_some();
         self.buckets[b] = Some(Box::new(Entry { key: key.into(), value, next }));
         self.len += 1;
-        self.chain_len_bound = self.chain_len_bound.max(self.chain_len(b));
+        let chain_len = if chained { self.chain_len(b) } else { 1 };
+        self.chain_len_bound = self.chain_len_bound.max(chain_len);
     }
 
     /// Stores `value` under `key` unless the key is present, hashing the key once (a loader's
@@ -197,17 +200,36 @@ impl<V> Dict<V> {
     fn resize(&mut self, size: usize) {
         assert!(size.is_power_of_two() && size >= self.len);
         let old = std::mem::take(&mut self.buckets);
+        let old_size = old.len();
         self.buckets.resize_with(size, || None);
         let mask = size - 1;
-        for mut head in old {
+        // A doubling (every growth `insert` makes) splits old chain i between buckets i and
+        // i + old_size: counting both halves gives the exact longest chain at no extra cost.
+        let mut longest = 0;
+        for (i, mut head) in old.into_iter().enumerate() {
+            let (mut stayed, mut moved) = (0, 0);
             while let Some(mut e) = head {
                 head = e.next.take();
                 let b = (self.hash(&e.key) as usize) & mask;
+                if b == i {
+                    stayed += 1;
+                } else {
+                    moved += 1;
+                }
                 e.next = self.buckets[b].take();
                 self.buckets[b] = Some(e);
             }
+            longest = longest.max(stayed).max(moved);
         }
-        self.chain_len_bound = (0..size).map(|b| self.chain_len(b)).max().unwrap_or(0);
+        self.chain_len_bound = if size == 2 * old_size {
+            longest
+        } else if size > old_size {
+            // A larger growth splits chains further: the old bound still holds.
+            self.chain_len_bound
+        } else {
+            // A shrink merges chains: measure them.
+            (0..size).map(|b| self.chain_len(b)).max().unwrap_or(0)
+        };
     }
 
     /// How many entries bucket `b` chains.
@@ -576,21 +598,27 @@ mod tests {
     #[test]
     fn chain_len_bound_covers_the_longest_chain() {
         // Proves the bound random_entry relies on: after inserts (both insert paths), removes and
-        // resizes it is at least the longest chain, and a resize makes it exact.
+        // resizes it is at least the longest chain, and a doubling or a shrink makes it exact.
         let mut d = dict();
         let mut rng = Rng::new(5);
+        let longest = |d: &Dict<u32>| (0..d.buckets()).map(|b| d.chain_len(b)).max().unwrap_or(0);
         for step in 0..5000u32 {
             let k = format!("k{}", rng.below(700));
+            let buckets = d.buckets();
             match rng.below(3) {
                 0 => drop(d.remove(k.as_bytes())),
                 1 => drop(d.try_insert_new(k.as_bytes(), step)),
                 _ => drop(d.insert(k.as_bytes(), step)),
             }
-            let longest = (0..d.buckets()).map(|b| d.chain_len(b)).max().unwrap_or(0);
-            assert!(d.chain_len_bound >= longest, "step {step}");
+            assert!(d.chain_len_bound >= longest(&d), "step {step}");
+            if d.buckets() != buckets {
+                assert_eq!(d.chain_len_bound, longest(&d), "step {step}: resized from {buckets}");
+            }
         }
-        d.resize(d.buckets() * 2);
-        assert_eq!(d.chain_len_bound, (0..d.buckets()).map(|b| d.chain_len(b)).max().unwrap());
+        d.reserve(d.buckets() * 4);
+        assert!(d.chain_len_bound >= longest(&d), "after a fourfold growth");
+        d.resize((d.len() + 1).next_power_of_two());
+        assert_eq!(d.chain_len_bound, longest(&d), "after a shrink");
     }
 
     #[test]
