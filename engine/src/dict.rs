@@ -1,11 +1,12 @@
 //! A chained hash table with Redis's scan guarantee.
 //!
 //! Why not `std::collections::HashMap`: SCAN must return every key that is present for the whole
-//! scan even when the table grows or shrinks between calls, and RANDOMKEY and active expiry need a
-//! uniform random entry in O(1). Redis gets both from a power-of-two chained table walked with a
-//! reverse-binary cursor (`dictScan`); this is the same table. Resizing moves every entry at once
-//! (Redis spreads it over later operations); the cursor guarantee only needs a single table at the
-//! moment each SCAN call runs, which holds here.
+//! scan even when the table grows or shrinks between calls, and RANDOMKEY and the random-member
+//! commands need a random entry in O(1). Redis gets both from a power-of-two chained table walked
+//! with a reverse-binary cursor (`dictScan`); this is the same table. Resizing moves every entry at
+//! once (Redis spreads it over later operations); the cursor guarantee only needs a single table
+//! at the moment each SCAN call runs, which holds here. Deliberate difference: the random pick is
+//! exactly uniform, where Redis's favours entries alone in their bucket (`random_entry` says how).
 //!
 //! The hasher is SipHash-1-3 keyed from the node's seeded RNG, so iteration order is deterministic
 //! for a seed and unpredictable to clients (no hash flooding).
@@ -20,8 +21,10 @@ use crate::rng::Rng;
 const TABLE_SIZE_MIN: usize = 4;
 /// Shrink when fewer than one entry per this many buckets (Redis's HASHTABLE_MIN_FILL is 10%).
 const FILL_SHRINK_RATIO: usize = 8;
-/// How many empty buckets a random pick may probe before it falls back to a linear walk.
-const RANDOM_PROBES_MAX: usize = 1024;
+/// How many tries a random pick makes before it falls back to a linear walk. A try succeeds with
+/// probability `len / (buckets * chain_len_bound)`: `remove` keeps the load above 1/8 and the
+/// keyed hash keeps chains short, so a pick takes a few tries and the walk is all but never taken.
+const RANDOM_TRIES_MAX: usize = 1024;
 
 /// One key and its value: a single allocation for short keys (see `compact`).
 struct Entry<V> {
@@ -35,12 +38,15 @@ pub struct Dict<V> {
     buckets: Vec<Option<Box<Entry<V>>>>,
     len: usize,
     keys: (u64, u64),
+    /// At least the length of the longest chain: exact after a doubling or a shrink, raised by
+    /// inserts, left as is by removes (still a bound). `random_entry` draws a position below it.
+    chain_len_bound: usize,
 }
 
 impl<V> Dict<V> {
     /// An empty dict whose hash function is keyed by two draws from `rng`.
     pub fn new(rng: &mut Rng) -> Dict<V> {
-        Dict { buckets: Vec::new(), len: 0, keys: (rng.next_u64(), rng.next_u64()) }
+        Dict { buckets: Vec::new(), len: 0, keys: (rng.next_u64(), rng.next_u64()), chain_len_bound: 0 }
     }
 
     /// Number of entries.
@@ -122,8 +128,12 @@ impl<V> Dict<V> {
         }
         let b = self.bucket_of(key);
         let next = self.buckets[b].take();
+        // Half the inserts land in an empty bucket: no chain to walk for the bound.
+        let chained = next.is_some();
         self.buckets[b] = Some(Box::new(Entry { key: key.into(), value, next }));
         self.len += 1;
+        let chain_len = if chained { self.chain_len(b) } else { 1 };
+        self.chain_len_bound = self.chain_len_bound.max(chain_len);
     }
 
     /// Stores `value` under `key` unless the key is present, hashing the key once (a loader's
@@ -134,15 +144,18 @@ impl<V> Dict<V> {
         }
         let b = self.bucket_of(key);
         let mut cur = self.buckets[b].as_deref();
+        let mut chain_len = 0;
         while let Some(e) = cur {
             if &*e.key == key {
                 return Err(value);
             }
+            chain_len += 1;
             cur = e.next.as_deref();
         }
         let next = self.buckets[b].take();
         self.buckets[b] = Some(Box::new(Entry { key: key.into(), value, next }));
         self.len += 1;
+        self.chain_len_bound = self.chain_len_bound.max(chain_len + 1);
         Ok(())
     }
 
@@ -187,16 +200,41 @@ impl<V> Dict<V> {
     fn resize(&mut self, size: usize) {
         assert!(size.is_power_of_two() && size >= self.len);
         let old = std::mem::take(&mut self.buckets);
+        let old_size = old.len();
         self.buckets.resize_with(size, || None);
         let mask = size - 1;
-        for mut head in old {
+        // A doubling (every growth `insert` makes) splits old chain i between buckets i and
+        // i + old_size: counting both halves gives the exact longest chain at no extra cost.
+        let mut longest = 0;
+        for (i, mut head) in old.into_iter().enumerate() {
+            let (mut stayed, mut moved) = (0, 0);
             while let Some(mut e) = head {
                 head = e.next.take();
                 let b = (self.hash(&e.key) as usize) & mask;
+                if b == i {
+                    stayed += 1;
+                } else {
+                    moved += 1;
+                }
                 e.next = self.buckets[b].take();
                 self.buckets[b] = Some(e);
             }
+            longest = longest.max(stayed).max(moved);
         }
+        self.chain_len_bound = if size == 2 * old_size {
+            longest
+        } else if size > old_size {
+            // A larger growth splits chains further: the old bound still holds.
+            self.chain_len_bound
+        } else {
+            // A shrink merges chains: measure them.
+            (0..size).map(|b| self.chain_len(b)).max().unwrap_or(0)
+        };
+    }
+
+    /// How many entries bucket `b` chains.
+    fn chain_len(&self, b: usize) -> usize {
+        std::iter::successors(self.buckets[b].as_deref(), |e| e.next.as_deref()).count()
     }
 
     /// Removes every entry and frees the table.
@@ -210,6 +248,7 @@ impl<V> Dict<V> {
         }
         self.buckets = Vec::new();
         self.len = 0;
+        self.chain_len_bound = 0;
     }
 
     /// Visits the bucket at `cursor` and returns the next cursor (0 when the scan is complete).
@@ -257,42 +296,39 @@ impl<V> Dict<V> {
     /// Moves every entry into a new dict with the same hash function, leaving this one empty, in
     /// O(1): FLUSHDB during a snapshot hands the old table to the snapshot instead of freeing it.
     pub fn take(&mut self) -> Dict<V> {
-        Dict { buckets: std::mem::take(&mut self.buckets), len: std::mem::replace(&mut self.len, 0), keys: self.keys }
+        Dict {
+            buckets: std::mem::take(&mut self.buckets),
+            len: std::mem::replace(&mut self.len, 0),
+            keys: self.keys,
+            chain_len_bound: std::mem::replace(&mut self.chain_len_bound, 0),
+        }
     }
 
-    /// A uniformly chosen bucket's random entry, as Redis's `dictGetRandomKey`.
+    /// A uniformly random entry: every entry has the same chance, whatever the chain it sits in.
+    ///
+    /// Redis's `dictGetRandomKey` picks a random bucket and then a random entry of its chain, so an
+    /// entry sharing its bucket is picked less often than one alone in its bucket (`dictGetFairRandomKey`
+    /// softens that by sampling a run of buckets). This rejection-samples instead: a try draws a
+    /// bucket and a position below `chain_len_bound` and succeeds when the chain reaches that
+    /// position, so every entry has the same chance `1 / (buckets * chain_len_bound)` per try.
+    /// The rare pick that runs out of tries draws a uniform rank and walks to it (still uniform).
+    /// Expected tries: `buckets * chain_len_bound / len`, about 3 for 10 entries and 10 for a
+    /// million (one bucket read each, a chain step for the few that land on one): about the 15
+    /// entries Redis's fair pick reads.
     pub fn random_entry(&self, rng: &mut Rng) -> Option<(&[u8], &V)> {
         if self.len == 0 {
             return None;
         }
-        let size = self.buckets.len() as u64;
-        let mut start = rng.below(size) as usize;
-        for probe in 0.. {
-            if probe == RANDOM_PROBES_MAX {
-                // The table is sparse: walk forward from the last pick to the next entry.
-                start = (0..self.buckets.len())
-                    .map(|i| (start + i) % self.buckets.len())
-                    .find(|&i| self.buckets[i].is_some())
-                    .expect("non-empty dict has an entry");
-            }
-            if let Some(head) = self.buckets[start].as_deref() {
-                let mut chain_len = 0;
-                let mut cur = Some(head);
-                while let Some(e) = cur {
-                    chain_len += 1;
-                    cur = e.next.as_deref();
-                }
-                let mut pick = rng.below(chain_len);
-                let mut e = head;
-                while pick > 0 {
-                    e = e.next.as_deref().expect("within chain");
-                    pick -= 1;
-                }
+        debug_assert!(self.chain_len_bound >= 1);
+        let (buckets, bound) = (self.buckets.len() as u64, self.chain_len_bound as u64);
+        for _ in 0..RANDOM_TRIES_MAX {
+            let head = self.buckets[rng.below(buckets) as usize].as_deref();
+            let pos = rng.below(bound) as usize;
+            if let Some(e) = std::iter::successors(head, |e| e.next.as_deref()).nth(pos) {
                 return Some((&e.key, &e.value));
             }
-            start = rng.below(size) as usize;
         }
-        unreachable!()
+        self.iter().nth(rng.below(self.len as u64) as usize)
     }
 
     /// Every entry, in table order.
@@ -370,7 +406,7 @@ impl<V> IntoIterator for Dict<V> {
 impl<V: Clone> Clone for Dict<V> {
     /// A copy with the same hash keys (COPY, and values duplicated by tests).
     fn clone(&self) -> Dict<V> {
-        let mut copy = Dict { buckets: Vec::new(), len: 0, keys: self.keys };
+        let mut copy = Dict { buckets: Vec::new(), len: 0, keys: self.keys, chain_len_bound: 0 };
         for (key, value) in self.iter() {
             copy.insert_new(key, value.clone());
         }
@@ -400,6 +436,7 @@ impl<V> Drop for Dict<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chi_square::{chi_square, CHI_SQUARE_MAX_10_OUTCOMES};
     use std::collections::BTreeSet;
 
     fn dict() -> Dict<u32> {
@@ -487,6 +524,101 @@ mod tests {
         let seen: BTreeSet<u32> = (0..2000).map(|_| *d.random_entry(&mut rng).unwrap().1).collect();
         assert_eq!(seen.len(), 16);
         assert!(dict().random_entry(&mut rng).is_none());
+    }
+
+    /// A dict holding `n` entries: key `k{i}` with value `i`.
+    fn dict_of(n: u32) -> Dict<u32> {
+        let mut d = dict();
+        for i in 0..n {
+            d.insert(format!("k{i}").as_bytes(), i);
+        }
+        d
+    }
+
+    /// Draws per chi-square check: thousands, so a bias shows well past the threshold.
+    const DRAWS: usize = 10_000;
+
+    /// The chi-square value of `DRAWS` picks of `pick` from the 10 entries of `d`.
+    fn chi_square_of(d: &Dict<u32>, seed: u64, pick: impl Fn(&Dict<u32>, &mut Rng) -> u32) -> f64 {
+        assert_eq!(d.len(), 10);
+        let mut rng = Rng::new(seed);
+        chi_square(10, (0..DRAWS).map(|_| pick(d, &mut rng)))
+    }
+
+    /// Redis's `dictGetRandomKey` (a random non-empty bucket, then a random entry of its chain),
+    /// the pick `random_entry` made before: planted to prove the check sees its bias.
+    fn bucket_then_chain(d: &Dict<u32>, rng: &mut Rng) -> u32 {
+        loop {
+            let b = rng.below(d.buckets() as u64) as usize;
+            let chain: Vec<&u32> =
+                std::iter::successors(d.buckets[b].as_deref(), |e| e.next.as_deref()).map(|e| &e.value).collect();
+            if !chain.is_empty() {
+                return *chain[rng.below(chain.len() as u64) as usize];
+            }
+        }
+    }
+
+    #[test]
+    fn random_entry_is_uniform_in_every_table_shape() {
+        // Proves random_entry passes Redis's chi-square check for 10 entries over thousands of
+        // draws: in a table as inserts leave it (some entries share a bucket), after mass removals
+        // (a chain bound above the longest chain), and in a table reserved far larger than its
+        // entries (most tries miss, some picks fall back to the walk), for several seeds.
+        let shrunk = {
+            let mut d = dict_of(1000);
+            (10..1000u32).for_each(|i| assert_eq!(d.remove(format!("k{i}").as_bytes()), Some(i)));
+            d
+        };
+        let sparse = {
+            let mut d = dict();
+            d.reserve(5000);
+            (0..10u32).for_each(|i| d.insert_new(format!("k{i}").as_bytes(), i));
+            d
+        };
+        assert!(dict_of(10).chain_len_bound >= 2, "the plain table has a shared bucket to test");
+        for (name, d) in [("grown", dict_of(10)), ("shrunk", shrunk), ("sparse", sparse)] {
+            for seed in 0..4 {
+                let x2 = chi_square_of(&d, seed, |d, rng| *d.random_entry(rng).unwrap().1);
+                assert!(x2 < CHI_SQUARE_MAX_10_OUTCOMES, "{name} table, seed {seed}: chi-square {x2:.1}");
+            }
+        }
+    }
+
+    #[test]
+    fn bucket_then_chain_picks_fail_the_check() {
+        // Proves the check catches the bias of picking a bucket first (Redis's dictGetRandomKey,
+        // and verdis's pick before the fair one): on the same table and seeds, the entries that
+        // share a bucket come up too rarely.
+        for seed in 0..4 {
+            let x2 = chi_square_of(&dict_of(10), seed, bucket_then_chain);
+            assert!(x2 > CHI_SQUARE_MAX_10_OUTCOMES, "seed {seed}: chi-square {x2:.1}");
+        }
+    }
+
+    #[test]
+    fn chain_len_bound_covers_the_longest_chain() {
+        // Proves the bound random_entry relies on: after inserts (both insert paths), removes and
+        // resizes it is at least the longest chain, and a doubling or a shrink makes it exact.
+        let mut d = dict();
+        let mut rng = Rng::new(5);
+        let longest = |d: &Dict<u32>| (0..d.buckets()).map(|b| d.chain_len(b)).max().unwrap_or(0);
+        for step in 0..5000u32 {
+            let k = format!("k{}", rng.below(700));
+            let buckets = d.buckets();
+            match rng.below(3) {
+                0 => drop(d.remove(k.as_bytes())),
+                1 => drop(d.try_insert_new(k.as_bytes(), step)),
+                _ => drop(d.insert(k.as_bytes(), step)),
+            }
+            assert!(d.chain_len_bound >= longest(&d), "step {step}");
+            if d.buckets() != buckets {
+                assert_eq!(d.chain_len_bound, longest(&d), "step {step}: resized from {buckets}");
+            }
+        }
+        d.reserve(d.buckets() * 4);
+        assert!(d.chain_len_bound >= longest(&d), "after a fourfold growth");
+        d.resize((d.len() + 1).next_power_of_two());
+        assert_eq!(d.chain_len_bound, longest(&d), "after a shrink");
     }
 
     #[test]

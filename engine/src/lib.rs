@@ -12,6 +12,7 @@
 //! - `glob`: Redis's glob matching (`stringmatchlen`) for KEYS, SCAN MATCH and friends.
 //! - `num`: integer and float parsing/formatting with Redis's exact rules.
 //! - `rng`: the seeded PRNG every random choice draws from.
+//! - `chi_square`: the statistic the random-member tests hold picks to (fair, as Redis's suite).
 //! - `sds`: Redis's line splitting and quoting (`sdssplitargs`, `sdscatrepr`), shared by config
 //!   files, the inline protocol and the AOF manifest.
 //! - `rdb`, `aof`: Redis's file formats (RDB 10, multi-part AOF), read and written.
@@ -26,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod aof;
+pub mod chi_square;
 pub mod cmd;
 pub mod compact;
 pub mod config;

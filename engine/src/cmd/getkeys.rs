@@ -1,10 +1,17 @@
-//! Finding a command's keys from its key specs (Redis's `getKeysUsingKeySpecs`).
+//! Finding a command's keys: from its key specs (Redis's `getKeysUsingKeySpecs`), and where the
+//! specs cannot tell, from the command's own key finder (Redis's `getkeys_proc`), as Redis's
+//! `getKeysFromCommandWithSpecs` combines them.
 //!
 //! One mechanism for COMMAND GETKEYS now, and for WATCH, ACL key checks and Cluster slot checks as
 //! they arrive: the key specs come from Redis's own command descriptions, so no command lists its
-//! key positions by hand.
+//! key positions by hand. Only the commands whose specs Redis itself marks as not enough (keys
+//! found by parsing, as SORT's STORE; flags that depend on the arguments, as SET's GET) or that
+//! fall back on a malformed key count (the `numkeys` commands) have a finder here, each the Redis
+//! function it mirrors.
 
+use super::args::eq_ci;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpecFlag};
+use super::string::c_option;
 use crate::num::parse_i64;
 
 /// A key found in an argv: its index and the flags of the spec that found it.
@@ -90,10 +97,121 @@ pub fn keys_of(spec: &CommandSpec, argv: &[&[u8]]) -> Result<Vec<KeyRef>, Invali
     Ok(keys)
 }
 
+/// The keys of `argv` for the command `spec` describes, as Redis's `getKeysFromCommandWithSpecs`
+/// finds them: the key specs when they locate the keys and their flags do not vary, else the
+/// command's own finder. Empty when neither finds a key (COMMAND GETKEYS then answers "Invalid
+/// arguments", unless the command may have none).
+pub fn command_keys(spec: &CommandSpec, argv: &[&[u8]]) -> Vec<KeyRef> {
+    let flags_vary = spec.key_specs.iter().any(|ks| ks.flags.contains(&KeySpecFlag::VariableFlags));
+    if !flags_vary {
+        if let Ok(keys) = keys_of(spec, argv) {
+            return keys;
+        }
+    }
+    finder_of(spec).map_or_else(Vec::new, |find| find(argv))
+}
+
+/// A command's own key finder (Redis's `getkeys_proc`).
+type KeyFinder = fn(&[&[u8]]) -> Vec<KeyRef>;
+
+/// The key finder of the command `spec` describes, for the implemented commands Redis gives one:
+/// every command with movable keys, and those whose key flags vary with the arguments.
+fn finder_of(spec: &CommandSpec) -> Option<KeyFinder> {
+    let finder: KeyFinder = match spec.name {
+        "sort" => sort_keys,
+        "sort_ro" => sort_ro_keys,
+        "set" => set_keys,
+        "zunionstore" | "zinterstore" | "zdiffstore" => |argv| numkeys_keys(argv, Some(1), 2),
+        "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
+            |argv| numkeys_keys(argv, None, 1)
+        }
+        "blmpop" | "bzmpop" => |argv| numkeys_keys(argv, None, 2),
+        _ => return None,
+    };
+    Some(finder)
+}
+
+/// The flags of a key found by the finder of a command whose specs are complete: Redis's leave
+/// them 0, since only a failed spec (a malformed key count) leads there.
+const FLAGS_NONE: &[KeySpecFlag] = &[];
+/// A key only read: SORT's and SORT_RO's sorted key.
+const FLAGS_RO_ACCESS: &[KeySpecFlag] = &[KeySpecFlag::Ro, KeySpecFlag::Access];
+/// A key overwritten: SORT's STORE destination, SET's key without GET.
+const FLAGS_OW_UPDATE: &[KeySpecFlag] = &[KeySpecFlag::Ow, KeySpecFlag::Update];
+/// A key read and overwritten: SET's key with GET.
+const FLAGS_RW_ACCESS_UPDATE: &[KeySpecFlag] = &[KeySpecFlag::Rw, KeySpecFlag::Access, KeySpecFlag::Update];
+
+/// C's `atoi` (glibc: `strtol` clamped to 64 bits, then cut to an `int`): leading white space, a
+/// sign, then digits up to the first other byte; no digits give 0.
+fn atoi(arg: &[u8]) -> i32 {
+    // C's isspace: ASCII white space and the vertical tab.
+    let start = arg.iter().position(|&b| !(b.is_ascii_whitespace() || b == 0x0b)).unwrap_or(arg.len());
+    let text = &arg[start..];
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let mut value: i64 = 0;
+    for &d in digits.iter().take_while(|d| d.is_ascii_digit()) {
+        let digit = i64::from(d - b'0');
+        value = value.saturating_mul(10).saturating_add(if negative { -digit } else { digit });
+    }
+    value as i32
+}
+
+/// Redis's `genericGetKeys` (step 1): the `numkeys` keys after the count at `count_at`, then the
+/// destination at `store_at`. The count is read with `atoi`, so this finds keys the keynum spec
+/// refuses (`2abc`, ` 2`, `+2`); none when it is below 1 or more than the arguments left.
+fn numkeys_keys(argv: &[&[u8]], store_at: Option<usize>, count_at: usize) -> Vec<KeyRef> {
+    let Some(count) = argv.get(count_at) else { return Vec::new() };
+    let (num, first) = (i64::from(atoi(count)), count_at + 1);
+    if num < 1 || num > argv.len() as i64 - first as i64 {
+        return Vec::new();
+    }
+    let keys = (first..first + num as usize).chain(store_at);
+    keys.map(|pos| KeyRef { pos, flags: FLAGS_NONE }).collect()
+}
+
+/// Redis's `sortGetKeys`: the sorted key, and the key after the last STORE. Options taking
+/// arguments (LIMIT, GET, BY) skip them, so a STORE inside them is not one.
+fn sort_keys(argv: &[&[u8]]) -> Vec<KeyRef> {
+    let mut keys = vec![KeyRef { pos: 1, flags: FLAGS_RO_ACCESS }];
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        // Redis compares with strcasecmp, which stops at a NUL byte.
+        let option = c_option(argv[i]);
+        if eq_ci(option, "limit") {
+            i += 2;
+        } else if eq_ci(option, "get") || eq_ci(option, "by") {
+            i += 1;
+        } else if eq_ci(option, "store") && i + 1 < argv.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    keys.extend(store.map(|pos| KeyRef { pos, flags: FLAGS_OW_UPDATE }));
+    keys
+}
+
+/// Redis's `sortROGetKeys`: only the sorted key (BY and GET patterns name keys no spec can tell).
+fn sort_ro_keys(_argv: &[&[u8]]) -> Vec<KeyRef> {
+    vec![KeyRef { pos: 1, flags: FLAGS_RO_ACCESS }]
+}
+
+/// Redis's `setGetKeys`: the key, overwritten, or read too when GET asks for the old value.
+fn set_keys(argv: &[&[u8]]) -> Vec<KeyRef> {
+    let get = argv.iter().skip(3).any(|arg| eq_ci(c_option(arg), "get"));
+    vec![KeyRef { pos: 1, flags: if get { FLAGS_RW_ACCESS_UPDATE } else { FLAGS_OW_UPDATE } }]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cmd::redis_specs as s;
+    use crate::cmd::spec::CmdFlag;
+    use crate::cmd::table;
 
     fn positions(spec: &CommandSpec, argv: &[&str]) -> Result<Vec<usize>, InvalidKeySpec> {
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
@@ -113,5 +231,76 @@ mod tests {
     fn contradictory_arguments_are_invalid() {
         assert_eq!(positions(&s::LMPOP, &["lmpop", "5", "a", "left"]), Err(InvalidKeySpec));
         assert_eq!(positions(&s::LMPOP, &["lmpop", "x", "a", "left"]), Err(InvalidKeySpec));
+    }
+
+    /// A key and its flag names.
+    type Found = (String, Vec<&'static str>);
+
+    /// The keys `command_keys` finds in `line` (split on spaces), with their flag names.
+    fn found(line: &str) -> Vec<Found> {
+        let argv: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        let spec = table::lookup(argv[0]).expect("implemented").spec;
+        let keys = command_keys(spec, &argv);
+        keys.iter()
+            .map(|k| (line.split(' ').nth(k.pos).unwrap().to_owned(), k.flags.iter().map(|f| f.name()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn every_command_with_movable_keys_or_varying_flags_has_a_finder() {
+        // Proves the finder table covers exactly the implemented commands Redis gives a
+        // getkeys_proc that COMMAND GETKEYS can reach: movable keys, or key flags that vary.
+        for row in table::all_rows() {
+            let spec = row.spec;
+            let varying = spec.key_specs.iter().any(|ks| ks.flags.contains(&KeySpecFlag::VariableFlags));
+            let needs = spec.has(CmdFlag::Movablekeys) || varying;
+            assert_eq!(finder_of(spec).is_some(), needs, "{}", spec.name);
+        }
+    }
+
+    #[test]
+    fn finders_answer_as_redis() {
+        // Proves the finders on what real Redis 7.0.15 answered to COMMAND GETKEYSANDFLAGS: SORT's
+        // STORE (the last one, not one inside GET/BY/LIMIT), SORT_RO's one key, SET's flags with
+        // and without GET, and the numkeys commands' fallback when the count is malformed (read
+        // with atoi: keys first, destination last, no flags) or out of range (no keys).
+        let k = |key: &str, flags: &[&'static str]| (key.to_owned(), flags.to_vec());
+        let (ro, ow) = (["RO", "access"], ["OW", "update"]);
+        let cases: Vec<(&str, Vec<Found>)> = vec![
+            ("sort k store d", vec![k("k", &ro), k("d", &ow)]),
+            ("sort k STORE d1 limit 0 1 store d2", vec![k("k", &ro), k("d2", &ow)]),
+            ("sort k get store by store limit store 1", vec![k("k", &ro)]),
+            ("sort k store", vec![k("k", &ro)]),
+            ("sort_ro k by x get y", vec![k("k", &ro)]),
+            ("set k v", vec![k("k", &ow)]),
+            ("set k v get", vec![k("k", &["RW", "access", "update"])]),
+            ("zunionstore d 2abc a b", vec![k("a", &[]), k("b", &[]), k("d", &[])]),
+            ("zunionstore d 2 a b", vec![k("d", &["OW", "update"]), k("a", &ro), k("b", &ro)]),
+            ("zunionstore d 0 a", vec![]),
+            ("zunionstore d 3 a b", vec![]),
+            ("lmpop +2 a b left", vec![k("a", &[]), k("b", &[])]),
+            ("blmpop 0 2x a b left", vec![k("a", &[]), k("b", &[])]),
+        ];
+        for (line, want) in cases {
+            assert_eq!(found(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn atoi_reads_as_glibc() {
+        // Proves the C atoi semantics the numkeys fallback depends on.
+        for (text, want) in [
+            ("2", 2),
+            (" \t2x", 2),
+            ("+7", 7),
+            ("\x0b\x0c 4", 4),
+            ("-3", -3),
+            ("x2", 0),
+            ("", 0),
+            ("99999999999", 99_999_999_999u64 as i32),
+            ("99999999999999999999", -1),
+        ] {
+            assert_eq!(atoi(text.as_bytes()), want, "{text:?}");
+        }
     }
 }

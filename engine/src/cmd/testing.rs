@@ -18,11 +18,17 @@ use crate::value::Value;
 /// The unix time (ms) every test starts at: 2023-11-14, so relative and absolute times differ.
 pub(crate) const TEST_START_MS: i64 = 1_700_000_000_000;
 
+/// Draws per fairness check in `TestDb::chi_square_of`: thousands, so a bias shows far past the
+/// threshold while a fair pick stays under it.
+pub(crate) const RANDOM_DRAWS: usize = 10_000;
+
 /// A database with a fixed clock, for running commands in tests.
 pub(crate) struct TestDb {
     /// Every database.
     pub keyspace: Keyspace,
-    rng: Rng,
+    /// The one generator every command run on this database draws from (never reseeded per
+    /// command, or repeated calls would repeat their picks).
+    pub rng: Rng,
     /// The configuration commands see.
     pub config: EngineConfig,
     /// The current time; tests move it forward by hand.
@@ -91,6 +97,28 @@ impl TestDb {
     pub fn cmd(&mut self, line: &str) -> String {
         let words: Vec<&[u8]> = line.split(' ').map(|w| if w == "\"\"" { &b""[..] } else { w.as_bytes() }).collect();
         show(&self.run(&words))
+    }
+
+    /// The chi-square value (`crate::chi_square`) of at least `RANDOM_DRAWS` members drawn by
+    /// `line` from `outcomes` equally likely ones, running `restore` before each call when the
+    /// draw removes what it picks: the random-member commands' fairness tests.
+    pub fn chi_square_of(&mut self, restore: Option<&str>, line: &str, outcomes: usize) -> f64 {
+        let mut drawn = Vec::new();
+        while drawn.len() < RANDOM_DRAWS {
+            if let Some(restore) = restore {
+                self.cmd(restore);
+            }
+            let words: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+            match self.run(&words) {
+                Reply::Bulk(member) => drawn.push(member),
+                Reply::Array(items) | Reply::Set(items) => drawn.extend(items.into_iter().map(|item| match item {
+                    Reply::Bulk(member) => member,
+                    other => panic!("{line}: not a member: {}", show(&other)),
+                })),
+                other => panic!("{line}: {}", show(&other)),
+            }
+        }
+        crate::chi_square::chi_square(outcomes, drawn)
     }
 
     /// Runs each `(command line, expected reply)` row in order and asserts every reply.

@@ -138,7 +138,7 @@ impl HashValue {
         }
     }
 
-    /// A random field and its value (None when empty).
+    /// A uniformly random field and its value (None when empty).
     pub fn random(&self, rng: &mut Rng) -> Option<(&[u8], &[u8])> {
         match self {
             HashValue::Listpack(_) => {

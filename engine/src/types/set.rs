@@ -233,7 +233,7 @@ impl SetValue {
         }
     }
 
-    /// A random member (None when empty).
+    /// A uniformly random member (None when empty).
     pub fn random(&self, rng: &mut Rng) -> Option<Cow<'_, [u8]>> {
         match self {
             SetValue::Intset(s) if s.is_empty() => None,

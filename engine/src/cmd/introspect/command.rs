@@ -6,7 +6,7 @@
 
 use crate::cmd::args::{eq_ci, Args};
 use crate::cmd::ctx::Ctx;
-use crate::cmd::getkeys::keys_of;
+use crate::cmd::getkeys::command_keys;
 use crate::cmd::spec::{CmdFlag, CommandSpec, DocValue};
 use crate::cmd::table::{self, Command};
 use crate::error::CmdError;
@@ -208,11 +208,11 @@ fn keys_for(argv: &[&[u8]]) -> Result<(Vec<crate::cmd::getkeys::KeyRef>, usize),
     if !row.spec.arity_ok(target.len()) {
         return Err(CmdError::msg("ERR Invalid number of arguments specified for command"));
     }
-    match keys_of(row.spec, target) {
-        Ok(keys) => Ok((keys, 2)),
-        Err(_) if row.spec.has(CmdFlag::NoMandatoryKeys) => Ok((Vec::new(), 2)),
-        Err(_) => Err(CmdError::msg("ERR Invalid arguments specified for command")),
+    let keys = command_keys(row.spec, target);
+    if keys.is_empty() && !row.spec.has(CmdFlag::NoMandatoryKeys) {
+        return Err(CmdError::msg("ERR Invalid arguments specified for command"));
     }
+    Ok((keys, 2))
 }
 
 /// COMMAND GETKEYS command [arg ...]

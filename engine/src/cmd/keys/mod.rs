@@ -92,7 +92,6 @@ pub(crate) mod test_support {
     use crate::cmd::testing::{show, TestDb};
     use crate::error::CmdError;
     use crate::reply::Reply;
-    use crate::rng::Rng;
 
     /// Runs `line` (split on spaces, `""` for an empty argument) in database `db` with Redis's
     /// LRU clock at `lru_clock`, as the dispatcher would, and shows the reply.
@@ -114,8 +113,7 @@ pub(crate) mod test_support {
             return show(&Reply::Error(CmdError::WrongArity(cmd.spec.name.into())));
         }
         let Handler::Engine(f) = cmd.handler else { panic!("{} is not an engine command", cmd.spec.name) };
-        let mut rng = Rng::new(11);
-        let mut ctx = Ctx::new(&mut t.keyspace, db, t.now_ms * 1000, &mut rng, t.resp, &t.config, lru_clock);
+        let mut ctx = Ctx::new(&mut t.keyspace, db, t.now_ms * 1000, &mut t.rng, t.resp, &t.config, lru_clock);
         let reply = f(&mut ctx, &argv).unwrap_or_else(Reply::Error);
         t.dirty += ctx.dirty;
         for db in &t.keyspace.dbs {

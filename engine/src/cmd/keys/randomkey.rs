@@ -3,8 +3,8 @@
 //! Redis's `dbRandomKey`: pick a random key; if it turned out to be expired, remove it and pick
 //! again. Deliberate difference: Redis gives up after 100 tries on a replica whose keys are all
 //! volatile (a replica may not delete them); the engine has no replica role yet, so it always
-//! deletes, which ends the loop. Redis picks with `dictGetFairRandomKey`; `Dict::random_entry`
-//! gives the same contract (every key can be chosen).
+//! deletes, which ends the loop. Redis picks with `dictGetFairRandomKey`, which favours keys
+//! alone in their bucket a little; `Dict::random_entry` gives every key exactly the same chance.
 
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
@@ -29,6 +29,7 @@ pub fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 #[cfg(test)]
 mod tests {
+    use crate::chi_square::CHI_SQUARE_MAX_10_OUTCOMES;
     use crate::cmd::testing::TestDb;
 
     #[test]
@@ -66,5 +67,15 @@ mod tests {
         }
         let want: std::collections::BTreeSet<String> = ["\"live1\"", "\"live2\""].map(String::from).into();
         assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn picks_are_fair() {
+        // Proves RANDOMKEY passes Redis's chi-square check over 10,000 seeded draws from 10 keys
+        // (it scored ~1300 before Dict::random_entry was made uniform).
+        let mut t = TestDb::new();
+        t.cmd("MSET k0 v k1 v k2 v k3 v k4 v k5 v k6 v k7 v k8 v k9 v");
+        let x2 = t.chi_square_of(None, "RANDOMKEY", 10);
+        assert!(x2 < CHI_SQUARE_MAX_10_OUTCOMES, "chi-square {x2:.1}");
     }
 }
