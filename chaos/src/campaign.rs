@@ -13,6 +13,36 @@ use verdis_engine::plants::Plants;
 use crate::coverage::Coverage;
 use crate::world::{Failure, Report, Settings, World};
 
+/// Every planted bug by its command-line name (`--plant`), with its switch.
+pub const PLANTS: [(&str, fn(&mut Plants) -> &mut bool); 6] = [
+    ("get-skips-lazy-expiry", |p| &mut p.get_skips_lazy_expiry),
+    ("push-propagates-one-less", |p| &mut p.push_propagates_one_less),
+    ("ack-before-fsync", |p| &mut p.ack_before_fsync),
+    ("misconf-while-fsync-pending", |p| &mut p.misconf_while_fsync_pending),
+    ("everysec-fsync-every-5s", |p| &mut p.everysec_fsync_every_5s),
+    ("exit-after-aof-rewrite", |p| &mut p.exit_after_aof_rewrite),
+];
+
+/// The `--config` option giving `pairs` (empty when there are none).
+pub fn config_option(pairs: &[(Vec<u8>, Vec<u8>)]) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let text: Vec<String> =
+        pairs.iter().map(|(k, v)| format!("{}={}", String::from_utf8_lossy(k), String::from_utf8_lossy(v))).collect();
+    format!(" --config '{}'", text.join(","))
+}
+
+/// The `--plant` option naming every plant switched on in `plants` (empty when none is).
+pub fn plant_option(mut plants: Plants) -> String {
+    let on: Vec<&str> = PLANTS.iter().filter(|(_, switch)| *switch(&mut plants)).map(|(name, _)| *name).collect();
+    if on.is_empty() {
+        String::new()
+    } else {
+        format!(" --plant {}", on.join(","))
+    }
+}
+
 /// Runs one world (a panic inside it is reported as a failure by `World::run`).
 pub fn run_one(settings: Settings) -> Report {
     World::new(settings).run()
@@ -76,27 +106,8 @@ impl CampaignSettings {
         if self.liveness_ops != CampaignSettings::new(0, 0, 1).liveness_ops {
             cmd.push_str(&format!(" --liveness {}", self.liveness_ops));
         }
-        if !self.extra_config.is_empty() {
-            let pairs: Vec<String> = self
-                .extra_config
-                .iter()
-                .map(|(k, v)| format!("{}={}", String::from_utf8_lossy(k), String::from_utf8_lossy(v)))
-                .collect();
-            cmd.push_str(&format!(" --config '{}'", pairs.join(",")));
-        }
-        let mut plants = Vec::new();
-        if self.plants.get_skips_lazy_expiry {
-            plants.push("get-skips-lazy-expiry");
-        }
-        if self.plants.push_propagates_one_less {
-            plants.push("push-propagates-one-less");
-        }
-        if self.plants.ack_before_fsync {
-            plants.push("ack-before-fsync");
-        }
-        if !plants.is_empty() {
-            cmd.push_str(&format!(" --plant {}", plants.join(",")));
-        }
+        cmd.push_str(&config_option(&self.extra_config));
+        cmd.push_str(&plant_option(self.plants));
         cmd
     }
 }

@@ -32,17 +32,14 @@ impl Args {
         self.0.iter().any(|a| a == name)
     }
 
-    /// `--plant NAME[,NAME]`: planted bugs (`get-skips-lazy-expiry`, `push-propagates-one-less`,
-    /// `ack-before-fsync`).
+    /// `--plant NAME[,NAME]`: planted bugs (the names in `campaign::PLANTS`).
     fn plants(&self) -> Result<Plants> {
         let mut plants = Plants::default();
         for name in self.opt("--plant").unwrap_or("").split(',').filter(|n| !n.is_empty()) {
-            match name {
-                "get-skips-lazy-expiry" => plants.get_skips_lazy_expiry = true,
-                "push-propagates-one-less" => plants.push_propagates_one_less = true,
-                "ack-before-fsync" => plants.ack_before_fsync = true,
-                other => bail!("unknown plant {other:?}"),
-            }
+            let Some((_, switch)) = campaign::PLANTS.iter().find(|(n, _)| *n == name) else {
+                bail!("unknown plant {name:?}")
+            };
+            *switch(&mut plants) = true;
         }
         Ok(plants)
     }

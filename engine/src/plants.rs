@@ -14,4 +14,13 @@ pub struct Plants {
     /// Under `appendfsync always`, replies leave before the fsync that covers them completes
     /// (read by the node, which holds replies; kept here with the other switches).
     pub ack_before_fsync: bool,
+    /// Writes are refused with `-MISCONF` while an AOF fsync is in flight, as if it had failed
+    /// (read by the node).
+    pub misconf_while_fsync_pending: bool,
+    /// Under `appendfsync everysec`, the AOF is fsynced every 5 s instead of every second
+    /// (read by the node).
+    pub everysec_fsync_every_5s: bool,
+    /// The process exits with code 1 after each successful AOF rewrite, with no disk fault to
+    /// explain it (read by the node).
+    pub exit_after_aof_rewrite: bool,
 }

@@ -23,6 +23,8 @@
 
 mod durability;
 mod net;
+mod refusal;
+mod stalls;
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -44,6 +46,8 @@ use crate::trace::Trace;
 use crate::workload;
 pub use durability::{DurabilityLog, Requirement};
 use net::{Chunk, Conn, Deferred};
+use refusal::ActiveFaults;
+use stalls::Stalls;
 
 /// The server's unix time when the world starts (2023-11-14).
 const UNIX_START_US: i64 = 1_700_000_000_000_000;
@@ -61,6 +65,25 @@ const SAFETY_US_MAX: u64 = 600_000_000;
 const LOAD_US_MAX: u64 = 30_000_000;
 /// Log lines kept for failure messages.
 const LOG_LINES_KEPT: usize = 12;
+
+/// Every kind of fault the world injects, as counted in reports (a campaign can check each
+/// occurred).
+pub const FAULT_KINDS: [&str; 14] = [
+    "crash_power_loss",
+    "crash_process_kill",
+    "exit_on_disk_error",
+    "partition",
+    "pause",
+    "conn_reset",
+    "clock_jump",
+    "late_timer",
+    "fsync_eio",
+    "enospc",
+    "short_write",
+    "slow_fsync",
+    "torn_tail",
+    "corrupt_sector",
+];
 
 /// What a run is asked to do.
 #[derive(Clone, Debug)]
@@ -239,11 +262,17 @@ pub struct World {
     loading_since_us: u64,
     /// The node said it is ready (loading is over).
     ready_logged: bool,
+    /// The node served a request in this incarnation: its loading is over for good (it logs
+    /// ready while its AOF is still being opened at start, and refuses with `-LOADING` until
+    /// it is; loading never starts again, as the workload has no DEBUG RELOAD).
+    served_this_incarnation: bool,
     /// Inside `handle_input` (effects of requests in it are settled after it returns).
     in_input: bool,
     /// A BGSAVE request in the current input started a save.
     bgsave_started_in_input: bool,
     paused_until_us: u64,
+    /// When the node could not fsync (what widens the `everysec` loss window).
+    stalls: Stalls,
     disk: VirtualDisk,
     clock: Clock,
     timer_at_us: u64,
@@ -251,6 +280,10 @@ pub struct World {
     node_conns: BTreeMap<ClientId, u64>,
     node_ever_used_disk: bool,
     disk_faults_this_incarnation: bool,
+    /// The disk faults of this incarnation still active (what may explain a `-MISCONF`).
+    disk_failing: ActiveFaults,
+    /// Paths of the disk operations in flight (a failure's path says which fault it is).
+    disk_paths: BTreeMap<DiskId, String>,
     corrupted: bool,
     recent_logs: VecDeque<String>,
     // Clients and network.
@@ -282,10 +315,6 @@ pub struct World {
     coverage: Coverage,
     faults: BTreeMap<&'static str, u64>,
     failure: Option<Failure>,
-}
-
-fn is_fault_rejection(reply: &[u8]) -> bool {
-    reply.starts_with(b"-MISCONF") || reply.starts_with(b"-LOADING") || reply.starts_with(b"-OOM")
 }
 
 impl World {
@@ -320,15 +349,19 @@ impl World {
             state: ServerState::Down,
             loading_since_us: 0,
             ready_logged: false,
+            served_this_incarnation: false,
             in_input: false,
             bgsave_started_in_input: false,
             paused_until_us: 0,
+            stalls: Stalls::default(),
             clock: Clock { drift_ppm, offset_us: 0 },
             timer_at_us: u64::MAX,
             disk_fifo_us: 0,
             node_conns: BTreeMap::new(),
             node_ever_used_disk: false,
             disk_faults_this_incarnation: false,
+            disk_failing: ActiveFaults::default(),
+            disk_paths: BTreeMap::new(),
             corrupted: false,
             recent_logs: VecDeque::new(),
             clients: (0..clients).map(|_| ClientProc { conn: None, next_op_us: 0, wake_us: u64::MAX }).collect(),
@@ -430,6 +463,7 @@ impl World {
     }
 
     fn fault(&mut self, kind: &'static str) {
+        debug_assert!(FAULT_KINDS.contains(&kind), "unknown fault kind {kind}");
         *self.faults.entry(kind).or_insert(0) += 1;
     }
 
@@ -489,9 +523,18 @@ impl World {
                     (None, Some(target)) => self.disk.fsync(&target, &mut self.decide),
                     (None, None) => unreachable!("a disk result or an fsync to run"),
                 };
+                let path = self.disk_paths.remove(&id).unwrap_or_default();
                 if let Err(e) = &result {
                     // A missing file is an answer, not a fault.
-                    self.disk_faults_this_incarnation |= e.kind != DiskErrorKind::NotFound;
+                    if e.kind != DiskErrorKind::NotFound {
+                        self.disk_faults_this_incarnation = true;
+                        let node = self.node.as_ref().expect("checked");
+                        if path.starts_with(&node.config().persist.appenddirname) {
+                            self.disk_failing.aof_write_failing = true;
+                        } else {
+                            self.disk_failing.rdb_save_failing = true;
+                        }
+                    }
                     if e.kind == DiskErrorKind::Other {
                         self.coverage.hit("fsync_eio");
                         self.fault("fsync_eio");
@@ -549,9 +592,12 @@ impl World {
         self.node = Some(node);
         self.state = ServerState::Loading;
         self.ready_logged = false;
+        self.served_this_incarnation = false;
         self.loading_since_us = self.now_us;
         self.timer_at_us = u64::MAX;
         self.disk_faults_this_incarnation = false;
+        self.disk_failing = ActiveFaults::default();
+        self.disk_paths.clear();
         self.node_conns.clear();
         self.line(format!("server: start (incarnation {})", self.incarnation));
         self.drain();
@@ -575,6 +621,7 @@ impl World {
                 Action::Log { message, .. } => self.node_log(message),
                 Action::Exit { code } => return self.node_exit(code),
                 Action::Pause { duration_us } => {
+                    self.stalls.add(self.now_us, self.now_us + duration_us);
                     self.paused_until_us = self.paused_until_us.max(self.now_us + duration_us);
                 }
                 Action::Disk { id, op } => self.node_disk(id, op),
@@ -621,12 +668,16 @@ impl World {
                 Err(e) => return self.fail("protocol", format!("node sent bad RESP: {e}")),
             };
             let d = conn.deferred.pop_front().expect("non-empty");
-            if is_fault_rejection(&frame) {
+            if ActiveFaults::is_rejection(&frame) {
+                if !d.faults.explain(&frame) {
+                    return self.unexplained_refusal(d.op, &frame, d.faults);
+                }
                 // The model applied a request the node refused: start again from the node.
                 self.coverage.hit("fault_rejection_reply");
                 self.rebaseline("a held-back reply was a rejection");
                 continue;
             }
+            self.served_this_incarnation = true;
             if let Some(want) = d.predicted {
                 if want != frame {
                     return self.reply_mismatch(d.op, &want, &frame);
@@ -634,6 +685,22 @@ impl World {
             }
         }
         self.send_chunk(c, false, Chunk::Data(bytes));
+    }
+
+    fn unexplained_refusal(&mut self, op: OpId, reply: &[u8], faults: ActiveFaults) {
+        let text = format!(
+            "{}: the node refused with {:?}, which no active fault explains ({faults:?})",
+            self.history.records[op].op,
+            String::from_utf8_lossy(reply).trim_end()
+        );
+        self.fail("reply", text);
+    }
+
+    /// The faults active now, as far as the world knows without asking the node.
+    fn active_faults(&self) -> ActiveFaults {
+        let loading = self.state == ServerState::Loading
+            || (!self.served_this_incarnation && self.now_us - self.loading_since_us <= LOAD_US_MAX);
+        ActiveFaults { loading, ..self.disk_failing }
     }
 
     fn reply_mismatch(&mut self, op: OpId, want: &[u8], got: &[u8]) {
@@ -664,6 +731,7 @@ impl World {
             self.line(format!("server log: {message}"));
         }
         let prefix = self.durability.ops.len();
+        self.disk_failing.note_log(&message);
         if message.starts_with("Ready to accept connections") {
             self.ready_logged = true;
         }
@@ -692,6 +760,7 @@ impl World {
 
     fn node_disk(&mut self, id: DiskId, op: DiskOp) {
         self.node_ever_used_disk = true;
+        self.disk_paths.insert(id, op.path().to_string());
         self.trace.num(5);
         self.trace.bytes(op.path().as_bytes());
         if self.trace.wants_lines() {
@@ -714,6 +783,7 @@ impl World {
                 self.coverage.hit("slow_fsync");
                 self.fault("slow_fsync");
                 at += self.plan.fsync_us * 100;
+                self.stalls.add(self.now_us, at);
             }
             return self.schedule(at, Ev::DiskDone { incarnation, id, result: None, fsync: Some(target) });
         }
@@ -753,8 +823,16 @@ impl World {
             self.start_node();
             return;
         }
-        if loading || code == 0 {
-            return self.fail("exit", format!("the node exited with code {code}; last log lines: {logs:?}"));
+        // A non-zero exit is the designed reaction to a disk error, and to nothing else.
+        if loading || code == 0 || !self.disk_faults_this_incarnation {
+            let why = if loading {
+                "while loading"
+            } else if code == 0 {
+                "cleanly, unasked"
+            } else {
+                "with no disk fault in this incarnation"
+            };
+            return self.fail("exit", format!("the node exited with code {code} {why}; last log lines: {logs:?}"));
         }
         // Exiting on a disk error is the designed reaction (appendfsync always): like a process
         // kill, the page cache survives; what was acknowledged must be recovered.
@@ -771,6 +849,7 @@ impl World {
 
     /// Drops the node and every connection to it.
     fn stop_node(&mut self) {
+        self.stalls.begin(self.now_us);
         self.node = None;
         self.state = ServerState::Down;
         self.paused_until_us = 0;
@@ -822,7 +901,7 @@ impl World {
             self.requirement = None;
             return;
         }
-        let window_us = 2_000_000 + self.plan.fsync_us * 101 + 1_000_000;
+        let window_us = self.stalls.everysec_window_us(self.now_us, self.plan.fsync_us);
         let policy = self.safety_plan.persistence;
         self.requirement = Some(self.durability.requirement(policy, &self.history, self.now_us, window_us));
     }
@@ -830,6 +909,7 @@ impl World {
     /// The restarted node finished loading: check what it recovered, then serve.
     fn loaded(&mut self) {
         self.state = ServerState::Up;
+        self.stalls.end(self.now_us);
         let node = self.node.as_ref().expect("loading node");
         let now_ms = self.time().unix_ms();
         let recovered = Model::of_keyspace(node.keyspace());
@@ -1052,10 +1132,14 @@ impl World {
             None
         };
         if let Some(f) = &frame {
-            if is_fault_rejection(f) {
+            if ActiveFaults::is_rejection(f) {
+                if !self.active_faults().explain(f) {
+                    return self.unexplained_refusal(op, f, self.active_faults());
+                }
                 self.coverage.hit("fault_rejection_reply");
                 return;
             }
+            self.served_this_incarnation = true;
         }
         let record_op = &self.history.records[op].op;
         if matches!(record_op, Op::BgSave) && std::mem::take(&mut self.bgsave_started_in_input) {
@@ -1076,8 +1160,9 @@ impl World {
             }
             None => {
                 self.coverage.hit("deferred_reply");
+                let faults = self.active_faults();
                 let conn = self.conns.get_mut(&c).expect("live");
-                conn.deferred.push_back(Deferred { op, predicted });
+                conn.deferred.push_back(Deferred { op, predicted, faults });
             }
         }
     }
@@ -1330,6 +1415,7 @@ impl World {
             self.fault("pause");
             self.line(format!("server: pause {d} us"));
             self.paused_until_us = self.now_us + d;
+            self.stalls.add(self.now_us, self.paused_until_us);
         }
         if self.decide.chance(self.plan.partition * p) {
             let host = self.decide.below(self.clients.len() as u64) as usize;
