@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use verdis_engine::plants::Plants;
 
 use crate::coverage::Coverage;
-use crate::world::{Failure, Report, Settings, World};
+use crate::world::{Failure, Report, Settings, World, TOLERANCES};
 
 /// Every planted bug by its command-line name (`--plant`), with its switch.
 pub const PLANTS: [(&str, fn(&mut Plants) -> &mut bool); 6] = [
@@ -134,6 +134,8 @@ pub struct Summary {
     pub sim_us: u64,
     /// Faults injected, by kind.
     pub faults: BTreeMap<&'static str, u64>,
+    /// Allowances the checks made, by name (`world::TOLERANCES`).
+    pub tolerances: BTreeMap<&'static str, u64>,
     /// Failures, by seed.
     pub failures: Vec<SeedFailure>,
     /// Probes over all seeds.
@@ -188,6 +190,9 @@ impl Summary {
         ));
         let faults: Vec<String> = self.faults.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!("faults injected: {}\n", faults.join(" ")));
+        let used: Vec<String> =
+            TOLERANCES.iter().map(|k| format!("{k}={}", self.tolerances.get(k).unwrap_or(&0))).collect();
+        out.push_str(&format!("tolerances used: {}\n", used.join(" ")));
         out.push_str(&format!("probes never hit: {:?}\n", self.coverage.never_hit()));
         out.push_str(&format!("failures: {}\n", self.failures.len()));
         for f in &self.failures {
@@ -233,6 +238,9 @@ pub fn run(settings: &CampaignSettings, progress: &(dyn Fn(u64, u64, usize) + Sy
                 sum.sim_us += report.sim_us;
                 for (k, v) in &report.faults {
                     *sum.faults.entry(k).or_insert(0) += v;
+                }
+                for (k, v) in &report.tolerances {
+                    *sum.tolerances.entry(k).or_insert(0) += v;
                 }
                 sum.coverage.merge(&report.coverage);
                 sum.hashes.insert(seed, report.trace_hash);

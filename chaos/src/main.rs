@@ -81,13 +81,15 @@ fn print_report(r: &Report) {
         }
     }
     let faults: Vec<String> = r.faults.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let tolerances: Vec<String> = r.tolerances.iter().map(|(k, v)| format!("{k}={v}")).collect();
     println!(
-        "summary: requests issued {} executed {}  simulated {:.3} s  events {}  faults: {}",
+        "summary: requests issued {} executed {}  simulated {:.3} s  events {}  faults: {}  tolerances used: {}",
         r.ops_issued,
         r.ops_executed,
         r.sim_us as f64 / 1e6,
         r.events,
-        faults.join(" ")
+        faults.join(" "),
+        tolerances.join(" ")
     );
     println!("trace hash {:016x}", r.trace_hash);
     if let Some(f) = &r.failure {

@@ -122,6 +122,40 @@ impl Op {
         }
     }
 
+    /// The keys the request reads or writes.
+    pub fn keys(&self) -> Vec<&[u8]> {
+        match self {
+            Op::Del { keys } => keys.iter().map(Vec::as_slice).collect(),
+            Op::BgSave | Op::BgRewriteAof => Vec::new(),
+            Op::Set { key, .. }
+            | Op::Get { key }
+            | Op::Incr { key }
+            | Op::Exists { key }
+            | Op::Expire { key, .. }
+            | Op::Ttl { key }
+            | Op::Persist { key }
+            | Op::Type { key }
+            | Op::Push { key, .. }
+            | Op::Pop { key, .. }
+            | Op::LRange { key }
+            | Op::LLen { key }
+            | Op::HSet { key, .. }
+            | Op::HGet { key, .. }
+            | Op::HDel { key, .. }
+            | Op::HLen { key }
+            | Op::SAdd { key, .. }
+            | Op::SRem { key, .. }
+            | Op::SIsMember { key, .. }
+            | Op::SCard { key }
+            | Op::ZAdd { key, .. }
+            | Op::ZIncrBy { key, .. }
+            | Op::ZRem { key, .. }
+            | Op::ZScore { key, .. }
+            | Op::ZCard { key }
+            | Op::ZRange { key } => vec![key.as_slice()],
+        }
+    }
+
     /// True for commands that can change the keyspace (what durability promises are about).
     /// Reads count as writes only through lazy expiry, which changes nothing logically.
     pub fn is_write(&self) -> bool {

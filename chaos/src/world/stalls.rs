@@ -67,10 +67,15 @@ impl Stalls {
         out
     }
 
+    /// The `everysec` window without stalls: the promise, the slack and the waited fsyncs.
+    pub fn everysec_base_us(fsync_us: u64) -> u64 {
+        EVERYSEC_PROMISE_US + EVERYSEC_SLACK_US + (EVERYSEC_FSYNCS_WAITED + 1) * fsync_us
+    }
+
     /// How far before `now_us` the `everysec` promise reaches: the promise, the slack and the
     /// waited fsyncs (`fsync_us` each), counted in time the node was not stalled.
     pub fn everysec_window_us(&self, now_us: u64, fsync_us: u64) -> u64 {
-        let mut running_left = EVERYSEC_PROMISE_US + EVERYSEC_SLACK_US + (EVERYSEC_FSYNCS_WAITED + 1) * fsync_us;
+        let mut running_left = Stalls::everysec_base_us(fsync_us);
         // Walk back from now, skipping stalls, until enough running time is behind.
         let mut cursor = now_us;
         for &(a, b) in self.merged(now_us).iter().rev() {
