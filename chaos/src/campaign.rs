@@ -14,13 +14,14 @@ use crate::coverage::Coverage;
 use crate::world::{Failure, Report, Settings, World, TOLERANCES};
 
 /// Every planted bug by its command-line name (`--plant`), with its switch.
-pub const PLANTS: [(&str, fn(&mut Plants) -> &mut bool); 6] = [
+pub const PLANTS: [(&str, fn(&mut Plants) -> &mut bool); 7] = [
     ("get-skips-lazy-expiry", |p| &mut p.get_skips_lazy_expiry),
     ("push-propagates-one-less", |p| &mut p.push_propagates_one_less),
     ("ack-before-fsync", |p| &mut p.ack_before_fsync),
     ("misconf-while-fsync-pending", |p| &mut p.misconf_while_fsync_pending),
     ("everysec-fsync-every-5s", |p| &mut p.everysec_fsync_every_5s),
     ("exit-after-aof-rewrite", |p| &mut p.exit_after_aof_rewrite),
+    ("getdel-propagates-get", |p| &mut p.getdel_propagates_get),
 ];
 
 /// The `--config` option giving `pairs` (empty when there are none).

@@ -99,3 +99,12 @@ fn planted_push_propagating_one_less_is_found_despite_disk_faults() {
     let faults = "none,persistence=everysec,crash=0.5,expiry=0,enospc=0.2,think_us=20000";
     found_shrunk_and_replayed(faults, &[], plants, "durability");
 }
+
+/// Proves the wider command mix catches propagation bugs in its commands: GETDEL propagated as
+/// GET (the AOF keeps the key it deleted) is found by the durability check after a crash. The
+/// original mix has no GETDEL, so nothing could find this before.
+#[test]
+fn planted_getdel_propagating_get_is_found_by_the_durability_check() {
+    let plants = Plants { getdel_propagates_get: true, ..Plants::default() };
+    found_shrunk_and_replayed("none,persistence=always,crash=0.5,expiry=0,more_commands=1", &[], plants, "durability");
+}

@@ -23,4 +23,7 @@ pub struct Plants {
     /// The process exits with code 1 after each successful AOF rewrite, with no disk fault to
     /// explain it (read by the node).
     pub exit_after_aof_rewrite: bool,
+    /// GETDEL propagates as the GET it reads with, not the DEL it amounts to: the AOF (and
+    /// replicas) keep the key.
+    pub getdel_propagates_get: bool,
 }

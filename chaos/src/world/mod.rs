@@ -70,8 +70,8 @@ const LOG_LINES_KEPT: usize = 12;
 /// used). Each accepts only what a fault explains:
 /// - `refusal_explained`: a `-MISCONF`/`-LOADING` refusal under the fault behind it (not applied);
 /// - `refused_after_apply`: such a refusal came for a request whose reply was held back, which the
-///   model had applied: its keys are replayed without it, and held-back replies on them go
-///   unchecked;
+///   model had applied: the model is replayed from the log without it, and held-back replies on
+///   the keys that changed go unchecked;
 /// - `keys_unsettled_at_compare`: a keyspace comparison left out the keys of held-back requests
 ///   that a fault active when they ran may still turn into refusals;
 /// - `everysec_window_stalled`: the `everysec` window widened by time the node could not fsync;
@@ -764,28 +764,31 @@ impl World {
     }
 
     /// The node refused `op`, which the model applied when it ran (its reply was held back): the
-    /// durability log forgets it, the model's values of its keys are replayed from the log, and
-    /// held-back replies on those keys (predicted on the wrong values) go unchecked. The rest of
-    /// the model is untouched, and later predictions are exact again.
+    /// durability log forgets it and the model is replayed from the log without it (never read
+    /// from the node). Held-back replies on the keys that changed (their own, and any later
+    /// request's that read them) were predicted on wrong values and go unchecked; later
+    /// predictions are exact again.
     fn forget_refused(&mut self, op: OpId) {
         self.tolerate("refused_after_apply");
         self.durability.forget(op);
         let replayed = self.durability.replay(&self.history);
-        let keys: BTreeSet<Vec<u8>> = self.history.records[op].op.keys().into_iter().map(<[u8]>::to_vec).collect();
-        for key in &keys {
-            match replayed.keys.get(key) {
-                Some(e) => self.model.keys.insert(key.clone(), e.clone()),
-                None => self.model.keys.remove(key),
-            };
-        }
+        let changed: BTreeSet<Vec<u8>> = self
+            .model
+            .keys
+            .keys()
+            .chain(replayed.keys.keys())
+            .filter(|k| self.model.keys.get(*k) != replayed.keys.get(*k))
+            .cloned()
+            .collect();
+        self.model = replayed;
         for conn in self.conns.values_mut() {
             for d in &mut conn.deferred {
-                if self.history.records[d.op].op.keys().iter().any(|k| keys.contains(*k)) {
+                if self.history.records[d.op].op.keys().iter().any(|k| changed.contains(*k)) {
                     d.predicted = None;
                 }
             }
         }
-        self.line(format!("model: forgot refused {} and replayed its keys", self.history.records[op].op));
+        self.line(format!("model: forgot refused {}; {} keys replayed", self.history.records[op].op, changed.len()));
     }
 
     fn node_log(&mut self, message: String) {
