@@ -13,8 +13,11 @@ use verdis_engine::plants::Plants;
 use crate::coverage::Coverage;
 use crate::world::{Failure, Report, Settings, World, TOLERANCES};
 
+/// A planted bug's switch inside `Plants`.
+pub type PlantSwitch = fn(&mut Plants) -> &mut bool;
+
 /// Every planted bug by its command-line name (`--plant`), with its switch.
-pub const PLANTS: [(&str, fn(&mut Plants) -> &mut bool); 7] = [
+pub const PLANTS: [(&str, PlantSwitch); 7] = [
     ("get-skips-lazy-expiry", |p| &mut p.get_skips_lazy_expiry),
     ("push-propagates-one-less", |p| &mut p.push_propagates_one_less),
     ("ack-before-fsync", |p| &mut p.ack_before_fsync),
