@@ -96,7 +96,7 @@ fn planted_exit_without_a_disk_fault_is_found_by_the_exit_check() {
 #[test]
 fn planted_push_propagating_one_less_is_found_despite_disk_faults() {
     let plants = Plants { push_propagates_one_less: true, ..Plants::default() };
-    let faults = "none,persistence=everysec,crash=0.5,expiry=0,enospc=0.2,think_us=20000";
+    let faults = "none,persistence=everysec,crash=1,expiry=0,enospc=0.2,think_us=20000,more_commands=0";
     found_shrunk_and_replayed(faults, &[], plants, "durability");
 }
 
