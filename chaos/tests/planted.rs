@@ -108,3 +108,12 @@ fn planted_getdel_propagating_get_is_found_by_the_durability_check() {
     let plants = Plants { getdel_propagates_get: true, ..Plants::default() };
     found_shrunk_and_replayed("none,persistence=always,crash=0.5,expiry=0,more_commands=1", &[], plants, "durability");
 }
+
+/// Proves a `-LOADING` refusal is accepted only while the node is loading: a node refusing
+/// commands with it while a background save runs (long after it served its first request) is
+/// caught by the reply check.
+#[test]
+fn planted_loading_while_saving_is_found_by_the_reply_check() {
+    let plants = Plants { loading_while_saving: true, ..Plants::default() };
+    found_shrunk_and_replayed("none,persistence=rdb", &[], plants, "reply");
+}

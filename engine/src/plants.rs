@@ -26,4 +26,7 @@ pub struct Plants {
     /// GETDEL propagates as the GET it reads with, not the DEL it amounts to: the AOF (and
     /// replicas) keep the key.
     pub getdel_propagates_get: bool,
+    /// Commands are refused with `-LOADING` while a background save runs, as if the node were
+    /// loading (read by the node).
+    pub loading_while_saving: bool,
 }

@@ -335,7 +335,9 @@ impl Node {
 
     /// Whether the node is loading its dataset (commands get `-LOADING`).
     pub(super) fn is_loading(&self) -> bool {
-        self.persist.loading.is_some() || self.persist.aof.opening
+        // The planted bug (simulator self-test only): a running save taken for a load.
+        let planted = self.config.engine.plants.loading_while_saving && self.persist.job.is_some();
+        self.persist.loading.is_some() || self.persist.aof.opening || planted
     }
 }
 
