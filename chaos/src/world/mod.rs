@@ -991,8 +991,10 @@ impl World {
                 }
                 _ => self.now_us,
             };
-            let window_us = self.stalls.everysec_window_us(until_us, self.plan.fsync_us);
-            if policy == Persistence::AofEverysec && window_us > Stalls::everysec_base_us(self.plan.fsync_us) {
+            let hz = self.node.as_ref().map_or(1, |n| n.config().hz).max(1);
+            let cron_us = 1_000_000 / hz as u64;
+            let window_us = self.stalls.everysec_window_us(until_us, self.plan.fsync_us, cron_us);
+            if policy == Persistence::AofEverysec && window_us > Stalls::everysec_base_us(self.plan.fsync_us, cron_us) {
                 self.tolerate("everysec_window_stalled");
             }
             let mut req = self.durability.requirement(policy, &self.history, until_us, window_us);

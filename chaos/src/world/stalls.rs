@@ -10,9 +10,9 @@
 
 /// Redis's worst case for `everysec`: acknowledged writes older than this survive a power loss.
 pub const EVERYSEC_PROMISE_US: u64 = 2_000_000;
-/// Slack on top of the promise: the cron tick that issues the fsync (100 ms at the default
-/// `hz 10`) and a late timer (BUGGIFY, up to 200 ms).
-pub const EVERYSEC_SLACK_US: u64 = 300_000;
+/// Slack on top of the promise and the cron period (the tick that issues the fsync, 100 ms at
+/// the default `hz 10`): a late timer (BUGGIFY, up to 200 ms).
+pub const EVERYSEC_SLACK_US: u64 = 200_000;
 /// Fsyncs a write may wait behind on top of its own (the steps of an AOF file switch), each up to
 /// the plan's `fsync_us`.
 pub const EVERYSEC_FSYNCS_WAITED: u64 = 4;
@@ -67,15 +67,16 @@ impl Stalls {
         out
     }
 
-    /// The `everysec` window without stalls: the promise, the slack and the waited fsyncs.
-    pub fn everysec_base_us(fsync_us: u64) -> u64 {
-        EVERYSEC_PROMISE_US + EVERYSEC_SLACK_US + (EVERYSEC_FSYNCS_WAITED + 1) * fsync_us
+    /// The `everysec` window without stalls: the promise, the cron period, the slack and the
+    /// waited fsyncs.
+    pub fn everysec_base_us(fsync_us: u64, cron_us: u64) -> u64 {
+        EVERYSEC_PROMISE_US + cron_us + EVERYSEC_SLACK_US + (EVERYSEC_FSYNCS_WAITED + 1) * fsync_us
     }
 
-    /// How far before `now_us` the `everysec` promise reaches: the promise, the slack and the
-    /// waited fsyncs (`fsync_us` each), counted in time the node was not stalled.
-    pub fn everysec_window_us(&self, now_us: u64, fsync_us: u64) -> u64 {
-        let mut running_left = Stalls::everysec_base_us(fsync_us);
+    /// How far before `now_us` the `everysec` promise reaches: `everysec_base_us`, counted in
+    /// time the node was not stalled.
+    pub fn everysec_window_us(&self, now_us: u64, fsync_us: u64, cron_us: u64) -> u64 {
+        let mut running_left = Stalls::everysec_base_us(fsync_us, cron_us);
         // Walk back from now, skipping stalls, until enough running time is behind.
         let mut cursor = now_us;
         for &(a, b) in self.merged(now_us).iter().rev() {
@@ -103,26 +104,27 @@ mod tests {
         s.add(now - 300_000, now - 200_000);
         s.add(now - 250_000, now - 100_000);
         s.begin(now - 50_000);
-        assert_eq!(s.everysec_window_us(now, 0), base + 200_000 + 50_000);
+        assert_eq!(s.everysec_window_us(now, 0, 0), base + 200_000 + 50_000);
         s.end(now - 40_000);
-        assert_eq!(s.everysec_window_us(now, 0), base + 200_000 + 10_000);
+        assert_eq!(s.everysec_window_us(now, 0, 0), base + 200_000 + 10_000);
     }
 
     #[test]
     fn the_everysec_window_is_the_promise_plus_slack_widened_by_stalls() {
-        // Proves the window without stalls is exactly 2 s + the named slack + the fsyncs, and that
-        // a stall inside it (even one the widening reaches into) widens it by its whole length.
+        // Proves the window without stalls is exactly 2 s + a cron tick + the named slack + the
+        // fsyncs, and that a stall inside it (even one the widening reaches into) widens it by
+        // its whole length.
         let now = 100_000_000;
-        let base = EVERYSEC_PROMISE_US + EVERYSEC_SLACK_US + 5 * 1_000;
+        let base = EVERYSEC_PROMISE_US + 100_000 + EVERYSEC_SLACK_US + 5 * 1_000;
         let mut s = Stalls::default();
-        assert_eq!(s.everysec_window_us(now, 1_000), base);
+        assert_eq!(s.everysec_window_us(now, 1_000, 100_000), base);
         s.add(now - 1_000_000, now - 500_000);
-        assert_eq!(s.everysec_window_us(now, 1_000), base + 500_000);
+        assert_eq!(s.everysec_window_us(now, 1_000, 100_000), base + 500_000);
         // Reaching 1 µs into the widened window: the whole stall counts.
         s.add(now - base - 500_000 - 100_000, now - base - 500_000 + 1);
-        assert_eq!(s.everysec_window_us(now, 1_000), base + 500_000 + 100_001);
+        assert_eq!(s.everysec_window_us(now, 1_000, 100_000), base + 500_000 + 100_001);
         s.add(0, 1_000);
-        assert_eq!(s.everysec_window_us(now, 1_000), base + 500_000 + 100_001, "a stall long before");
-        assert_eq!(s.everysec_window_us(1_000, 1_000), 1_000, "no earlier than the start");
+        assert_eq!(s.everysec_window_us(now, 1_000, 100_000), base + 500_000 + 100_001, "a stall long before");
+        assert_eq!(s.everysec_window_us(1_000, 1_000, 100_000), 1_000, "no earlier than the start");
     }
 }
