@@ -11,7 +11,42 @@ use std::time::{Duration, Instant};
 use verdis_engine::plants::Plants;
 
 use crate::coverage::Coverage;
-use crate::world::{Failure, Report, Settings, World};
+use crate::world::{Failure, Report, Settings, World, TOLERANCES};
+
+/// A planted bug's switch inside `Plants`.
+pub type PlantSwitch = fn(&mut Plants) -> &mut bool;
+
+/// Every planted bug by its command-line name (`--plant`), with its switch.
+pub const PLANTS: [(&str, PlantSwitch); 8] = [
+    ("get-skips-lazy-expiry", |p| &mut p.get_skips_lazy_expiry),
+    ("push-propagates-one-less", |p| &mut p.push_propagates_one_less),
+    ("ack-before-fsync", |p| &mut p.ack_before_fsync),
+    ("misconf-while-fsync-pending", |p| &mut p.misconf_while_fsync_pending),
+    ("everysec-fsync-every-5s", |p| &mut p.everysec_fsync_every_5s),
+    ("exit-after-aof-rewrite", |p| &mut p.exit_after_aof_rewrite),
+    ("getdel-propagates-get", |p| &mut p.getdel_propagates_get),
+    ("loading-while-saving", |p| &mut p.loading_while_saving),
+];
+
+/// The `--config` option giving `pairs` (empty when there are none).
+pub fn config_option(pairs: &[(Vec<u8>, Vec<u8>)]) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let text: Vec<String> =
+        pairs.iter().map(|(k, v)| format!("{}={}", String::from_utf8_lossy(k), String::from_utf8_lossy(v))).collect();
+    format!(" --config '{}'", text.join(","))
+}
+
+/// The `--plant` option naming every plant switched on in `plants` (empty when none is).
+pub fn plant_option(mut plants: Plants) -> String {
+    let on: Vec<&str> = PLANTS.iter().filter(|(_, switch)| *switch(&mut plants)).map(|(name, _)| *name).collect();
+    if on.is_empty() {
+        String::new()
+    } else {
+        format!(" --plant {}", on.join(","))
+    }
+}
 
 /// Runs one world (a panic inside it is reported as a failure by `World::run`).
 pub fn run_one(settings: Settings) -> Report {
@@ -76,27 +111,8 @@ impl CampaignSettings {
         if self.liveness_ops != CampaignSettings::new(0, 0, 1).liveness_ops {
             cmd.push_str(&format!(" --liveness {}", self.liveness_ops));
         }
-        if !self.extra_config.is_empty() {
-            let pairs: Vec<String> = self
-                .extra_config
-                .iter()
-                .map(|(k, v)| format!("{}={}", String::from_utf8_lossy(k), String::from_utf8_lossy(v)))
-                .collect();
-            cmd.push_str(&format!(" --config '{}'", pairs.join(",")));
-        }
-        let mut plants = Vec::new();
-        if self.plants.get_skips_lazy_expiry {
-            plants.push("get-skips-lazy-expiry");
-        }
-        if self.plants.push_propagates_one_less {
-            plants.push("push-propagates-one-less");
-        }
-        if self.plants.ack_before_fsync {
-            plants.push("ack-before-fsync");
-        }
-        if !plants.is_empty() {
-            cmd.push_str(&format!(" --plant {}", plants.join(",")));
-        }
+        cmd.push_str(&config_option(&self.extra_config));
+        cmd.push_str(&plant_option(self.plants));
         cmd
     }
 }
@@ -123,6 +139,8 @@ pub struct Summary {
     pub sim_us: u64,
     /// Faults injected, by kind.
     pub faults: BTreeMap<&'static str, u64>,
+    /// Allowances the checks made, by name (`world::TOLERANCES`).
+    pub tolerances: BTreeMap<&'static str, u64>,
     /// Failures, by seed.
     pub failures: Vec<SeedFailure>,
     /// Probes over all seeds.
@@ -177,6 +195,9 @@ impl Summary {
         ));
         let faults: Vec<String> = self.faults.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!("faults injected: {}\n", faults.join(" ")));
+        let used: Vec<String> =
+            TOLERANCES.iter().map(|k| format!("{k}={}", self.tolerances.get(k).unwrap_or(&0))).collect();
+        out.push_str(&format!("tolerances used: {}\n", used.join(" ")));
         out.push_str(&format!("probes never hit: {:?}\n", self.coverage.never_hit()));
         out.push_str(&format!("failures: {}\n", self.failures.len()));
         for f in &self.failures {
@@ -222,6 +243,9 @@ pub fn run(settings: &CampaignSettings, progress: &(dyn Fn(u64, u64, usize) + Sy
                 sum.sim_us += report.sim_us;
                 for (k, v) in &report.faults {
                     *sum.faults.entry(k).or_insert(0) += v;
+                }
+                for (k, v) in &report.tolerances {
+                    *sum.tolerances.entry(k).or_insert(0) += v;
                 }
                 sum.coverage.merge(&report.coverage);
                 sum.hashes.insert(seed, report.trace_hash);

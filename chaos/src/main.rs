@@ -70,8 +70,7 @@ struct RunArgs {
     /// off), e.g. `none,persistence=always,crash=0.5`.
     #[arg(long, value_name = "PLAN", value_parser = parse_faults)]
     faults: Option<String>,
-    /// Planted bugs that prove the checks can fail: get-skips-lazy-expiry,
-    /// push-propagates-one-less, ack-before-fsync.
+    /// Planted bugs that prove the checks can fail (the names in `campaign::PLANTS`).
     #[arg(long, value_name = "NAME[,NAME]", value_parser = parse_plants, default_value = "", hide_default_value = true)]
     plant: Plants,
     /// Node configuration on top of the plan's.
@@ -113,24 +112,14 @@ struct CampaignArgs {
 #[derive(Clone)]
 struct Config(Vec<(Vec<u8>, Vec<u8>)>);
 
-/// Turns one planted bug on.
-type Plant = fn(&mut Plants);
-
-/// The planted bugs by name, as `--plant` spells them.
-const PLANTS: &[(&str, Plant)] = &[
-    ("get-skips-lazy-expiry", |p| p.get_skips_lazy_expiry = true),
-    ("push-propagates-one-less", |p| p.push_propagates_one_less = true),
-    ("ack-before-fsync", |p| p.ack_before_fsync = true),
-];
-
 fn parse_plants(text: &str) -> Result<Plants, String> {
     let mut plants = Plants::default();
     for name in text.split(',').filter(|n| !n.is_empty()) {
-        let (_, set) = PLANTS.iter().find(|(known, _)| *known == name).ok_or_else(|| {
-            let known: Vec<&str> = PLANTS.iter().map(|(n, _)| *n).collect();
+        let (_, switch) = campaign::PLANTS.iter().find(|(known, _)| *known == name).ok_or_else(|| {
+            let known: Vec<&str> = campaign::PLANTS.iter().map(|(n, _)| *n).collect();
             format!("unknown plant {name:?} (known: {})", known.join(", "))
         })?;
-        set(&mut plants);
+        *switch(&mut plants) = true;
     }
     Ok(plants)
 }
@@ -186,13 +175,15 @@ fn print_report(r: &Report) {
         }
     }
     let faults: Vec<String> = r.faults.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let tolerances: Vec<String> = r.tolerances.iter().map(|(k, v)| format!("{k}={v}")).collect();
     println!(
-        "summary: requests issued {} executed {}  simulated {:.3} s  events {}  faults: {}",
+        "summary: requests issued {} executed {}  simulated {:.3} s  events {}  faults: {}  tolerances used: {}",
         r.ops_issued,
         r.ops_executed,
         r.sim_us as f64 / 1e6,
         r.events,
-        faults.join(" ")
+        faults.join(" "),
+        tolerances.join(" ")
     );
     println!("trace hash {:016x}", r.trace_hash);
     if let Some(f) = &r.failure {

@@ -276,6 +276,84 @@ impl Model {
                 items.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
                 Some(Reply::Array(items.into_iter().map(|(_, m)| Reply::Bulk(m)).collect()))
             }
+            Op::GetDel { key } => {
+                let v = typed!(self.live(key, now_ms), Str).cloned();
+                if v.is_some() {
+                    self.keys.remove(key);
+                }
+                Some(v.map_or(Reply::Null, Reply::Bulk))
+            }
+            Op::SetRange { key, offset, val } => {
+                let offset = *offset as usize;
+                let end = offset + val.len();
+                match typed!(self.live(key, now_ms), Str) {
+                    // An empty value changes nothing (and creates nothing).
+                    Some(v) if val.is_empty() => int(v.len() as i64),
+                    None if val.is_empty() => int(0),
+                    Some(v) => {
+                        if v.len() < end {
+                            v.resize(end, 0);
+                        }
+                        v[offset..end].copy_from_slice(val);
+                        int(v.len() as i64)
+                    }
+                    None => {
+                        let mut v = vec![0; offset];
+                        v.extend_from_slice(val);
+                        self.keys.insert(key.clone(), Entry { val: MVal::Str(v), expire_at: None });
+                        int(end as i64)
+                    }
+                }
+            }
+            Op::LMove { src, dst, from_left, to_left } => {
+                // Redis's lmoveGenericCommand: the source's type, then (for a non-empty source)
+                // the destination's, before anything moves.
+                if typed!(self.live(src, now_ms), List).is_none() {
+                    return Some(Reply::Null);
+                }
+                typed!(self.live(dst, now_ms), List);
+                let Some(Entry { val: MVal::List(l), .. }) = self.keys.get_mut(src.as_slice()) else { unreachable!() };
+                let item = if *from_left { l.pop_front() } else { l.pop_back() }.expect("lists are never empty");
+                if src == dst {
+                    // A rotation in place: the list (and its TTL) stays.
+                    if *to_left {
+                        l.push_front(item.clone());
+                    } else {
+                        l.push_back(item.clone());
+                    }
+                    return Some(Reply::Bulk(item));
+                }
+                self.drop_if_empty(src);
+                let MVal::List(l) = &mut self.create(dst, now_ms, || MVal::List(VecDeque::new())).val else {
+                    unreachable!()
+                };
+                if *to_left {
+                    l.push_front(item.clone());
+                } else {
+                    l.push_back(item.clone());
+                }
+                Some(Reply::Bulk(item))
+            }
+            Op::ZUnionStore { dst, keys } => {
+                let mut union: BTreeMap<Vec<u8>, f64> = BTreeMap::new();
+                for key in keys {
+                    match self.live(key, now_ms).map(|e| &e.val) {
+                        None => {}
+                        Some(MVal::Zset(z)) => z.iter().for_each(|(m, s)| *union.entry(m.clone()).or_insert(0.0) += s),
+                        Some(MVal::Set(members)) => {
+                            members.iter().for_each(|m| *union.entry(m.clone()).or_insert(0.0) += 1.0)
+                        }
+                        Some(_) => return wrongtype(),
+                    }
+                }
+                let n = union.len() as i64;
+                if union.is_empty() {
+                    self.keys.remove(dst);
+                } else {
+                    self.keys.insert(dst.clone(), Entry { val: MVal::Zset(union), expire_at: None });
+                }
+                int(n)
+            }
             Op::BgSave | Op::BgRewriteAof => None,
         }
     }
@@ -387,6 +465,52 @@ mod tests {
 
     fn run(m: &mut Model, op: Op, now: i64) -> String {
         String::from_utf8(encode_reply(&m.apply(&op, now).unwrap())).unwrap()
+    }
+
+    #[test]
+    fn the_wider_mix_replies_as_redis_7_0_does() {
+        // Proves GETDEL, SETRANGE, LMOVE and ZUNIONSTORE reply and change state as Redis 7.0.15
+        // did for the same sequence (asked with redis-cli): TTLs kept by SETRANGE and by a
+        // rotation in place, padding, WRONGTYPE on either LMOVE key, sets scoring 1 in a union,
+        // an empty union deleting its destination.
+        let mut m = Model::default();
+        let wrongtype = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+        let lmove =
+            |src: &str, dst: &str, from_left, to_left| Op::LMove { src: k(src), dst: k(dst), from_left, to_left };
+        let union =
+            |dst: &str, keys: &[&str]| Op::ZUnionStore { dst: k(dst), keys: keys.iter().map(|s| k(s)).collect() };
+        run(&mut m, Op::Set { key: k("s"), val: k("abc"), px: Some(100_000), nx: false }, 0);
+        assert_eq!(run(&mut m, Op::SetRange { key: k("s"), offset: 5, val: k("xy") }, 0), ":7\r\n");
+        assert_eq!(run(&mut m, Op::Get { key: k("s") }, 0), "$7\r\nabc\0\0xy\r\n");
+        assert_eq!(run(&mut m, Op::Ttl { key: k("s") }, 0), ":100\r\n");
+        assert_eq!(run(&mut m, Op::SetRange { key: k("n"), offset: 2, val: k("q") }, 0), ":3\r\n");
+        assert_eq!(run(&mut m, Op::SetRange { key: k("e"), offset: 3, val: Vec::new() }, 0), ":0\r\n");
+        assert_eq!(run(&mut m, Op::Exists { key: k("e") }, 0), ":0\r\n");
+        assert_eq!(run(&mut m, Op::GetDel { key: k("s") }, 0), "$7\r\nabc\0\0xy\r\n");
+        assert_eq!(run(&mut m, Op::GetDel { key: k("s") }, 0), "$-1\r\n");
+        run(&mut m, Op::Push { key: k("l"), vals: vec![k("a"), k("b")], left: false }, 0);
+        assert_eq!(run(&mut m, Op::GetDel { key: k("l") }, 0), wrongtype);
+        run(&mut m, Op::Expire { key: k("l"), secs: 50 }, 0);
+        assert_eq!(run(&mut m, lmove("l", "l", true, false), 0), "$1\r\na\r\n");
+        assert_eq!(run(&mut m, Op::LRange { key: k("l") }, 0), "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
+        assert_eq!(run(&mut m, Op::Ttl { key: k("l") }, 0), ":50\r\n");
+        assert_eq!(run(&mut m, lmove("l", "m", false, true), 0), "$1\r\na\r\n");
+        assert_eq!(run(&mut m, lmove("l", "m", true, true), 0), "$1\r\nb\r\n");
+        assert_eq!(run(&mut m, Op::Exists { key: k("l") }, 0), ":0\r\n");
+        assert_eq!(run(&mut m, Op::LRange { key: k("m") }, 0), "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
+        assert_eq!(run(&mut m, lmove("m", "n", true, false), 0), wrongtype);
+        assert_eq!(run(&mut m, lmove("missing", "n", true, true), 0), "$-1\r\n");
+        assert_eq!(run(&mut m, lmove("n", "m", true, true), 0), wrongtype);
+        run(&mut m, Op::SAdd { key: k("st"), member: k("a") }, 0);
+        run(&mut m, Op::SAdd { key: k("st"), member: k("b") }, 0);
+        run(&mut m, Op::ZAdd { key: k("z"), score: 2, member: k("a") }, 0);
+        run(&mut m, Op::ZAdd { key: k("z"), score: 5, member: k("c") }, 0);
+        assert_eq!(run(&mut m, union("u", &["st", "z", "nothing"]), 0), ":3\r\n");
+        assert_eq!(run(&mut m, Op::ZScore { key: k("u"), member: k("a") }, 0), "$1\r\n3\r\n");
+        assert_eq!(run(&mut m, Op::ZRange { key: k("u") }, 0), "*3\r\n$1\r\nb\r\n$1\r\na\r\n$1\r\nc\r\n");
+        assert_eq!(run(&mut m, union("u", &["n"]), 0), wrongtype);
+        assert_eq!(run(&mut m, union("u", &["nothing"]), 0), ":0\r\n");
+        assert_eq!(run(&mut m, Op::Exists { key: k("u") }, 0), ":0\r\n");
     }
 
     #[test]

@@ -58,6 +58,14 @@ pub enum Op {
     ZScore { key: Vec<u8>, member: Vec<u8> },
     /// `ZCARD key`.
     ZCard { key: Vec<u8> },
+    /// `GETDEL key`.
+    GetDel { key: Vec<u8> },
+    /// `SETRANGE key offset val`.
+    SetRange { key: Vec<u8>, offset: u64, val: Vec<u8> },
+    /// `LMOVE src dst LEFT|RIGHT LEFT|RIGHT`.
+    LMove { src: Vec<u8>, dst: Vec<u8>, from_left: bool, to_left: bool },
+    /// `ZUNIONSTORE dst numkeys key...` (sum of scores, a set's members scoring 1).
+    ZUnionStore { dst: Vec<u8>, keys: Vec<Vec<u8>> },
     /// `ZRANGE key 0 -1`.
     ZRange { key: Vec<u8> },
     /// `BGSAVE` (reply not modelled).
@@ -117,8 +125,58 @@ impl Op {
             Op::ZScore { key, member } => vec![b("ZSCORE"), k(key), member.clone()],
             Op::ZCard { key } => vec![b("ZCARD"), k(key)],
             Op::ZRange { key } => vec![b("ZRANGE"), k(key), b("0"), b("-1")],
+            Op::GetDel { key } => vec![b("GETDEL"), k(key)],
+            Op::SetRange { key, offset, val } => {
+                vec![b("SETRANGE"), k(key), offset.to_string().into_bytes(), val.clone()]
+            }
+            Op::LMove { src, dst, from_left, to_left } => {
+                let end = |left: bool| b(if left { "LEFT" } else { "RIGHT" });
+                vec![b("LMOVE"), k(src), k(dst), end(*from_left), end(*to_left)]
+            }
+            Op::ZUnionStore { dst, keys } => [b("ZUNIONSTORE"), k(dst), keys.len().to_string().into_bytes()]
+                .into_iter()
+                .chain(keys.iter().cloned())
+                .collect(),
             Op::BgSave => vec![b("BGSAVE")],
             Op::BgRewriteAof => vec![b("BGREWRITEAOF")],
+        }
+    }
+
+    /// The keys the request reads or writes.
+    pub fn keys(&self) -> Vec<&[u8]> {
+        match self {
+            Op::Del { keys } => keys.iter().map(Vec::as_slice).collect(),
+            Op::LMove { src, dst, .. } => vec![src.as_slice(), dst.as_slice()],
+            Op::ZUnionStore { dst, keys } => std::iter::once(dst).chain(keys).map(Vec::as_slice).collect(),
+            Op::BgSave | Op::BgRewriteAof => Vec::new(),
+            Op::Set { key, .. }
+            | Op::Get { key }
+            | Op::Incr { key }
+            | Op::Exists { key }
+            | Op::Expire { key, .. }
+            | Op::Ttl { key }
+            | Op::Persist { key }
+            | Op::Type { key }
+            | Op::Push { key, .. }
+            | Op::Pop { key, .. }
+            | Op::LRange { key }
+            | Op::LLen { key }
+            | Op::HSet { key, .. }
+            | Op::HGet { key, .. }
+            | Op::HDel { key, .. }
+            | Op::HLen { key }
+            | Op::SAdd { key, .. }
+            | Op::SRem { key, .. }
+            | Op::SIsMember { key, .. }
+            | Op::SCard { key }
+            | Op::ZAdd { key, .. }
+            | Op::ZIncrBy { key, .. }
+            | Op::ZRem { key, .. }
+            | Op::ZScore { key, .. }
+            | Op::ZCard { key }
+            | Op::ZRange { key }
+            | Op::GetDel { key }
+            | Op::SetRange { key, .. } => vec![key.as_slice()],
         }
     }
 

@@ -111,6 +111,9 @@ pub struct Plan {
     /// Tiny encoding thresholds (1): hashes, sets and sorted sets convert after a few elements,
     /// so conversions and both encodings of each type reach the snapshots and the AOF.
     pub small_encodings: u64,
+    /// The wider command mix (1): GETDEL, SETRANGE, LMOVE and ZUNIONSTORE join the workload
+    /// (0 keeps the original mix, so seeds drawn before these existed still run as they did).
+    pub more_commands: u64,
 }
 
 impl Plan {
@@ -157,6 +160,7 @@ impl Plan {
             timeout_ms: 3_000,
             expiry: 1,
             small_encodings: 0,
+            more_commands: 0,
         }
     }
 
@@ -204,6 +208,8 @@ impl Plan {
         p.slow_fsync = on(&mut r, 0.05);
         p.late_timer = on(&mut r, 0.02);
         p.admin = on(&mut r, 0.01);
+        // Drawn last, so every other field is what this seed drew before it existed.
+        p.more_commands = r.below(2);
         p
     }
 
@@ -220,6 +226,7 @@ impl Plan {
         p.admin = self.admin;
         p.expiry = self.expiry;
         p.small_encodings = self.small_encodings;
+        p.more_commands = self.more_commands;
         p
     }
 
@@ -264,6 +271,7 @@ impl Plan {
             ("timeout_ms", self.timeout_ms.to_string()),
             ("expiry", self.expiry.to_string()),
             ("small_encodings", self.small_encodings.to_string()),
+            ("more_commands", self.more_commands.to_string()),
         ]
     }
 
@@ -309,6 +317,7 @@ impl Plan {
             "timeout_ms" => self.timeout_ms = int()?.max(1),
             "expiry" => self.expiry = int()?.min(1),
             "small_encodings" => self.small_encodings = int()?.min(1),
+            "more_commands" => self.more_commands = int()?.min(1),
             _ => return Err(format!("unknown plan key {key:?}")),
         }
         Ok(())

@@ -7,7 +7,7 @@
 //! keeping each zeroing that still fails, as delta debugging does. What is left is printed as a
 //! readable trace, with the settings (and tape) that replay it.
 
-use crate::campaign::run_one;
+use crate::campaign::{config_option, plant_option, run_one};
 use crate::plan::{Plan, FAULT_KEYS};
 use crate::world::{Report, Settings};
 
@@ -68,6 +68,8 @@ pub fn replay_command(s: &Settings) -> String {
     if s.liveness_ops != Settings::new(s.seed).liveness_ops {
         cmd.push_str(&format!(" --liveness {}", s.liveness_ops));
     }
+    cmd.push_str(&config_option(&s.extra_config));
+    cmd.push_str(&plant_option(s.plants));
     if s.tape.is_some() {
         cmd.push_str(&format!(" --tape verdis-chaos-{}.tape", s.seed));
     }

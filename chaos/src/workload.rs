@@ -34,7 +34,8 @@ pub fn next_op(d: &mut Decider, plan: &Plan) -> Op {
     }
     let keys = plan.keys;
     let k = key(d, keys);
-    let mut pick = d.below(100);
+    // The wider mix draws past the original 100 slots; the original mix draws exactly as before.
+    let mut pick = d.below(if plan.more_commands == 1 { 112 } else { 100 });
     if plan.expiry == 0 && matches!(pick, 12..=15 | 32..=34) {
         pick = 0;
     }
@@ -66,6 +67,10 @@ pub fn next_op(d: &mut Decider, plan: &Plan) -> Op {
         84..=86 => Op::ZRem { key: k, member: member(d) },
         87..=88 => Op::ZScore { key: k, member: member(d) },
         89 => Op::ZCard { key: k },
-        _ => Op::ZRange { key: k },
+        90..=99 => Op::ZRange { key: k },
+        100..=102 => Op::GetDel { key: k },
+        103..=105 => Op::SetRange { key: k, offset: d.below(20), val: value(d) },
+        106..=108 => Op::LMove { src: k, dst: key(d, keys), from_left: d.below(2) == 0, to_left: d.below(2) == 0 },
+        _ => Op::ZUnionStore { dst: k, keys: (0..1 + d.below(3)).map(|_| key(d, keys)).collect() },
     }
 }

@@ -17,4 +17,19 @@ pub struct Plants {
     /// Hash writes report no modified keys: WATCH, tracking, notifications and blocked clients
     /// never hear of them.
     pub hash_writes_skip_touches: bool,
+    /// Writes are refused with `-MISCONF` while an AOF fsync is in flight, as if it had failed
+    /// (read by the node).
+    pub misconf_while_fsync_pending: bool,
+    /// Under `appendfsync everysec`, the AOF is fsynced every 5 s instead of every second
+    /// (read by the node).
+    pub everysec_fsync_every_5s: bool,
+    /// The process exits with code 1 after each successful AOF rewrite, with no disk fault to
+    /// explain it (read by the node).
+    pub exit_after_aof_rewrite: bool,
+    /// GETDEL propagates as the GET it reads with, not the DEL it amounts to: the AOF (and
+    /// replicas) keep the key.
+    pub getdel_propagates_get: bool,
+    /// Commands are refused with `-LOADING` while a background save runs, as if the node were
+    /// loading (read by the node).
+    pub loading_while_saving: bool,
 }

@@ -2,6 +2,8 @@
 //! recovered keyspace is a state the persistence policy allows (the disk rows of DESIGN.md's
 //! claims table).
 
+use std::collections::BTreeSet;
+
 use crate::history::{History, OpId};
 use crate::model::Model;
 use crate::plan::Persistence;
@@ -42,6 +44,9 @@ pub struct Requirement {
     /// RDB: the prefixes a recovery may show (the last completed save, or the start, and the
     /// save in progress, whose rename may or may not have reached the disk).
     pub rdb_allowed: Vec<usize>,
+    /// Keys a failed AOF append may have left out of order on a power loss (a later append that
+    /// landed kept, the truncation cutting it lost): the recovery is compared without them.
+    pub unordered_keys: BTreeSet<Vec<u8>>,
 }
 
 impl DurabilityLog {
@@ -60,6 +65,38 @@ impl DurabilityLog {
             self.loaded_unsynced = Some(len);
         }
         self.bgsave_start = None;
+    }
+
+    /// Drops `op`, which the node turned out to have refused (its reply was held back): the
+    /// prefixes that included it shrink by one.
+    pub fn forget(&mut self, op: OpId) {
+        let Some(i) = self.ops.iter().rposition(|&(o, _, _)| o == op) else { return };
+        self.ops.remove(i);
+        let shift = |p: &mut usize| {
+            if *p > i {
+                *p -= 1;
+            }
+        };
+        self.save_points.iter_mut().for_each(shift);
+        self.expiries.iter_mut().for_each(|(p, _)| shift(p));
+        self.bgsave_start.iter_mut().for_each(shift);
+        self.loaded_unsynced.iter_mut().for_each(shift);
+    }
+
+    /// The state after every logged operation and active expiry (what the model holds when
+    /// the log and the model went the same way).
+    pub fn replay(&self, history: &History) -> Model {
+        let mut state = self.base.clone();
+        let mut expiries = self.expiries.iter().peekable();
+        for i in 0..=self.ops.len() {
+            while let Some((_, key)) = expiries.next_if(|(at, _)| *at == i) {
+                state.keys.remove(key);
+            }
+            if let Some(&(op, at_ms, _)) = self.ops.get(i) {
+                state.apply(&history.records[op].op, at_ms);
+            }
+        }
+        state
     }
 
     /// What recovery must show after a crash now. `window_us`: how old an acknowledged write
@@ -82,7 +119,7 @@ impl DurabilityLog {
         let mut rdb_allowed = vec![last_save];
         rdb_allowed.extend(self.bgsave_start);
         rdb_allowed.extend(self.loaded_unsynced.filter(|&p| p > last_save));
-        Requirement { policy, min_prefix, crash_us: now_us, rdb_allowed }
+        Requirement { policy, min_prefix, crash_us: now_us, rdb_allowed, unordered_keys: BTreeSet::new() }
     }
 
     /// Checks `recovered` (the node's keyspace, as a view at `now_ms`) against `req`: returns the
@@ -92,6 +129,11 @@ impl DurabilityLog {
         // BGSAVE made), or the state the node started from.
         let snapshots_only = matches!(req.policy, Persistence::Rdb | Persistence::None);
         let allowed = |i: usize| if snapshots_only { req.rdb_allowed.contains(&i) } else { i >= req.min_prefix };
+        let ordered = |mut m: Model| {
+            m.keys.retain(|k, _| !req.unordered_keys.contains(k));
+            m
+        };
+        let recovered = &ordered(recovered.clone());
         let mut state = self.base.clone();
         // The allowed prefix closest to what was recovered (fewest differing keys).
         let mut closest: Option<(usize, Vec<String>)> = None;
@@ -103,7 +145,7 @@ impl DurabilityLog {
             let mut expired_here = false;
             loop {
                 if allowed(i) {
-                    let diffs = state.view(now_ms).differences(recovered);
+                    let diffs = ordered(state.view(now_ms)).differences(recovered);
                     if diffs.is_empty() {
                         return Ok(i);
                     }
@@ -253,6 +295,25 @@ mod tests {
         kept.apply(&set, 1000);
         assert_eq!(log.check(&req, &h, &kept.view(1050), 1050), Ok(1));
         assert!(log.check(&req, &h, &state("v"), 1050).is_err(), "no TTL: not a state the node passed");
+    }
+
+    #[test]
+    fn a_forgotten_refused_write_is_in_no_allowed_state() {
+        // Proves that after the log forgets a write the node refused, no recovery may show it,
+        // and save points after it still name the same states.
+        let (mut log, mut h) = setup();
+        log.save_points.push(3);
+        h.complete(2, 2500, crate::history::Outcome::Reply(b"+OK\r\n".to_vec()));
+        log.forget(1);
+        assert_eq!(log.save_points, vec![2]);
+        let req = log.requirement(Persistence::AofAlways, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &state("3"), 0), Ok(2));
+        assert!(log.check(&req, &h, &state("2"), 0).is_err(), "the refused write never happened");
+        let req = log.requirement(Persistence::Rdb, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &state("3"), 0), Ok(2), "the save holds what ran before it");
+        assert_eq!(log.replay(&h), state("3"));
+        log.expiries.push((2, b"k".to_vec()));
+        assert!(log.replay(&h).is_empty(), "an active expiry after the last write");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use verdis_server::node::ClientId;
 
+use super::refusal::ActiveFaults;
 use crate::history::OpId;
 use crate::resp::ReplyFramer;
 
@@ -32,6 +33,8 @@ pub struct Deferred {
     pub op: OpId,
     /// The model's reply, as bytes (`None`: not checked).
     pub predicted: Option<Vec<u8>>,
+    /// The faults active when it executed (what may explain a refusal).
+    pub faults: ActiveFaults,
 }
 
 /// A client's connection to the server.

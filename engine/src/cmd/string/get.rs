@@ -34,7 +34,9 @@ pub fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let reply = get_reply(ctx, argv[1])?;
     if ctx.db().delete(argv[1]).is_some() {
         ctx.dirty += 1;
-        ctx.propagate_as(&[b"DEL", argv[1]]);
+        // The planted bug (simulator self-test only) propagates the GET part.
+        let name: &[u8] = if ctx.config.plants.getdel_propagates_get { b"GET" } else { b"DEL" };
+        ctx.propagate_as(&[name, argv[1]]);
     }
     Ok(reply)
 }

@@ -415,11 +415,13 @@ impl Node {
         self.aof_flush();
         let aof = &self.persist.aof;
         let everysec = self.config.persist.appendfsync == AppendFsync::Everysec;
+        // The planted bug (simulator self-test only): a 5 s period breaks the everysec promise.
+        let period_us = if self.config.engine.plants.everysec_fsync_every_5s { 5_000_000 } else { 1_000_000 };
         if aof.state != State::Off
             && everysec
             && aof.unsynced
             && !aof.fsync_pending()
-            && self.now.mono_us.saturating_sub(aof.last_fsync_us) >= 1_000_000
+            && self.now.mono_us.saturating_sub(aof.last_fsync_us) >= period_us
         {
             self.aof_fsync();
         }
@@ -627,6 +629,10 @@ impl Node {
                     aof.state = State::On;
                 }
                 self.log(LogLevel::Notice, "Background AOF rewrite finished successfully".into());
+                // The planted bug (simulator self-test only): the process dies after a good rewrite.
+                if self.config.engine.plants.exit_after_aof_rewrite {
+                    self.actions.push_back(Action::Exit { code: 1 });
+                }
             }
             Err(_) => {
                 aof.rewrite_failures_in_a_row += 1;

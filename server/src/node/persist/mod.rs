@@ -322,6 +322,10 @@ impl Node {
     /// The error a write command gets while persistence is failing, if any (Redis's
     /// `writeCommandsDeniedByDiskError`).
     pub(super) fn disk_error_denies_writes(&self) -> Option<CmdError> {
+        // The planted bug (simulator self-test only): an fsync in flight taken for a failed one.
+        if self.config.engine.plants.misconf_while_fsync_pending && self.persist.aof.fsync_pending() {
+            return Some(CmdError::msg("MISCONF Errors writing to the AOF file: fsync in progress"));
+        }
         if self.config.persist.stop_writes_on_bgsave_error
             && !self.config.save.is_empty()
             && !self.persist.rdb.last_bgsave_ok
@@ -336,7 +340,9 @@ impl Node {
 
     /// Whether the node is loading its dataset (commands get `-LOADING`).
     pub(super) fn is_loading(&self) -> bool {
-        self.persist.loading.is_some() || self.persist.aof.opening
+        // The planted bug (simulator self-test only): a running save taken for a load.
+        let planted = self.config.engine.plants.loading_while_saving && self.persist.job.is_some();
+        self.persist.loading.is_some() || self.persist.aof.opening || planted
     }
 }
 
