@@ -125,6 +125,7 @@ impl Report<'_> {
             .collect();
         json!({
             "oracle": c.oracle.server.label,
+            "oracle_version": c.oracle_version,
             "subject": c.subject.server.label,
             "seed": self.settings.seed,
             "resp": self.settings.resp,
@@ -152,7 +153,10 @@ impl Report<'_> {
         let c = self.campaign;
         let mut out = String::new();
         out.push_str("# verdis-conform report\n\n");
-        out.push_str(&format!("- oracle: `{}`\n- subject: `{}`\n", c.oracle.server.label, c.subject.server.label));
+        out.push_str(&format!(
+            "- oracle: `{}` (Redis {})\n- subject: `{}`\n",
+            c.oracle.server.label, c.oracle_version, c.subject.server.label
+        ));
         out.push_str(&format!(
             "- families: {}; RESP{}; seed {}\n",
             self.settings.families.join(", "),

@@ -21,8 +21,16 @@ pub enum Rule {
     Tolerance(i64),
     /// Both null, or each side's reply names a key that exists on that side.
     KeyspaceMember,
-    /// The same reply type and length (random picks that leave the data unchanged).
+    /// The same reply type and length, and null exactly where the oracle's is null (random
+    /// values that carry no data: ACL GENPASS, OBJECT IDLETIME).
     SameShape,
+    /// A random pick from a key (SRANDMEMBER, HRANDFIELD, ZRANDMEMBER): the same shape, null
+    /// exactly, and each side's picks checked against the key as the oracle holds it (members,
+    /// their values, distinct for a positive count; `compare::check_picks`).
+    RandomPick,
+    /// Milliseconds read from each server's clock (PTTL, PEXPIRETIME): equal within the
+    /// millisecond boundaries the wall clock crossed while the sequence ran on both sides.
+    ClockMs,
     /// A cursor scan: the cursor argument (at this index) is reset to 0 when valid, and the full
     /// set of elements collected until the cursor returns to 0 is compared.
     ScanAll(usize),
@@ -31,8 +39,9 @@ pub enum Rule {
     /// A random removal from a set (SPOP): the same reply shape, the subject's picks were members,
     /// and the oracle's set is then made to follow the subject's picks so the states stay equal.
     SetPop,
-    /// A DUMP payload: both decode (type, version, checksum) to the same value. The bytes of a
-    /// hashtable-encoded set or hash follow the table's order, which is random per Redis process.
+    /// A DUMP payload: each side RESTOREs the other's payload into a scratch key, which must then
+    /// hold the dumped key's value; the bytes must be equal too, except for hashtable-encoded sets
+    /// and hashes, whose bytes follow the table's order, random per Redis process.
     DumpPayload,
     /// Never generated, for the reason given.
     Excluded(&'static str),
@@ -59,9 +68,9 @@ pub static RULES: &[(&str, Rule)] = &[
     ("command|docs", Rule::UnorderedDeep),
     // Random picks: contracts.
     ("randomkey", Rule::KeyspaceMember),
-    ("srandmember", Rule::SameShape),
-    ("hrandfield", Rule::SameShape),
-    ("zrandmember", Rule::SameShape),
+    ("srandmember", Rule::RandomPick),
+    ("hrandfield", Rule::RandomPick),
+    ("zrandmember", Rule::RandomPick),
     ("acl|genpass", Rule::SameShape),
     // Cursors.
     ("scan", Rule::ScanAll(1)),
@@ -71,8 +80,8 @@ pub static RULES: &[(&str, Rule)] = &[
     // Time: the two sides run each command a fraction of a millisecond apart.
     ("ttl", Rule::Tolerance(1)),
     ("expiretime", Rule::Tolerance(1)),
-    ("pttl", Rule::Tolerance(1000)),
-    ("pexpiretime", Rule::Tolerance(1000)),
+    ("pttl", Rule::ClockMs),
+    ("pexpiretime", Rule::ClockMs),
     // A small integer shares one object whose LRU clock keeps the last touch by any key, from
     // any earlier sequence (FLUSHALL does not reset it): only the reply's type is comparable.
     ("object|idletime", Rule::SameShape),

@@ -263,3 +263,24 @@ fn an_address_with_a_password_authenticates_and_a_wrong_one_fails_at_once() {
     assert!(err.to_string().contains("WRONGPASS"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
+
+#[test]
+fn an_oracle_that_is_not_redis_7_0_is_refused_naming_its_version() {
+    // Proves the version check: real Redis behind a proxy whose INFO says 7.2.4 is refused as
+    // the oracle with an error naming 7.2.4, while the same Redis unaltered is accepted and its
+    // version kept for the reports.
+    let upstream = Server::start(&Target::Redis).expect("redis-server");
+    let newer = |argv: &[Vec<u8>], reply: &Reply| -> Option<Vec<u8>> {
+        let text = reply.value.bytes()?;
+        argv[0].eq_ignore_ascii_case(b"info").then(|| {
+            let text = String::from_utf8_lossy(text).replace("redis_version:7.0.15", "redis_version:7.2.4");
+            Value::Bulk(text.into_bytes()).encode()
+        })
+    };
+    let proxy = FaultProxy::start(&upstream.addr, Arc::new(newer)).expect("proxy");
+    let oracle = Server::start(&Target::Address { addr: proxy.addr.clone(), password: None }).unwrap();
+    let err = Campaign::new(oracle, Server::start(&Target::Redis).unwrap(), 2).err().expect("refused");
+    assert!(err.to_string().contains("Redis 7.2.4") && err.to_string().contains("7.0"), "{err}");
+    let c = Campaign::new(Server::start(&Target::Redis).unwrap(), Server::start(&Target::Redis).unwrap(), 2).unwrap();
+    assert_eq!(c.oracle_version, "7.0.15");
+}
