@@ -4,7 +4,7 @@
 //! named here, and an excluded one is never generated — each with the reason. Redis's own random
 //! or time-dependent replies get a contract or a tolerance, never a silent pass.
 
-use verdis_engine::cmd::spec::{CmdFlag, CommandSpec};
+use verdis_engine::cmd::spec::CommandSpec;
 
 /// How the replies of one command are compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,12 +101,6 @@ pub static RULES: &[(&str, Rule)] = &[
     ("client|tracking", Rule::Excluded("sends out-of-band invalidation pushes")),
     ("client|no-evict", Rule::Excluded("connection setting with no observable reply difference")),
     ("debug", Rule::Excluded("implementation internals; can crash or stall the server")),
-    // Redis returns (and STORE writes) a set's hash-table order when SORT does not sort it (BY a
-    // constant, or tied weights): random per process, so Redis differs from Redis. A rule that
-    // knows the source's type would let lists be compared exactly; until then SORT is proved by
-    // its unit tests, taken from the real server.
-    ("sort", Rule::Excluded("unsorted and tied set elements come in Redis's random hash-table order")),
-    ("sort_ro", Rule::Excluded("unsorted and tied set elements come in Redis's random hash-table order")),
     ("shutdown", Rule::Excluded("stops the server")),
     ("quit", Rule::Excluded("closes the connection")),
     ("reset", Rule::Excluded("resets the protocol mid-sequence")),
@@ -148,12 +142,11 @@ pub fn rule(name: &str) -> Rule {
     RULES.iter().find(|(n, _)| *n == name).map_or(Rule::Exact, |(_, r)| *r)
 }
 
-/// The rule for a spec: the table's, or `Excluded` for commands that block the connection.
+/// The rule for a spec: the table's. (Blocking commands are compared exactly: the generator
+/// gives them only timeouts that end at once, see `gen::BLOCKING_TIMEOUTS`, and SORT only its
+/// deterministic forms, see `gen::sort_deterministically`.)
 pub fn rule_for(spec: &CommandSpec) -> Rule {
-    match rule(spec.name) {
-        Rule::Exact if spec.has(CmdFlag::Blocking) => Rule::Excluded("blocks the connection; needs a second client"),
-        r => r,
-    }
+    rule(spec.name)
 }
 
 /// The rule for a command as sent (`argv[0]`, with `argv[1]` for containers).

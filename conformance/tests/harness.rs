@@ -284,3 +284,34 @@ fn an_oracle_that_is_not_redis_7_0_is_refused_naming_its_version() {
     let c = Campaign::new(Server::start(&Target::Redis).unwrap(), Server::start(&Target::Redis).unwrap(), 2).unwrap();
     assert_eq!(c.oracle_version, "7.0.15");
 }
+
+#[test]
+fn reports_name_the_oracle_version_and_how_often_each_command_got_past_its_errors() {
+    // Proves the reports carry the oracle's version and, per command, the cases that reached a
+    // non-error reply; and that the lex-range commands (whose bounds COMMAND DOCS types as plain
+    // strings) now reach their success paths.
+    let settings =
+        Settings { families: vec!["zsets".into()], cases: 150, seed: 5, resp: 2, regressions_dir: None, shrink_max: 2 };
+    let generator = Generator::from_table(&settings.families).unwrap();
+    let mut c =
+        Campaign::new(Server::start(&Target::Redis).unwrap(), Server::start(&Target::Redis).unwrap(), 2).unwrap();
+    c.run(&generator, &settings, |_, _| {}).unwrap();
+    let report = verdis_conformance::report::Report {
+        campaign: &c,
+        settings: &settings,
+        generator: &generator,
+        elapsed: std::time::Duration::from_secs(1),
+        targets: None,
+    };
+    let json = report.json();
+    assert_eq!(json["oracle_version"], "7.0.15");
+    for name in ["zrangebylex", "zlexcount", "zremrangebylex", "zrangebyscore", "zcount"] {
+        let command = &json["commands"][name];
+        let (cases, ok) = (command["cases"].as_u64().unwrap(), command["non_error_replies"].as_u64().unwrap());
+        assert!(ok * 2 > cases, "{name}: {ok} of {cases} cases got past the errors");
+        assert!(!json["never_past_errors"].as_array().unwrap().iter().any(|n| n == name), "{name}");
+    }
+    let markdown = report.markdown();
+    assert!(markdown.contains("(Redis 7.0.15)"), "{markdown}");
+    assert!(markdown.contains("| non-error replies (oracle) |"), "{markdown}");
+}
