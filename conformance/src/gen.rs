@@ -468,7 +468,8 @@ fn gen_lex_bound(rng: &mut Rng) -> Vec<u8> {
         1 => b"+".to_vec(),
         n => {
             let mut bound = vec![if n % 2 == 0 { b'[' } else { b'(' }];
-            bound.extend_from_slice(*rng.pick(LEX_MEMBERS));
+            let member: &&[u8] = rng.pick(LEX_MEMBERS);
+            bound.extend_from_slice(member);
             bound
         }
     }
