@@ -24,7 +24,7 @@ pub const KEY_POOL: [&[u8]; 5] = [b"k0", b"k1", b"k2", b"k3", b"k\xff"];
 /// Longest generated sequence.
 pub const SEQUENCE_LEN_MAX: usize = 50;
 /// How often (percent) a blocking command is preceded by a push to its first key.
-const FED_BLOCKING_PERCENT: u32 = 90;
+const FED_BLOCKING_PERCENT: u32 = 97;
 /// Most repetitions of a `multiple` argument.
 const REPEAT_MAX: i64 = 3;
 
