@@ -25,6 +25,8 @@ pub const KEY_POOL: [&[u8]; 5] = [b"k0", b"k1", b"k2", b"k3", b"k\xff"];
 pub const SEQUENCE_LEN_MAX: usize = 50;
 /// How often (percent) a blocking command is preceded by a push to its first key.
 const FED_BLOCKING_PERCENT: u32 = 97;
+/// How often (percent) SORT is preceded by a push to its key.
+const FED_SORT_PERCENT: u32 = 50;
 /// Most repetitions of a `multiple` argument.
 const REPEAT_MAX: i64 = 3;
 
@@ -260,28 +262,39 @@ impl Generator {
             }
             let cmd = rng.pick(&self.commands);
             let argv = cmd.generate(rng);
-            if seq.len() + 1 < len && rng.chance(FED_BLOCKING_PERCENT) {
-                seq.extend(self.feed(cmd, &argv));
+            if seq.len() + 1 < len {
+                seq.extend(self.feed(cmd, &argv, rng));
             }
             seq.push(argv);
         }
         seq
     }
 
-    /// For a blocking command, a push to the key it pops first, so it answers at once: on an
-    /// empty key both sides wait out the timeout, and Redis checks timeouts only about every
-    /// 100 ms (its `hz`), which would dominate a campaign's time.
-    fn feed(&self, cmd: &CommandGen, argv: &[Vec<u8>]) -> Option<Argv> {
-        let key_at = match cmd.timeout? {
-            TimeoutAt::First => 3,
-            TimeoutAt::Last => 1,
-        };
-        let seed = match cmd.family {
-            "list" => "rpush",
-            "sorted-set" => "zadd",
+    /// Sometimes, a push to the key `argv` reads first, made by one of the type seeds:
+    /// - before a blocking pop (`FED_BLOCKING_PERCENT`), so it answers at once: on an empty key
+    ///   both sides wait out the timeout, and Redis checks timeouts only about every 100 ms (its
+    ///   `hz`), which would dominate a campaign's time;
+    /// - before SORT (`FED_SORT_PERCENT`), so it has elements to sort (in the generic family
+    ///   nothing else makes a list or a set).
+    fn feed(&self, cmd: &CommandGen, argv: &[Vec<u8>], rng: &mut Rng) -> Option<Argv> {
+        let (key_at, percent, seeds): (usize, u32, &[&str]) = match (cmd.name, cmd.timeout, cmd.family) {
+            ("sort" | "sort_ro", ..) => (1, FED_SORT_PERCENT, &["rpush", "sadd"]),
+            (_, Some(at), family) => {
+                let key_at = if at == TimeoutAt::First { 3 } else { 1 };
+                let seeds: &[&str] = match family {
+                    "list" => &["rpush"],
+                    "sorted-set" => &["zadd"],
+                    _ => return None,
+                };
+                (key_at, FED_BLOCKING_PERCENT, seeds)
+            }
             _ => return None,
         };
-        let (name, tail) = **self.seeds.iter().find(|(name, _)| *name == seed)?;
+        if !rng.chance(percent) {
+            return None;
+        }
+        let seed = rng.pick(seeds);
+        let (name, tail) = **self.seeds.iter().find(|(name, _)| name == seed)?;
         let mut push = vec![name.to_ascii_uppercase().into_bytes(), argv.get(key_at)?.clone()];
         push.extend(tail.iter().map(|a| a.to_vec()));
         Some(push)
@@ -371,21 +384,16 @@ fn bound_timeout(argv: &mut Argv, at: TimeoutAt, rng: &mut Rng) {
 }
 
 /// Keeps SORT to forms whose output Redis fixes: without BY, or BY a pattern with `*` sorted
-/// numerically (equal weights are ordered by the elements themselves). Dropped: BY a pattern
-/// without `*` (no sorting: a set comes out in its random hash-table order) and BY with ALPHA
-/// (equal weights are left in the order the sort happened to leave them).
+/// numerically (equal weights are ordered by the elements themselves). BY a pattern without `*`
+/// (no sorting: a set comes out in its random hash-table order) is dropped; with BY, ALPHA is
+/// dropped (equal weights would be left in the order the sort happened to leave them).
 fn sort_deterministically(argv: &mut Argv) {
-    let alpha = argv.iter().skip(2).any(|a| a.eq_ignore_ascii_case(b"ALPHA"));
-    let mut i = 2;
-    while i < argv.len() {
-        if argv[i].eq_ignore_ascii_case(b"BY") {
-            let sorts = argv.get(i + 1).is_some_and(|pattern| pattern.contains(&b'*'));
-            if alpha || !sorts {
-                argv.drain(i..(i + 2).min(argv.len()));
-                continue;
-            }
-        }
-        i += 1;
+    let by_at = argv.iter().skip(2).position(|a| a.eq_ignore_ascii_case(b"BY")).map(|i| i + 2);
+    let Some(by_at) = by_at else { return };
+    if argv.get(by_at + 1).is_some_and(|pattern| pattern.contains(&b'*')) {
+        argv.retain(|a| !a.eq_ignore_ascii_case(b"ALPHA"));
+    } else {
+        argv.drain(by_at..(by_at + 2).min(argv.len()));
     }
 }
 
