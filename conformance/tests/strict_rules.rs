@@ -64,6 +64,8 @@ fn random_pick_sequences() -> Vec<Vec<Argv>> {
         vec![set, argv(&["SRANDMEMBER", "k0", "-7"])],
         vec![hash, argv(&["HRANDFIELD", "k1", "2", "WITHVALUES"])],
         vec![zset, argv(&["ZRANDMEMBER", "k2", "2", "WITHSCORES"])],
+        // Queued picks answer QUEUED, which is no pick; one member makes EXEC's reply certain.
+        vec![argv(&["SADD", "k3", "a"]), argv(&["MULTI"]), argv(&["SRANDMEMBER", "k3"]), argv(&["EXEC"])],
     ]
 }
 
