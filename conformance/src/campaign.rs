@@ -415,18 +415,7 @@ impl Campaign {
             Rule::SetPop => self.set_pop_step(argv),
             Rule::RandomPick => self.random_pick_step(argv),
             Rule::DumpPayload => self.dump_step(argv),
-            Rule::ClockMs => {
-                let (oracle, subject) = self.call_both(argv);
-                let tolerance = self.clock_tolerance_ms();
-                let verdict = match compare(Rule::Exact, &oracle, &subject) {
-                    Verdict::Mismatch(_) if within(&oracle.value, &subject.value, tolerance) => Verdict::Match,
-                    Verdict::Mismatch(_) if !oracle.value.is_error() && !subject.value.is_error() => Verdict::Mismatch(
-                        format!("more than {tolerance} ms apart (the clock boundaries crossed while run)"),
-                    ),
-                    verdict => verdict,
-                };
-                Step { argv: argv.to_vec(), oracle, subject, verdict }
-            }
+            Rule::ClockMs => self.clock_step(argv),
             Rule::KeyspaceMember => {
                 let (oracle, subject) = self.call_both(argv);
                 let verdict = match (&oracle.value, &subject.value) {
@@ -451,6 +440,20 @@ impl Campaign {
                 Step { argv: argv.to_vec(), oracle, subject, verdict }
             }
         }
+    }
+
+    /// PTTL, PEXPIRETIME: exact, or integers within the measured clock tolerance.
+    fn clock_step(&mut self, argv: &[Vec<u8>]) -> Step {
+        let (oracle, subject) = self.call_both(argv);
+        let tolerance = self.clock_tolerance_ms();
+        let verdict = match compare(Rule::Exact, &oracle, &subject) {
+            Verdict::Mismatch(_) if within(&oracle.value, &subject.value, tolerance) => Verdict::Match,
+            Verdict::Mismatch(_) if !oracle.value.is_error() && !subject.value.is_error() => {
+                Verdict::Mismatch(format!("more than {tolerance} ms apart (the clock boundaries crossed while run)"))
+            }
+            verdict => verdict,
+        };
+        Step { argv: argv.to_vec(), oracle, subject, verdict }
     }
 
     /// SRANDMEMBER, HRANDFIELD, ZRANDMEMBER: the same shape (null exactly), then both sides'
