@@ -47,6 +47,9 @@ pub struct Side {
     /// The server.
     pub server: Server,
     conn: Conn,
+    /// A second connection, for commands that must not run in the sequence's connection state
+    /// (inside its MULTI, say); opened on first use.
+    aside: Option<Conn>,
     resp: u8,
     /// Commands sent (for the commands/second figure).
     pub calls: u64,
@@ -60,7 +63,7 @@ impl Side {
     /// Connects to `server`, switching to RESP3 when `resp` is 3.
     pub fn new(server: Server, resp: u8) -> Result<Side, ConformError> {
         let conn = server.connect()?;
-        let mut side = Side { server, conn, resp, calls: 0, busy: Duration::ZERO, restarts: 0 };
+        let mut side = Side { server, conn, aside: None, resp, calls: 0, busy: Duration::ZERO, restarts: 0 };
         side.hello()?;
         Ok(side)
     }
@@ -106,6 +109,20 @@ impl Side {
                     }
                 }
                 Reply::from_value(Value::Error(format!("CONFORM connection failed: {e}").into_bytes()))
+            }
+        }
+    }
+
+    /// Runs one command on the second connection (opened again if the first try fails, as after
+    /// a restart); its reply is of no interest.
+    pub fn call_aside(&mut self, words: &[&str]) {
+        for _ in 0..2 {
+            if self.aside.is_none() {
+                self.aside = self.server.connect().ok();
+            }
+            match self.aside.as_mut().map(|conn| conn.call_str(words)) {
+                Some(Ok(_)) => return,
+                _ => self.aside = None,
             }
         }
     }
@@ -416,6 +433,12 @@ impl Campaign {
             Rule::RandomPick => self.random_pick_step(argv),
             Rule::DumpPayload => self.dump_step(argv),
             Rule::ClockMs => self.clock_step(argv),
+            Rule::ExactAfterOracleReset(reset) => {
+                self.oracle.call_aside(reset);
+                let (oracle, subject) = self.call_both(argv);
+                let verdict = compare(Rule::Exact, &oracle, &subject);
+                Step { argv: argv.to_vec(), oracle, subject, verdict }
+            }
             Rule::KeyspaceMember => {
                 let (oracle, subject) = self.call_both(argv);
                 let verdict = match (&oracle.value, &subject.value) {

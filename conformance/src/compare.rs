@@ -23,7 +23,7 @@ impl Verdict {
 
 /// Compares replies under a rule that needs nothing more than the two replies. The rules that
 /// ask the servers again (`KeyspaceMember`, `ScanAll`, `SetPop`, `RandomPick`, `ClockMs`,
-/// `DumpPayload`) fall back to exact comparison here.
+/// `DumpPayload`, `ExactAfterOracleReset`) fall back to exact comparison here.
 pub fn compare(rule: Rule, oracle: &Reply, subject: &Reply) -> Verdict {
     if oracle.raw == subject.raw {
         return Verdict::Match;
@@ -40,6 +40,7 @@ pub fn compare(rule: Rule, oracle: &Reply, subject: &Reply) -> Verdict {
         | Rule::RandomPick
         | Rule::ClockMs
         | Rule::DumpPayload
+        | Rule::ExactAfterOracleReset(_)
         | Rule::Excluded(_) => false,
         Rule::Unordered => unordered(&oracle.value) == unordered(&subject.value),
         Rule::UnorderedDeep => unordered_deep(&oracle.value) == unordered_deep(&subject.value),
@@ -52,7 +53,7 @@ pub fn compare(rule: Rule, oracle: &Reply, subject: &Reply) -> Verdict {
         Verdict::Match
     } else {
         Verdict::Mismatch(match rule {
-            Rule::Exact => "different bytes".into(),
+            Rule::Exact | Rule::ExactAfterOracleReset(_) => "different bytes".into(),
             other => format!("different under rule {other:?}"),
         })
     }

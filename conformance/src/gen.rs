@@ -438,6 +438,9 @@ fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
             Kind::Key => out.push(rng.pick(&KEY_POOL).to_vec()),
             Kind::Pattern => out.push(rng.pick(PATTERNS).to_vec()),
             Kind::Double => out.push(gen_double(rng)),
+            Kind::String if arg.name == "serialized-value" && rng.chance(80) => {
+                out.push(rng.pick(RESTORE_PAYLOADS).to_vec())
+            }
             Kind::String => out.push(gen_string(rng)),
             Kind::Integer | Kind::UnixTime => out.push(match time_unit(arg) {
                 Some(unit) => gen_time(unit, rng),
@@ -508,11 +511,13 @@ enum TimeUnit {
 /// Time arguments are told apart by their token or name, so generated expiries avoid values
 /// small enough to expire between the oracle's and the subject's execution.
 fn time_unit(arg: &ArgSpec) -> Option<TimeUnit> {
-    let millis = arg.name.contains("milli") || matches!(arg.token, Some("PX" | "PXAT"));
+    // RESTORE's `ttl` is in milliseconds (absolute with ABSTTL, where the pool's small values
+    // are long past: the key is not created, on both sides alike).
+    let millis = arg.name.contains("milli") || arg.name == "ttl" || matches!(arg.token, Some("PX" | "PXAT"));
     let absolute =
         arg.kind == Kind::UnixTime || arg.name.contains("unix") || matches!(arg.token, Some("EXAT" | "PXAT"));
     let timed =
-        absolute || matches!(arg.token, Some("EX" | "PX")) || arg.name == "seconds" || arg.name == "milliseconds";
+        absolute || matches!(arg.token, Some("EX" | "PX")) || matches!(arg.name, "seconds" | "milliseconds" | "ttl");
     timed.then_some(match (absolute, millis) {
         (false, false) => TimeUnit::RelativeSeconds,
         (false, true) => TimeUnit::RelativeMillis,
@@ -553,6 +558,21 @@ fn gen_time(unit: TimeUnit, rng: &mut Rng) -> Vec<u8> {
     };
     rng.pick(values).to_vec()
 }
+
+/// RESTORE payloads, as DUMP gave them on Redis 7.0.15 (so RESTORE reaches its success path):
+/// "hello", the integer 42, a list (quicklist of a listpack) [a, 1, b], an intset {1, 2, 3}, a
+/// listpack hash {f: v, g: 1}, a listpack zset {a: 1, b: 2.5}, 40 `x` compressed with LZF; then
+/// "hello" with a broken checksum.
+const RESTORE_PAYLOADS: &[&[u8]] = &[
+    b"\x00\x05hello\x0a\x00cr\xdfve4 \x0a",
+    b"\x00\xc0*\x0a\x00\x81\xfb\x5c\xfa\x86cOP",
+    b"\x12\x01\x02\x0f\x0f\x00\x00\x00\x03\x00\x81a\x02\x01\x01\x81b\x02\xff\x0a\x00\x90C\xa3L\xeb\x8e\x1b\x1c",
+    b"\x0b\x0e\x02\x00\x00\x00\x03\x00\x00\x00\x01\x00\x02\x00\x03\x00\x0a\x00\xa5\x02\x5c\xe2mnM\x1b",
+    b"\x10\x12\x12\x00\x00\x00\x04\x00\x81f\x02\x81v\x02\x81g\x02\x01\x01\xff\x0a\x00#\xc1\xa5\xe3]\xfa\xe8\x1c",
+    b"\x11\x14\x14\x00\x00\x00\x04\x00\x81a\x02\x01\x01\x81b\x02\x832.5\x04\xff\x0a\x00\xd4Ln\xa4\xf6D\xd9\xd7",
+    b"\x00\xc3\x09(\x01xx\xe0\x1b\x00\x01xx\x0a\x00z\x1dl\xce\xa5@\x133",
+    b"\x00\x05hello\x0a\x00cr\xdfve4 \x0b",
+];
 
 /// Strings: ordinary words, numbers in every form, non-UTF-8 bytes, a key name.
 const STRINGS: &[&[u8]] = &[
@@ -773,6 +793,21 @@ mod tests {
             }
         }
         assert!(blocking > 100 && fed * 10 > blocking * 8, "{fed} of {blocking}");
+    }
+
+    #[test]
+    fn restore_payloads_are_valid_dumps_of_the_values_they_name() {
+        // Proves the RESTORE pool holds real payloads (checksums right, the last one broken on
+        // purpose) and that RESTORE's ttl draws from the millisecond time pool.
+        let config = verdis_engine::EngineConfig::default();
+        let decoded: Vec<bool> = RESTORE_PAYLOADS
+            .iter()
+            .map(|p| verdis_engine::rdb::payload::restore(p, &config, &mut verdis_engine::Rng::new(0)).is_ok())
+            .collect();
+        assert_eq!(decoded, [true, true, true, true, true, true, true, false]);
+        let restore = CommandGen::from_spec(&s::RESTORE);
+        let ttl = restore.args.iter().find(|a| a.name == "ttl").unwrap();
+        assert_eq!(time_unit(ttl), Some(TimeUnit::RelativeMillis));
     }
 
     #[test]

@@ -289,3 +289,22 @@ fn a_one_millisecond_clock_error_is_caught_when_the_calls_are_close() {
     }
     assert_eq!(close_runs, CLOSE_RUNS_WANTED, "only {close_runs} of {runs} runs crossed no millisecond boundary");
 }
+
+#[test]
+fn sort_is_not_judged_by_the_oracles_stale_errno() {
+    // Proves the oracle's errno is reset before SORT: Redis 7.0's numeric SORT of non-integer
+    // numbers fails after any earlier command left errno at ERANGE (here a ZCOUNT with 1e400 on
+    // the oracle alone, as an earlier sequence can), yet the two Redis processes still match,
+    // inside a transaction too.
+    let mut c = honest();
+    let seqs = [
+        vec![argv(&["RPUSH", "k0", "-0", "1.5"]), argv(&["SORT", "k0"])],
+        vec![argv(&["RPUSH", "k0", "2.5", "1"]), argv(&["SORT_RO", "k0", "DESC"])],
+        vec![argv(&["RPUSH", "k0", "2.5"]), argv(&["MULTI"]), argv(&["SORT", "k0"]), argv(&["EXEC"])],
+    ];
+    for seq in seqs {
+        assert_eq!(c.oracle.call_str(&["ZCOUNT", "z", "1e400", "2"]).value, Value::Int(0));
+        let outcome = c.run_sequence(&seq);
+        assert_eq!(outcome.signature(), None, "{}", outcome.transcript());
+    }
+}
