@@ -192,7 +192,11 @@ enum TimeoutAt {
 /// after the timeout) or is refused (negative, not a number, out of range). Never `0` or `-0`
 /// (block forever) nor a large or hexadecimal number (seconds of blocking).
 const BLOCKING_TIMEOUTS: &[&[u8]] =
-    &[b"0.01", b"0.01", b"0.01", b"0.001", b"1e-3", b".005", b"-1", b"abc", b"", b"inf", b"nan", b"1e400", b" 1"];
+    &[b"0.01", b"0.001", b"1e-3", b".005", b"-1", b"abc", b"", b"inf", b"nan", b"1e400", b" 1"];
+/// How many of `BLOCKING_TIMEOUTS`, from the start, are accepted.
+const BLOCKING_TIMEOUTS_VALID: usize = 4;
+/// How often (percent) a blocking command gets an accepted timeout.
+const BLOCKING_TIMEOUT_VALID_PERCENT: u32 = 80;
 
 /// A type-making command, used to put keys of other types in a sequence.
 const TYPE_SEEDS: &[(&str, &[&[u8]])] =
@@ -379,7 +383,9 @@ fn bound_timeout(argv: &mut Argv, at: TimeoutAt, rng: &mut Rng) {
         TimeoutAt::Last => argv.len() - 1,
     };
     if i > 0 && i < argv.len() && !BLOCKING_TIMEOUTS.contains(&argv[i].as_slice()) {
-        argv[i] = rng.pick(BLOCKING_TIMEOUTS).to_vec();
+        let (valid, refused) = BLOCKING_TIMEOUTS.split_at(BLOCKING_TIMEOUTS_VALID);
+        let pool = if rng.chance(BLOCKING_TIMEOUT_VALID_PERCENT) { valid } else { refused };
+        argv[i] = rng.pick(pool).to_vec();
     }
 }
 
