@@ -7,6 +7,11 @@
 //! mutated to a wrong arity, and sequences sprinkle in keys of other types (when the table
 //! implements a command that makes one) so WRONGTYPE paths run. Keys come from a pool of five,
 //! so commands in a sequence act on each other's keys.
+//!
+//! Where the docs' types say too little, a command's arguments are shaped by what it reads:
+//! lex and score bounds for the sorted-set range commands, timeouts that end at once for the
+//! blocking commands (fed data first, mostly), SORT only in its deterministic forms, real DUMP
+//! payloads for RESTORE.
 
 use verdis_engine::cmd::spec::{CmdFlag, CommandSpec, DocValue};
 use verdis_engine::cmd::table::{self, Handler};
@@ -308,14 +313,15 @@ impl Generator {
 impl CommandGen {
     /// The generator for one command's spec.
     pub fn from_spec(spec: &'static CommandSpec) -> CommandGen {
+        let args = parse_args(doc_field(spec.docs, "arguments"));
         CommandGen {
             name: spec.name,
             family: group_of(spec),
             arity: spec.arity,
             prefix: spec.name.split('|').map(|w| w.to_ascii_uppercase().into_bytes()).collect(),
-            args: parse_args(doc_field(spec.docs, "arguments")),
             bounds: RANGE_BOUNDS.iter().find(|(name, ..)| *name == spec.name).map(|&(_, at, how)| (at, how)),
-            timeout: timeout_at(spec, &parse_args(doc_field(spec.docs, "arguments"))),
+            timeout: timeout_at(spec, &args),
+            args,
         }
     }
 
