@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::backend::Server;
-use crate::compare::{compare, escape, escape_clipped, shape, within, Verdict};
+use crate::compare::{check_picks, compare, escape, escape_clipped, shape, within, PickSource, Verdict};
 use crate::error::ConformError;
 use crate::gen::{Argv, Generator, KEY_POOL};
 use crate::regression::{format_command, Regression};
@@ -21,10 +21,24 @@ const SCAN_CALLS_MAX: usize = 10_000;
 const SHRINK_RUNS_MAX: usize = 500;
 /// Length an argument is cut to when shrinking tries a shorter value.
 const SHRUNK_ARG_BYTES: usize = 16;
-/// Tolerance on PTTL in the keyspace check, in milliseconds.
-const KEYSPACE_PTTL_TOLERANCE_MS: i64 = 1000;
+/// Slack added to the measured clock tolerance (`Rule::ClockMs`), in milliseconds. Zero: the
+/// oracle, the subject and this runner read the same wall clock, and each truncates it to whole
+/// milliseconds, so the millisecond boundaries the runner sees crossed while a command ran on
+/// both sides bound every difference truncation can make. A server on another host (its own
+/// clock) would need more.
+const CLOCK_ROUNDING_MS: i64 = 0;
+/// The key DUMP payloads are RESTOREd into to be checked (never generated: not in `KEY_POOL`).
+const DUMP_SCRATCH_KEY: &[u8] = b"conform:dump-scratch";
+/// RDB type bytes whose payload differs between two Redis processes holding the same value: a
+/// set or a hash in a dict (the table's order is random per process) and streams (consumer
+/// groups keep delivery times from each process's clock). Every other encoding (strings,
+/// integers, listpacks, intsets, quicklists, skiplists) is deterministic and compared byte for
+/// byte.
+const DUMP_TYPES_UNORDERED: &[u8] = &[2, 4, 15, 19];
 /// Most restarts of a dead server per side.
 const RESTARTS_MAX: u32 = 20;
+/// The oracle's version must start with this (the comparison is defined against Redis 7.0).
+const ORACLE_VERSION_PREFIX: &str = "7.0.";
 /// Name under which keyspace differences are counted.
 pub const KEYSPACE: &str = "(keyspace)";
 
@@ -33,6 +47,9 @@ pub struct Side {
     /// The server.
     pub server: Server,
     conn: Conn,
+    /// A second connection, for commands that must not run in the sequence's connection state
+    /// (inside its MULTI, say); opened on first use.
+    aside: Option<Conn>,
     resp: u8,
     /// Commands sent (for the commands/second figure).
     pub calls: u64,
@@ -46,7 +63,7 @@ impl Side {
     /// Connects to `server`, switching to RESP3 when `resp` is 3.
     pub fn new(server: Server, resp: u8) -> Result<Side, ConformError> {
         let conn = server.connect()?;
-        let mut side = Side { server, conn, resp, calls: 0, busy: Duration::ZERO, restarts: 0 };
+        let mut side = Side { server, conn, aside: None, resp, calls: 0, busy: Duration::ZERO, restarts: 0 };
         side.hello()?;
         Ok(side)
     }
@@ -92,6 +109,20 @@ impl Side {
                     }
                 }
                 Reply::from_value(Value::Error(format!("CONFORM connection failed: {e}").into_bytes()))
+            }
+        }
+    }
+
+    /// Runs one command on the second connection (opened again if the first try fails, as after
+    /// a restart); its reply is of no interest.
+    pub fn call_aside(&mut self, words: &[&str]) {
+        for _ in 0..2 {
+            if self.aside.is_none() {
+                self.aside = self.server.connect().ok();
+            }
+            match self.aside.as_mut().map(|conn| conn.call_str(words)) {
+                Some(Ok(_)) => return,
+                _ => self.aside = None,
             }
         }
     }
@@ -285,13 +316,19 @@ pub struct Campaign {
     pub sequences: u64,
     /// Sequences with a mismatch.
     pub failed_sequences: u64,
+    /// The oracle's `redis_version` (checked to be 7.0.x).
+    pub oracle_version: String,
+    /// The most wall-clock millisecond boundaries crossed while one command of the current
+    /// sequence ran on both sides (from sending it to the oracle to the subject's reply).
+    clock_crossed_ms_max: i64,
 }
 
 impl Campaign {
     /// Connects to both servers and learns what inspection commands they share. Fails when the
-    /// subject cannot be reset between sequences.
+    /// oracle is not Redis 7.0.x or the subject cannot be reset between sequences.
     pub fn new(oracle: Server, subject: Server, resp: u8) -> Result<Campaign, ConformError> {
         let mut oracle = Side::new(oracle, resp)?;
+        let oracle_version = redis_version(&mut oracle)?;
         let mut subject = Side::new(subject, resp)?;
         let caps = Caps::probe(&mut oracle).both(&Caps::probe(&mut subject));
         if !caps.flushall && !caps.del {
@@ -308,6 +345,8 @@ impl Campaign {
             findings: Vec::new(),
             sequences: 0,
             failed_sequences: 0,
+            oracle_version,
+            clock_crossed_ms_max: 0,
         })
     }
 
@@ -334,6 +373,7 @@ impl Campaign {
     /// the first mismatch (the two states have diverged); when all match, the keyspaces are.
     pub fn run_sequence(&mut self, seq: &[Argv]) -> SeqOutcome {
         self.reset();
+        self.clock_crossed_ms_max = 0;
         let mut steps = Vec::with_capacity(seq.len());
         let mut connection_state_changed = false;
         for argv in seq {
@@ -366,14 +406,41 @@ impl Campaign {
         SeqOutcome { steps, keyspace }
     }
 
+    /// Runs one command on the oracle, then on the subject, counting the wall-clock millisecond
+    /// boundaries crossed from the first send to the second reply: whatever either server reads
+    /// from its clock for this command lies in that window.
+    fn call_both(&mut self, argv: &[Vec<u8>]) -> (Reply, Reply) {
+        let wall_ms = || SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let before = wall_ms();
+        let oracle = self.oracle.call(argv);
+        let subject = self.subject.call(argv);
+        self.clock_crossed_ms_max = self.clock_crossed_ms_max.max(wall_ms() - before);
+        (oracle, subject)
+    }
+
+    /// The tolerance on milliseconds read from the clocks: an expiry set at one command and read
+    /// at another differs between the sides by at most the boundaries crossed during one of
+    /// them (both sides truncate to whole milliseconds, the oracle always runs first).
+    pub fn clock_tolerance_ms(&self) -> i64 {
+        self.clock_crossed_ms_max + CLOCK_ROUNDING_MS
+    }
+
     /// Runs one command on both sides and compares under its rule.
     fn step(&mut self, argv: &[Vec<u8>]) -> Step {
         match rule_for_argv(argv) {
             Rule::ScanAll(cursor_at) => self.scan_step(argv, cursor_at),
             Rule::SetPop => self.set_pop_step(argv),
+            Rule::RandomPick => self.random_pick_step(argv),
+            Rule::DumpPayload => self.dump_step(argv),
+            Rule::ClockMs => self.clock_step(argv),
+            Rule::ExactAfterOracleReset(reset) => {
+                self.oracle.call_aside(reset);
+                let (oracle, subject) = self.call_both(argv);
+                let verdict = compare(Rule::Exact, &oracle, &subject);
+                Step { argv: argv.to_vec(), oracle, subject, verdict }
+            }
             Rule::KeyspaceMember => {
-                let oracle = self.oracle.call(argv);
-                let subject = self.subject.call(argv);
+                let (oracle, subject) = self.call_both(argv);
                 let verdict = match (&oracle.value, &subject.value) {
                     (Value::Bulk(a), Value::Bulk(b)) if self.caps.exists => {
                         let exists = |side: &mut Side, key: &[u8]| {
@@ -391,49 +458,151 @@ impl Campaign {
                 Step { argv: argv.to_vec(), oracle, subject, verdict }
             }
             rule => {
-                let oracle = self.oracle.call(argv);
-                let subject = self.subject.call(argv);
+                let (oracle, subject) = self.call_both(argv);
                 let verdict = compare(rule, &oracle, &subject);
                 Step { argv: argv.to_vec(), oracle, subject, verdict }
             }
         }
     }
 
-    /// SPOP: both sides pick at random. When the picks differ, the oracle (real Redis, which has
-    /// SADD and SREM) puts its own picks back and removes the subject's; SREM's count proves the
-    /// subject picked members, and the two sets are equal again.
-    fn set_pop_step(&mut self, argv: &[Vec<u8>]) -> Step {
-        let oracle = self.oracle.call(argv);
-        let subject = self.subject.call(argv);
-        let picks = |v: &Value| -> Option<BTreeSet<Vec<u8>>> {
-            match v {
-                Value::Bulk(b) => Some(BTreeSet::from([b.clone()])),
-                v if v.is_null() => Some(BTreeSet::new()),
-                v => v.elements().map(|items| items.iter().filter_map(|i| i.bytes().map(<[u8]>::to_vec)).collect()),
+    /// PTTL, PEXPIRETIME: exact, or integers within the measured clock tolerance.
+    fn clock_step(&mut self, argv: &[Vec<u8>]) -> Step {
+        let (oracle, subject) = self.call_both(argv);
+        let tolerance = self.clock_tolerance_ms();
+        let verdict = match compare(Rule::Exact, &oracle, &subject) {
+            Verdict::Mismatch(_) if within(&oracle.value, &subject.value, tolerance) => Verdict::Match,
+            Verdict::Mismatch(_) if !oracle.value.is_error() && !subject.value.is_error() => {
+                Verdict::Mismatch(format!("more than {tolerance} ms apart (the clock boundaries crossed while run)"))
             }
+            verdict => verdict,
+        };
+        Step { argv: argv.to_vec(), oracle, subject, verdict }
+    }
+
+    /// SRANDMEMBER, HRANDFIELD, ZRANDMEMBER: the same shape (null exactly), then both sides'
+    /// picks checked against the key as the oracle lists it. The pick changes nothing, so the
+    /// oracle's key is the key both sides picked from.
+    fn random_pick_step(&mut self, argv: &[Vec<u8>]) -> Step {
+        let (oracle, subject) = self.call_both(argv);
+        let mut verdict = compare(Rule::SameShape, &oracle, &subject);
+        let source = PickSource::of(&command_name(argv));
+        if let (Verdict::Match, Some(source)) = (&verdict, source) {
+            // The same bytes as Redis's are right (and cover the replies that are not picks:
+            // null, errors, QUEUED inside MULTI).
+            if oracle.raw != subject.raw {
+                let mut read: Argv = vec![source.reader()[0].as_bytes().to_vec(), argv[1].clone()];
+                read.extend(source.reader()[1..].iter().map(|w| w.as_bytes().to_vec()));
+                let content = self.oracle.call(&read).value;
+                for (side, reply) in [("oracle", &oracle), ("subject", &subject)] {
+                    if let Err(why) = check_picks(source, argv, &content, &reply.value) {
+                        verdict = Verdict::Mismatch(format!("{side}: {why}"));
+                        break;
+                    }
+                }
+            }
+        }
+        Step { argv: argv.to_vec(), oracle, subject, verdict }
+    }
+
+    /// DUMP: each side RESTOREs the other's payload into a scratch key, which must then read as
+    /// the dumped key reads on that side (so Redis itself judges verdis's payload, and verdis
+    /// loads Redis's); deterministic encodings must also be the same bytes.
+    fn dump_step(&mut self, argv: &[Vec<u8>]) -> Step {
+        let (oracle, subject) = self.call_both(argv);
+        let (Value::Bulk(oracle_payload), Value::Bulk(subject_payload)) = (&oracle.value, &subject.value) else {
+            let verdict = compare(Rule::Exact, &oracle, &subject);
+            return Step { argv: argv.to_vec(), oracle, subject, verdict };
+        };
+        let ordered = oracle_payload.first().is_some_and(|ty| !DUMP_TYPES_UNORDERED.contains(ty));
+        let mut verdict = if ordered && oracle_payload != subject_payload {
+            Verdict::Mismatch(format!(
+                "payloads of RDB type {} differ (that encoding is deterministic)",
+                oracle_payload[0]
+            ))
+        } else {
+            Verdict::Match
+        };
+        let key = &argv[1];
+        for (name, side, payload) in
+            [("oracle", &mut self.oracle, subject_payload), ("subject", &mut self.subject, oracle_payload)]
+        {
+            let restore =
+                [b"RESTORE".to_vec(), DUMP_SCRATCH_KEY.to_vec(), b"0".to_vec(), payload.clone(), b"REPLACE".to_vec()];
+            let restored = side.call(&restore);
+            let problem = if restored.value != Value::Simple(b"OK".to_vec()) {
+                Some(format!("RESTORE of the other side's payload answered {}", escape_clipped(&restored.raw)))
+            } else {
+                let (dumped, scratch) = (read_value(side, key), read_value(side, DUMP_SCRATCH_KEY));
+                (dumped != scratch)
+                    .then(|| format!("the other side's payload RESTOREs as {scratch}, the key reads {dumped}"))
+            };
+            side.call(&[b"DEL".to_vec(), DUMP_SCRATCH_KEY.to_vec()]);
+            if let (Some(problem), true) = (problem, verdict.is_match()) {
+                verdict = Verdict::Mismatch(format!("{name}: {problem}"));
+            }
+        }
+        Step { argv: argv.to_vec(), oracle, subject, verdict }
+    }
+
+    /// SPOP: both sides pick at random. Each side's picks must be distinct (a set holds each
+    /// member once) and, on the subject, no longer members. When the picks differ, the oracle
+    /// (real Redis, which has SADD and SREM) puts its own picks back and removes the subject's;
+    /// SREM's count proves the subject picked members, and the two sets are equal again.
+    fn set_pop_step(&mut self, argv: &[Vec<u8>]) -> Step {
+        let (oracle, subject) = self.call_both(argv);
+        let picks = |v: &Value| -> Option<Vec<Vec<u8>>> {
+            match v {
+                Value::Bulk(b) => Some(vec![b.clone()]),
+                v if v.is_null() => Some(Vec::new()),
+                v => v.elements()?.iter().map(|i| i.bytes().map(<[u8]>::to_vec)).collect(),
+            }
+        };
+        let repeated = |picks: &[Vec<u8>]| {
+            let mut sorted = picks.to_vec();
+            sorted.sort();
+            sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0].clone())
         };
         let verdict = match (picks(&oracle.value), picks(&subject.value)) {
             _ if oracle.value.is_error() || subject.value.is_error() => compare(Rule::Exact, &oracle, &subject),
             _ if shape(&oracle.value) != shape(&subject.value) => Verdict::Mismatch("different reply shape".into()),
-            (Some(a), Some(b)) if a == b => Verdict::Match,
-            (Some(a), Some(b)) => {
-                let key = argv[1].clone();
-                let mut sadd = vec![b"SADD".to_vec(), key.clone()];
-                sadd.extend(a);
-                self.oracle.call(&sadd);
-                let mut srem = vec![b"SREM".to_vec(), key];
-                srem.extend(b.iter().cloned());
-                match self.oracle.call(&srem).value {
-                    Value::Int(n) if n as usize == b.len() => Verdict::Match,
-                    other => Verdict::Mismatch(format!(
-                        "the subject popped elements that were not members (oracle SREM answered {})",
-                        escape(&other.encode())
-                    )),
-                }
-            }
+            (Some(a), Some(b)) => match (repeated(&a), repeated(&b)) {
+                (Some(twice), _) => Verdict::Mismatch(format!("the oracle popped {} twice", escape(&twice))),
+                (_, Some(twice)) => Verdict::Mismatch(format!("the subject popped {} twice", escape(&twice))),
+                _ => self.set_pop_follow(&argv[1], a, b),
+            },
             _ => compare(Rule::Exact, &oracle, &subject),
         };
         Step { argv: argv.to_vec(), oracle, subject, verdict }
+    }
+
+    /// After an SPOP with distinct picks `a` (oracle) and `b` (subject): checks the subject's
+    /// picks are gone from its set, and makes the oracle's set follow the subject's picks.
+    fn set_pop_follow(&mut self, key: &[u8], a: Vec<Vec<u8>>, b: Vec<Vec<u8>>) -> Verdict {
+        for member in &b {
+            let still = self.subject.call(&[b"SISMEMBER".to_vec(), key.to_vec(), member.clone()]);
+            if still.value != Value::Int(0) {
+                return Verdict::Mismatch(format!(
+                    "the subject popped {} but SISMEMBER then answered {}",
+                    escape(member),
+                    escape(&still.raw)
+                ));
+            }
+        }
+        if BTreeSet::from_iter(&a) == BTreeSet::from_iter(&b) {
+            return Verdict::Match;
+        }
+        let mut sadd = vec![b"SADD".to_vec(), key.to_vec()];
+        sadd.extend(a);
+        self.oracle.call(&sadd);
+        let mut srem = vec![b"SREM".to_vec(), key.to_vec()];
+        srem.extend(b.iter().cloned());
+        match self.oracle.call(&srem).value {
+            Value::Int(n) if n as usize == b.len() => Verdict::Match,
+            other => Verdict::Mismatch(format!(
+                "the subject popped elements that were not members (oracle SREM answered {})",
+                escape(&other.encode())
+            )),
+        }
     }
 
     /// A cursor command: from cursor 0 (when the given cursor is a valid number) to the end,
@@ -505,9 +674,14 @@ impl Campaign {
             }
             if self.caps.pttl {
                 let argv = vec![b"PTTL".to_vec(), key.clone()];
-                let (a, b) = (self.oracle.call(&argv), self.subject.call(&argv));
-                if !within(&a.value, &b.value, KEYSPACE_PTTL_TOLERANCE_MS) {
-                    diffs.push(format!("PTTL {shown}: oracle {}, subject {}", escape(&a.raw), escape(&b.raw)));
+                let (a, b) = self.call_both(&argv);
+                let tolerance = self.clock_tolerance_ms();
+                if !within(&a.value, &b.value, tolerance) {
+                    diffs.push(format!(
+                        "PTTL {shown}: oracle {}, subject {} (more than {tolerance} ms apart)",
+                        escape(&a.raw),
+                        escape(&b.raw)
+                    ));
                 }
             }
         }
@@ -689,6 +863,49 @@ impl Campaign {
     pub fn replay(&mut self, reg: &Regression) -> SeqOutcome {
         self.run_sequence(&reg.commands)
     }
+}
+
+/// The `redis_version` of INFO server, refused unless it is 7.0.x: every rule and every expected
+/// reply is Redis 7.0's, so another version's differences would be reported as verdis bugs.
+fn redis_version(side: &mut Side) -> Result<String, ConformError> {
+    let info = side.call_str(&["INFO", "server"]);
+    let refused = |version: String| ConformError::OracleVersion { label: side.server.label.clone(), version };
+    let text = match info.value.bytes() {
+        Some(text) if !info.value.is_error() => String::from_utf8_lossy(text).into_owned(),
+        _ => return Err(refused(format!("unknown (INFO server answered {})", escape_clipped(&info.raw)))),
+    };
+    let version = text.lines().find_map(|line| line.strip_prefix("redis_version:")).map(str::trim);
+    match version {
+        Some(v) if v.starts_with(ORACLE_VERSION_PREFIX) => Ok(v.to_string()),
+        Some(v) => Err(refused(format!("Redis {v}"))),
+        None => Err(refused("unknown (INFO server has no redis_version line)".into())),
+    }
+}
+
+/// A key's type and value as one side reads them (TYPE, then the type's reader), in a form
+/// where equal values compare equal: unordered types sorted.
+fn read_value(side: &mut Side, key: &[u8]) -> String {
+    let type_reply = side.call(&[b"TYPE".to_vec(), key.to_vec()]);
+    let type_name = type_reply.value.bytes().unwrap_or_default().to_vec();
+    let Some((words, rule)) = value_reader(&type_name) else { return escape(&type_reply.raw) };
+    let mut argv = vec![words[0].as_bytes().to_vec(), key.to_vec()];
+    argv.extend(words[1..].iter().map(|w| w.as_bytes().to_vec()));
+    let mut value = side.call(&argv).value;
+    if let Value::Array(items) | Value::Set(items) = &mut value {
+        match rule {
+            Rule::Unordered => items.sort(),
+            Rule::UnorderedPairs if items.len() % 2 == 0 => {
+                let mut pairs: Vec<Vec<Value>> = items.chunks(2).map(<[Value]>::to_vec).collect();
+                pairs.sort();
+                *items = pairs.concat();
+            }
+            _ => {}
+        }
+    }
+    if let Value::Map(pairs) = &mut value {
+        pairs.sort();
+    }
+    format!("{} {}", escape(&type_name), escape_clipped(&value.encode()))
 }
 
 /// How the keyspace check reads a value of each type: the command (the key goes after its first

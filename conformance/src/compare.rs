@@ -21,8 +21,9 @@ impl Verdict {
     }
 }
 
-/// Compares replies under a rule that needs nothing more than the two replies.
-/// `KeyspaceMember` and `ScanAll` fall back to exact comparison here.
+/// Compares replies under a rule that needs nothing more than the two replies. The rules that
+/// ask the servers again (`KeyspaceMember`, `ScanAll`, `SetPop`, `RandomPick`, `ClockMs`,
+/// `DumpPayload`, `ExactAfterOracleReset`) fall back to exact comparison here.
 pub fn compare(rule: Rule, oracle: &Reply, subject: &Reply) -> Verdict {
     if oracle.raw == subject.raw {
         return Verdict::Match;
@@ -32,52 +33,30 @@ pub fn compare(rule: Rule, oracle: &Reply, subject: &Reply) -> Verdict {
         return Verdict::Mismatch("different bytes".into());
     }
     let equal = match rule {
-        Rule::Exact | Rule::KeyspaceMember | Rule::ScanAll(_) | Rule::SetPop | Rule::Excluded(_) => false,
+        Rule::Exact
+        | Rule::KeyspaceMember
+        | Rule::ScanAll(_)
+        | Rule::SetPop
+        | Rule::RandomPick
+        | Rule::ClockMs
+        | Rule::DumpPayload
+        | Rule::ExactAfterOracleReset(_)
+        | Rule::Excluded(_) => false,
         Rule::Unordered => unordered(&oracle.value) == unordered(&subject.value),
         Rule::UnorderedDeep => unordered_deep(&oracle.value) == unordered_deep(&subject.value),
         Rule::UnorderedPairs => unordered_pairs(&oracle.value) == unordered_pairs(&subject.value),
         Rule::Tolerance(tolerance) => within(&oracle.value, &subject.value, tolerance),
         Rule::SameShape => shape(&oracle.value) == shape(&subject.value),
         Rule::MaskFields(fields) => mask(&oracle.value, fields) == mask(&subject.value, fields),
-        Rule::DumpPayload => match (&oracle.value, &subject.value) {
-            (Value::Bulk(a), Value::Bulk(b)) => dump_contents(a).is_some_and(|x| Some(x) == dump_contents(b)),
-            _ => false,
-        },
     };
     if equal {
         Verdict::Match
     } else {
         Verdict::Mismatch(match rule {
-            Rule::Exact => "different bytes".into(),
+            Rule::Exact | Rule::ExactAfterOracleReset(_) => "different bytes".into(),
             other => format!("different under rule {other:?}"),
         })
     }
-}
-
-/// What a DUMP payload holds, in a canonical order: its type byte, then each element as bytes
-/// (set members and hash pairs sorted; list and sorted set order kept). `None` when the payload
-/// does not decode (bad checksum or version, bad data).
-fn dump_contents(payload: &[u8]) -> Option<(u8, Vec<Vec<u8>>)> {
-    use verdis_engine::value::Value as V;
-    let mut rng = verdis_engine::Rng::new(0);
-    let config = verdis_engine::EngineConfig::default();
-    let value = verdis_engine::rdb::payload::restore(payload, &config, &mut rng).ok()?;
-    let items: Vec<Vec<u8>> = match &value {
-        V::Str(s) => vec![s.to_bytes()],
-        V::List(l) => l.iter().map(<[u8]>::to_vec).collect(),
-        V::Zset(z) => z.iter().flat_map(|(m, score)| [m.to_vec(), score.to_bits().to_le_bytes().to_vec()]).collect(),
-        V::Hash(h) => {
-            let mut pairs: Vec<[Vec<u8>; 2]> = h.iter().map(|(f, v)| [f.to_vec(), v.to_vec()]).collect();
-            pairs.sort();
-            pairs.into_iter().flatten().collect()
-        }
-        V::Set(s) => {
-            let mut members: Vec<Vec<u8>> = s.iter().map(|m| m.into_owned()).collect();
-            members.sort();
-            members
-        }
-    };
-    Some((payload[0], items))
 }
 
 /// Integer replies within `tolerance`; negative values (no key, no TTL) must be equal.
@@ -139,15 +118,135 @@ fn unordered_pairs(v: &Value) -> Value {
     }
 }
 
-/// The reply's type and length, without its content.
+/// The reply's type and length, without its content. Every null form is told apart from the
+/// non-null reply of the same prefix (RESP2's `$-1` is not a bulk, `*-1` not an array).
 pub fn shape(v: &Value) -> (u8, usize) {
     match v {
+        Value::NullBulk => (b'$', usize::MAX),
+        Value::NullArray => (b'*', usize::MAX),
         Value::Array(items) => (b'*', items.len()),
         Value::Set(items) => (b'~', items.len()),
         Value::Push(items) => (b'>', items.len()),
         Value::Map(pairs) => (b'%', pairs.len()),
         other => (other.encode()[0], 0),
     }
+}
+
+/// What a random-pick command (SRANDMEMBER, HRANDFIELD, ZRANDMEMBER) may return from a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickSource {
+    /// Set members: the key read with SMEMBERS.
+    Set,
+    /// Hash fields, with their values: HGETALL.
+    Hash,
+    /// Sorted set members, with their scores: ZRANGE 0 -1 WITHSCORES.
+    Zset,
+}
+
+impl PickSource {
+    /// The source of a command name, if it is a random pick.
+    pub fn of(name: &str) -> Option<PickSource> {
+        match name {
+            "srandmember" => Some(PickSource::Set),
+            "hrandfield" => Some(PickSource::Hash),
+            "zrandmember" => Some(PickSource::Zset),
+            _ => None,
+        }
+    }
+
+    /// The read-only command that lists the whole key (the key goes after its first word).
+    pub fn reader(self) -> &'static [&'static str] {
+        match self {
+            PickSource::Set => &["SMEMBERS"],
+            PickSource::Hash => &["HGETALL"],
+            PickSource::Zset => &["ZRANGE", "0", "-1", "WITHSCORES"],
+        }
+    }
+}
+
+/// `[a, b]` pairs of a RESP3 map, of an array of 2-element arrays, or of a flat RESP2 array.
+fn pairs(v: &Value) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+    let pair = |a: &Value, b: &Value| Some((a.bytes()?.to_vec(), b.bytes()?.to_vec()));
+    if let Value::Map(entries) = v {
+        return entries.iter().map(|(a, b)| pair(a, b)).collect();
+    }
+    let items = v.elements()?;
+    if items.iter().all(|i| matches!(i, Value::Array(_))) {
+        items.iter().map(|i| if let [a, b] = i.elements()? { pair(a, b) } else { None }).collect()
+    } else if items.len() % 2 == 0 {
+        items.chunks(2).map(|p| pair(&p[0], &p[1])).collect()
+    } else {
+        None
+    }
+}
+
+/// Checks a random pick against Redis's contract, given the key as `reader` lists it
+/// (`content`): every element is a member; with values (WITHVALUES, WITHSCORES) each value is the
+/// member's; a positive count gives `min(count, size)` distinct members, a negative one
+/// `|count|` members with repeats allowed. `argv` is the command as sent, already known not to
+/// be an error (so its count and option parse).
+pub fn check_picks(source: PickSource, argv: &[Vec<u8>], content: &Value, reply: &Value) -> Result<(), String> {
+    let members: Vec<(Vec<u8>, Option<Vec<u8>>)> = match source {
+        PickSource::Set => content
+            .elements()
+            .ok_or("the key's members are not a list")?
+            .iter()
+            .map(|m| m.bytes().map(|b| (b.to_vec(), None)))
+            .collect::<Option<_>>()
+            .ok_or("a member is not a string")?,
+        PickSource::Hash | PickSource::Zset => {
+            pairs(content).ok_or("the key's pairs do not parse")?.into_iter().map(|(m, v)| (m, Some(v))).collect()
+        }
+    };
+    let count = match argv.get(2) {
+        None => None,
+        Some(c) => Some(std::str::from_utf8(c).ok().and_then(|c| c.parse::<i64>().ok()).ok_or("unreadable count")?),
+    };
+    let with_values = argv.len() > 3;
+    let picks: Vec<(Vec<u8>, Option<Vec<u8>>)> = match (count, reply) {
+        (None, Value::Bulk(b)) => vec![(b.clone(), None)],
+        (None, other) => return Err(format!("one pick expected, got {}", escape_clipped(&other.encode()))),
+        (Some(_), reply) if with_values => {
+            pairs(reply).ok_or("the picked pairs do not parse")?.into_iter().map(|(m, v)| (m, Some(v))).collect()
+        }
+        (Some(_), reply) => reply
+            .elements()
+            .ok_or("the picks are not a list")?
+            .iter()
+            .map(|m| m.bytes().map(|b| (b.to_vec(), None)))
+            .collect::<Option<_>>()
+            .ok_or("a pick is not a string")?,
+    };
+    for (member, value) in &picks {
+        let Some((_, held)) = members.iter().find(|(m, _)| m == member) else {
+            return Err(format!("picked {}, which is not in the key", escape(member)));
+        };
+        if value.is_some() && value != held {
+            return Err(format!(
+                "picked {} with {}, but the key holds {}",
+                escape(member),
+                escape(value.as_deref().unwrap_or_default()),
+                escape(held.as_deref().unwrap_or_default())
+            ));
+        }
+    }
+    let expected_len = match count {
+        None => 1,
+        Some(n) if n >= 0 => (n as u64).min(members.len() as u64) as usize,
+        Some(_) if members.is_empty() => 0,
+        Some(n) => n.unsigned_abs() as usize,
+    };
+    if picks.len() != expected_len {
+        return Err(format!("{} picks, {expected_len} expected from a key of {}", picks.len(), members.len()));
+    }
+    if count.is_some_and(|n| n > 0) {
+        let mut seen: Vec<&[u8]> = picks.iter().map(|(m, _)| m.as_slice()).collect();
+        seen.sort();
+        if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("a positive count promises distinct picks, but {} came twice", escape(w[0])));
+        }
+    }
+    Ok(())
 }
 
 /// The value with the named fields' values replaced by a placeholder.
@@ -205,26 +304,6 @@ mod tests {
     }
 
     #[test]
-    fn dump_payloads_compare_by_content() {
-        // Proves DUMP replies match when the payloads hold the same set in another table order
-        // (the bytes Redis 7.0.15 and verdis gave for SADD k a b), and not when a member differs
-        // or the checksum is broken.
-        let redis = reply(b"$16\r\n\x02\x02\x01a\x01b\n\x00\xfed!%\xeb\x03=\r\r\n");
-        let ours = reply(b"$16\r\n\x02\x02\x01b\x01a\n\x00u\xd9\x9d\x83^\xf8_e\r\n");
-        assert!(compare(Rule::DumpPayload, &redis, &ours).is_match());
-        let other = verdis_engine::rdb::payload::dump(
-            &verdis_engine::value::Value::Str(verdis_engine::value::StrValue::from_bytes(b"ab")),
-            false,
-        );
-        let mut raw = format!("${}\r\n", other.len()).into_bytes();
-        raw.extend_from_slice(&other);
-        raw.extend_from_slice(b"\r\n");
-        assert!(!compare(Rule::DumpPayload, &redis, &reply(&raw)).is_match());
-        let broken = reply(b"$16\r\n\x02\x02\x01b\x01a\n\x00u\xd9\x9d\x83^\xf8_f\r\n");
-        assert!(!compare(Rule::DumpPayload, &redis, &broken).is_match());
-    }
-
-    #[test]
     fn rules_accept_what_they_should_and_nothing_more() {
         // Proves each rule matches its legitimate difference and still catches a real one.
         let cases: &[(Rule, &[u8], &[u8], bool)] = &[
@@ -243,6 +322,9 @@ mod tests {
             (Rule::Tolerance(1000), b":0\r\n", b":-2\r\n", false),
             (Rule::SameShape, b"*1\r\n$1\r\na\r\n", b"*1\r\n$1\r\nb\r\n", true),
             (Rule::SameShape, b"*1\r\n$1\r\na\r\n", b"*2\r\n$1\r\nb\r\n$1\r\nc\r\n", false),
+            (Rule::SameShape, b"$-1\r\n", b"$1\r\na\r\n", false),
+            (Rule::SameShape, b"*-1\r\n", b"*0\r\n", false),
+            (Rule::SameShape, b"_\r\n", b"$1\r\na\r\n", false),
             (Rule::MaskFields(&["id"]), b"%2\r\n+id\r\n:1\r\n+v\r\n:3\r\n", b"%2\r\n+id\r\n:7\r\n+v\r\n:3\r\n", true),
             (Rule::MaskFields(&["id"]), b"%2\r\n+id\r\n:1\r\n+v\r\n:3\r\n", b"%2\r\n+id\r\n:1\r\n+v\r\n:2\r\n", false),
             (Rule::Unordered, b"-ERR a\r\n", b"-ERR b\r\n", false),
@@ -250,6 +332,65 @@ mod tests {
         for (rule, a, b, expected) in cases {
             let got = compare(*rule, &reply(a), &reply(b)).is_match();
             assert_eq!(got, *expected, "{rule:?} {} vs {}", escape(a), escape(b));
+        }
+    }
+
+    #[test]
+    fn random_picks_must_come_from_the_key_and_keep_redis_promises() {
+        // Proves check_picks accepts Redis's legitimate picks and refuses a non-member, a wrong
+        // value or score, a repeat under a positive count, and a wrong count.
+        let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect::<Vec<_>>();
+        let set = reply(b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n").value;
+        let hash = reply(b"%2\r\n$1\r\nf\r\n$1\r\n1\r\n$1\r\ng\r\n$1\r\n2\r\n").value;
+        let zset = reply(b"*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n").value;
+        // (source, command, the key as listed, the pick, accepted)
+        type Case<'a> = (PickSource, &'a [&'a str], &'a Value, &'a [u8], bool);
+        let cases: &[Case] = &[
+            (PickSource::Set, &["SRANDMEMBER", "k"], &set, b"$1\r\nb\r\n", true),
+            (PickSource::Set, &["SRANDMEMBER", "k"], &set, b"$1\r\nz\r\n", false),
+            (PickSource::Set, &["SRANDMEMBER", "k", "5"], &set, b"*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\nb\r\n", true),
+            (PickSource::Set, &["SRANDMEMBER", "k", "5"], &set, b"*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\na\r\n", false),
+            (PickSource::Set, &["SRANDMEMBER", "k", "2"], &set, b"*1\r\n$1\r\nc\r\n", false),
+            (
+                PickSource::Set,
+                &["SRANDMEMBER", "k", "-4"],
+                &set,
+                b"*4\r\n$1\r\nc\r\n$1\r\nc\r\n$1\r\nc\r\n$1\r\na\r\n",
+                true,
+            ),
+            (PickSource::Set, &["SRANDMEMBER", "k", "-2"], &set, b"*2\r\n$1\r\nc\r\n$1\r\nx\r\n", false),
+            (
+                PickSource::Hash,
+                &["HRANDFIELD", "k", "2", "WITHVALUES"],
+                &hash,
+                b"*4\r\n$1\r\ng\r\n$1\r\n2\r\n$1\r\nf\r\n$1\r\n1\r\n",
+                true,
+            ),
+            (
+                PickSource::Hash,
+                &["HRANDFIELD", "k", "2", "WITHVALUES"],
+                &hash,
+                b"*4\r\n$1\r\ng\r\n$1\r\n1\r\n$1\r\nf\r\n$1\r\n2\r\n",
+                false,
+            ),
+            (
+                PickSource::Zset,
+                &["ZRANDMEMBER", "k", "-1", "WITHSCORES"],
+                &zset,
+                b"*1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n",
+                true,
+            ),
+            (
+                PickSource::Zset,
+                &["ZRANDMEMBER", "k", "-1", "WITHSCORES"],
+                &zset,
+                b"*1\r\n*2\r\n$1\r\nb\r\n,2\r\n",
+                false,
+            ),
+        ];
+        for (source, words, content, picked, ok) in cases {
+            let got = check_picks(*source, &argv(words), content, &reply(picked).value);
+            assert_eq!(got.is_ok(), *ok, "{words:?} {}: {got:?}", escape(picked));
         }
     }
 

@@ -59,6 +59,14 @@ pub enum ConformError {
         /// What was wrong.
         detail: String,
     },
+    /// The oracle is not the Redis version the comparison is defined against.
+    #[error("the oracle {label} is {version}, not Redis 7.0.x: verdis is compared with Redis 7.0 only (start redis-server 7.0, e.g. Debian's 7.0.15)")]
+    OracleVersion {
+        /// Which server.
+        label: String,
+        /// What its INFO said (`redis_version:...`, or why it could not be read).
+        version: String,
+    },
     /// A server cannot take part in a campaign (e.g. no way to reset its keyspace).
     #[error("{0}")]
     Unsupported(String),

@@ -7,8 +7,13 @@
 //! mutated to a wrong arity, and sequences sprinkle in keys of other types (when the table
 //! implements a command that makes one) so WRONGTYPE paths run. Keys come from a pool of five,
 //! so commands in a sequence act on each other's keys.
+//!
+//! Where the docs' types say too little, a command's arguments are shaped by what it reads:
+//! lex and score bounds for the sorted-set range commands, timeouts that end at once for the
+//! blocking commands (fed data first, mostly), SORT only in its deterministic forms, real DUMP
+//! payloads for RESTORE.
 
-use verdis_engine::cmd::spec::{CommandSpec, DocValue};
+use verdis_engine::cmd::spec::{CmdFlag, CommandSpec, DocValue};
 use verdis_engine::cmd::table::{self, Handler};
 
 use crate::error::ConformError;
@@ -23,6 +28,10 @@ pub const KEY_POOL: [&[u8]; 5] = [b"k0", b"k1", b"k2", b"k3", b"k\xff"];
 
 /// Longest generated sequence.
 pub const SEQUENCE_LEN_MAX: usize = 50;
+/// How often (percent) a blocking command is preceded by a push to its first key.
+const FED_BLOCKING_PERCENT: u32 = 97;
+/// How often (percent) SORT is preceded by a push to its key.
+const FED_SORT_PERCENT: u32 = 50;
 /// Most repetitions of a `multiple` argument.
 const REPEAT_MAX: i64 = 3;
 
@@ -129,6 +138,33 @@ fn parse_args(value: Option<&DocValue>) -> Vec<ArgSpec> {
     }
 }
 
+/// How a sorted-set range command reads its two bounds. COMMAND DOCS types them `string` or
+/// `double` (or `string` start/stop whose meaning BYLEX/BYSCORE chooses), so the generator
+/// needs the command to produce bounds that get past the argument checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bounds {
+    /// `-`, `+`, `[member`, `(member`.
+    Lex,
+    /// `-inf`, `+inf`, `(1.5`, `2`.
+    Score,
+    /// Indexes unless a BYLEX or BYSCORE token follows (ZRANGE, ZRANGESTORE).
+    ByToken,
+}
+
+/// The range commands and where their `min` (then `max`) argument sits in the argv.
+const RANGE_BOUNDS: &[(&str, usize, Bounds)] = &[
+    ("zrangebylex", 2, Bounds::Lex),
+    ("zrevrangebylex", 2, Bounds::Lex),
+    ("zlexcount", 2, Bounds::Lex),
+    ("zremrangebylex", 2, Bounds::Lex),
+    ("zrangebyscore", 2, Bounds::Score),
+    ("zrevrangebyscore", 2, Bounds::Score),
+    ("zcount", 2, Bounds::Score),
+    ("zremrangebyscore", 2, Bounds::Score),
+    ("zrange", 2, Bounds::ByToken),
+    ("zrangestore", 3, Bounds::ByToken),
+];
+
 /// How to generate one implemented command.
 #[derive(Clone, Debug)]
 pub struct CommandGen {
@@ -140,7 +176,32 @@ pub struct CommandGen {
     arity: i32,
     prefix: Argv,
     args: Vec<ArgSpec>,
+    /// For range commands: where the bounds are and how they are read.
+    bounds: Option<(usize, Bounds)>,
+    /// For blocking commands: where their `timeout` argument sits.
+    timeout: Option<TimeoutAt>,
 }
+
+/// Where a blocking command's `timeout` argument is in its argv.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TimeoutAt {
+    /// Right after the name (BLMPOP, BZMPOP).
+    First,
+    /// Last (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN, BZPOPMAX).
+    Last,
+}
+
+/// Timeouts a blocking command may get. The lock-step runner has one client per side, so a
+/// blocked command only ends by its timeout: each value here either ends it within
+/// milliseconds (with data present it answers at once; on an empty key both sides answer nil
+/// after the timeout) or is refused (negative, not a number, out of range). Never `0` or `-0`
+/// (block forever) nor a large or hexadecimal number (seconds of blocking).
+const BLOCKING_TIMEOUTS: &[&[u8]] =
+    &[b"0.01", b"0.001", b"1e-3", b".005", b"-1", b"abc", b"", b"inf", b"nan", b"1e400", b" 1"];
+/// How many of `BLOCKING_TIMEOUTS`, from the start, are accepted.
+const BLOCKING_TIMEOUTS_VALID: usize = 4;
+/// How often (percent) a blocking command gets an accepted timeout.
+const BLOCKING_TIMEOUT_VALID_PERCENT: u32 = 80;
 
 /// A type-making command, used to put keys of other types in a sequence.
 const TYPE_SEEDS: &[(&str, &[&[u8]])] =
@@ -165,11 +226,16 @@ impl Generator {
             if matches!(row.handler, Handler::Container) || matches!(rule_for(spec), Rule::Excluded(_)) {
                 continue;
             }
+            let generated = CommandGen::from_spec(spec);
+            if spec.has(CmdFlag::Blocking) && generated.timeout.is_none() {
+                // A blocking form without a `timeout` argument (XREAD's BLOCK) cannot be bounded.
+                continue;
+            }
             let family = group_of(spec);
             if !all && !groups.contains(&family) {
                 continue;
             }
-            commands.push(CommandGen::from_spec(spec));
+            commands.push(generated);
         }
         if commands.is_empty() {
             return Err(ConformError::Usage(format!(
@@ -204,21 +270,58 @@ impl Generator {
                 continue;
             }
             let cmd = rng.pick(&self.commands);
-            seq.push(cmd.generate(rng));
+            let argv = cmd.generate(rng);
+            if seq.len() + 1 < len {
+                seq.extend(self.feed(cmd, &argv, rng));
+            }
+            seq.push(argv);
         }
         seq
+    }
+
+    /// Sometimes, a push to the key `argv` reads first, made by one of the type seeds:
+    /// - before a blocking pop (`FED_BLOCKING_PERCENT`), so it answers at once: on an empty key
+    ///   both sides wait out the timeout, and Redis checks timeouts only about every 100 ms (its
+    ///   `hz`), which would dominate a campaign's time;
+    /// - before SORT (`FED_SORT_PERCENT`), so it has elements to sort (in the generic family
+    ///   nothing else makes a list or a set).
+    fn feed(&self, cmd: &CommandGen, argv: &[Vec<u8>], rng: &mut Rng) -> Option<Argv> {
+        let (key_at, percent, seeds): (usize, u32, &[&str]) = match (cmd.name, cmd.timeout, cmd.family) {
+            ("sort" | "sort_ro", ..) => (1, FED_SORT_PERCENT, &["rpush", "sadd"]),
+            (_, Some(at), family) => {
+                let key_at = if at == TimeoutAt::First { 3 } else { 1 };
+                let seeds: &[&str] = match family {
+                    "list" => &["rpush"],
+                    "sorted-set" => &["zadd"],
+                    _ => return None,
+                };
+                (key_at, FED_BLOCKING_PERCENT, seeds)
+            }
+            _ => return None,
+        };
+        if !rng.chance(percent) {
+            return None;
+        }
+        let seed = rng.pick(seeds);
+        let (name, tail) = **self.seeds.iter().find(|(name, _)| name == seed)?;
+        let mut push = vec![name.to_ascii_uppercase().into_bytes(), argv.get(key_at)?.clone()];
+        push.extend(tail.iter().map(|a| a.to_vec()));
+        Some(push)
     }
 }
 
 impl CommandGen {
     /// The generator for one command's spec.
     pub fn from_spec(spec: &'static CommandSpec) -> CommandGen {
+        let args = parse_args(doc_field(spec.docs, "arguments"));
         CommandGen {
             name: spec.name,
             family: group_of(spec),
             arity: spec.arity,
             prefix: spec.name.split('|').map(|w| w.to_ascii_uppercase().into_bytes()).collect(),
-            args: parse_args(doc_field(spec.docs, "arguments")),
+            bounds: RANGE_BOUNDS.iter().find(|(name, ..)| *name == spec.name).map(|&(_, at, how)| (at, how)),
+            timeout: timeout_at(spec, &args),
+            args,
         }
     }
 
@@ -236,6 +339,9 @@ impl CommandGen {
     pub fn generate(&self, rng: &mut Rng) -> Argv {
         let mut argv = self.prefix.clone();
         gen_list(&self.args, rng, &mut argv);
+        if let Some((at, how)) = self.bounds {
+            range_bounds(&mut argv, at, how, rng);
+        }
         let fixed = self.prefix.len();
         match rng.below(100) {
             0..=2 if argv.len() > fixed => {
@@ -252,7 +358,54 @@ impl CommandGen {
             }
             _ => {}
         }
+        // After the mutations, which may put any value anywhere.
+        if let Some(at) = self.timeout {
+            bound_timeout(&mut argv, at, rng);
+        }
+        if matches!(self.name, "sort" | "sort_ro") {
+            sort_deterministically(&mut argv);
+        }
         argv
+    }
+}
+
+/// Where a blocking command's top-level `timeout` argument is, when it has one first or last.
+fn timeout_at(spec: &CommandSpec, args: &[ArgSpec]) -> Option<TimeoutAt> {
+    if !spec.has(CmdFlag::Blocking) {
+        return None;
+    }
+    match (args.first(), args.last()) {
+        (Some(first), _) if first.name == "timeout" => Some(TimeoutAt::First),
+        (_, Some(last)) if last.name == "timeout" => Some(TimeoutAt::Last),
+        _ => None,
+    }
+}
+
+/// Puts a timeout from `BLOCKING_TIMEOUTS` where a blocking command reads it, unless one is
+/// there already.
+fn bound_timeout(argv: &mut Argv, at: TimeoutAt, rng: &mut Rng) {
+    let i = match at {
+        TimeoutAt::First => 1,
+        TimeoutAt::Last => argv.len() - 1,
+    };
+    if i > 0 && i < argv.len() && !BLOCKING_TIMEOUTS.contains(&argv[i].as_slice()) {
+        let (valid, refused) = BLOCKING_TIMEOUTS.split_at(BLOCKING_TIMEOUTS_VALID);
+        let pool = if rng.chance(BLOCKING_TIMEOUT_VALID_PERCENT) { valid } else { refused };
+        argv[i] = rng.pick(pool).to_vec();
+    }
+}
+
+/// Keeps SORT to forms whose output Redis fixes: without BY, or BY a pattern with `*` sorted
+/// numerically (equal weights are ordered by the elements themselves). BY a pattern without `*`
+/// (no sorting: a set comes out in its random hash-table order) is dropped; with BY, ALPHA is
+/// dropped (equal weights would be left in the order the sort happened to leave them).
+fn sort_deterministically(argv: &mut Argv) {
+    let by_at = argv.iter().skip(2).position(|a| a.eq_ignore_ascii_case(b"BY")).map(|i| i + 2);
+    let Some(by_at) = by_at else { return };
+    if argv.get(by_at + 1).is_some_and(|pattern| pattern.contains(&b'*')) {
+        argv.retain(|a| !a.eq_ignore_ascii_case(b"ALPHA"));
+    } else {
+        argv.drain(by_at..(by_at + 2).min(argv.len()));
     }
 }
 
@@ -297,12 +450,64 @@ fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
             Kind::Key => out.push(rng.pick(&KEY_POOL).to_vec()),
             Kind::Pattern => out.push(rng.pick(PATTERNS).to_vec()),
             Kind::Double => out.push(gen_double(rng)),
+            Kind::String if arg.name == "serialized-value" && rng.chance(80) => {
+                out.push(rng.pick(RESTORE_PAYLOADS).to_vec())
+            }
             Kind::String => out.push(gen_string(rng)),
             Kind::Integer | Kind::UnixTime => out.push(match time_unit(arg) {
                 Some(unit) => gen_time(unit, rng),
                 None => gen_integer(rng),
             }),
         }
+    }
+}
+
+/// Rewrites the bounds at `at` and `at + 1` as the command reads them (most of the time: the
+/// generic values still test the refusal of a bad bound).
+fn range_bounds(argv: &mut Argv, at: usize, how: Bounds, rng: &mut Rng) {
+    let has = |token: &[u8]| argv.iter().skip(at + 2).any(|a| a.eq_ignore_ascii_case(token));
+    let how = match how {
+        Bounds::ByToken if has(b"BYLEX") => Bounds::Lex,
+        Bounds::ByToken if has(b"BYSCORE") => Bounds::Score,
+        Bounds::ByToken => return,
+        other => other,
+    };
+    for i in at..(at + 2).min(argv.len()) {
+        if rng.chance(85) {
+            argv[i] = match how {
+                Bounds::Lex => gen_lex_bound(rng),
+                _ => gen_score_bound(rng),
+            };
+        }
+    }
+}
+
+/// Members sorted-set commands are likely to hold: the type seed's and common generated strings.
+const LEX_MEMBERS: &[&[u8]] = &[b"", b"a", b"b", b"bar", b"foo", b"k0", b"z", b"\xff"];
+
+fn gen_lex_bound(rng: &mut Rng) -> Vec<u8> {
+    match rng.below(10) {
+        0 => b"-".to_vec(),
+        1 => b"+".to_vec(),
+        n => {
+            let mut bound = vec![if n % 2 == 0 { b'[' } else { b'(' }];
+            let member: &&[u8] = rng.pick(LEX_MEMBERS);
+            bound.extend_from_slice(member);
+            bound
+        }
+    }
+}
+
+fn gen_score_bound(rng: &mut Rng) -> Vec<u8> {
+    match rng.below(10) {
+        0 => b"-inf".to_vec(),
+        1 => b"+inf".to_vec(),
+        2..=4 => {
+            let mut bound = b"(".to_vec();
+            bound.extend(gen_double(rng));
+            bound
+        }
+        _ => gen_double(rng),
     }
 }
 
@@ -318,11 +523,13 @@ enum TimeUnit {
 /// Time arguments are told apart by their token or name, so generated expiries avoid values
 /// small enough to expire between the oracle's and the subject's execution.
 fn time_unit(arg: &ArgSpec) -> Option<TimeUnit> {
-    let millis = arg.name.contains("milli") || matches!(arg.token, Some("PX" | "PXAT"));
+    // RESTORE's `ttl` is in milliseconds (absolute with ABSTTL, where the pool's small values
+    // are long past: the key is not created, on both sides alike).
+    let millis = arg.name.contains("milli") || arg.name == "ttl" || matches!(arg.token, Some("PX" | "PXAT"));
     let absolute =
         arg.kind == Kind::UnixTime || arg.name.contains("unix") || matches!(arg.token, Some("EXAT" | "PXAT"));
     let timed =
-        absolute || matches!(arg.token, Some("EX" | "PX")) || arg.name == "seconds" || arg.name == "milliseconds";
+        absolute || matches!(arg.token, Some("EX" | "PX")) || matches!(arg.name, "seconds" | "milliseconds" | "ttl");
     timed.then_some(match (absolute, millis) {
         (false, false) => TimeUnit::RelativeSeconds,
         (false, true) => TimeUnit::RelativeMillis,
@@ -363,6 +570,21 @@ fn gen_time(unit: TimeUnit, rng: &mut Rng) -> Vec<u8> {
     };
     rng.pick(values).to_vec()
 }
+
+/// RESTORE payloads, as DUMP gave them on Redis 7.0.15 (so RESTORE reaches its success path):
+/// "hello", the integer 42, a list (quicklist of a listpack) [a, 1, b], an intset {1, 2, 3}, a
+/// listpack hash {f: v, g: 1}, a listpack zset {a: 1, b: 2.5}, 40 `x` compressed with LZF; then
+/// "hello" with a broken checksum.
+const RESTORE_PAYLOADS: &[&[u8]] = &[
+    b"\x00\x05hello\x0a\x00cr\xdfve4 \x0a",
+    b"\x00\xc0*\x0a\x00\x81\xfb\x5c\xfa\x86cOP",
+    b"\x12\x01\x02\x0f\x0f\x00\x00\x00\x03\x00\x81a\x02\x01\x01\x81b\x02\xff\x0a\x00\x90C\xa3L\xeb\x8e\x1b\x1c",
+    b"\x0b\x0e\x02\x00\x00\x00\x03\x00\x00\x00\x01\x00\x02\x00\x03\x00\x0a\x00\xa5\x02\x5c\xe2mnM\x1b",
+    b"\x10\x12\x12\x00\x00\x00\x04\x00\x81f\x02\x81v\x02\x81g\x02\x01\x01\xff\x0a\x00#\xc1\xa5\xe3]\xfa\xe8\x1c",
+    b"\x11\x14\x14\x00\x00\x00\x04\x00\x81a\x02\x01\x01\x81b\x02\x832.5\x04\xff\x0a\x00\xd4Ln\xa4\xf6D\xd9\xd7",
+    b"\x00\xc3\x09(\x01xx\xe0\x1b\x00\x01xx\x0a\x00z\x1dl\xce\xa5@\x133",
+    b"\x00\x05hello\x0a\x00cr\xdfve4 \x0b",
+];
 
 /// Strings: ordinary words, numbers in every form, non-UTF-8 bytes, a key name.
 const STRINGS: &[&[u8]] = &[
@@ -412,8 +634,11 @@ const DOUBLE_EDGES: &[&[u8]] = &[
     b" 1", b"5e-324", b"1.0e1",
 ];
 
-const PATTERNS: &[&[u8]] =
-    &[b"*", b"k*", b"k?", b"k[0-2]", b"k[^1]", b"*0", b"[", b"\\", b"", b"k\\*", b"*[", b"?", b"k[1-0]", b"k\xff"];
+/// Glob patterns (KEYS, SCAN MATCH) and SORT's BY/GET patterns (`#`, `key*->field`).
+const PATTERNS: &[&[u8]] = &[
+    b"*", b"k*", b"k?", b"k[0-2]", b"k[^1]", b"*0", b"[", b"\\", b"", b"k\\*", b"*[", b"?", b"k[1-0]", b"k\xff", b"#",
+    b"k*->f", b"*->a",
+];
 
 fn gen_integer(rng: &mut Rng) -> Vec<u8> {
     if rng.chance(70) {
@@ -514,6 +739,108 @@ mod tests {
         assert!(g.commands().iter().all(|c| c.family == "string"));
         assert!(g.commands().iter().any(|c| c.name == "get"));
         assert!(Generator::from_table(&["nosuchfamily".into()]).is_err());
+    }
+
+    #[test]
+    fn range_commands_get_bounds_their_mode_accepts() {
+        // Proves lex commands (and ZRANGE ... BYLEX) mostly get `-`, `+`, `[x` or `(x` bounds and
+        // score commands (and BYSCORE) numeric or `(`-prefixed bounds, so they reach past the
+        // argument checks, while ZRANGE by index keeps integer arguments.
+        let lex_ok = |b: &[u8]| b == b"-" || b == b"+" || b.starts_with(b"[") || b.starts_with(b"(");
+        let mut rng = Rng::new(3);
+        for spec in [&s::ZRANGEBYLEX, &s::ZLEXCOUNT, &s::ZREMRANGEBYLEX, &s::ZRANGE] {
+            let g = CommandGen::from_spec(spec);
+            let (mut lex, mut valid) = (0, 0);
+            for _ in 0..400 {
+                let argv = g.generate(&mut rng);
+                let bylex = spec.name != "zrange" || argv.iter().any(|a| a.eq_ignore_ascii_case(b"BYLEX"));
+                if argv.len() < 4 || !bylex {
+                    continue;
+                }
+                lex += 1;
+                valid += usize::from(lex_ok(&argv[2]) && lex_ok(&argv[3]));
+            }
+            assert!(lex > 50 && valid * 10 > lex * 6, "{}: {valid} of {lex}", spec.name);
+        }
+        let g = CommandGen::from_spec(&s::ZCOUNT);
+        let scores = (0..200).filter(|_| g.generate(&mut rng).get(2).is_some_and(|b| b.starts_with(b"("))).count();
+        assert!(scores > 20, "{scores}");
+    }
+
+    #[test]
+    fn blocking_commands_only_ever_get_timeouts_that_end_at_once() {
+        // Proves no generated blocking command can block for long, whatever the mutations did:
+        // its timeout argument is always one of the bounded values.
+        let mut rng = Rng::new(8);
+        for spec in [&s::BLPOP, &s::BLMOVE, &s::BLMPOP, &s::BZPOPMIN, &s::BZMPOP, &s::BRPOPLPUSH] {
+            let g = CommandGen::from_spec(spec);
+            assert!(g.timeout.is_some(), "{}", spec.name);
+            for _ in 0..300 {
+                let argv = g.generate(&mut rng);
+                let at = if g.timeout == Some(TimeoutAt::First) { 1 } else { argv.len() - 1 };
+                assert!(at == 0 || BLOCKING_TIMEOUTS.contains(&argv[at].as_slice()), "{argv:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn blocking_commands_mostly_follow_a_push_to_their_key() {
+        // Proves most generated blocking pops find data (a push to the key they pop first right
+        // before them), so they answer at once instead of waiting out a timeout.
+        let g = Generator::from_table(&["lists".into(), "zsets".into()]).unwrap();
+        let (mut blocking, mut fed) = (0, 0);
+        for i in 0..400 {
+            let seq = g.sequence(&mut Rng::for_sequence(12, i));
+            for (j, argv) in seq.iter().enumerate().skip(1) {
+                let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+                let key_at = match name.as_str() {
+                    "blpop" | "brpop" | "blmove" | "brpoplpush" | "bzpopmin" | "bzpopmax" => 1,
+                    "blmpop" | "bzmpop" => 3,
+                    _ => continue,
+                };
+                blocking += 1;
+                let before = &seq[j - 1];
+                let pushes = before[0] == b"RPUSH" || before[0] == b"ZADD";
+                fed += usize::from(pushes && argv.get(key_at) == before.get(1));
+            }
+        }
+        assert!(blocking > 100 && fed * 10 > blocking * 8, "{fed} of {blocking}");
+    }
+
+    #[test]
+    fn restore_payloads_are_valid_dumps_of_the_values_they_name() {
+        // Proves the RESTORE pool holds real payloads (checksums right, the last one broken on
+        // purpose) and that RESTORE's ttl draws from the millisecond time pool.
+        let config = verdis_engine::EngineConfig::default();
+        let decoded: Vec<bool> = RESTORE_PAYLOADS
+            .iter()
+            .map(|p| verdis_engine::rdb::payload::restore(p, &config, &mut verdis_engine::Rng::new(0)).is_ok())
+            .collect();
+        assert_eq!(decoded, [true, true, true, true, true, true, true, false]);
+        let restore = CommandGen::from_spec(&s::RESTORE);
+        let ttl = restore.args.iter().find(|a| a.name == "ttl").unwrap();
+        assert_eq!(time_unit(ttl), Some(TimeUnit::RelativeMillis));
+    }
+
+    #[test]
+    fn sort_is_generated_only_in_forms_with_one_possible_output() {
+        // Proves SORT never keeps a BY without `*` nor BY together with ALPHA, yet still uses BY
+        // patterns and GET.
+        let mut rng = Rng::new(2);
+        let g = CommandGen::from_spec(&s::SORT);
+        let (mut by, mut get) = (0, 0);
+        for _ in 0..500 {
+            let argv = g.generate(&mut rng);
+            let alpha = argv.iter().any(|a| a.eq_ignore_ascii_case(b"ALPHA"));
+            for (i, a) in argv.iter().enumerate().skip(2) {
+                if a.eq_ignore_ascii_case(b"BY") {
+                    by += 1;
+                    assert!(!alpha && argv.get(i + 1).is_some_and(|p| p.contains(&b'*')), "{argv:?}");
+                }
+                get += usize::from(a.eq_ignore_ascii_case(b"GET"));
+            }
+        }
+        assert!(by > 30 && get > 30, "BY {by}, GET {get}");
     }
 
     #[test]

@@ -157,12 +157,31 @@ impl Regression {
         Regression::parse(&text).map_err(|detail| ConformError::Regression { path: path.to_path_buf(), detail })
     }
 
-    /// Writes the file `dir/name.txt` (creating `dir`); returns its path.
-    pub fn save(&self, dir: &Path, name: &str) -> Result<PathBuf, ConformError> {
+    /// Writes the file `dir/{stem}-{hash}.txt` (creating `dir`), `hash` being a checksum of the
+    /// text, and returns its path. Two different cases never share a name, so a later run (the
+    /// same seed and sequence shrunk differently, another build) adds a file instead of
+    /// overwriting one; the file is created only if absent, and one already there must hold the
+    /// same text.
+    pub fn save(&self, dir: &Path, stem: &str) -> Result<PathBuf, ConformError> {
+        use std::io::Write;
         std::fs::create_dir_all(dir).map_err(|e| ConformError::io(format!("creating {}", dir.display()), e))?;
-        let path = dir.join(format!("{name}.txt"));
-        std::fs::write(&path, self.to_text())
-            .map_err(|e| ConformError::io(format!("writing {}", path.display()), e))?;
+        let text = self.to_text();
+        let hash = verdis_engine::rdb::Crc64::of(text.as_bytes());
+        let path = dir.join(format!("{stem}-{hash:016x}.txt"));
+        let writing = |e| ConformError::io(format!("writing {}", path.display()), e);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut file) => file.write_all(text.as_bytes()).map_err(writing)?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let there = std::fs::read_to_string(&path).map_err(writing)?;
+                if there != text {
+                    return Err(ConformError::Regression {
+                        path: path.clone(),
+                        detail: "already holds another case with the same checksum; not overwritten".into(),
+                    });
+                }
+            }
+            Err(e) => return Err(writing(e)),
+        }
         Ok(path)
     }
 }
@@ -198,6 +217,27 @@ mod tests {
         let reg =
             Regression { resp: 3, commands: vec![argv.clone(), vec![b"GET".to_vec()]], comments: vec!["x".into()] };
         assert_eq!(Regression::parse(&reg.to_text()).unwrap(), reg);
+    }
+
+    #[test]
+    fn each_case_gets_its_own_file_and_none_is_overwritten() {
+        // Proves two cases saved under the same stem (same signature, seed and sequence) land
+        // in two files, and saving a case again leaves the existing file as it was.
+        let dir = tempfile::tempdir().unwrap();
+        let case = |value: &str| Regression {
+            resp: 2,
+            commands: vec![vec![b"SET".to_vec(), b"k0".to_vec(), value.as_bytes().to_vec()]],
+            comments: vec!["found by a test".into()],
+        };
+        let first = case("a").save(dir.path(), "set-7-3").unwrap();
+        let second = case("b").save(dir.path(), "set-7-3").unwrap();
+        assert_ne!(first, second);
+        assert_eq!(Regression::load(&first).unwrap(), case("a"));
+        assert_eq!(Regression::load(&second).unwrap(), case("b"));
+        let modified = std::fs::metadata(&first).unwrap().modified().unwrap();
+        assert_eq!(case("a").save(dir.path(), "set-7-3").unwrap(), first);
+        assert_eq!(std::fs::metadata(&first).unwrap().modified().unwrap(), modified);
+        assert_eq!(files_in(dir.path()).unwrap().len(), 2);
     }
 
     #[test]

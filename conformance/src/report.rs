@@ -65,6 +65,17 @@ impl Report<'_> {
             .collect()
     }
 
+    /// Commands that ran but never got a non-error reply from the oracle (the generator never
+    /// got past their argument checks: their success paths went untested).
+    pub fn never_past_errors(&self) -> Vec<&str> {
+        self.campaign
+            .stats
+            .iter()
+            .filter(|(name, s)| *name != KEYSPACE && s.cases > 0 && s.oracle_errors == s.cases)
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
     /// Cases and matches per family (the docs group of each command; the keyspace check apart).
     pub fn per_family(&self) -> BTreeMap<&'static str, (u64, u64)> {
         let mut families: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
@@ -105,6 +116,7 @@ impl Report<'_> {
                         "matches": s.matches,
                         "mismatches": s.mismatches,
                         "oracle_errors": s.oracle_errors,
+                        "non_error_replies": s.cases - s.oracle_errors,
                         "first_example": s.first_example,
                     }),
                 )
@@ -130,6 +142,7 @@ impl Report<'_> {
             .collect();
         json!({
             "oracle": c.oracle.server.label,
+            "oracle_version": c.oracle_version,
             "subject": c.subject.server.label,
             "seed": self.settings.seed,
             "resp": self.settings.resp,
@@ -145,6 +158,7 @@ impl Report<'_> {
             "oracle_restarts": c.oracle.restarts,
             "subject_restarts": c.subject.restarts,
             "never_run": self.never_run(),
+            "never_past_errors": self.never_past_errors(),
             "rerun": self.rerun(),
             "per_family": per_family,
             "commands": commands,
@@ -157,7 +171,10 @@ impl Report<'_> {
         let c = self.campaign;
         let mut out = String::new();
         out.push_str("# verdis-conform report\n\n");
-        out.push_str(&format!("- oracle: `{}`\n- subject: `{}`\n", c.oracle.server.label, c.subject.server.label));
+        out.push_str(&format!(
+            "- oracle: `{}` (Redis {})\n- subject: `{}`\n",
+            c.oracle.server.label, c.oracle_version, c.subject.server.label
+        ));
         out.push_str(&format!(
             "- families: {}; RESP{}; seed {}\n",
             self.settings.families.join(", "),
@@ -194,6 +211,10 @@ impl Report<'_> {
         if !never.is_empty() {
             out.push_str(&format!("- generated commands never run (too few cases): {}\n", never.join(", ")));
         }
+        let errors_only = self.never_past_errors();
+        if !errors_only.is_empty() {
+            out.push_str(&format!("- commands that only ever got error replies: {}\n", errors_only.join(", ")));
+        }
         out.push_str(&format!("- rerun: `{}`\n\n", self.rerun()));
         out.push_str("| family | cases | matches | compatibility |\n|---|---:|---:|---:|\n");
         for (family, (cases, matches)) in self.per_family() {
@@ -202,12 +223,17 @@ impl Report<'_> {
         }
         out.push('\n');
         out.push_str(
-            "| command | cases | matches | mismatches | error replies (oracle) |\n|---|---:|---:|---:|---:|\n",
+            "| command | cases | matches | mismatches | error replies (oracle) | non-error replies (oracle) |\n\
+             |---|---:|---:|---:|---:|---:|\n",
         );
         for (name, s) in &c.stats {
             out.push_str(&format!(
-                "| {name} | {} | {} | {} | {} |\n",
-                s.cases, s.matches, s.mismatches, s.oracle_errors
+                "| {name} | {} | {} | {} | {} | {} |\n",
+                s.cases,
+                s.matches,
+                s.mismatches,
+                s.oracle_errors,
+                s.cases - s.oracle_errors
             ));
         }
         if !c.findings.is_empty() {

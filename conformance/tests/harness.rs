@@ -266,3 +266,103 @@ fn an_address_with_a_password_authenticates_and_a_wrong_one_fails_at_once() {
     assert!(err.to_string().contains("WRONGPASS"), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
+
+#[test]
+fn an_oracle_that_is_not_redis_7_0_is_refused_naming_its_version() {
+    // Proves the version check: real Redis behind a proxy whose INFO says 7.2.4 is refused as
+    // the oracle with an error naming 7.2.4, while the same Redis unaltered is accepted and its
+    // version kept for the reports.
+    let upstream = Server::start(&Target::Redis).expect("redis-server");
+    let newer = |argv: &[Vec<u8>], reply: &Reply| -> Option<Vec<u8>> {
+        let text = reply.value.bytes()?;
+        argv[0].eq_ignore_ascii_case(b"info").then(|| {
+            let text = String::from_utf8_lossy(text).replace("redis_version:7.0.15", "redis_version:7.2.4");
+            Value::Bulk(text.into_bytes()).encode()
+        })
+    };
+    let proxy = FaultProxy::start(&upstream.addr, Arc::new(newer)).expect("proxy");
+    let oracle = Server::start(&Target::Address { addr: proxy.addr.clone(), password: None }).unwrap();
+    let err = Campaign::new(oracle, Server::start(&Target::Redis).unwrap(), 2).err().expect("refused");
+    assert!(err.to_string().contains("Redis 7.2.4") && err.to_string().contains("7.0"), "{err}");
+    let c = Campaign::new(Server::start(&Target::Redis).unwrap(), Server::start(&Target::Redis).unwrap(), 2).unwrap();
+    assert_eq!(c.oracle_version, "7.0.15");
+}
+
+#[test]
+fn reports_name_the_oracle_version_and_how_often_each_command_got_past_its_errors() {
+    // Proves the reports carry the oracle's version and, per command, the cases that reached a
+    // non-error reply; and that the lex-range commands (whose bounds COMMAND DOCS types as plain
+    // strings) now reach their success paths.
+    let settings =
+        Settings { families: vec!["zsets".into()], cases: 300, seed: 5, resp: 2, regressions_dir: None, shrink_max: 2 };
+    let generator = Generator::from_table(&settings.families).unwrap();
+    let mut c =
+        Campaign::new(Server::start(&Target::Redis).unwrap(), Server::start(&Target::Redis).unwrap(), 2).unwrap();
+    c.run(&generator, &settings, |_, _| {}).unwrap();
+    let report = verdis_conformance::report::Report {
+        campaign: &c,
+        settings: &settings,
+        generator: &generator,
+        elapsed: std::time::Duration::from_secs(1),
+        targets: None,
+    };
+    let json = report.json();
+    assert_eq!(json["oracle_version"], "7.0.15");
+    for name in ["zrangebylex", "zlexcount", "zremrangebylex", "zrangebyscore", "zcount"] {
+        let command = &json["commands"][name];
+        let (cases, ok) = (command["cases"].as_u64().unwrap(), command["non_error_replies"].as_u64().unwrap());
+        // Before the bounds were shaped, the lex commands never got past their errors.
+        assert!(ok * 4 > cases, "{name}: {ok} of {cases} cases got past the errors");
+        assert!(!json["never_past_errors"].as_array().unwrap().iter().any(|n| n == name), "{name}");
+    }
+    let markdown = report.markdown();
+    assert!(markdown.contains("(Redis 7.0.15)"), "{markdown}");
+    assert!(markdown.contains("| non-error replies (oracle) |"), "{markdown}");
+}
+
+/// Runs `cases` sequences of `families` against Redis behind a proxy applying `fault`; returns
+/// the signatures found.
+fn signatures_found_through(
+    fault: impl Fn(&[Vec<u8>], &Reply) -> Option<Vec<u8>> + Send + Sync + 'static,
+    families: &[&str],
+    cases: u64,
+) -> Vec<String> {
+    let upstream = Server::start(&Target::Redis).expect("redis-server");
+    let proxy = FaultProxy::start(&upstream.addr, Arc::new(fault)).expect("proxy");
+    let subject = Server::start(&Target::Address { addr: proxy.addr.clone(), password: None }).unwrap();
+    let mut c = Campaign::new(Server::start(&Target::Redis).unwrap(), subject, 2).unwrap();
+    let settings = Settings {
+        families: families.iter().map(|f| f.to_string()).collect(),
+        cases,
+        seed: 19,
+        resp: 2,
+        regressions_dir: None,
+        shrink_max: 1,
+    };
+    c.run(&Generator::from_table(&settings.families).unwrap(), &settings, |_, _| {}).unwrap();
+    c.stats.iter().filter(|(_, s)| s.mismatches > 0).map(|(name, _)| name.clone()).collect()
+}
+
+#[test]
+fn sort_with_by_and_blocking_pops_are_generated_and_their_faults_found() {
+    // Proves the generator now reaches SORT ... BY and the blocking pops (once excluded): a
+    // subject that reverses SORT BY's output, or that pops another value in BLPOP/BRPOP, is
+    // caught by an ordinary campaign of the family, and nothing else is reported.
+    let reversed_sort_by = |argv: &[Vec<u8>], reply: &Reply| -> Option<Vec<u8>> {
+        let name = argv[0].to_ascii_lowercase();
+        let by = argv.iter().any(|a| a.eq_ignore_ascii_case(b"by"));
+        let items = reply.value.elements().filter(|items| items.len() >= 2 && items[0] != items[1])?;
+        (by && name.starts_with(b"sort")).then(|| Value::Array(items.iter().rev().cloned().collect()).encode())
+    };
+    let found = signatures_found_through(reversed_sort_by, &["keys"], 300);
+    assert!(!found.is_empty() && found.iter().all(|s| s == "sort" || s == "sort_ro"), "{found:?}");
+
+    let other_pop = |argv: &[Vec<u8>], reply: &Reply| -> Option<Vec<u8>> {
+        let name = argv[0].to_ascii_lowercase();
+        let [key, _] = reply.value.elements()? else { return None };
+        (name == b"blpop" || name == b"brpop")
+            .then(|| Value::Array(vec![key.clone(), Value::Bulk(b"zzz".to_vec())]).encode())
+    };
+    let found = signatures_found_through(other_pop, &["lists"], 200);
+    assert!(!found.is_empty() && found.iter().all(|s| s == "blpop" || s == "brpop"), "{found:?}");
+}

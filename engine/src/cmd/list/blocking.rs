@@ -123,10 +123,11 @@ pub fn brpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     bmove(ctx, argv, End::Right, End::Left, argv[3])
 }
 
-/// BLMPOP: LMPOP, or block on all its keys.
+/// BLMPOP: LMPOP, or block on all its keys. The timeout is read after the other arguments, as
+/// Redis's `lmpopGenericCommand` does (a bad direction is a syntax error whatever the timeout).
 pub fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    let timeout_ms = parse_timeout(argv[1])?;
     let mpop = parse_mpop(argv, 2)?;
+    let timeout_ms = parse_timeout(argv[1])?;
     match serve_mpop(ctx, &mpop)? {
         Some(reply) => Ok(reply),
         None => block(ctx, mpop.keys, timeout_ms, serve_list, Reply::NullArray),
@@ -260,6 +261,11 @@ mod tests {
             ("BLMOVE d d left left x", "-ERR timeout is not a float or out of range"),
             ("BLMPOP x 1 l left", "-ERR timeout is not a float or out of range"),
             ("BLMPOP 0 0 l left", "-ERR numkeys should be greater than 0"),
+            // Redis 7.0.15 reads BLMPOP's timeout last (found by the conformance generator).
+            ("BLMPOP x 1 l middle", "-ERR syntax error"),
+            ("BLMPOP -1 2 l count", "-ERR syntax error"),
+            ("BLMPOP -1 1 l left COUNT x", "-ERR count should be greater than 0"),
+            ("BLMPOP x 0 l left", "-ERR numkeys should be greater than 0"),
             ("BLPOP k", "-ERR wrong number of arguments for 'blpop' command"),
             ("BRPOPLPUSH a d", "-ERR wrong number of arguments for 'brpoplpush' command"),
         ]);
