@@ -53,7 +53,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 9] {
+fn families() -> [&'static [Command]; 10] {
     [
         super::string::COMMANDS,
         super::keys::COMMANDS,
@@ -64,6 +64,7 @@ fn families() -> [&'static [Command]; 9] {
         super::set::COMMANDS,
         super::list::COMMANDS,
         super::zset::COMMANDS,
+        super::pubsub::COMMANDS,
     ]
 }
 

@@ -86,7 +86,7 @@ impl Node {
 
     /// Why the command may not run now, if it may not: Redis's `processCommand` checks, in
     /// Redis's order.
-    fn admission_error(&self, cmd: &Command, argv: &[&[u8]]) -> Option<CmdError> {
+    fn admission_error(&self, id: ClientId, cmd: &Command, argv: &[&[u8]]) -> Option<CmdError> {
         use verdis_engine::cmd::spec::CmdFlag;
         if !cmd.spec.arity_ok(argv.len()) {
             return Some(CmdError::WrongArity(cmd.spec.name.into()));
@@ -96,6 +96,9 @@ impl Node {
             if let Some(e) = self.disk_error_denies_writes() {
                 return Some(e);
             }
+        }
+        if let Some(e) = self.pubsub_mode_refusal(id, cmd) {
+            return Some(e);
         }
         if self.is_loading() && !cmd.spec.has(CmdFlag::Loading) {
             return Some(CmdError::msg("LOADING Redis is loading the dataset in memory"));
@@ -115,7 +118,7 @@ impl Node {
             Err(e) => return self.reply_command(id, &Reply::Error(e)),
             Ok(cmd) => cmd,
         };
-        if let Some(refusal) = self.admission_error(cmd, argv) {
+        if let Some(refusal) = self.admission_error(id, cmd, argv) {
             self.stats.command_counts.entry(cmd.spec.name).or_default().rejected_calls += 1;
             return self.reply_command(id, &Reply::Error(refusal));
         }
@@ -152,8 +155,9 @@ impl Node {
             self.stats.count_error_reply(&e.to_string());
         }
         if let Some(client) = self.clients.get_mut(&id) {
-            // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped.
-            if !client.replies_suppressed() {
+            // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped. A reply pushed as it
+            // ran (SUBSCRIBE) is out already.
+            if !std::mem::take(&mut client.reply_pushed) && !client.replies_suppressed() {
                 encode(reply, client.resp, &mut client.reply_buf);
                 self.pending_output.insert(id);
             }

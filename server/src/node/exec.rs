@@ -180,10 +180,14 @@ impl Node {
         self.touched(&touches);
     }
 
-    /// Gives modified keys to their readers: a key blocked clients wait on becomes ready.
+    /// Gives modified keys to their readers: a key blocked clients wait on becomes ready; and
+    /// keyspace events to their subscribers.
     fn touched(&mut self, touches: &[Touch]) {
-        for touch in touches.iter().filter(|t| t.modified) {
-            self.blocked.signal_ready(touch.db, &touch.key);
+        for touch in touches {
+            if touch.modified {
+                self.blocked.signal_ready(touch.db, &touch.key);
+            }
+            self.notify_keyspace_event(touch);
         }
     }
 }

@@ -9,6 +9,10 @@
 //! 2. After every input, `poll_action` until it returns `None`: bytes to send, connections to
 //!    close, log lines, shutdown.
 //! 3. `poll_timeout` tells when to call `handle_timer` next.
+//! 4. `handle_sent` as the shell writes a client's output to its socket: the node counts what it
+//!    handed over and what is written, and closes a client whose unsent output passes its
+//!    class's `client-output-buffer-limit` (a subscriber that never reads cannot grow the
+//!    server's memory). It queues no action itself.
 //!
 //! The node never touches a socket, file, thread or clock, and draws randomness only from its
 //! seeded `Rng`: the same inputs give the same outputs, bit for bit.
@@ -22,6 +26,7 @@ mod exec;
 pub mod info;
 mod latency;
 mod persist;
+mod pubsub;
 #[cfg(test)]
 mod testing;
 
@@ -30,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use verdis_engine::{Keyspace, Rng};
 
 use crate::config::Config;
-pub use client::{Client, ClientId};
+pub use client::{Client, ClientId, ClientType};
 pub use disk::{DiskError, DiskErrorKind, DiskId, DiskOk, DiskOp, DiskResult};
 pub use info::{CpuUsage, ProcessInfo, ProcessProbe, ProcessSample};
 
@@ -75,6 +80,12 @@ pub enum Action {
     },
     /// Close the connection after writing what was sent before.
     Close {
+        /// The connection.
+        client: ClientId,
+    },
+    /// Close the connection now, dropping output not yet written (Redis's `freeClient` of a
+    /// client over its output buffer limit): the peer stopped reading.
+    Drop {
         /// The connection.
         client: ClientId,
     },
@@ -161,6 +172,8 @@ pub struct Node {
     blocked: blocking::Blocked,
     /// Loading, saving and the AOF.
     persist: persist::Persist,
+    /// Who listens on which channel.
+    pubsub: pubsub::Pubsub,
 }
 
 impl Node {
@@ -186,6 +199,7 @@ impl Node {
             info,
             blocked: blocking::Blocked::default(),
             persist: persist::Persist::new(now),
+            pubsub: pubsub::Pubsub::default(),
         }
     }
 
@@ -331,6 +345,15 @@ impl Node {
         self.end_input();
     }
 
+    /// The shell wrote `bytes` more of client `id`'s output to its socket (see the calling
+    /// order). Queues no action.
+    pub fn handle_sent(&mut self, now: Time, id: ClientId, bytes: usize) {
+        self.now = now;
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.unsent.written(bytes);
+        }
+    }
+
     /// The disk operation `id` completed (or failed).
     pub fn handle_disk(&mut self, now: Time, id: DiskId, result: DiskResult) {
         self.now = now;
@@ -376,9 +399,8 @@ impl Node {
     /// The one teardown: every way a client ends (disconnect, CLIENT KILL, QUIT, limits,
     /// timeout, shutdown) comes here, and each part forgets the client.
     fn forget_client(&mut self, id: ClientId) {
-        if self.clients.remove(&id).is_none() {
-            return;
-        }
+        let Some(client) = self.clients.remove(&id) else { return };
+        self.pubsub_forget(id, &client.subscriptions);
         self.pending_output.remove(&id);
         self.unpark(id);
         self.persist.forget(id);
@@ -405,11 +427,51 @@ impl Node {
             let bytes = std::mem::take(&mut client.reply_buf);
             self.stats.total_net_output_bytes += bytes.len() as u64;
             self.stats.total_writes_processed += 1;
+            client.unsent.handed(bytes.len());
             self.emit_output(Action::Send { client: id, bytes });
+            if self.output_limit_reached(id) {
+                return self.close_for_output_limit(id);
+            }
         }
         if close {
             self.free_client(id);
         }
+    }
+
+    /// True when the client's unsent output has reached its class's hard limit, or has stayed
+    /// at or over the soft limit for longer than the soft seconds (Redis's
+    /// `checkClientOutputBufferLimits`, run as output is added).
+    fn output_limit_reached(&mut self, id: ClientId) -> bool {
+        let limits = &self.config.client_output_buffer_limit;
+        let now_s = self.now.unix_ms().div_euclid(1000);
+        let Some(client) = self.clients.get_mut(&id) else { return false };
+        let limit = match client.client_type() {
+            ClientType::Normal | ClientType::Master => limits.normal,
+            ClientType::Replica => limits.replica,
+            ClientType::Pubsub => limits.pubsub,
+        };
+        let used = client.unsent.bytes();
+        let hard = limit.hard_bytes > 0 && used >= limit.hard_bytes;
+        if limit.soft_bytes == 0 || used < limit.soft_bytes {
+            client.soft_limit_since_s = None;
+            return hard;
+        }
+        let since = *client.soft_limit_since_s.get_or_insert(now_s);
+        hard || now_s - since > i64::from(limit.soft_seconds)
+    }
+
+    /// Drops a client over its output limit, with Redis's log line.
+    fn close_for_output_limit(&mut self, id: ClientId) {
+        let mut info = String::new();
+        if let Some(client) = self.clients.get(&id) {
+            client.write_info_line(&mut info, self.now.unix_ms(), 0);
+        }
+        self.log(
+            LogLevel::Warning,
+            format!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits."),
+        );
+        self.forget_client(id);
+        self.emit_output(Action::Drop { client: id });
     }
 
     /// Periodic work, `hz` times a second (Redis's `serverCron`).
