@@ -98,9 +98,14 @@ pub struct Server {
 impl Server {
     /// Starts a server of `backend` and waits until it answers PING.
     pub fn start(backend: Backend) -> Server {
+        Server::start_with(backend, &[])
+    }
+
+    /// `start` with more command-line options (`["--enable-debug-command", "yes"]`).
+    pub fn start_with(backend: Backend, options: &[&str]) -> Server {
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS_MAX {
-            match Server::try_start(backend) {
+            match Server::try_start(backend, options) {
                 Ok(server) => return server,
                 Err(reason) => failures.push(reason),
             }
@@ -108,7 +113,7 @@ impl Server {
         panic!("{backend:?} server did not start after {START_ATTEMPTS_MAX} attempts:\n{}", failures.join("\n---\n"));
     }
 
-    fn try_start(backend: Backend) -> Result<Server, String> {
+    fn try_start(backend: Backend, options: &[&str]) -> Result<Server, String> {
         let dir = tempfile::Builder::new().prefix("verdis-test-").tempdir().expect("create temp dir");
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).expect("create server log");
@@ -119,6 +124,7 @@ impl Server {
         // The same redis-server command line for both: persistence off, loopback only.
         command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(options)
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log handle"))
@@ -137,6 +143,11 @@ impl Server {
             std::thread::sleep(PING_PROBE_PAUSE);
         }
         Err(format!("{backend:?} on port {port} did not answer PING in time; log:\n{}", server.log()))
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The TCP port it listens on.
