@@ -1,6 +1,7 @@
 //! Pub/sub against a real server process: exact bytes in RESP2 and RESP3, keyspace
-//! notifications, a 100-subscriber fan-out through redis-rs, redis-py's `pubsub()`, and a
-//! subscriber that stops reading while a publisher floods (output buffer limits).
+//! notifications, a 100-subscriber fan-out through redis-rs, redis-py's `pubsub()`, and the
+//! client buffer limits: a subscriber that stops reading while a publisher floods (output), a
+//! request larger than `client-query-buffer-limit` (input).
 //!
 //! Every test runs twice, against verdis and against real Redis (`on_redis::` and `on_verdis::`
 //! tests): the Redis run proves each expectation is Redis's own behaviour, the verdis run proves
@@ -8,6 +9,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -273,7 +275,31 @@ fn a_subscriber_that_never_reads_is_disconnected(backend: Backend) {
     assert!(logged.contains(" flags=P ") && logged.contains(" sub=1 psub=0 ssub=0 "), "{logged}");
 }
 
+/// A request growing past `client-query-buffer-limit` gets its connection dropped (reset: its
+/// input is left unread), with Redis's log line, and the server serves others.
+fn a_request_over_the_query_buffer_limit_is_dropped(backend: Backend) {
+    let server = Server::start(backend);
+    let mut admin = server.raw();
+    roundtrip(&mut admin, &["CONFIG", "SET", "client-query-buffer-limit", "1mb"], "+OK\r\n");
+    let mut big = server.raw();
+    big.send(b"*2\r\n$3\r\nSET\r\n$2000000\r\n");
+    let value = vec![b'a'; 1_500_000];
+    // The server may reset the connection before all of it is written.
+    let _ = big.stream.write_all(&value);
+    assert_eq!(big.read_until_closed(), b"");
+    let prefix = "Closing client that reached max query buffer length: id=";
+    let deadline = Instant::now() + common::REPLY_TIMEOUT;
+    while !server.log().contains(prefix) {
+        assert!(Instant::now() < deadline, "no query-limit log line:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let logged = server.log().lines().find(|l| l.contains(prefix)).unwrap().to_string();
+    assert!(logged.contains(" cmd=NULL user=default redir=-1 resp=2 (qbuf initial bytes: \""), "{logged}");
+    roundtrip(&mut admin, &["PING"], "+PONG\r\n");
+}
+
 on_both_backends!(
+    a_request_over_the_query_buffer_limit_is_dropped,
     subscribe_publish_bytes,
     keyspace_notifications,
     hundred_subscribers_fan_out,

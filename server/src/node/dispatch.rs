@@ -49,6 +49,7 @@ impl Node {
                     let text = format!("ERR {e}");
                     push_error(&mut client.reply_buf, text.as_bytes());
                     client.close_after_reply = true;
+                    self.pending_output.insert(id);
                     self.stats.count_error_reply(&text);
                     let addr = client.addr.clone();
                     self.log(

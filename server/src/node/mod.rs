@@ -39,6 +39,9 @@ pub use client::{Client, ClientId, ClientType};
 pub use disk::{DiskError, DiskErrorKind, DiskId, DiskOk, DiskOp, DiskResult};
 pub use info::{CpuUsage, ProcessInfo, ProcessProbe, ProcessSample};
 
+/// How much of an over-long query buffer the log line shows (Redis's `sdscatrepr(.., 64)`).
+const QUERY_BUF_LOGGED_BYTES: usize = 64;
+
 /// The current time, as the shell's clock (or the simulator's) reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Time {
@@ -317,9 +320,16 @@ impl Node {
         client.query_buf.extend_from_slice(bytes);
         client.last_interaction_ms = now.unix_ms();
         if client.query_buf.len() as u64 > self.config.client_query_buffer_limit {
-            let addr = client.addr.clone();
-            self.log(LogLevel::Warning, format!("Closing client that reached max query buffer length: addr={addr}"));
-            self.free_client(id);
+            // Like Redis: the client's line and the first 64 bytes of its buffer, quoted.
+            let mut info = String::new();
+            client.write_info_line(&mut info, now.unix_ms(), 0);
+            let head = &client.query_buf[..client.query_buf.len().min(QUERY_BUF_LOGGED_BYTES)];
+            let head = verdis_engine::sds::repr(head);
+            self.log(
+                LogLevel::Warning,
+                format!("Closing client that reached max query buffer length: {info} (qbuf initial bytes: {head})"),
+            );
+            self.drop_client(id);
             return;
         }
         self.process_input(id);
@@ -470,6 +480,12 @@ impl Node {
             LogLevel::Warning,
             format!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits."),
         );
+        self.drop_client(id);
+    }
+
+    /// Drops a client over a limit: forgets it and closes the connection at once, output not yet
+    /// written discarded (Redis's `freeClientAsync`).
+    fn drop_client(&mut self, id: ClientId) {
         self.forget_client(id);
         self.emit_output(Action::Drop { client: id });
     }
