@@ -410,7 +410,7 @@ impl Node {
     /// timeout, shutdown) comes here, and each part forgets the client.
     fn forget_client(&mut self, id: ClientId) {
         let Some(client) = self.clients.remove(&id) else { return };
-        self.pubsub_forget(id, &client.subscriptions);
+        self.pubsub.forget(id, &client.subscriptions);
         self.pending_output.remove(&id);
         self.unpark(id);
         self.persist.forget(id);

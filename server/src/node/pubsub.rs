@@ -132,8 +132,8 @@ impl Pubsub {
         }
     }
 
-    /// Drops every subscription in `subs` of client `id` (teardown, RESET).
-    fn forget(&mut self, id: ClientId, subs: &Subscriptions) {
+    /// Drops every subscription in `subs` of client `id` (the teardown, RESET).
+    pub(super) fn forget(&mut self, id: ClientId, subs: &Subscriptions) {
         for (kind, names) in
             [(Kind::Channel, &subs.channels), (Kind::Pattern, &subs.patterns), (Kind::Shard, &subs.shard_channels)]
         {
@@ -272,11 +272,6 @@ impl Node {
             let subs = std::mem::take(&mut client.subscriptions);
             self.pubsub.forget(id, &subs);
         }
-    }
-
-    /// The teardown's part: the server's lists forget the departed client `id`.
-    pub(super) fn pubsub_forget(&mut self, id: ClientId, subs: &Subscriptions) {
-        self.pubsub.forget(id, subs);
     }
 
     /// Delivers `message` on `channel` to its subscribers and to those of every matching
