@@ -470,3 +470,28 @@ fn inert_changes_lists_stored_options_set_away_from_default() {
     set(&mut config, &[("maxmemory", "1gb"), ("lazyfree-lazy-eviction", "yes"), ("min-slaves-to-write", "1")]).unwrap();
     assert_eq!(config.inert_changes(), ["lazyfree-lazy-eviction", "min-replicas-to-write"]);
 }
+
+#[test]
+fn output_limits_and_notify_classes_reach_their_typed_fields() {
+    // Proves CONFIG SET of client-output-buffer-limit merges one class into the typed limits the
+    // node enforces, and notify-keyspace-events keeps `n` in the flags though `A` hides it in
+    // CONFIG GET, as Redis does.
+    use crate::config::OutputLimit;
+    use verdis_engine::cmd::effects::NotifyClass;
+    let mut config = Config::default();
+    assert_eq!(
+        config.client_output_buffer_limit.pubsub,
+        OutputLimit { hard_bytes: 33_554_432, soft_bytes: 8_388_608, soft_seconds: 60 }
+    );
+    set(&mut config, &[("client-output-buffer-limit", "pubsub 1mb 2 3")]).unwrap();
+    assert_eq!(
+        config.client_output_buffer_limit.pubsub,
+        OutputLimit { hard_bytes: 1_048_576, soft_bytes: 2, soft_seconds: 3 }
+    );
+    assert_eq!(config.client_output_buffer_limit.normal, OutputLimit::default());
+    assert_eq!(config.client_output_buffer_limit.replica.hard_bytes, 268_435_456);
+    set(&mut config, &[("notify-keyspace-events", "AnK")]).unwrap();
+    assert_eq!(get(&config, "notify-keyspace-events"), "AK");
+    assert!(config.notify_keyspace_events.contains(NotifyClass::NEW));
+    assert!(config.notify_keyspace_events.contains(NotifyClass::ALL));
+}

@@ -25,6 +25,7 @@ mod dispatch;
 mod exec;
 pub mod info;
 mod latency;
+mod limits;
 mod persist;
 mod pubsub;
 #[cfg(test)]
@@ -35,12 +36,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use verdis_engine::{Keyspace, Rng};
 
 use crate::config::Config;
-pub use client::{Client, ClientId, ClientType};
+pub use client::{Client, ClientId};
 pub use disk::{DiskError, DiskErrorKind, DiskId, DiskOk, DiskOp, DiskResult};
 pub use info::{CpuUsage, ProcessInfo, ProcessProbe, ProcessSample};
-
-/// How much of an over-long query buffer the log line shows (Redis's `sdscatrepr(.., 64)`).
-const QUERY_BUF_LOGGED_BYTES: usize = 64;
 
 /// The current time, as the shell's clock (or the simulator's) reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -320,16 +318,7 @@ impl Node {
         client.query_buf.extend_from_slice(bytes);
         client.last_interaction_ms = now.unix_ms();
         if client.query_buf.len() as u64 > self.config.client_query_buffer_limit {
-            // Like Redis: the client's line and the first 64 bytes of its buffer, quoted.
-            let mut info = String::new();
-            client.write_info_line(&mut info, now.unix_ms(), 0);
-            let head = &client.query_buf[..client.query_buf.len().min(QUERY_BUF_LOGGED_BYTES)];
-            let head = verdis_engine::sds::repr(head);
-            self.log(
-                LogLevel::Warning,
-                format!("Closing client that reached max query buffer length: {info} (qbuf initial bytes: {head})"),
-            );
-            self.drop_client(id);
+            self.close_for_query_limit(id);
             return;
         }
         self.process_input(id);
@@ -446,41 +435,6 @@ impl Node {
         if close {
             self.free_client(id);
         }
-    }
-
-    /// True when the client's unsent output has reached its class's hard limit, or has stayed
-    /// at or over the soft limit for longer than the soft seconds (Redis's
-    /// `checkClientOutputBufferLimits`, run as output is added).
-    fn output_limit_reached(&mut self, id: ClientId) -> bool {
-        let limits = &self.config.client_output_buffer_limit;
-        let now_s = self.now.unix_ms().div_euclid(1000);
-        let Some(client) = self.clients.get_mut(&id) else { return false };
-        let limit = match client.client_type() {
-            ClientType::Normal | ClientType::Master => limits.normal,
-            ClientType::Replica => limits.replica,
-            ClientType::Pubsub => limits.pubsub,
-        };
-        let used = client.unsent.bytes();
-        let hard = limit.hard_bytes > 0 && used >= limit.hard_bytes;
-        if limit.soft_bytes == 0 || used < limit.soft_bytes {
-            client.soft_limit_since_s = None;
-            return hard;
-        }
-        let since = *client.soft_limit_since_s.get_or_insert(now_s);
-        hard || now_s - since > i64::from(limit.soft_seconds)
-    }
-
-    /// Drops a client over its output limit, with Redis's log line.
-    fn close_for_output_limit(&mut self, id: ClientId) {
-        let mut info = String::new();
-        if let Some(client) = self.clients.get(&id) {
-            client.write_info_line(&mut info, self.now.unix_ms(), 0);
-        }
-        self.log(
-            LogLevel::Warning,
-            format!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits."),
-        );
-        self.drop_client(id);
     }
 
     /// Drops a client over a limit: forgets it and closes the connection at once, output not yet

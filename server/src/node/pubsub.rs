@@ -384,7 +384,7 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use crate::node::testing::Harness;
-    use crate::node::{Action, LogLevel};
+    use crate::node::Action;
 
     /// A message frame as RESP2 bytes (`*`); RESP3 starts with `>` instead.
     fn frame(parts: &[&str]) -> String {
@@ -623,89 +623,5 @@ mod tests {
         h.node.handle_timer(h.now);
         let actions = h.pump();
         assert_eq!(sent_to(&actions, sub), pm("__keyspace@3__:gone", "expired"));
-    }
-
-    #[test]
-    fn a_subscriber_that_stops_reading_is_dropped_at_the_hard_limit() {
-        // Proves unsent output counts until the shell reports it written (omem), a subscriber
-        // reaching the pubsub hard limit is dropped with Redis's log line, and a reader keeping
-        // up is never dropped.
-        let mut h = Harness::new();
-        h.node.config.client_output_buffer_limit.pubsub.hard_bytes = 10_000;
-        let (stalled, reader, publisher) = (h.connect(5000), h.connect(5001), h.connect(5002));
-        h.run(stalled, &["SUBSCRIBE", "c"]);
-        h.run(reader, &["SUBSCRIBE", "c"]);
-        let message = "m".repeat(1000);
-        let mut dropped = None;
-        for i in 0..20 {
-            h.send(publisher, &["PUBLISH", "c", &message]);
-            let mut logs = Vec::new();
-            while let Some(action) = h.node.poll_action() {
-                match action {
-                    // The stalled peer's socket takes nothing.
-                    Action::Send { client, bytes } if client != stalled => {
-                        h.node.handle_sent(h.now, client, bytes.len());
-                    }
-                    Action::Drop { client } => dropped = Some((i, client)),
-                    Action::Log { level, message } => logs.push((level, message)),
-                    _ => {}
-                }
-            }
-            if let Some((_, client)) = dropped {
-                assert_eq!(client, stalled);
-                let (level, line) = &logs[0];
-                assert_eq!(*level, LogLevel::Warning);
-                assert!(line.starts_with(&format!("Client id={stalled} addr=127.0.0.1:5000 ")), "{line}");
-                assert!(line.contains(" flags=P ") && line.contains(" omem=10"), "{line}");
-                assert!(line.ends_with(" scheduled to be closed ASAP for overcoming of output buffer limits."));
-                break;
-            }
-            let list = h.run(publisher, &["CLIENT", "LIST", "ID", &stalled.to_string()]);
-            let expected_omem = (i + 1) * 1033;
-            assert!(list.contains(&format!(" omem={expected_omem} ")), "{list}");
-        }
-        // 1033 bytes per message: the tenth reaches 10,000.
-        assert_eq!(dropped, Some((9, stalled)));
-        assert_eq!(h.run(publisher, &["PUBLISH", "c", "x"]), ":1\r\n");
-        assert_eq!(h.node.client_count(), 2);
-    }
-
-    #[test]
-    fn the_soft_limit_drops_after_its_seconds() {
-        // Proves a client over the soft limit is kept for the soft seconds and dropped on the
-        // first output after them, and that falling below the limit restarts the clock.
-        let mut h = Harness::new();
-        let limits = &mut h.node.config.client_output_buffer_limit.pubsub;
-        // A message is 233 bytes on the wire: two unsent ones pass the soft limit.
-        (limits.hard_bytes, limits.soft_bytes, limits.soft_seconds) = (0, 300, 2);
-        let (sub, publisher) = (h.connect(5000), h.connect(5001));
-        h.run(sub, &["SUBSCRIBE", "c"]);
-        let publish_stalled = |h: &mut Harness| -> bool {
-            h.send(publisher, &["PUBLISH", "c", &"m".repeat(200)]);
-            let mut dropped = false;
-            while let Some(action) = h.node.poll_action() {
-                match action {
-                    Action::Send { client, bytes } if client == publisher => {
-                        h.node.handle_sent(h.now, client, bytes.len())
-                    }
-                    Action::Drop { client } => dropped = client == sub,
-                    _ => {}
-                }
-            }
-            dropped
-        };
-        assert!(!publish_stalled(&mut h));
-        assert!(!publish_stalled(&mut h));
-        h.now.unix_us += 2_000_000;
-        assert!(!publish_stalled(&mut h), "2 s over the limit is not more than 2 s");
-        // The peer catches up; output checked under the limit stops the clock.
-        let unsent = h.node.clients[&sub].unsent.bytes() as usize;
-        h.node.handle_sent(h.now, sub, unsent);
-        assert!(!publish_stalled(&mut h));
-        assert!(!publish_stalled(&mut h));
-        h.now.unix_us += 2_000_000;
-        assert!(!publish_stalled(&mut h));
-        h.now.unix_us += 1_000_000;
-        assert!(publish_stalled(&mut h));
     }
 }
