@@ -20,6 +20,11 @@
 //! - SUBSCRIBE inside MULTI and from scripts (Redis's DENY BLOCKING check) arrives with them.
 //! - Shard channels behave as in a standalone Redis: SPUBLISH reaches SSUBSCRIBE's subscribers
 //!   only, with no slot checks.
+//! - A RESP3 client subscribed to the keyspace events of its own command gets those pushes before
+//!   the command's reply. Redis 7.0 orders them as each handler happens to call
+//!   `notifyKeyspaceEvent` and `addReply` (LPUSH, ZADD and HSET reply first; SET, SADD, DEL and
+//!   lazy expiry push first); 7.2 moves them all after the reply. Matching 7.0 needs each
+//!   `Ctx::notify` site to say on which side of its reply it stands.
 
 use std::collections::{BTreeMap, BTreeSet};
 
