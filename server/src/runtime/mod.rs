@@ -322,6 +322,9 @@ async fn write_all(
 ) -> std::io::Result<()> {
     while !bytes.is_empty() {
         let mut guard = tokio::select! {
+            // Writability first: on the common path the socket takes the bytes at once and the
+            // wake-up is never polled (no waiter registered).
+            biased;
             guard = socket.writable() => guard?,
             // Other wake-ups (more output queued) are served once this chunk is written.
             _ = wake.notified() => {
