@@ -28,6 +28,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
+use verdis_engine::cmd::effects::NotifyClass;
 use verdis_engine::config::MaxmemoryPolicy;
 use verdis_engine::EngineConfig;
 
@@ -51,6 +52,30 @@ pub struct SavePoint {
     pub seconds: i64,
     /// Writes since the last save (a C `int` in Redis, and printed as one).
     pub changes: i32,
+}
+
+/// One client class's `client-output-buffer-limit`: a client whose unsent output reaches
+/// `hard_bytes`, or stays at or over `soft_bytes` for more than `soft_seconds`, is closed (0 turns
+/// a limit off).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputLimit {
+    /// The hard limit in bytes.
+    pub hard_bytes: u64,
+    /// The soft limit in bytes.
+    pub soft_bytes: u64,
+    /// How long the soft limit may be exceeded, in seconds (a C `int` in Redis).
+    pub soft_seconds: i32,
+}
+
+/// `client-output-buffer-limit`: one limit per class, as Redis's `client_obuf_limits`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputLimits {
+    /// Ordinary clients (`normal`; a primary this node follows counts as one, as in Redis).
+    pub normal: OutputLimit,
+    /// Replicas (`slave` / `replica`).
+    pub replica: OutputLimit,
+    /// Clients in pub/sub mode (`pubsub`).
+    pub pubsub: OutputLimit,
 }
 
 /// Who may use a protected feature (`enable-debug-command`, `enable-protected-configs`).
@@ -140,6 +165,10 @@ pub struct Config {
     pub maxmemory: u64,
     /// `client-query-buffer-limit` in bytes.
     pub client_query_buffer_limit: u64,
+    /// `client-output-buffer-limit`.
+    pub client_output_buffer_limit: OutputLimits,
+    /// `notify-keyspace-events`: the classes of keyspace events published.
+    pub notify_keyspace_events: NotifyClass,
     /// `enable-debug-command`: who may run DEBUG.
     pub enable_debug_command: ProtectedAction,
     /// `enable-protected-configs`: who may CONFIG SET protected options (dir, dbfilename).
@@ -249,6 +278,8 @@ impl Default for Config {
             requirepass: None,
             maxmemory: 0,
             client_query_buffer_limit: 0,
+            client_output_buffer_limit: OutputLimits::default(),
+            notify_keyspace_events: NotifyClass::default(),
             enable_debug_command: ProtectedAction::No,
             enable_protected_configs: ProtectedAction::No,
             config_file: None,
@@ -297,7 +328,7 @@ impl Config {
     /// The warning for `row` when its value is not the default and verdis does not act on it.
     fn warning(&self, row: &Row) -> Option<String> {
         let audit = support::audit_of(row);
-        let unsupported = matches!(audit.support, Support::Warned | Support::Soon);
+        let unsupported = matches!(audit.support, Support::Warned);
         // The value is not printed: it may be a password.
         (unsupported && !self.is_default(row))
             .then(|| format!("Warning: '{}' is set but verdis {}", row.name, audit.why))
@@ -532,6 +563,44 @@ impl FieldValue for Vec<SavePoint> {
         let number = |s: &String| syntax::parse_strtoll(s).unwrap_or_else(|| table_bug(&Value::Str(s.clone())));
         // `changes` is a C int in Redis: larger values wrap as the assignment does there.
         words.chunks(2).map(|p| SavePoint { seconds: number(&p[0]), changes: number(&p[1]) as i32 }).collect()
+    }
+}
+
+/// The three classes as their words, `normal <hard> <soft> <seconds> slave ... pubsub ...`, the
+/// form CONFIG GET prints.
+impl FieldValue for OutputLimits {
+    fn to_value(&self) -> Value {
+        let classes = [("normal", self.normal), ("slave", self.replica), ("pubsub", self.pubsub)];
+        Value::Words(
+            classes
+                .iter()
+                .flat_map(|(name, l)| {
+                    [name.to_string(), l.hard_bytes.to_string(), l.soft_bytes.to_string(), l.soft_seconds.to_string()]
+                })
+                .collect(),
+        )
+    }
+    fn from_value(v: Value) -> Self {
+        let words = Vec::<String>::from_value(v);
+        let number = |s: &String| s.parse::<u64>().unwrap_or_else(|_| table_bug(&Value::Str(s.clone())));
+        let class = |i: usize| OutputLimit {
+            hard_bytes: number(&words[i * 4 + 1]),
+            soft_bytes: number(&words[i * 4 + 2]),
+            soft_seconds: words[i * 4 + 3].parse().unwrap_or_else(|_| table_bug(&Value::Str(words[i * 4 + 3].clone()))),
+        };
+        OutputLimits { normal: class(0), replica: class(1), pubsub: class(2) }
+    }
+}
+
+/// Stored as the text given (validated by the row), printed in Redis's canonical spelling: the
+/// flags keep `n` even where the spelling hides it behind `A`, as Redis's do.
+impl FieldValue for NotifyClass {
+    fn to_value(&self) -> Value {
+        Value::Str(self.format())
+    }
+    fn from_value(v: Value) -> Self {
+        let text = String::from_value(v);
+        NotifyClass::parse(text.as_bytes()).unwrap_or_else(|| table_bug(&Value::Str(text)))
     }
 }
 

@@ -4,7 +4,8 @@
 //! - `resp`: the RESP2/RESP3 codec — resumable request parsing with Redis's limits and protocol
 //!   errors, and reply encoding for either protocol version.
 //! - `node`: the sans-IO server (`Node`): clients, command admission and dispatch, node-level
-//!   commands, periodic work. Events in, actions out; no I/O, no clock, no threads.
+//!   commands, pub/sub, client buffer limits, periodic work. Events in, actions out; no I/O, no
+//!   clock, no threads.
 //! - `logging`: log levels, shared by the node and the config table.
 //! - `config`: the configuration table (redis.conf, command line, CONFIG GET/SET).
 //! - `runtime`: the production shell — tokio, TCP, the real clock, signals, logging.

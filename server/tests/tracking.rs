@@ -127,6 +127,36 @@ fn optin_bcast_and_errors(backend: Backend) {
     expect(&mut a, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$6\r\nuser:1\r\n");
 }
 
+fn redirect_to_a_resp2_subscriber(backend: Backend) {
+    // Proves REDIRECT sends RESP2 invalidations as messages on __redis__:invalidate to the
+    // subscribed redirect client (a null payload on FLUSHDB), and CLIENT GETREDIR and
+    // TRACKINGINFO report the redirect.
+    let server = Server::start(backend);
+    let (mut r, mut c, mut w) = (server.raw(), server.raw(), server.raw());
+    let args: Vec<&[u8]> = vec![b"CLIENT", b"ID"];
+    r.send(&resp_command(&args));
+    let mut id = Vec::new();
+    while !id.ends_with(b"\r\n") {
+        id.extend(r.read_n(1));
+    }
+    let id = String::from_utf8(id[1..id.len() - 2].to_vec()).unwrap();
+    step(&mut r, "SUBSCRIBE __redis__:invalidate", "*3\r\n$9\r\nsubscribe\r\n$20\r\n__redis__:invalidate\r\n:1\r\n");
+    script(
+        &mut c,
+        &[
+            (&format!("CLIENT TRACKING ON REDIRECT {id}"), "+OK\r\n"),
+            ("GET k", "$-1\r\n"),
+            ("CLIENT GETREDIR", &format!(":{id}\r\n")),
+        ],
+    );
+    let info = format!("*6\r\n$5\r\nflags\r\n*1\r\n$2\r\non\r\n$8\r\nredirect\r\n:{id}\r\n$8\r\nprefixes\r\n*0\r\n");
+    step(&mut c, "CLIENT TRACKINGINFO", &info);
+    step(&mut w, "SET k 1", "+OK\r\n");
+    expect(&mut r, "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nk\r\n");
+    step(&mut w, "FLUSHDB", "+OK\r\n");
+    expect(&mut r, "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n$-1\r\n");
+}
+
 fn monitor_lines(backend: Backend) {
     // Proves MONITOR shows executed commands after they ran (SELECT with its new database), with
     // quoting, but not admin or unknown commands, and a transaction's commands at EXEC; and a
@@ -193,4 +223,10 @@ fn pause_write_holds_writes(backend: Backend) {
     expect(&mut b, "$1\r\nv\r\n");
 }
 
-on_both_backends!(invalidation_in_default_mode, optin_bcast_and_errors, monitor_lines, pause_write_holds_writes);
+on_both_backends!(
+    invalidation_in_default_mode,
+    optin_bcast_and_errors,
+    redirect_to_a_resp2_subscriber,
+    monitor_lines,
+    pause_write_holds_writes
+);

@@ -657,8 +657,14 @@ impl World {
     fn drain(&mut self) {
         while let Some(action) = self.node.as_mut().and_then(Node::poll_action) {
             match action {
-                Action::Send { client, bytes } => self.node_send(client, bytes),
-                Action::Close { client } => {
+                Action::Send { client, bytes } => {
+                    // The simulated socket takes every byte at once: all of it is written.
+                    let t = self.time();
+                    self.node.as_mut().expect("checked").handle_sent(t, client, bytes.len());
+                    self.node_send(client, bytes);
+                }
+                // The world's links hold what was sent, so dropping unsent output is closing.
+                Action::Close { client } | Action::Drop { client } => {
                     self.trace.num(3);
                     self.trace.num(client);
                     if let Some(c) = self.node_conns.remove(&client) {

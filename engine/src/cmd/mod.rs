@@ -10,6 +10,7 @@ pub mod introspect;
 pub mod keys;
 pub mod list;
 pub mod node;
+pub mod pubsub;
 #[allow(missing_docs)]
 pub mod redis_specs;
 pub mod server;

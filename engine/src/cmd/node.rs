@@ -81,4 +81,32 @@ pub enum NodeCmd {
     Watch,
     /// UNWATCH
     Unwatch,
+    /// SUBSCRIBE channel [channel ...]
+    Subscribe,
+    /// UNSUBSCRIBE [channel ...]
+    Unsubscribe,
+    /// PSUBSCRIBE pattern [pattern ...]
+    Psubscribe,
+    /// PUNSUBSCRIBE [pattern ...]
+    Punsubscribe,
+    /// SSUBSCRIBE shardchannel [shardchannel ...]
+    Ssubscribe,
+    /// SUNSUBSCRIBE [shardchannel ...]
+    Sunsubscribe,
+    /// PUBLISH channel message
+    Publish,
+    /// SPUBLISH shardchannel message
+    Spublish,
+    /// PUBSUB CHANNELS [pattern]
+    PubsubChannels,
+    /// PUBSUB NUMSUB [channel ...]
+    PubsubNumsub,
+    /// PUBSUB NUMPAT
+    PubsubNumpat,
+    /// PUBSUB SHARDCHANNELS [pattern]
+    PubsubShardchannels,
+    /// PUBSUB SHARDNUMSUB [shardchannel ...]
+    PubsubShardnumsub,
+    /// PUBSUB HELP
+    PubsubHelp,
 }

@@ -11,7 +11,6 @@
 //!   apply-failure text. The default value is accepted, so a stock redis.conf still loads.
 //! - `Warned`: the value is stored (CONFIG GET shows it) but changes nothing yet; a value other
 //!   than the default is logged as a warning at startup and on every CONFIG SET that sets it.
-//! - `Soon`: as `Warned`, for options whose implementation is under way.
 //!
 //! `config::tests::every_row_is_audited` fails when a row has no line here (or a line names no
 //! row), so a new option cannot be silently ignored.
@@ -27,8 +26,6 @@ pub enum Support {
     Refused,
     /// A non-default value is accepted with a logged warning (startup and CONFIG SET).
     Warned,
-    /// As `Warned`; the feature is being implemented.
-    Soon,
 }
 
 /// One line of the audit.
@@ -46,7 +43,7 @@ const fn line(name: &'static str, support: Support, why: &'static str) -> Audit 
     Audit { name, support, why }
 }
 
-use Support::{ActedOn as A, Refused as R, Soon as S, Warned as W};
+use Support::{ActedOn as A, Refused as R, Warned as W};
 
 // Shared reasons.
 const REPLICATION: &str = "has no replication yet, so this replication setting changes nothing";
@@ -218,7 +215,7 @@ pub static AUDIT: &[Audit] = &[
     line("stream-node-max-bytes", W, "has no streams yet, so this setting changes nothing"),
     line("zset-max-listpack-value", A, ENGINE),
     line("hll-sparse-max-bytes", W, "has no HyperLogLog yet, so this setting changes nothing"),
-    line("tracking-table-max-keys", W, "has no client-side caching yet, so this setting changes nothing"),
+    line("tracking-table-max-keys", A, "client tracking bounds its table by it (node/tracking.rs)"),
     line("client-query-buffer-limit", A, NODE),
     line("maxmemory-clients", W, "does not enforce maxmemory-clients yet: client memory is not limited"),
     line("repl-backlog-ttl", W, REPLICATION),
@@ -246,9 +243,9 @@ pub static AUDIT: &[Audit] = &[
     line("tls-ciphersuites", W, TLS),
     line("dir", A, RUNTIME),
     line("save", A, PERSIST),
-    line("client-output-buffer-limit", S, "does not enforce client output buffer limits yet"),
+    line("client-output-buffer-limit", A, "the node's output limits per client class (node/limits.rs)"),
     line("oom-score-adj-values", W, PROCESS),
-    line("notify-keyspace-events", S, "does not publish keyspace notifications yet"),
+    line("notify-keyspace-events", A, "the node's keyspace notifications (node/pubsub.rs)"),
     line("bind", A, RUNTIME),
     line("replicaof", R, "has no replication yet: this server would run as a master, not as a replica"),
     line("latency-tracking-info-percentiles", A, "INFO latencystats reads it"),

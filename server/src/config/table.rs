@@ -239,10 +239,8 @@ fn parse_obuf_limits(config: &Config, args: &[&str]) -> Result<Value, Cow<'stati
     if !args.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
-    let mut limits: Vec<String> = match config.other.get("client-output-buffer-limit") {
-        Some(Value::Words(w)) => w.clone(),
-        // First use (building the defaults): start from the table's own default text.
-        _ => words(&OBUF_DEFAULT.split(' ').collect::<Vec<_>>()),
+    let Value::Words(mut limits) = FieldValue::to_value(&config.client_output_buffer_limit) else {
+        unreachable!("output limits are words")
     };
     for group in args.chunks(4) {
         let class = match group[0].to_ascii_lowercase().as_str() {
@@ -278,13 +276,12 @@ fn parse_oom_values(_: &Config, args: &[&str]) -> Result<Value, Cow<'static, str
     values.map(Value::Words).ok_or("Invalid oom-score-adj-values, elements must be between -2000 and 2000.".into())
 }
 
-/// `notify-keyspace-events <classes>`: stored in Redis's canonical spelling.
+/// `notify-keyspace-events <classes>`.
 fn parse_notify(_: &Config, args: &[&str]) -> Result<Value, Cow<'static, str>> {
-    let flags = match args {
-        [text] => NotifyClass::parse(text.as_bytes()).ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?,
-        _ => return Err("wrong number of arguments".into()),
-    };
-    Ok(Value::Str(flags.format()))
+    let [text] = args else { return Err("wrong number of arguments".into()) };
+    NotifyClass::parse(text.as_bytes()).ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
+    // The text itself is stored (its field parses it again): the canonical spelling drops `n`.
+    Ok(Value::Str(text.to_string()))
 }
 
 fn format_str(v: &Value) -> String {
@@ -772,10 +769,10 @@ pub static ROWS: &[Row] = &[
         parse_obuf_limits,
         format_words,
         OBUF_DEFAULT,
-        O,
+        field!(client_output_buffer_limit),
     ),
     special("oom-score-adj-values", None, MODIFIABLE | MULTI_ARG, parse_oom_values, format_words, "0 200 800", O),
-    special("notify-keyspace-events", None, MODIFIABLE, parse_notify, format_str, "", O),
+    special("notify-keyspace-events", None, MODIFIABLE, parse_notify, format_str, "", field!(notify_keyspace_events)),
     special("bind", None, MODIFIABLE | MULTI_ARG, parse_bind, format_words, "* -::*", field!(bind)),
     special("replicaof", Some("slaveof"), IMMUTABLE | MULTI_ARG, parse_replicaof, format_words, "", O),
     special(

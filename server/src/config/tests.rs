@@ -505,7 +505,7 @@ fn non_default_samples(row: &Row) -> Vec<String> {
 #[test]
 fn every_non_default_value_is_acted_on_refused_or_warned() {
     // Proves, for every option and value other than its default, the audit's promise at both
-    // entry points: a Refused option stops the config file and fails CONFIG SET; a Warned or Soon
+    // entry points: a Refused option stops the config file and fails CONFIG SET; a Warned
     // option loads with a startup warning naming it and CONFIG SET returns that warning; an
     // ActedOn option loads and sets without warnings. A row that silently stores a non-default
     // value fails here.
@@ -527,7 +527,7 @@ fn every_non_default_value_is_acted_on_refused_or_warned() {
             }
             let Ok(loaded) = loaded else { continue };
             tried += 1;
-            let warned = matches!(audit.support, Support::Warned | Support::Soon);
+            let warned = matches!(audit.support, Support::Warned);
             let named = |w: &Vec<String>| w.iter().any(|w| w.contains(&format!("'{}'", row.name)));
             assert_eq!(named(&loaded.warnings()), warned, "startup warning for {line}");
             if !row.is_immutable() && !matches!(row.name, "port" | "bind") {
@@ -584,4 +584,29 @@ fn maxmemory_and_requirepass_warn_at_startup_and_on_config_set() {
     assert!(config.warnings().is_empty());
     let warnings = config.set_many(&[(b"requirepass", b"s3cret")], false).unwrap();
     assert!(warnings.len() == 1 && !warnings[0].contains("s3cret"), "{warnings:?}");
+}
+
+#[test]
+fn output_limits_and_notify_classes_reach_their_typed_fields() {
+    // Proves CONFIG SET of client-output-buffer-limit merges one class into the typed limits the
+    // node enforces, and notify-keyspace-events keeps `n` in the flags though `A` hides it in
+    // CONFIG GET, as Redis does.
+    use crate::config::OutputLimit;
+    use verdis_engine::cmd::effects::NotifyClass;
+    let mut config = Config::default();
+    assert_eq!(
+        config.client_output_buffer_limit.pubsub,
+        OutputLimit { hard_bytes: 33_554_432, soft_bytes: 8_388_608, soft_seconds: 60 }
+    );
+    set(&mut config, &[("client-output-buffer-limit", "pubsub 1mb 2 3")]).unwrap();
+    assert_eq!(
+        config.client_output_buffer_limit.pubsub,
+        OutputLimit { hard_bytes: 1_048_576, soft_bytes: 2, soft_seconds: 3 }
+    );
+    assert_eq!(config.client_output_buffer_limit.normal, OutputLimit::default());
+    assert_eq!(config.client_output_buffer_limit.replica.hard_bytes, 268_435_456);
+    set(&mut config, &[("notify-keyspace-events", "AnK")]).unwrap();
+    assert_eq!(get(&config, "notify-keyspace-events"), "AK");
+    assert!(config.notify_keyspace_events.contains(NotifyClass::NEW));
+    assert!(config.notify_keyspace_events.contains(NotifyClass::ALL));
 }

@@ -1,6 +1,7 @@
 //! A connected client: its buffers, its protocol state, its per-connection settings, and the
 //! CLIENT LIST line that describes it.
 
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
 use super::multi::Queued;
@@ -85,6 +86,82 @@ pub struct Client {
     pub tracking: Option<TrackingOptions>,
     /// MONITOR ran (flag `O`).
     pub monitor: bool,
+    /// The channels, patterns and shard channels it is subscribed to.
+    pub subscriptions: Subscriptions,
+    /// The command's reply already went out as push frames (SUBSCRIBE's confirmations, which
+    /// Redis writes as it goes, past CLIENT REPLY OFF): nothing more is added for it.
+    pub reply_pushed: bool,
+    /// Output handed to the shell and not yet reported written (`Node::handle_sent`), as the
+    /// sizes of the `Send`s still (partly) pending, oldest first.
+    pub unsent: Unsent,
+    /// When the unsent output was first seen at or over the soft limit of the client's class
+    /// (unix seconds), until it drops below (Redis's `obuf_soft_limit_reached_time`).
+    pub soft_limit_since_s: Option<i64>,
+}
+
+/// A client's subscriptions (Redis's `pubsub_channels`, `pubsub_patterns` and
+/// `pubsubshard_channels` of the client), each in byte order.
+#[derive(Debug, Default)]
+pub struct Subscriptions {
+    /// SUBSCRIBE.
+    pub channels: BTreeSet<Vec<u8>>,
+    /// PSUBSCRIBE.
+    pub patterns: BTreeSet<Vec<u8>>,
+    /// SSUBSCRIBE.
+    pub shard_channels: BTreeSet<Vec<u8>>,
+}
+
+impl Subscriptions {
+    /// Channels and patterns: the count SUBSCRIBE and PSUBSCRIBE report.
+    pub fn count(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// Everything, shard channels included: a client with any is in pub/sub mode (flag `P`).
+    pub fn total(&self) -> usize {
+        self.count() + self.shard_channels.len()
+    }
+}
+
+/// Output handed to the shell and not yet written to the socket.
+#[derive(Debug, Default)]
+pub struct Unsent {
+    /// Sizes of the `Send`s not fully written, oldest first; the first may be partly written.
+    chunks: VecDeque<usize>,
+    /// Their total, less what was written of the first.
+    bytes: u64,
+}
+
+impl Unsent {
+    /// Bytes still to write (Redis's output buffer memory, CLIENT LIST `omem`).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// `Send`s not fully written (CLIENT LIST `oll`).
+    pub fn chunks(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// A `Send` of `len` bytes was handed to the shell.
+    pub fn handed(&mut self, len: usize) {
+        self.chunks.push_back(len);
+        self.bytes += len as u64;
+    }
+
+    /// The shell wrote `len` more bytes; more than was handed is a shell bug, clamped.
+    pub fn written(&mut self, mut len: usize) {
+        debug_assert!(len as u64 <= self.bytes, "the shell wrote more than it was handed");
+        self.bytes = self.bytes.saturating_sub(len as u64);
+        while let Some(first) = self.chunks.front_mut() {
+            if len < *first {
+                *first -= len;
+                break;
+            }
+            len -= *first;
+            self.chunks.pop_front();
+        }
+    }
 }
 
 impl Client {
@@ -113,13 +190,27 @@ impl Client {
             dirty_cas: false,
             tracking: None,
             monitor: false,
+            subscriptions: Subscriptions::default(),
+            reply_pushed: false,
+            unsent: Unsent::default(),
+            soft_limit_since_s: None,
         }
     }
 
-    /// The client's kind for TYPE filters. Every connection is normal until pub/sub and
-    /// replication arrive.
+    /// The client's kind for TYPE filters and output limits (Redis's `getClientType`): a client
+    /// with any subscription is a pub/sub client; every other is normal until replication arrives.
     pub fn client_type(&self) -> ClientType {
-        ClientType::Normal
+        if self.subscriptions.total() > 0 {
+            ClientType::Pubsub
+        } else {
+            ClientType::Normal
+        }
+    }
+
+    /// True in RESP2's subscribed mode, where only the pub/sub commands, PING, QUIT and RESET may
+    /// run (RESP3 has no such mode: pushes cannot be mistaken for replies there).
+    pub fn in_resp2_pubsub_mode(&self) -> bool {
+        self.resp == 2 && self.subscriptions.total() > 0
     }
 
     /// True when the reply of the command being run must not be sent (CLIENT REPLY OFF/SKIP).
@@ -144,6 +235,9 @@ impl Client {
         let mut flags = String::new();
         if self.monitor {
             flags.push('O');
+        }
+        if self.subscriptions.total() > 0 {
+            flags.push('P');
         }
         if self.multi.is_some() {
             flags.push('x');
@@ -178,14 +272,15 @@ impl Client {
         let tot_mem = std::mem::size_of::<Client>()
             + self.query_buf.capacity()
             + rbs
+            + self.unsent.bytes() as usize
             + argv_bytes
             + self.name.as_ref().map_or(0, Vec::capacity);
         // Writing to a String cannot fail.
         let _ = write!(
             out,
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
-             multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 \
-             tot-mem={} events=r cmd={} user=default redir={} resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
+             multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} \
+             tot-mem={} events={} cmd={} user=default redir={} resp={}",
             self.id,
             self.addr,
             self.laddr,
@@ -195,6 +290,9 @@ impl Client {
             (now_ms - self.last_interaction_ms).max(0) / 1000,
             flags,
             self.db,
+            self.subscriptions.channels.len(),
+            self.subscriptions.patterns.len(),
+            self.subscriptions.shard_channels.len(),
             self.multi.as_ref().map_or(-1, |q| q.len() as i64),
             qbuf,
             qbuf_free,
@@ -205,7 +303,12 @@ impl Client {
             // Replies queued and not yet handed to the shell, as Redis's `bufpos`; `events` stays
             // `r` because, as in Redis, pending replies are written before polling again.
             self.reply_buf.len(),
+            // Output handed to the shell and not yet written: Redis's reply list and its memory.
+            self.unsent.chunks(),
+            self.unsent.bytes(),
             tot_mem,
+            // Redis watches for writability while output waits in its reply list.
+            if self.unsent.bytes() > 0 { "rw" } else { "r" },
             self.last_cmd,
             self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             self.resp,

@@ -55,6 +55,7 @@ impl Node {
                     let text = format!("ERR {e}");
                     push_error(&mut client.reply_buf, text.as_bytes());
                     client.close_after_reply = true;
+                    self.pending_output.insert(id);
                     self.stats.count_error_reply(&text);
                     let addr = client.addr.clone();
                     self.log(
@@ -111,6 +112,9 @@ impl Node {
         let touches_keyspace = is_write || cmd.spec.has(CmdFlag::Readonly) || cmd.spec.has(CmdFlag::MayReplicate);
         if is_monitor && touches_keyspace {
             return Some(CmdError::msg("ERR Replica can't interact with the keyspace"));
+        }
+        if let Some(e) = self.pubsub_mode_refusal(id, cmd) {
+            return Some(e);
         }
         if self.is_loading() && !cmd.spec.has(CmdFlag::Loading) {
             return Some(CmdError::msg("LOADING Redis is loading the dataset in memory"));
@@ -188,8 +192,9 @@ impl Node {
             self.stats.count_error_reply(&e.to_string());
         }
         if let Some(client) = self.clients.get_mut(&id) {
-            // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped.
-            if !client.replies_suppressed() {
+            // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped. A reply pushed as it
+            // ran (SUBSCRIBE) is out already.
+            if !std::mem::take(&mut client.reply_pushed) && !client.replies_suppressed() {
                 encode(reply, client.resp, &mut client.reply_buf);
                 self.pending_output.insert(id);
             }

@@ -189,13 +189,16 @@ impl Node {
     }
 
     /// Gives the keys a unit run by `caller` modified to their readers: WATCHers'
-    /// transactions fail, client tracking invalidates, and a key blocked clients wait on
-    /// becomes ready.
+    /// transactions fail, client tracking invalidates, a key blocked clients wait on becomes
+    /// ready; and keyspace events to their subscribers.
     fn touched(&mut self, caller: Option<ClientId>, touches: &[Touch]) {
-        for touch in touches.iter().filter(|t| t.modified) {
-            self.touch_watched(touch.db, &touch.key);
-            self.tracking_invalidate(caller, &touch.key);
-            self.blocked.signal_ready(touch.db, &touch.key);
+        for touch in touches {
+            if touch.modified {
+                self.touch_watched(touch.db, &touch.key);
+                self.tracking_invalidate(caller, &touch.key);
+                self.blocked.signal_ready(touch.db, &touch.key);
+            }
+            self.notify_keyspace_event(touch);
         }
     }
 }

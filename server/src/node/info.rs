@@ -591,10 +591,10 @@ impl Node {
         }
         field(out, "keyspace_hits", keyspace.keyspace_hits);
         field(out, "keyspace_misses", keyspace.keyspace_misses);
+        field(out, "pubsub_channels", self.pubsub.channel_count());
+        field(out, "pubsub_patterns", self.pubsub.pattern_count());
+        field(out, "pubsubshard_channels", self.pubsub.shard_channel_count());
         for name in [
-            "pubsub_channels",
-            "pubsub_patterns",
-            "pubsubshard_channels",
             "latest_fork_usec",
             "total_forks",
             "migrate_cached_sockets",

@@ -9,6 +9,10 @@
 //! 2. After every input, `poll_action` until it returns `None`: bytes to send, connections to
 //!    close, log lines, shutdown.
 //! 3. `poll_timeout` tells when to call `handle_timer` next.
+//! 4. `handle_sent` as the shell writes a client's output to its socket: the node counts what it
+//!    handed over and what is written, and closes a client whose unsent output passes its
+//!    class's `client-output-buffer-limit` (a subscriber that never reads cannot grow the
+//!    server's memory). It queues no action itself.
 //!
 //! The node never touches a socket, file, thread or clock, and draws randomness only from its
 //! seeded `Rng`: the same inputs give the same outputs, bit for bit.
@@ -21,10 +25,12 @@ mod dispatch;
 mod exec;
 pub mod info;
 mod latency;
+mod limits;
 mod monitor;
 mod multi;
 mod pause;
 mod persist;
+mod pubsub;
 #[cfg(test)]
 mod testing;
 mod timers;
@@ -68,6 +74,12 @@ pub enum Action {
     },
     /// Close the connection after writing what was sent before.
     Close {
+        /// The connection.
+        client: ClientId,
+    },
+    /// Close the connection now, dropping output not yet written (Redis's `freeClient` of a
+    /// client over its output buffer limit): the peer stopped reading.
+    Drop {
         /// The connection.
         client: ClientId,
     },
@@ -164,6 +176,8 @@ pub struct Node {
     pause: pause::Pause,
     /// Loading, saving and the AOF.
     persist: persist::Persist,
+    /// Who listens on which channel.
+    pubsub: pubsub::Pubsub,
 }
 
 impl Node {
@@ -194,6 +208,7 @@ impl Node {
             in_exec: false,
             pause: pause::Pause::default(),
             persist: persist::Persist::new(now),
+            pubsub: pubsub::Pubsub::default(),
         }
     }
 
@@ -311,9 +326,7 @@ impl Node {
         client.query_buf.extend_from_slice(bytes);
         client.last_interaction_ms = now.unix_ms();
         if client.query_buf.len() as u64 > self.config.client_query_buffer_limit {
-            let addr = client.addr.clone();
-            self.log(LogLevel::Warning, format!("Closing client that reached max query buffer length: addr={addr}"));
-            self.free_client(id);
+            self.close_for_query_limit(id);
             return;
         }
         self.process_input(id);
@@ -343,6 +356,15 @@ impl Node {
         }
         self.job_tick();
         self.end_input();
+    }
+
+    /// The shell wrote `bytes` more of client `id`'s output to its socket (see the calling
+    /// order). Queues no action.
+    pub fn handle_sent(&mut self, now: Time, id: ClientId, bytes: usize) {
+        self.now = now;
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.unsent.written(bytes);
+        }
     }
 
     /// The disk operation `id` completed (or failed).
@@ -391,14 +413,17 @@ impl Node {
     /// The one teardown: every way a client ends (disconnect, CLIENT KILL, QUIT, limits,
     /// timeout, shutdown) comes here, and each part forgets the client.
     fn forget_client(&mut self, id: ClientId) {
-        if self.clients.remove(&id).is_none() {
+        if !self.clients.contains_key(&id) {
             return;
         }
+        // The parts that read the client's own state forget it first.
+        self.tracking_off(id);
+        self.monitor_off(id);
+        let client = self.clients.remove(&id).expect("checked");
+        self.pubsub.forget(id, &client.subscriptions);
         self.pending_output.remove(&id);
         self.unpark(id);
         self.unwatch_all(id);
-        self.tracking_off(id);
-        self.monitor_off(id);
         self.pause.forget(id);
         self.persist.forget(id);
     }
@@ -424,11 +449,22 @@ impl Node {
             let bytes = std::mem::take(&mut client.reply_buf);
             self.stats.total_net_output_bytes += bytes.len() as u64;
             self.stats.total_writes_processed += 1;
+            client.unsent.handed(bytes.len());
             self.emit_output(Action::Send { client: id, bytes });
+            if self.output_limit_reached(id) {
+                return self.close_for_output_limit(id);
+            }
         }
         if close {
             self.free_client(id);
         }
+    }
+
+    /// Drops a client over a limit: forgets it and closes the connection at once, output not yet
+    /// written discarded (Redis's `freeClientAsync`).
+    fn drop_client(&mut self, id: ClientId) {
+        self.forget_client(id);
+        self.emit_output(Action::Drop { client: id });
     }
 
     /// Periodic work, `hz` times a second (Redis's `serverCron`).

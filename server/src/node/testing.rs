@@ -102,7 +102,8 @@ impl Harness {
         h
     }
 
-    /// Drains the node's actions, carrying out disk requests at once; returns the others.
+    /// Drains the node's actions, carrying out disk requests at once and reporting every `Send`
+    /// written at once (a peer that reads everything); returns the others.
     pub fn pump(&mut self) -> Vec<Action> {
         let mut others = Vec::new();
         while let Some(action) = self.node.poll_action() {
@@ -110,6 +111,10 @@ impl Harness {
                 Action::Disk { id, op } => {
                     let result = self.disk.run(op);
                     self.node.handle_disk(self.now, id, result);
+                }
+                Action::Send { client, bytes } => {
+                    self.node.handle_sent(self.now, client, bytes.len());
+                    others.push(Action::Send { client, bytes });
                 }
                 other => others.push(other),
             }
@@ -125,22 +130,39 @@ impl Harness {
     /// Sends `args` as one RESP request from `id`; returns what `id` got back and the ids of
     /// other clients the request closed.
     pub fn request(&mut self, id: ClientId, args: &[&str]) -> (Outcome, Vec<ClientId>) {
-        let mut bytes = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            bytes.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
-        }
-        self.node.handle_input(self.now, id, &bytes);
+        self.send(id, args);
         let mut out = Outcome { reply: String::new(), closed: false };
         let mut others = Vec::new();
         for action in self.pump() {
             match action {
                 Action::Send { client, bytes } if client == id => out.reply.push_str(&String::from_utf8_lossy(&bytes)),
-                Action::Close { client } if client == id => out.closed = true,
-                Action::Close { client } => others.push(client),
+                Action::Close { client } | Action::Drop { client } if client == id => out.closed = true,
+                Action::Close { client } | Action::Drop { client } => others.push(client),
                 _ => {}
             }
         }
         (out, others)
+    }
+
+    /// Hands `args` to the node as one RESP request from `id`, leaving its actions queued.
+    pub fn send(&mut self, id: ClientId, args: &[&str]) {
+        let mut bytes = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            bytes.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+        }
+        self.node.handle_input(self.now, id, &bytes);
+    }
+
+    /// Sends `args` from `id`; returns what every client was sent, by client, as text.
+    pub fn request_all(&mut self, id: ClientId, args: &[&str]) -> BTreeMap<ClientId, String> {
+        self.send(id, args);
+        let mut out: BTreeMap<ClientId, String> = BTreeMap::new();
+        for action in self.pump() {
+            if let Action::Send { client, bytes } = action {
+                out.entry(client).or_default().push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+        out
     }
 
     /// The reply `id` gets to `args`.

@@ -453,7 +453,7 @@ impl Node {
         let resp = self.clients[&target].resp;
         let message = if resp > 2 {
             Reply::Push(vec![Reply::bulk(b"invalidate"), payload])
-        } else if self.subscribed_to(target, INVALIDATE_CHANNEL) {
+        } else if self.clients[&target].subscriptions.channels.contains(INVALIDATE_CHANNEL) {
             Reply::Push(vec![Reply::bulk(b"message"), Reply::bulk(INVALIDATE_CHANNEL), payload])
         } else {
             // A RESP2 client that is not subscribed to the channel cannot receive it.
@@ -462,10 +462,5 @@ impl Node {
         let client = self.clients.get_mut(&target).expect("checked");
         encode(&message, client.resp, &mut client.reply_buf);
         self.pending_output.insert(target);
-    }
-
-    /// PLACEHOLDER until pub/sub lands: whether `id` is subscribed to `channel`.
-    fn subscribed_to(&self, _id: ClientId, _channel: &[u8]) -> bool {
-        false
     }
 }

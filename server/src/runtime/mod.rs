@@ -34,7 +34,10 @@ const READ_CHUNK_BYTES: usize = 16 * 1024;
 #[derive(Default)]
 struct Outbox {
     chunks: VecDeque<Vec<u8>>,
+    /// Close once the chunks are written.
     close: bool,
+    /// Close now, unwritten chunks dropped (the node closed a client over its output limit).
+    dropped: bool,
 }
 
 struct Conn {
@@ -81,6 +84,15 @@ impl Shell {
                         if current != Some(client) {
                             conn.wake.notify_one();
                         }
+                    }
+                }
+                Action::Drop { client } => {
+                    if let Some(conn) = self.conns.borrow_mut().remove(&client) {
+                        let mut outbox = conn.outbox.borrow_mut();
+                        outbox.dropped = true;
+                        outbox.chunks.clear();
+                        // Even the calling task may be waiting in a write to this connection.
+                        conn.wake.notify_one();
                     }
                 }
                 Action::Log { level, message } => self.logger.log(level, &message),
@@ -263,13 +275,21 @@ async fn connection(shell: Rc<Shell>, id: ClientId, stream: TcpStream, outbox: R
             _ = wake.notified() => {}
         }
         loop {
-            let (chunk, close) = {
+            let (chunk, close, dropped) = {
                 let mut ob = outbox.borrow_mut();
-                (ob.chunks.pop_front(), ob.close)
+                (ob.chunks.pop_front(), ob.close, ob.dropped)
             };
+            if dropped {
+                // The node dropped this connection and already forgot it: the socket closes
+                // as it goes out of scope, unwritten output with it.
+                return;
+            }
             match chunk {
                 Some(bytes) => {
-                    if write_all(socket, &bytes).await.is_err() {
+                    if write_all(&shell, id, socket, &bytes, &outbox, &wake).await.is_err() {
+                        if outbox.borrow().dropped {
+                            return;
+                        }
                         break 'serve;
                     }
                 }
@@ -288,12 +308,37 @@ async fn connection(shell: Rc<Shell>, id: ClientId, stream: TcpStream, outbox: R
     shell.drain_actions(None);
 }
 
-/// Writes all of `bytes`, waiting for the socket to drain when its send buffer is full.
-async fn write_all(socket: &AsyncFd<std::net::TcpStream>, mut bytes: &[u8]) -> std::io::Result<()> {
+/// Writes all of `bytes` to connection `id`, telling the node what each write took
+/// (`handle_sent`), and waiting for the socket to drain when its send buffer is full. Gives up
+/// with an error when the node drops the connection meanwhile (a peer that stopped reading
+/// must not hold its output here).
+async fn write_all(
+    shell: &Shell,
+    id: ClientId,
+    socket: &AsyncFd<std::net::TcpStream>,
+    mut bytes: &[u8],
+    outbox: &RefCell<Outbox>,
+    wake: &Notify,
+) -> std::io::Result<()> {
     while !bytes.is_empty() {
-        let mut guard = socket.writable().await?;
+        let mut guard = tokio::select! {
+            // Writability first: on the common path the socket takes the bytes at once and the
+            // wake-up is never polled (no waiter registered).
+            biased;
+            guard = socket.writable() => guard?,
+            // Other wake-ups (more output queued) are served once this chunk is written.
+            _ = wake.notified() => {
+                if outbox.borrow().dropped {
+                    return Err(std::io::ErrorKind::ConnectionAborted.into());
+                }
+                continue;
+            }
+        };
         if let Ok(written) = guard.try_io(|s| s.get_ref().write(bytes)) {
-            bytes = &bytes[written?..];
+            let written = written?;
+            bytes = &bytes[written..];
+            let now = shell.now();
+            shell.node.borrow_mut().handle_sent(now, id, written);
         }
     }
     Ok(())

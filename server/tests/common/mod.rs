@@ -146,6 +146,11 @@ impl Server {
         Err(format!("{backend:?} on port {port} did not answer PING in time; log:\n{}", server.log()))
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The TCP port it listens on.
     pub fn port(&self) -> u16 {
         self.port

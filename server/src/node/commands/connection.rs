@@ -12,7 +12,7 @@
 //!   features on). Its AUTH knows only `default`, whose password is `requirepass` (any password
 //!   when unset, as in Redis); it does not yet mark the connection authenticated, which waits for
 //!   AUTH and ACLs.
-//! - CLIENT KILL USER knows only `default`; TYPE master/replica/pubsub match nobody.
+//! - CLIENT KILL USER knows only `default`; TYPE master/replica match nobody.
 
 use verdis_engine::cmd::args::eq_ci;
 use verdis_engine::cmd::node::NodeCmd;
@@ -153,6 +153,7 @@ impl Node {
                 self.discard_transaction(id);
                 self.tracking_off(id);
                 self.monitor_off(id);
+                self.unsubscribe_all(id);
                 let client = self.client_mut(id);
                 client.db = 0;
                 client.resp = 2;
@@ -364,15 +365,6 @@ fn on_off(arg: &[u8]) -> Result<bool, CmdError> {
         Ok(false)
     } else {
         Err(CmdError::Syntax)
-    }
-}
-
-/// PING [message]
-pub(super) fn ping(argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    match argv.len() {
-        1 => Ok(Reply::simple("PONG")),
-        2 => Ok(Reply::bulk(argv[1])),
-        _ => Err(CmdError::WrongArity("ping".into())),
     }
 }
 

@@ -22,7 +22,21 @@ impl Node {
         effects: &mut Effects,
     ) -> Result<Reply, CmdError> {
         match cmd {
-            NodeCmd::Ping => connection::ping(argv),
+            NodeCmd::Ping => self.ping(id, argv),
+            NodeCmd::Subscribe
+            | NodeCmd::Unsubscribe
+            | NodeCmd::Psubscribe
+            | NodeCmd::Punsubscribe
+            | NodeCmd::Ssubscribe
+            | NodeCmd::Sunsubscribe
+            | NodeCmd::Publish
+            | NodeCmd::Spublish
+            | NodeCmd::PubsubChannels
+            | NodeCmd::PubsubNumsub
+            | NodeCmd::PubsubNumpat
+            | NodeCmd::PubsubShardchannels
+            | NodeCmd::PubsubShardnumsub
+            | NodeCmd::PubsubHelp => self.exec_pubsub(cmd, id, argv),
             NodeCmd::Select
             | NodeCmd::Quit
             | NodeCmd::Reset
