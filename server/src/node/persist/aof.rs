@@ -10,6 +10,8 @@
 //! meanwhile wait in the buffer, so the incr file they reach is always one the durable manifest
 //! names.
 
+use std::collections::BTreeMap;
+
 use verdis_engine::aof::{Manifest, PropagatedOp};
 
 use super::job::Kind;
@@ -96,9 +98,15 @@ pub(crate) struct Aof {
     incr_size: u64,
     /// Where the next append to the current incr file lands if every append issued lands.
     incr_end: u64,
-    /// Fsyncs issued and completed, as sequence numbers (gates for held replies).
+    /// Fsyncs issued, and the last one that completed with every one before it (gates for
+    /// held replies), as sequence numbers.
     fsync_issued: u64,
     fsync_done: u64,
+    /// Fsyncs that completed while one issued before them was still in flight: their number
+    /// and, if they succeeded, the appends issued before them. Fsyncs of different files (the
+    /// loaded incr files and the directory, the old and the new incr file at a switch) complete
+    /// in any order, and a reply waits for every fsync up to its gate.
+    done_early: BTreeMap<u64, Option<u64>>,
     /// Appended since the last fsync was issued.
     unsynced: bool,
     /// Monotonic µs of the last fsync issued.
@@ -373,12 +381,24 @@ impl Node {
         }
     }
 
+    /// Fsync `gate` completed (`appends`: issued before it, if it succeeded): advances the
+    /// fsyncs completed in order past it and any that completed early behind it.
+    fn aof_fsync_completed(&mut self, gate: u64, appends: Option<u64>) {
+        let aof = &mut self.persist.aof;
+        aof.done_early.insert(gate, appends);
+        while let Some(appends) = aof.done_early.remove(&(aof.fsync_done + 1)) {
+            aof.fsync_done += 1;
+            if let Some(appends) = appends {
+                aof.synced_unreported = aof.synced_unreported.max(Some((aof.fsync_done, appends)));
+            }
+        }
+    }
+
     pub(super) fn aof_fsync_done(&mut self, gate: u64, appends: u64, result: DiskResult) {
         match result {
             Ok(_) => {
+                self.aof_fsync_completed(gate, Some(appends));
                 let aof = &mut self.persist.aof;
-                aof.fsync_done = aof.fsync_done.max(gate);
-                aof.synced_unreported = aof.synced_unreported.max(Some((gate, appends)));
                 let more = aof.always && aof.unsynced && !aof.fsync_pending();
                 if aof.retry.is_empty() && aof.error.take().is_some() {
                     self.log(LogLevel::Warning, "AOF write error looks solved, Redis can write again.".into());
@@ -402,9 +422,9 @@ impl Node {
                     return;
                 }
                 self.log(LogLevel::Warning, format!("Error syncing the AOF file: {e}"));
+                self.aof_fsync_completed(gate, None);
                 let aof = &mut self.persist.aof;
                 aof.error = Some(e.message.clone());
-                aof.fsync_done = aof.fsync_done.max(gate);
                 aof.unsynced = true;
             }
         }

@@ -460,3 +460,31 @@ fn a_snapshot_whose_write_failed_is_never_renamed_into_place() {
     assert!(!h.disk.files.contains_key("dump.rdb"));
     assert!(h.run(c, &["INFO", "persistence"]).contains("rdb_last_bgsave_status:err"));
 }
+
+#[test]
+fn appendfsync_always_releases_a_reply_only_once_every_fsync_before_it_completed() {
+    // Proves fsyncs completing out of order release nothing early: after a restart, the AOF
+    // directory's fsync completing before the loaded incr file's leaves the reply held until
+    // the incr file's completes too (the simulator's seed 41561: the reply went out, a power
+    // loss then took back page-cache data it was built on).
+    let mut h = Harness::with_config(always(), MemDisk::default());
+    settle(&mut h);
+    let c = h.connect(1);
+    h.run(c, &["SET", "k", "v"]);
+    let config = h.node.config.clone();
+    let mut h = Harness { node: crate::node::Node::new(config, 1, h.now), now: h.now, disk: h.disk };
+    h.node.handle_start(h.now);
+    let (mut held, _) = drive(&mut h, &|op| matches!(op, DiskOp::Fsync { .. }));
+    let c = h.connect(1);
+    h.node.handle_input(h.now, c, &resp(&["GET", "k"]));
+    drive(&mut h, &|_| false);
+    let dir = held.iter().position(|(_, op, _)| op.path() == "appendonlydir").expect("the directory's fsync");
+    let (id, _, result) = held.remove(dir);
+    h.node.handle_disk(h.now, id, result);
+    let (_, others) = drive(&mut h, &|_| false);
+    assert!(others.iter().all(|a| !matches!(a, Action::Send { .. })), "served before the incr file was durable");
+    for (id, _, result) in held {
+        h.node.handle_disk(h.now, id, result);
+    }
+    assert!(h.pump().contains(&Action::Send { client: c, bytes: b"$1\r\nv\r\n".to_vec() }));
+}
