@@ -837,15 +837,18 @@ impl World {
         // BGSAVE writes a snapshot even with no persistence configured.
         let persists = self.safety_plan.persistence != Persistence::None || self.node_ever_used_disk;
         let mut matched = None;
+        let mut on_disk = None;
         if self.incarnation > 1 {
             self.coverage.hit(if recovered.is_empty() { "restart_empty" } else { "restart_nonempty" });
             match self.requirement.take() {
                 Some(_) if persists && !self.node_ever_used_disk => self.coverage.hit("durability_skipped"),
                 Some(_) if self.corrupted => self.coverage.hit("durability_skipped"),
                 None => self.coverage.hit("durability_skipped"),
-                Some(req) => match self.durability.check(&req, &self.history, &recovered.view(now_ms), now_ms) {
-                    Ok(i) => {
+                Some(req) => match self.durability.matching_state(&req, &self.history, &recovered.view(now_ms), now_ms)
+                {
+                    Ok((i, state)) => {
                         matched = Some(i);
+                        on_disk = Some(state);
                         self.coverage.hit("durability_checked");
                         if req.policy == Persistence::Rdb && i > 0 {
                             self.coverage.hit("rdb_save_point");
@@ -870,6 +873,8 @@ impl World {
             _ => {
                 self.base_uncertain = persists && !self.last_stop_power_loss && self.incarnation > 1;
                 self.durability.reset(self.model.clone());
+                // What loaded matched a state of the old log: that state is what the files hold.
+                self.durability.base_on_disk = on_disk.filter(|_| persists);
             }
         }
     }
