@@ -344,6 +344,12 @@ impl Node {
     ) {
         let aof = &mut self.persist.aof;
         aof.appends_reported += 1;
+        if aof.exiting > 0 {
+            // Exiting on an earlier failed append (`always`): its truncation already cut this
+            // one off. Another cut, at a length counting appends that landed after the failed
+            // one, would bring them back behind a hole.
+            return;
+        }
         let current_file = aof.incr_path.as_ref() == Some(&path);
         if failures != aof.append_failures {
             // Issued before a failure was known: the truncation after that failure cuts these

@@ -530,3 +530,32 @@ fn a_manifest_naming_a_new_incr_file_is_renamed_only_once_the_old_file_is_sealed
     let c = h.connect(1);
     assert_eq!(h.run(c, &["MGET", "a", "n"]), "*2\r\n$1\r\n1\r\n$1\r\n1\r\n", "INCR applied once");
 }
+
+#[test]
+fn appendfsync_always_cuts_the_file_once_when_several_appends_fail() {
+    // Proves that after a failed append (`always`, the node exiting), the results of appends
+    // issued after it change nothing: a later one succeeding and another failing used to issue a
+    // second truncation at a length that counted the successful one, bringing back bytes that
+    // followed the failed append (the simulator's seed 45683: the next start refused the file).
+    let mut h = Harness::with_config(always(), MemDisk::default());
+    settle(&mut h);
+    let c = h.connect(1);
+    h.run(c, &["SET", "a", "1"]);
+    let incr = h.disk.files.keys().find(|k| k.ends_with(".incr.aof")).cloned().expect("an incr file");
+    let good_len = h.disk.files[&incr].len() as u64;
+    let mut appends = Vec::new();
+    for key in ["x", "y", "z"] {
+        h.node.handle_input(h.now, c, &resp(&["SET", key, "1"]));
+        appends.extend(drive(&mut h, &is_append).0);
+    }
+    let [x, y, z] = <[_; 3]>::try_from(appends).expect("one append per write");
+    h.node.handle_disk(h.now, x.0, Err(DiskError::no_space()));
+    h.node.handle_disk(h.now, y.0, y.2);
+    h.node.handle_disk(h.now, z.0, Err(DiskError::no_space()));
+    let (_, others) = drive(&mut h, &|_| false);
+    assert!(others.contains(&Action::Exit { code: 1 }), "{others:?}");
+    assert!(others.iter().all(|a| !matches!(a, Action::Send { .. })), "a write after the failed one was acknowledged");
+    let cuts: Vec<&String> = h.disk.log.iter().filter(|l| l.starts_with("Truncate")).collect();
+    assert_eq!(cuts.len(), 1, "{cuts:?}");
+    assert!(cuts[0].contains(&format!("len: {good_len}")), "{cuts:?}");
+}
