@@ -45,6 +45,15 @@ fn incr_file_sealed_before_the_manifest_switch() {
     }
 }
 
+/// Proves a reply held for a command waiting for the new incr file is not released by an
+/// fsync of the old one.
+#[test]
+fn replies_waiting_for_the_new_incr_file() {
+    for seed in [31087, 38864, 46384] {
+        passes(seed);
+    }
+}
+
 /// Proves appends reporting after a failed one (`always`, exiting) cut nothing more.
 #[test]
 fn one_cut_after_a_failed_append() {

@@ -287,6 +287,12 @@ impl Node {
     /// Issues an fsync of the incr file.
     fn aof_fsync(&mut self) {
         let aof = &mut self.persist.aof;
+        // Replies held for commands waiting in the buffer while the incr file is sealed wait
+        // for the next numbered fsync, which must come after those commands are appended: the
+        // first one once the new file is in force.
+        if aof.sealing.is_some() {
+            return;
+        }
         let Some(path) = aof.incr_path.clone() else { return };
         aof.fsync_issued += 1;
         aof.unsynced = false;

@@ -559,3 +559,34 @@ fn appendfsync_always_cuts_the_file_once_when_several_appends_fail() {
     assert_eq!(cuts.len(), 1, "{cuts:?}");
     assert!(cuts[0].contains(&format!("len: {good_len}")), "{cuts:?}");
 }
+
+#[test]
+fn a_command_waiting_for_the_new_incr_file_is_answered_only_once_durable_there() {
+    // Proves no fsync issued while the old incr file is sealed releases the reply of a command
+    // waiting in the buffer for the new file: an fsync of the old file completing (issued for
+    // an earlier append) used to issue the next, whose number that reply waited for, and the
+    // reply went out before the command was appended anywhere (the simulator's seeds 31087,
+    // 38864, 46384: its append to the new file then failed, and the acknowledged write was lost).
+    let mut h = Harness::with_config(always(), MemDisk::default());
+    settle(&mut h);
+    let (ca, ca2, cb) = (h.connect(1), h.connect(2), h.connect(3));
+    let old_incr_fsync = |op: &DiskOp| matches!(op, DiskOp::Fsync { path } if path.ends_with(".1.incr.aof"));
+    let mut held = Vec::new();
+    for (c, args) in [(ca, &["SET", "a", "1"][..]), (ca2, &["SET", "a2", "1"]), (ca, &["BGREWRITEAOF"])] {
+        h.node.handle_input(h.now, c, &resp(args));
+        held.extend(drive(&mut h, &old_incr_fsync).0);
+    }
+    let [first, seal] = <[_; 2]>::try_from(held).expect("SET a's fsync, then the seal");
+    h.node.handle_input(h.now, cb, &resp(&["SET", "b", "1"]));
+    drive(&mut h, &|_| false);
+    h.node.handle_disk(h.now, first.0, first.2);
+    let (_, others) = drive(&mut h, &|_| false);
+    let answered_b =
+        |actions: &[Action]| actions.iter().any(|a| matches!(a, Action::Send { client, .. } if *client == cb));
+    assert!(!answered_b(&others), "SET b answered before it was appended: {others:?}");
+    h.node.handle_disk(h.now, seal.0, seal.2);
+    let (_, others) = drive(&mut h, &|_| false);
+    assert!(answered_b(&others), "{others:?}");
+    let new_incr = String::from_utf8_lossy(&h.disk.files["appendonlydir/appendonly.aof.2.incr.aof"]).into_owned();
+    assert!(new_incr.contains("$1\r\nb\r\n"), "{new_incr:?}");
+}
