@@ -30,6 +30,11 @@ pub struct DurabilityLog {
     /// rename was in the page cache): a later recovery may show it, or the last completed save
     /// if a power loss drops the rename, until a later save completes.
     pub loaded_unsynced: Option<usize>,
+    /// What the files the last restart loaded hold, when it differs from `base`: keys already
+    /// expired at load time are left out of the keyspace (Redis skips them in an RDB file), yet
+    /// stay in the file, and a recovery loading it again after the node's clock went back shows
+    /// them alive.
+    pub base_on_disk: Option<Model>,
 }
 
 /// What a crash requires of the next recovery.
@@ -125,41 +130,64 @@ impl DurabilityLog {
     /// Checks `recovered` (the node's keyspace, as a view at `now_ms`) against `req`: returns the
     /// prefix length it equals.
     pub fn check(&self, req: &Requirement, history: &History, recovered: &Model, now_ms: i64) -> Result<usize, String> {
+        self.matching_state(req, history, recovered, now_ms).map(|(i, _)| i)
+    }
+
+    /// Like `check`, with the allowed state `recovered` matched, as the node's files hold it
+    /// (keys expired but present included).
+    pub fn matching_state(
+        &self,
+        req: &Requirement,
+        history: &History,
+        recovered: &Model,
+        now_ms: i64,
+    ) -> Result<(usize, Model), String> {
         // Without AOF, only snapshots persist: the save points (with no `save` lines, the ones
         // BGSAVE made), or the state the node started from.
         let snapshots_only = matches!(req.policy, Persistence::Rdb | Persistence::None);
         let allowed = |i: usize| if snapshots_only { req.rdb_allowed.contains(&i) } else { i >= req.min_prefix };
+        let mut state = self.base.clone();
+        // The allowed prefix closest to what was recovered (fewest differing keys).
+        let mut closest: Option<(usize, Vec<String>)> = None;
+        let mut expiries = self.expiries.iter().peekable();
+        // Keys a failed append may have left out of order are compared nowhere.
         let ordered = |mut m: Model| {
             m.keys.retain(|k, _| !req.unordered_keys.contains(k));
             m
         };
         let recovered = &ordered(recovered.clone());
-        let mut state = self.base.clone();
-        // The allowed prefix closest to what was recovered (fewest differing keys).
-        let mut closest: Option<(usize, Vec<String>)> = None;
-        let mut expiries = self.expiries.iter().peekable();
+        // Whether the state is one a recovery may show, keeping the closest miss.
+        let mut matches = |i: usize, state: &Model| {
+            if !allowed(i) {
+                return false;
+            }
+            let diffs = ordered(state.view(now_ms)).differences(recovered);
+            if diffs.is_empty() {
+                return true;
+            }
+            if closest.as_ref().is_none_or(|(_, d)| diffs.len() <= d.len()) {
+                closest = Some((i, diffs));
+            }
+            false
+        };
         for i in 0..=self.ops.len() {
-            // The state after the first `i` operations, without and then with the active-expiry
-            // DELs the node made at that point: a DEL no client waited for may not have reached
-            // the disk (its append failed, a crash came first), so the key may come back.
-            let mut expired_here = false;
-            loop {
-                if allowed(i) {
-                    let diffs = ordered(state.view(now_ms)).differences(recovered);
-                    if diffs.is_empty() {
-                        return Ok(i);
-                    }
-                    if closest.as_ref().is_none_or(|(_, d)| diffs.len() <= d.len()) {
-                        closest = Some((i, diffs));
-                    }
+            // The state after the first `i` operations, then after each of the active-expiry
+            // DELs the node made at that point in turn: a DEL no client waited for may not have
+            // reached the disk (its append failed, a crash came first), so the key may come
+            // back, and the node appended them in this order, so only the later ones may be lost.
+            if matches(i, &state) {
+                return Ok((i, state));
+            }
+            if i == 0 {
+                if let Some(on_disk) = self.base_on_disk.as_ref().filter(|d| matches(0, d)) {
+                    return Ok((0, on_disk.clone()));
                 }
-                if expired_here || expiries.peek().is_none_or(|(at, _)| *at != i) {
-                    break;
+            }
+            while let Some((_, key)) = expiries.next_if(|(at, _)| *at == i) {
+                state.keys.remove(key);
+                if matches(i, &state) {
+                    return Ok((i, state));
                 }
-                while let Some((_, key)) = expiries.next_if(|(at, _)| *at == i) {
-                    state.keys.remove(key);
-                }
-                expired_here = true;
             }
             if let Some(&(op, at_ms, _)) = self.ops.get(i) {
                 state.apply(&history.records[op].op, at_ms);
@@ -281,8 +309,8 @@ mod tests {
     #[test]
     fn an_active_expiry_whose_del_never_reached_the_disk_may_come_back() {
         // Proves a recovery may still hold a key the active expiry removed (with its TTL), since
-        // no client waited for that DEL (seed 428 of the 0..10000 sweep: the DEL's append failed
-        // and the node exited), while a recovery without the SET before it is still refused.
+        // no client waited for that DEL (its append may fail and the node exit), while a recovery
+        // without the SET before it is still refused.
         let mut h = History::default();
         let mut log = DurabilityLog::default();
         let set = Op::Set { key: b"k".to_vec(), val: b"v".to_vec(), px: Some(100), nx: false };
@@ -295,6 +323,63 @@ mod tests {
         kept.apply(&set, 1000);
         assert_eq!(log.check(&req, &h, &kept.view(1050), 1050), Ok(1));
         assert!(log.check(&req, &h, &state("v"), 1050).is_err(), "no TTL: not a state the node passed");
+    }
+
+    #[test]
+    fn active_expiry_dels_at_one_point_may_reach_the_disk_in_part_but_in_order() {
+        // Proves a recovery may show the first of two active-expiry DELs made between the same
+        // two commands without the second (seeds 428, 22611, 22695: the second DEL's append
+        // failed and the node exited), but not the second without the first.
+        let mut h = History::default();
+        let mut log = DurabilityLog::default();
+        let mut kept = Model::default();
+        for key in ["a", "b"] {
+            let set = Op::Set { key: key.as_bytes().to_vec(), val: b"v".to_vec(), px: Some(100), nx: false };
+            let id = h.invoke(0, set.clone(), 0, false);
+            h.complete(id, 10, crate::history::Outcome::Reply(b"+OK\r\n".to_vec()));
+            log.ops.push((id, 1000, 0));
+            kept.apply(&set, 1000);
+        }
+        log.expiries.push((2, b"a".to_vec()));
+        log.expiries.push((2, b"b".to_vec()));
+        let req = log.requirement(Persistence::AofAlways, &h, 5000, 0);
+        let mut first_only = kept.clone();
+        first_only.keys.remove(b"a".as_slice());
+        assert_eq!(log.check(&req, &h, &first_only.view(1050), 1050), Ok(2));
+        let mut second_only = kept.clone();
+        second_only.keys.remove(b"b".as_slice());
+        assert!(log.check(&req, &h, &second_only.view(1050), 1050).is_err(), "appended after the first");
+        assert_eq!(log.check(&req, &h, &Model::default(), 1050), Ok(2), "both reached the disk");
+    }
+
+    #[test]
+    fn a_key_the_load_skipped_as_expired_may_come_back_from_the_same_file() {
+        // Proves a recovery from the file the last restart loaded may show a key that load
+        // skipped as expired, once the node's clock went back to before its expiry (seed 47610:
+        // an RDB reloaded after a backward clock jump), and that nothing else is allowed.
+        let h = History::default();
+        let on_disk = state("v");
+        let mut volatile = Model::default();
+        volatile.apply(&Op::Set { key: b"k".to_vec(), val: b"v".to_vec(), px: Some(100), nx: false }, 1000);
+        let mut log = DurabilityLog::default();
+        log.reset(Model::default());
+        let req = log.requirement(Persistence::Rdb, &h, 5000, 0);
+        assert!(log.check(&req, &h, &volatile.view(1050), 1050).is_err(), "not known to be in the file");
+        log.base_on_disk = Some(volatile.clone());
+        assert_eq!(log.check(&req, &h, &volatile.view(1050), 1050), Ok(0));
+        assert_eq!(log.check(&req, &h, &Model::default(), 1050), Ok(0), "the keyspace as loaded");
+        assert!(log.check(&req, &h, &on_disk, 1050).is_err(), "no TTL: not what the file holds");
+    }
+
+    #[test]
+    fn without_persistence_only_a_bgsave_survives() {
+        let (mut log, h) = setup();
+        let req = log.requirement(Persistence::None, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &Model::default(), 0), Ok(0));
+        assert!(log.check(&req, &h, &state("3"), 0).is_err(), "nothing was saved");
+        log.save_points.push(2);
+        let req = log.requirement(Persistence::None, &h, 5000, 0);
+        assert_eq!(log.check(&req, &h, &state("2"), 0), Ok(2), "a BGSAVE persists even without save lines");
     }
 
     #[test]
@@ -314,16 +399,5 @@ mod tests {
         assert_eq!(log.replay(&h), state("3"));
         log.expiries.push((2, b"k".to_vec()));
         assert!(log.replay(&h).is_empty(), "an active expiry after the last write");
-    }
-
-    #[test]
-    fn without_persistence_only_a_bgsave_survives() {
-        let (mut log, h) = setup();
-        let req = log.requirement(Persistence::None, &h, 5000, 0);
-        assert_eq!(log.check(&req, &h, &Model::default(), 0), Ok(0));
-        assert!(log.check(&req, &h, &state("3"), 0).is_err(), "nothing was saved");
-        log.save_points.push(2);
-        let req = log.requirement(Persistence::None, &h, 5000, 0);
-        assert_eq!(log.check(&req, &h, &state("2"), 0), Ok(2), "a BGSAVE persists even without save lines");
     }
 }

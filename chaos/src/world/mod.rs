@@ -1043,6 +1043,7 @@ impl World {
         // BGSAVE writes a snapshot even with no persistence configured.
         let persists = self.safety_plan.persistence != Persistence::None || self.node_ever_used_disk;
         let mut matched = None;
+        let mut on_disk = None;
         if self.incarnation > 1 {
             self.coverage.hit(if recovered.is_empty() { "restart_empty" } else { "restart_nonempty" });
             let requirement = match std::mem::replace(&mut self.requirement, Err("restart_unchecked_stopped_loading")) {
@@ -1055,9 +1056,10 @@ impl World {
                     self.coverage.hit("durability_skipped");
                     self.tolerate(why);
                 }
-                Ok(req) => match self.durability.check(&req, &self.history, &recovered.view(now_ms), now_ms) {
-                    Ok(i) => {
+                Ok(req) => match self.durability.matching_state(&req, &self.history, &recovered.view(now_ms), now_ms) {
+                    Ok((i, state)) => {
                         matched = Some(i);
+                        on_disk = Some(state);
                         self.coverage.hit("durability_checked");
                         if req.policy == Persistence::Rdb && i > 0 {
                             self.coverage.hit("rdb_save_point");
@@ -1082,6 +1084,8 @@ impl World {
                 self.base_uncertain = persists && !self.last_stop_power_loss && self.incarnation > 1;
                 self.durability.reset(self.model.clone());
                 self.failed_appends.clear();
+                // What loaded matched a state of the old log: that state is what the files hold.
+                self.durability.base_on_disk = on_disk.filter(|_| persists);
             }
         }
     }

@@ -6,16 +6,21 @@
 //! `everysec` fsyncs from the cron once a second; `no` leaves it to the OS.
 //!
 //! A manifest change (a new incr file at a rewrite's start, the new base at its end) is written
-//! to a temp file, fsynced, renamed over the manifest and the directory fsynced; commands run
-//! meanwhile wait in the buffer, so the incr file they reach is always one the durable manifest
-//! names.
+//! to a temp file, fsynced, renamed over the manifest and the directory fsynced. Commands run
+//! meanwhile go to the incr file in force until the temp manifest is durable; when the change
+//! names a new incr file, the old one is then sealed (every append to it reported, then fsynced)
+//! before the rename, and commands wait in the buffer until the new file is in force: a power
+//! loss may keep the rename before the directory's fsync completes, and must not leave a torn
+//! tail in a file that is then no longer the last (the loader refuses it, as Redis's does).
+
+use std::collections::BTreeMap;
 
 use verdis_engine::aof::{Manifest, PropagatedOp};
 
 use super::job::Kind;
 use super::{in_dir, Purpose};
 use crate::config::AppendFsync;
-use crate::node::{Action, DiskOp, DiskResult, LogLevel, Node};
+use crate::node::{Action, DiskOk, DiskOp, DiskResult, LogLevel, Node};
 
 /// Whether commands go to the AOF.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,8 +55,11 @@ pub(crate) enum SwitchThen {
     Created(ManifestChange),
     /// The temp manifest is written: fsync it.
     Written(ManifestChange),
-    /// The temp manifest is durable: rename it.
+    /// The temp manifest is durable: seal the old incr file if the change replaces it, then
+    /// rename the manifest.
     Synced(ManifestChange),
+    /// The old incr file is durable, every append to it reported: rename the manifest.
+    Sealed(ManifestChange),
     /// The rename is done: fsync the directory.
     Renamed(ManifestChange),
     /// The rename is durable: the change is in force.
@@ -65,6 +73,7 @@ impl SwitchThen {
             SwitchThen::Created(c)
             | SwitchThen::Written(c)
             | SwitchThen::Synced(c)
+            | SwitchThen::Sealed(c)
             | SwitchThen::Renamed(c)
             | SwitchThen::Installed(c) => c,
         }
@@ -87,8 +96,12 @@ pub(crate) struct Aof {
     retry: Vec<u8>,
     /// The database the AOF last SELECTed.
     selected_db: Option<usize>,
-    /// A manifest change is in flight: appends wait in `buf`.
+    /// A manifest change is in flight.
     switching: bool,
+    /// The change in flight (and its generation) replaces the incr file: appends wait in `buf`
+    /// while the old file is sealed and until the new one is in force; `true` once the sealing
+    /// fsync was issued.
+    sealing: Option<(ManifestChange, u64, bool)>,
     /// Size of the base file, and of every AOF file together (INFO, auto rewrite).
     pub base_size: u64,
     pub current_size: u64,
@@ -96,9 +109,15 @@ pub(crate) struct Aof {
     incr_size: u64,
     /// Where the next append to the current incr file lands if every append issued lands.
     incr_end: u64,
-    /// Fsyncs issued and completed, as sequence numbers (gates for held replies).
+    /// Fsyncs issued, and the last one that completed with every one before it (gates for
+    /// held replies), as sequence numbers.
     fsync_issued: u64,
     fsync_done: u64,
+    /// Fsyncs that completed while one issued before them was still in flight: their number
+    /// and, if they succeeded, the appends issued before them. Fsyncs of different files (the
+    /// loaded incr files and the directory, the old and the new incr file at a switch) complete
+    /// in any order, and a reply waits for every fsync up to its gate.
+    done_early: BTreeMap<u64, Option<u64>>,
     /// Appended since the last fsync was issued.
     unsynced: bool,
     /// Monotonic µs of the last fsync issued.
@@ -121,6 +140,9 @@ pub(crate) struct Aof {
     creating_at_start: bool,
     /// A rewrite waits for its new incr file to be in the manifest before it begins.
     rewrite_pending: bool,
+    /// The pending rewrite's snapshot began when the old incr file was sealed (the commands
+    /// run since wait for the new file, so they must not be in the snapshot).
+    rewrite_began: bool,
     /// The AOF is being opened at start (commands wait with `-LOADING`, as Redis opens it
     /// before accepting connections).
     pub opening: bool,
@@ -237,9 +259,16 @@ impl Node {
         if aof.error.is_some() && aof.appends_issued > aof.appends_reported {
             return;
         }
+        // While the incr file is being replaced, only bytes cut off by a failed append go
+        // (back) to the old file.
+        if aof.sealing.is_some() && aof.retry.is_empty() {
+            return;
+        }
         let Some(path) = aof.incr_path.clone() else { return };
         let mut bytes = std::mem::take(&mut aof.retry);
-        bytes.append(&mut aof.buf);
+        if aof.sealing.is_none() {
+            bytes.append(&mut aof.buf);
+        }
         aof.unsynced = true;
         let fsync_now = always && !aof.fsync_pending();
         aof.appends_issued += 1;
@@ -258,6 +287,12 @@ impl Node {
     /// Issues an fsync of the incr file.
     fn aof_fsync(&mut self) {
         let aof = &mut self.persist.aof;
+        // Replies held for commands waiting in the buffer while the incr file is sealed wait
+        // for the next numbered fsync, which must come after those commands are appended: the
+        // first one once the new file is in force.
+        if aof.sealing.is_some() {
+            return;
+        }
         let Some(path) = aof.incr_path.clone() else { return };
         aof.fsync_issued += 1;
         aof.unsynced = false;
@@ -289,6 +324,19 @@ impl Node {
         }
     }
 
+    /// Seals the incr file being replaced once every append to it reported success: an fsync
+    /// as a step of the manifest change, which renames the manifest when it succeeds.
+    fn aof_try_seal(&mut self) {
+        let aof = &mut self.persist.aof;
+        let Some((change, generation, false)) = aof.sealing else { return };
+        if aof.appends_issued > aof.appends_reported || !aof.retry.is_empty() || aof.exiting > 0 {
+            return;
+        }
+        let Some(path) = aof.incr_path.clone() else { return };
+        aof.sealing = Some((change, generation, true));
+        self.disk(DiskOp::Fsync { path }, Purpose::AofSwitch { then: SwitchThen::Sealed(change), generation });
+    }
+
     /// An append's result. `path` and `offset`: the file it went to and where it landed if
     /// everything issued before it landed (an append issued just before a switch to a new incr
     /// file reports after the switch).
@@ -302,12 +350,19 @@ impl Node {
     ) {
         let aof = &mut self.persist.aof;
         aof.appends_reported += 1;
+        if aof.exiting > 0 {
+            // Exiting on an earlier failed append (`always`): its truncation already cut this
+            // one off. Another cut, at a length counting appends that landed after the failed
+            // one, would bring them back behind a hole.
+            return;
+        }
         let current_file = aof.incr_path.as_ref() == Some(&path);
         if failures != aof.append_failures {
             // Issued before a failure was known: the truncation after that failure cuts these
             // bytes off whether they landed or not, so they are written again, in order.
             aof.retry.extend_from_slice(&bytes);
             self.aof_flush();
+            self.aof_try_seal();
             return;
         }
         match result {
@@ -355,6 +410,7 @@ impl Node {
             }
         }
         self.aof_flush();
+        self.aof_try_seal();
     }
 
     /// After the append at `offset` of `path` failed: cuts off whatever part of it landed, and
@@ -373,12 +429,24 @@ impl Node {
         }
     }
 
+    /// Fsync `gate` completed (`appends`: issued before it, if it succeeded): advances the
+    /// fsyncs completed in order past it and any that completed early behind it.
+    fn aof_fsync_completed(&mut self, gate: u64, appends: Option<u64>) {
+        let aof = &mut self.persist.aof;
+        aof.done_early.insert(gate, appends);
+        while let Some(appends) = aof.done_early.remove(&(aof.fsync_done + 1)) {
+            aof.fsync_done += 1;
+            if let Some(appends) = appends {
+                aof.synced_unreported = aof.synced_unreported.max(Some((aof.fsync_done, appends)));
+            }
+        }
+    }
+
     pub(super) fn aof_fsync_done(&mut self, gate: u64, appends: u64, result: DiskResult) {
         match result {
             Ok(_) => {
+                self.aof_fsync_completed(gate, Some(appends));
                 let aof = &mut self.persist.aof;
-                aof.fsync_done = aof.fsync_done.max(gate);
-                aof.synced_unreported = aof.synced_unreported.max(Some((gate, appends)));
                 let more = aof.always && aof.unsynced && !aof.fsync_pending();
                 if aof.retry.is_empty() && aof.error.take().is_some() {
                     self.log(LogLevel::Warning, "AOF write error looks solved, Redis can write again.".into());
@@ -402,9 +470,9 @@ impl Node {
                     return;
                 }
                 self.log(LogLevel::Warning, format!("Error syncing the AOF file: {e}"));
+                self.aof_fsync_completed(gate, None);
                 let aof = &mut self.persist.aof;
                 aof.error = Some(e.message.clone());
-                aof.fsync_done = aof.fsync_done.max(gate);
                 aof.unsynced = true;
             }
         }
@@ -499,9 +567,16 @@ impl Node {
             return;
         }
         if let Err(e) = result {
+            if matches!(then, SwitchThen::Sealed(_)) && self.persist.aof.always {
+                // The old incr file's fsync failed: as for any AOF fsync under `always`.
+                return self.aof_fsync_done(0, 0, Err(e));
+            }
             self.log(LogLevel::Warning, format!("Error persisting the AOF manifest: {e}"));
             self.persist.aof.next_manifest = None;
             self.persist.aof.switching = false;
+            // The old incr file stays in force: what waited goes there.
+            self.persist.aof.sealing = None;
+            self.aof_flush();
             let opening = std::mem::replace(&mut self.persist.aof.opening, false);
             match then.change() {
                 // The rewrite cannot install its base; it fails, the old files stay in force
@@ -509,10 +584,15 @@ impl Node {
                 ManifestChange::Base(_) => {
                     self.finish_job(Err("manifest".into()), None);
                 }
-                // The rewrite never began.
+                // The rewrite fails, whether or not its snapshot began.
                 ManifestChange::IncrForRewrite => {
                     self.persist.aof.rewrite_pending = false;
-                    self.aof_rewrite_finished(Err("manifest".into()), self.now.unix_us.div_euclid(1_000_000));
+                    self.persist.aof.install_after_switch = None;
+                    if std::mem::take(&mut self.persist.aof.rewrite_began) {
+                        self.finish_job(Err("manifest".into()), None);
+                    } else {
+                        self.aof_rewrite_finished(Err("manifest".into()), self.now.unix_us.div_euclid(1_000_000));
+                    }
                 }
                 ManifestChange::Incr => {}
             }
@@ -533,6 +613,24 @@ impl Node {
                 self.disk(DiskOp::Fsync { path: self.temp_manifest_path() }, Purpose::AofSwitch { then, generation });
             }
             SwitchThen::Synced(change) => {
+                let aof = &mut self.persist.aof;
+                let next_incr =
+                    aof.next_manifest.as_ref().and_then(|m| m.incrs().last()).map(|e| in_dir(&dir, &e.name));
+                if aof.incr_path.is_some() && next_incr != aof.incr_path {
+                    // What was fed so far goes to the old file, then nothing more: a rewrite's
+                    // snapshot begins here, and every later command goes to the new file.
+                    self.aof_flush();
+                    if change == ManifestChange::IncrForRewrite && self.persist.aof.state != State::Off {
+                        self.persist.aof.rewrite_began = true;
+                        self.start_job_now(Kind::Rewrite);
+                    }
+                    self.persist.aof.sealing = Some((change, generation, false));
+                    self.aof_try_seal();
+                } else {
+                    self.aof_switch_done(SwitchThen::Sealed(change), generation, Ok(DiskOk::Done));
+                }
+            }
+            SwitchThen::Sealed(change) => {
                 let (from, to) = (self.temp_manifest_path(), self.manifest_path());
                 self.disk(
                     DiskOp::Rename { from, to },
@@ -544,15 +642,12 @@ impl Node {
                 self.disk(DiskOp::Fsync { path: dir }, Purpose::AofSwitch { then, generation });
             }
             SwitchThen::Installed(change) => {
-                // What was fed so far goes to the file in force until now, and is fsynced
-                // there (Redis fsyncs and closes the old file): later fsyncs are of the new one.
-                self.aof_flush();
-                if self.persist.aof.unsynced {
-                    self.aof_fsync();
-                }
+                // The old incr file was sealed (Redis fsyncs and closes it); what waited goes to
+                // the new one.
                 let aof = &mut self.persist.aof;
                 aof.manifest = aof.next_manifest.take().expect("a manifest was being written");
                 aof.switching = false;
+                aof.sealing = None;
                 aof.opening = false;
                 let incr = aof.manifest.incrs().last().map(|e| in_dir(&dir, &e.name));
                 if incr != aof.incr_path {
@@ -569,8 +664,9 @@ impl Node {
                 }
                 if change == ManifestChange::IncrForRewrite {
                     self.persist.aof.rewrite_pending = false;
-                    // Unless the AOF was turned off meanwhile.
-                    if self.persist.aof.state != State::Off {
+                    // Unless it began at the seal, or the AOF was turned off meanwhile.
+                    let began = std::mem::take(&mut self.persist.aof.rewrite_began);
+                    if !began && self.persist.aof.state != State::Off {
                         self.start_job_now(Kind::Rewrite);
                     }
                 }
@@ -586,6 +682,11 @@ impl Node {
                     self.aof_rewrite_installed(seq);
                 }
                 self.aof_flush();
+                // Replies held for appends the seal made durable wait for a numbered fsync.
+                let aof = &self.persist.aof;
+                if aof.unsynced && !aof.fsync_pending() {
+                    self.aof_fsync();
+                }
             }
         }
     }
@@ -714,6 +815,7 @@ impl Node {
                 self.persist.aof.rewrite_scheduled = true;
             }
         } else if !on && state != State::Off {
+            self.persist.aof.sealing = None;
             self.aof_flush();
             self.aof_fsync();
             let aof = &mut self.persist.aof;
@@ -729,6 +831,8 @@ impl Node {
     /// Shutdown: append and fsync what is buffered.
     pub(in crate::node) fn aof_final_sync(&mut self) {
         if self.persist.aof.state != State::Off {
+            // Nothing waits for a manifest change any more: the old incr file ends whole.
+            self.persist.aof.sealing = None;
             self.aof_flush();
             self.aof_fsync();
         }

@@ -94,8 +94,8 @@ impl Node {
     /// Starts a job; `false` when one is already running.
     ///
     /// A rewrite with the AOF on first opens a new incr file; its snapshot begins at the moment
-    /// that file takes the appends (`aof_switch_done`), so every command is either in the
-    /// snapshot or in the new file, never both, and none waits in memory meanwhile.
+    /// the old file stops taking appends (`aof_switch_done`, when it is sealed), so every
+    /// command is either in the snapshot or in the new file, never both.
     pub(in crate::node) fn start_job(&mut self, kind: Kind) -> bool {
         if self.persist.job.is_some() || self.persist.aof.rewrite_pending() {
             return false;
