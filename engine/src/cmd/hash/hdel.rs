@@ -3,6 +3,7 @@
 //! Redis's `hdelCommand`: removes fields, deleting the key once the hash is empty.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -18,8 +19,9 @@ pub fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             }
         }
     }
-    if hash.is_empty() {
-        ctx.db().delete(argv[1]);
+    if deleted > 0 {
+        ctx.notify(NotifyClass::HASH, "hdel", argv[1]);
+        ctx.delete_if_empty(argv[1]);
     }
     ctx.dirty += deleted;
     Ok(Reply::Int(deleted as i64))

@@ -32,7 +32,7 @@ use crate::value::Value;
 fn hash_for_write<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(&'c mut HashValue, &'c mut Rng), CmdError> {
     if ctx.write_hash(key)?.is_none() {
         let obj = ctx.new_object(Value::Hash(HashValue::default()));
-        ctx.db().add(key, obj);
+        ctx.add_key(key, obj);
     }
     let Ctx { keyspace, db, rng, .. } = ctx;
     match keyspace.dbs[*db].get_mut(key).map(|o| &mut o.value) {

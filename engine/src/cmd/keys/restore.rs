@@ -9,6 +9,7 @@
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::rdb::object_lru;
@@ -60,16 +61,16 @@ pub fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let when_ms = if ttl != 0 && !absttl { ttl.wrapping_add(now_ms) } else { ttl };
     if when_ms != 0 && when_ms <= now_ms {
         if deleted {
+            ctx.notify(NotifyClass::GENERIC, "del", key);
             ctx.propagate_as(&[b"DEL", key]);
             ctx.dirty += 1;
         }
         return Ok(Reply::Ok);
     }
     let lru = object_lru(ctx.config.maxmemory_policy.is_lfu(), ctx.lru_clock, now_ms, freq, idle_s);
-    let db = ctx.db();
-    db.add(key, Object::new(value, lru));
+    ctx.add_key(key, Object::new(value, lru));
     if when_ms != 0 {
-        db.set_expire(key, when_ms);
+        ctx.db().set_expire(key, when_ms);
         if !absttl {
             let when = when_ms.to_string();
             let mut rewritten: Vec<&[u8]> = argv.to_vec();
@@ -78,6 +79,7 @@ pub fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             ctx.propagate_as(&rewritten);
         }
     }
+    ctx.notify(NotifyClass::GENERIC, "restore", key);
     ctx.dirty += 1;
     Ok(Reply::Ok)
 }

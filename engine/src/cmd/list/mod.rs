@@ -83,14 +83,31 @@ fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
     Some((start as usize, stop.min(len - 1) as usize))
 }
 
+/// The event a push at `end` raises.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// The event a pop from `end` raises.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    }
+}
+
 /// Pushes `items` one by one at `end` of the list at `key`, creating the key when absent (Redis's
-/// `pushGenericCommand` body). Returns the new length.
-fn push_items(ctx: &mut Ctx, key: &[u8], end: End, items: &[&[u8]]) -> Result<usize, CmdError> {
+/// `pushGenericCommand` body), and raises `event` on it (`lpush`/`rpush`, or `linsert` for an
+/// insertion at the tail). Returns the new length.
+fn push_items(ctx: &mut Ctx, key: &[u8], end: End, items: &[&[u8]], event: &'static str) -> Result<usize, CmdError> {
     let list = match ctx.write_list(key)? {
         Some(list) => list,
         None => {
             let obj = ctx.new_object(Value::List(Box::new(ListValue::new())));
-            ctx.db().add(key, obj);
+            ctx.add_key(key, obj);
             ctx.write_list(key)?.expect("just added")
         }
     };
@@ -99,12 +116,13 @@ fn push_items(ctx: &mut Ctx, key: &[u8], end: End, items: &[&[u8]]) -> Result<us
     }
     let len = list.len();
     ctx.dirty += items.len() as u64;
-    ctx.notify(NotifyClass::LIST, if end == End::Left { "lpush" } else { "rpush" }, key);
+    ctx.notify(NotifyClass::LIST, event, key);
     Ok(len)
 }
 
 /// Pops up to `count` elements from `end` of the list at `key` (which must hold a non-empty
-/// list), deleting the key once it is empty.
+/// list), raising `lpop`/`rpop` when it popped any, then deleting the key once it is empty
+/// (`del`), as each of Redis's pops does.
 fn pop_items(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<Vec<u8>> {
     let list = match ctx.lookup_write(key).map(|o| &mut o.value) {
         Some(Value::List(list)) => list,
@@ -115,9 +133,9 @@ fn pop_items(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<Vec<u8>> 
         let Some(item) = list.pop(end) else { break };
         popped.push(item);
     }
-    let emptied = list.is_empty();
-    if emptied {
-        ctx.db().delete(key);
+    if !popped.is_empty() {
+        ctx.notify(NotifyClass::LIST, pop_event(end), key);
+        ctx.delete_if_empty(key);
     }
     ctx.dirty += popped.len() as u64;
     popped

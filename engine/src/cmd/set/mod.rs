@@ -25,13 +25,13 @@ use crate::types::set::SetValue;
 use crate::value::Value;
 
 /// The set at `key`, created empty in the encoding `first` calls for when absent (Redis's
-/// `setTypeCreate`), and the RNG a conversion to a hash table draws its hash keys from. The
+/// `setTypeCreate`, raising `new`), and the RNG a conversion to a hash table draws its hash keys from. The
 /// caller must leave the set non-empty.
 fn set_for_add<'c>(ctx: &'c mut Ctx, key: &[u8], first: &[u8]) -> Result<(&'c mut SetValue, &'c mut Rng), CmdError> {
     if ctx.write_set(key)?.is_none() {
         let set = SetValue::new_for(first, ctx.rng);
         let obj = ctx.new_object(Value::Set(set));
-        ctx.db().add(key, obj);
+        ctx.add_key(key, obj);
     }
     let Ctx { keyspace, db, rng, .. } = ctx;
     match keyspace.dbs[*db].get_mut(key).map(|o| &mut o.value) {

@@ -31,6 +31,7 @@ use super::redis_specs as s;
 use super::string::c_option;
 use super::table::{engine, Command};
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::rng::Rng;
@@ -187,16 +188,19 @@ pub(crate) fn zset_with_rng<'c>(ctx: &'c mut Ctx, key: &[u8]) -> (&'c mut ZsetVa
     }
 }
 
-/// Stores a sorted set built by a store command at `dst` (deleting `dst` when it is empty) and
-/// replies with its size, as Redis's store paths do. Counts one change when anything changed.
-pub(crate) fn store_result(ctx: &mut Ctx, dst: &[u8], zset: ZsetValue) -> Reply {
+/// Stores a sorted set built by a store command at `dst`, raising `event` (or deletes `dst`,
+/// raising `del`, when it is empty) and replies with its size, as Redis's store paths do.
+/// Counts one change when anything changed.
+pub(crate) fn store_result(ctx: &mut Ctx, dst: &[u8], zset: ZsetValue, event: &'static str) -> Reply {
     let len = zset.len();
     if len == 0 {
         if ctx.db().delete(dst).is_some() {
+            ctx.notify(NotifyClass::GENERIC, "del", dst);
             ctx.dirty += 1;
         }
     } else {
         ctx.set_key(dst, Value::Zset(Box::new(zset)), false);
+        ctx.notify(NotifyClass::ZSET, event, dst);
         ctx.dirty += 1;
     }
     Reply::Int(len as i64)
