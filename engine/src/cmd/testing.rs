@@ -110,6 +110,21 @@ impl TestDb {
         }
     }
 
+    /// Parks `line` (a blocking command that finds nothing to serve), then serves it from `key`
+    /// as the node does once a write readied the key; returns the reply, and `touches` holds
+    /// what the serve recorded.
+    pub fn park_and_serve(&mut self, line: &str, key: &str, write: &str) -> String {
+        self.cmd(line);
+        let block = self.block_on.take().unwrap_or_else(|| panic!("`{line}` did not block"));
+        self.cmd(write);
+        let argv: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        let mut ctx = self.ctx();
+        let reply = (block.serve)(&mut ctx, &argv, key.as_bytes()).expect("the key holds what the client waits for");
+        let touches = std::mem::take(&mut ctx.touches);
+        self.touches = touches;
+        show(&reply.unwrap_or_else(Reply::Error))
+    }
+
     /// The encoding OBJECT ENCODING would report for `key` in db 0, if it exists.
     pub fn encoding(&self, key: &str) -> Option<&'static str> {
         self.keyspace.dbs[0].get(key.as_bytes()).map(|o| o.value.encoding())

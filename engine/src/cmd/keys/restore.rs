@@ -209,4 +209,24 @@ mod tests {
             assert_eq!(a, b, "{key}");
         }
     }
+
+    #[test]
+    fn restore_raises_redis_events() {
+        // Proves RESTORE's events as a real Redis 7.0.15 raises them: new then restore (with or
+        // without a TTL, REPLACE included), nothing for BUSYKEY, and del when REPLACE meets a
+        // past absolute TTL and removes the old key.
+        let mut t = TestDb::new();
+        let cases: [(&str, &[&str], &str); 6] = [
+            ("0", &[], "new:k restore:k"),
+            ("0", &[], ""),
+            ("0", &["REPLACE"], "new:k restore:k"),
+            ("100000", &["REPLACE"], "new:k restore:k"),
+            ("1", &["REPLACE", "ABSTTL"], "del:k"),
+            ("1", &["REPLACE", "ABSTTL"], ""),
+        ];
+        for (ttl, opts, events) in cases {
+            restore(&mut t, "k", ttl, &hello(), opts);
+            assert_eq!(crate::cmd::testing::show_events(&t.touches), events, "RESTORE k {ttl} {opts:?}");
+        }
+    }
 }
