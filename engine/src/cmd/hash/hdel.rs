@@ -20,7 +20,10 @@ pub fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         }
     }
     if deleted > 0 {
-        ctx.notify(NotifyClass::HASH, "hdel", argv[1]);
+        // A planted bug (crate::plants) drops the event.
+        if !ctx.config.plants.hdel_skips_notify {
+            ctx.notify(NotifyClass::HASH, "hdel", argv[1]);
+        }
         ctx.delete_if_empty(argv[1]);
     }
     ctx.dirty += deleted;
