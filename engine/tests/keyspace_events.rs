@@ -314,6 +314,24 @@ const PRELUDE: &[&str] = &[
     "ZPOPMAX z2",
     "EXPIREAT l1 1",
     "FLUSHALL",
+    // Keys whose time passed, found by commands that walk the keyspace.
+    "SET a 1",
+    "PEXPIRE a 20",
+    "sleep 50",
+    "KEYS *",
+    "SCAN 0",
+    "SET b 1",
+    "PEXPIRE b 20",
+    "sleep 50",
+    "SCAN 0 TYPE string",
+    "SET c 1",
+    "PEXPIRE c 20",
+    "sleep 50",
+    "RANDOMKEY",
+    "SET h 1",
+    "PEXPIRE h 20",
+    "sleep 50",
+    "OBJECT ENCODING h",
 ];
 
 /// The one template whose expiry passes within the run, and its time: the sequence sleeps past
