@@ -396,13 +396,18 @@ impl<'a> Ctx<'a> {
     /// Deletes `key` if a command just emptied the collection it holds (Redis deletes a list,
     /// hash, set or sorted set as its last element goes, raising `del` after the command's own
     /// event); true when it did.
-    pub fn delete_if_empty(&mut self, key: &[u8]) -> bool {
-        let emptied = self.db().get(key).is_some_and(|o| o.value.is_empty_collection());
-        if emptied {
-            self.db().delete(key);
-            self.notify(NotifyClass::GENERIC, "del", key);
+    pub fn delete_if_empty(&mut self, key: &[u8]) {
+        if self.db().get(key).is_some_and(|o| o.value.is_empty_collection()) {
+            self.delete_emptied(key);
         }
-        emptied
+    }
+
+    /// Deletes `key`, whose collection the command has just emptied, raising `del` after the
+    /// command's own event: `delete_if_empty` for a caller that saw the collection empty (no
+    /// second lookup).
+    pub fn delete_emptied(&mut self, key: &[u8]) {
+        self.db().delete(key);
+        self.notify(NotifyClass::GENERIC, "del", key);
     }
 
     /// Stores a value under `key` (Redis's `setKey`), clearing the TTL unless `keep_ttl`. An

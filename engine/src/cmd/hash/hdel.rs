@@ -19,12 +19,13 @@ pub fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             }
         }
     }
-    if deleted > 0 {
-        // A planted bug (crate::plants) drops the event.
-        if !ctx.config.plants.hdel_skips_notify {
-            ctx.notify(NotifyClass::HASH, "hdel", argv[1]);
-        }
-        ctx.delete_if_empty(argv[1]);
+    let emptied = hash.is_empty();
+    // A planted bug (crate::plants) drops the event.
+    if deleted > 0 && !ctx.config.plants.hdel_skips_notify {
+        ctx.notify(NotifyClass::HASH, "hdel", argv[1]);
+    }
+    if emptied {
+        ctx.delete_emptied(argv[1]);
     }
     ctx.dirty += deleted;
     Ok(Reply::Int(deleted as i64))

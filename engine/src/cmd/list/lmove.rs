@@ -19,12 +19,15 @@ pub(super) fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End
     ctx.write_list(dst)?;
     let list = ctx.write_list(src)?.expect("checked above");
     let item = list.pop(from).expect("a list key is never empty");
+    let emptied = list.is_empty() && src != dst;
     // Redis's lmoveGenericCommand: the push (creating the destination) and its event come
     // first, then the pop's event and the emptied source's deletion. When `src == dst` the
     // source is briefly empty and the push refills it.
     push_items(ctx, dst, to, &[&item], push_event(to))?;
     ctx.notify(NotifyClass::LIST, pop_event(from), src);
-    ctx.delete_if_empty(src);
+    if emptied {
+        ctx.delete_emptied(src);
+    }
     Ok(Some(item))
 }
 

@@ -133,9 +133,12 @@ fn pop_items(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<Vec<u8>> 
         let Some(item) = list.pop(end) else { break };
         popped.push(item);
     }
+    let emptied = list.is_empty();
     if !popped.is_empty() {
         ctx.notify(NotifyClass::LIST, pop_event(end), key);
-        ctx.delete_if_empty(key);
+    }
+    if emptied {
+        ctx.delete_emptied(key);
     }
     ctx.dirty += popped.len() as u64;
     popped

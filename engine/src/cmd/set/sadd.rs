@@ -34,9 +34,12 @@ pub fn srem(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             }
         }
     }
+    let emptied = set.is_empty();
     if removed > 0 {
         ctx.notify(NotifyClass::SET, "srem", argv[1]);
-        ctx.delete_if_empty(argv[1]);
+    }
+    if emptied {
+        ctx.delete_emptied(argv[1]);
     }
     ctx.dirty += removed;
     Ok(Reply::Int(removed as i64))

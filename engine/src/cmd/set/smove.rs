@@ -23,8 +23,11 @@ pub fn smove(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     if !src_set.remove(member) {
         return Ok(Reply::Int(0));
     }
+    let emptied = src_set.is_empty();
     ctx.notify(NotifyClass::SET, "srem", src);
-    ctx.delete_if_empty(src);
+    if emptied {
+        ctx.delete_emptied(src);
+    }
     ctx.dirty += 1;
     let intset_max = ctx.config.set_max_intset_entries;
     let (dst_set, rng) = super::set_for_add(ctx, dst, member)?;

@@ -52,8 +52,11 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         let (set, rng) = super::set_for_add(ctx, argv[1], b"")?;
         let member = set.random(rng).expect("stored sets are never empty").into_owned();
         set.remove(&member);
+        let emptied = set.is_empty();
         ctx.notify(NotifyClass::SET, "spop", argv[1]);
-        ctx.delete_if_empty(argv[1]);
+        if emptied {
+            ctx.delete_emptied(argv[1]);
+        }
         ctx.dirty += 1;
         // Replicas and the AOF must remove the same member, not pick their own.
         ctx.propagate_as(&[b"SREM", argv[1], &member]);
@@ -67,8 +70,7 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     if count >= size {
         let whole = union(&[Some(&*set)], intset_max, rng);
         ctx.notify(NotifyClass::SET, "spop", argv[1]);
-        ctx.db().delete(argv[1]);
-        ctx.notify(NotifyClass::GENERIC, "del", argv[1]);
+        ctx.delete_emptied(argv[1]);
         ctx.dirty += 1;
         ctx.propagate_as(&[b"DEL", argv[1]]);
         return Ok(Reply::Set(whole.iter().map(|m| Reply::Bulk(m.into_owned())).collect()));
