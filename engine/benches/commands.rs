@@ -42,18 +42,7 @@ impl Fixture {
 
     /// Runs one command; every benched command must succeed.
     fn run(&mut self, f: EngineFn, argv: &[&[u8]]) -> Reply {
-        let mut ctx = Ctx {
-            keyspace: &mut self.keyspace,
-            db: 0,
-            now_us: NOW_US,
-            rng: &mut self.rng,
-            resp: 2,
-            config: &self.config,
-            lru_clock: 0,
-            dirty: 0,
-            block_on: None,
-            propagate: None,
-        };
+        let mut ctx = Ctx::new(&mut self.keyspace, 0, NOW_US, &mut self.rng, 2, &self.config, 0);
         f(&mut ctx, argv).expect("benched commands succeed")
     }
 }

@@ -452,18 +452,7 @@ fn engine_run(ks: &mut Keyspace, rng: &mut Rng, now: i64, argv: &[&[u8]]) -> Rep
     let cmd = lookup(argv[0]).expect("known command");
     let Handler::Engine(f) = cmd.handler else { panic!("engine command") };
     let config = EngineConfig::default();
-    let mut ctx = Ctx {
-        keyspace: ks,
-        db: 0,
-        now_us: now * 1000,
-        rng,
-        resp: 2,
-        config: &config,
-        lru_clock: lru_clock(now),
-        dirty: 0,
-        block_on: None,
-        propagate: None,
-    };
+    let mut ctx = Ctx::new(ks, 0, now * 1000, rng, 2, &config, lru_clock(now));
     f(&mut ctx, argv).unwrap_or_else(Reply::Error)
 }
 
