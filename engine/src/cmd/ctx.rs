@@ -124,14 +124,16 @@ fn keymiss(db: usize, key: &[u8]) -> Touch {
     Touch { db, key: key.to_vec(), modified: false, event: Some((NotifyClass::KEY_MISS, "keymiss")) }
 }
 
-/// Counts a read lookup's hit or miss and records a miss's `keymiss` event (Redis's
-/// `lookupKey`); takes the fields apart so the found object can stay borrowed.
-fn count_read(stats: &mut KeyspaceStats, touches: &mut Vec<Touch>, db: usize, key: &[u8], hit: bool) {
+/// Counts a read lookup's hit or miss and, when `notify`, records a miss's `keymiss` event
+/// (Redis's `lookupKey`); takes the fields apart so the found object can stay borrowed.
+fn count_read(stats: &mut KeyspaceStats, touches: &mut Vec<Touch>, db: usize, key: &[u8], hit: bool, notify: bool) {
     if hit {
         stats.keyspace_hits += 1;
     } else {
         stats.keyspace_misses += 1;
-        touches.push(keymiss(db, key));
+        if notify {
+            touches.push(keymiss(db, key));
+        }
     }
 }
 
@@ -280,7 +282,7 @@ impl<'a> Ctx<'a> {
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Object> {
         self.expire_if_needed(key);
         let found = self.keyspace.dbs[self.db].touch(key, self.lru_clock);
-        count_read(&mut self.keyspace.stats, &mut self.touches, self.db, key, found.is_some());
+        count_read(&mut self.keyspace.stats, &mut self.touches, self.db, key, found.is_some(), true);
         found
     }
 
@@ -289,21 +291,21 @@ impl<'a> Ctx<'a> {
     /// LOOKUP_NOTOUCH)`, used by commands that inspect a key rather than use it (TYPE, TTL,
     /// EXISTS).
     pub fn lookup_read_notouch(&mut self, key: &[u8]) -> Option<&Object> {
-        self.expire_if_needed(key);
-        let found = self.keyspace.dbs[self.db].get(key);
-        count_read(&mut self.keyspace.stats, &mut self.touches, self.db, key, found.is_some());
-        found
+        self.inspect(key, true)
     }
 
     /// `lookup_read_notouch` that raises no `keymiss` (Redis's `objectCommandLookup`:
     /// `LOOKUP_NOTOUCH|LOOKUP_NONOTIFY`), for OBJECT.
     pub fn lookup_read_nonotify(&mut self, key: &[u8]) -> Option<&Object> {
+        self.inspect(key, false)
+    }
+
+    /// A read lookup that leaves the access time alone, raising `keymiss` on a miss when
+    /// `notify`.
+    fn inspect(&mut self, key: &[u8], notify: bool) -> Option<&Object> {
         self.expire_if_needed(key);
         let found = self.keyspace.dbs[self.db].get(key);
-        match found {
-            Some(_) => self.keyspace.stats.keyspace_hits += 1,
-            None => self.keyspace.stats.keyspace_misses += 1,
-        }
+        count_read(&mut self.keyspace.stats, &mut self.touches, self.db, key, found.is_some(), notify);
         found
     }
 
@@ -395,7 +397,7 @@ impl<'a> Ctx<'a> {
 
     /// Deletes `key` if a command just emptied the collection it holds (Redis deletes a list,
     /// hash, set or sorted set as its last element goes, raising `del` after the command's own
-    /// event); true when it did.
+    /// event).
     pub fn delete_if_empty(&mut self, key: &[u8]) {
         if self.db().get(key).is_some_and(|o| o.value.is_empty_collection()) {
             self.delete_emptied(key);
