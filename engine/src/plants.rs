@@ -1,8 +1,9 @@
 //! Planted bugs: switches that make the engine wrong on purpose, so the simulator can prove its
 //! checks fail when the server is wrong (a checker that cannot fail proves nothing).
 //!
-//! Only the harness's self-tests (the simulator's, the conformance sessions') set them (through `EngineConfig::plants`); no config option,
-//! command or file reaches them, and production leaves them all off.
+//! Only the self-tests of the simulator and of the differential tests set them (through
+//! `EngineConfig::plants`); no config option, command or file reaches them, and production
+//! leaves them all off.
 
 /// Which planted bugs are on. All off by default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,4 +33,6 @@ pub struct Plants {
     /// Commands are refused with `-LOADING` while a background save runs, as if the node were
     /// loading (read by the node).
     pub loading_while_saving: bool,
+    /// HDEL removes fields without raising its `hdel` keyspace event.
+    pub hdel_skips_notify: bool,
 }
