@@ -172,11 +172,6 @@ impl<'a> Ctx<'a> {
         self.notify_in(db, NotifyClass::NEW, "new", key);
     }
 
-    /// Records a `keymiss` event: a read found no `key` (nothing changed).
-    pub fn notify_keymiss(&mut self, key: &[u8]) {
-        self.touches.push(keymiss(self.db, key));
-    }
-
     /// Records, before database `db` is emptied, that each key someone observes there (WATCH,
     /// a blocked client) is modified, if it exists: Redis's `signalFlushedDb` →
     /// `touchAllWatchedKeysInDb`, which compares existence before the flush.
