@@ -78,6 +78,7 @@ fn queued_replies_and_runtime_errors(backend: Backend) {
             ),
             ("GET a", "$1\r\n2\r\n"),
             ("EXEC", "-ERR EXEC without MULTI\r\n"),
+            ("EXEC x", "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n"),
             ("DISCARD", "-ERR DISCARD without MULTI\r\n"),
             ("MULTI", "+OK\r\n"),
             ("SET a 5", "+QUEUED\r\n"),

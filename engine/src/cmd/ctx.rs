@@ -43,11 +43,20 @@ pub struct Ctx<'a> {
     pub touches: Vec<Touch>,
     /// A database was emptied (FLUSHDB, FLUSHALL): client tracking invalidates everything.
     pub flushed: bool,
+    /// The handler's reply is built before its events, as in the Redis command it mirrors
+    /// (`reply_first`).
+    reply_first: bool,
 }
 
 /// The touch of a read that found no `key` in database `db`: a `keymiss` event, no change.
 fn keymiss(db: usize, key: &[u8]) -> Touch {
-    Touch { db, key: key.to_vec(), modified: false, event: Some((NotifyClass::KEY_MISS, "keymiss")) }
+    Touch {
+        db,
+        key: key.to_vec(),
+        modified: false,
+        event: Some((NotifyClass::KEY_MISS, "keymiss")),
+        after_reply: false,
+    }
 }
 
 /// Counts a read lookup's hit or miss and, when `notify`, records a miss's `keymiss` event
@@ -102,6 +111,7 @@ impl<'a> Ctx<'a> {
             propagate: None,
             touches: Vec::new(),
             flushed: false,
+            reply_first: false,
         }
     }
 
@@ -157,12 +167,21 @@ impl<'a> Ctx<'a> {
         if class == NotifyClass::HASH && self.config.plants.hash_writes_skip_touches {
             return;
         }
-        self.touches.push(Touch { db, key: key.to_vec(), modified: true, event: Some((class, event)) });
+        let after_reply = self.reply_first;
+        self.touches.push(Touch { db, key: key.to_vec(), modified: true, event: Some((class, event)), after_reply });
+    }
+
+    /// Marks the events recorded from now on as raised after the command's reply: Redis adds
+    /// the reply before notifying in these commands (LPUSH, HSET, ZADD, the EXPIRE family's
+    /// `expire`, the *STORE commands...), so a RESP3 client subscribed to its own command's
+    /// events sees the reply first (measured on Redis 7.0.15 per command).
+    pub fn reply_first(&mut self) {
+        self.reply_first = true;
     }
 
     /// Records that `key` changed with no event of its own (Redis's `signalModifiedKey` alone).
     pub fn signal_modified(&mut self, key: &[u8]) {
-        self.touches.push(Touch { db: self.db, key: key.to_vec(), modified: true, event: None });
+        self.touches.push(Touch { db: self.db, key: key.to_vec(), modified: true, event: None, after_reply: false });
     }
 
     /// Records a `new` event: `key` was just created in database `db` (Redis's `dbAdd`, which
@@ -183,7 +202,13 @@ impl<'a> Ctx<'a> {
             .filter(|k| self.keyspace.dbs[db].exists(k, now_ms))
             .cloned()
             .collect();
-        self.touches.extend(gone.into_iter().map(|key| Touch { db, key, modified: true, event: None }));
+        self.touches.extend(gone.into_iter().map(|key| Touch {
+            db,
+            key,
+            modified: true,
+            event: None,
+            after_reply: false,
+        }));
     }
 
     /// Records, before databases `a` and `b` trade contents, that each observed key of either
@@ -196,7 +221,7 @@ impl<'a> Ctx<'a> {
         for (db, other) in [(a, b), (b, a)] {
             for key in dbs[db].observed_keys() {
                 if dbs[db].exists(key, now_ms) || dbs[other].exists(key, now_ms) {
-                    changed.push(Touch { db, key: key.clone(), modified: true, event: None });
+                    changed.push(Touch { db, key: key.clone(), modified: true, event: None, after_reply: false });
                 }
             }
         }

@@ -141,6 +141,9 @@ pub struct Touch {
     pub modified: bool,
     /// The keyspace event raised, if any: its class and Redis's event name.
     pub event: Option<(NotifyClass, &'static str)>,
+    /// Raised after the command's reply was built (`Ctx::reply_first`): a RESP3 client
+    /// subscribed to its own command's events gets the push after the reply, as from Redis.
+    pub after_reply: bool,
 }
 
 #[cfg(test)]

@@ -191,6 +191,7 @@ impl Node {
             client.end_command();
             self.blocked.unblocked.push_back(id);
         }
+        self.publish_events_after_reply(id);
         self.tracking_send_deferred(id);
     }
 

@@ -141,10 +141,15 @@ impl Node {
         if let Some(refusal) = self.admission_error(id, cmd, argv) {
             self.stats.command_counts.entry(cmd.spec.name).or_default().rejected_calls += 1;
             self.flag_transaction(id);
-            let refusal = if cmd.spec.name == "exec" && self.in_multi(id) {
-                // Redis's `execCommandAbort`: the transaction goes, the reason is named.
+            let refusal = if cmd.spec.name == "exec" {
+                // Redis's `execCommandAbort`, for any refused EXEC (in MULTI or not): the
+                // transaction and the watches go, the reason is named.
                 self.discard_transaction(id);
-                CmdError::Message(format!("EXECABORT Transaction discarded because of: {refusal}").into())
+                // Redis formats its own refusals without the ERR code (shared ones, MISCONF and
+                // LOADING, keep theirs).
+                let text = refusal.to_string();
+                let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+                CmdError::Message(format!("EXECABORT Transaction discarded because of: {reason}").into())
             } else {
                 refusal
             };
@@ -170,6 +175,7 @@ impl Node {
         } else if !self.persist.is_waiting(id) {
             self.reply_command(id, &reply);
         }
+        self.publish_events_after_reply(id);
         self.feed_monitors(id, cmd, argv);
     }
 
@@ -200,6 +206,7 @@ impl Node {
             }
             client.end_command();
         }
+        self.publish_events_after_reply(id);
         self.tracking_send_deferred(id);
     }
 

@@ -183,7 +183,8 @@ impl Node {
                 unit.add_command(db, &[b"DEL", &key], None, 1);
                 self.propagate_unit(unit);
             }
-            touches.push(Touch { db, key, modified: true, event: Some((NotifyClass::EXPIRED, "expired")) });
+            let event = Some((NotifyClass::EXPIRED, "expired"));
+            touches.push(Touch { db, key, modified: true, event, after_reply: false });
         }
         self.touched(None, &touches);
     }
@@ -198,7 +199,26 @@ impl Node {
                 self.tracking_invalidate(caller, &touch.key);
                 self.blocked.signal_ready(touch.db, &touch.key);
             }
-            self.notify_keyspace_event(touch);
+            match caller {
+                // Its own client gets it after the reply, as Redis raises it after replying.
+                Some(id) if touch.after_reply && touch.event.is_some() => {
+                    self.events_after_reply.push((id, touch.clone()));
+                }
+                _ => self.notify_keyspace_event(touch),
+            }
+        }
+    }
+
+    /// Publishes the events `id`'s command raised after its reply, now that the reply is queued.
+    pub(super) fn publish_events_after_reply(&mut self, id: ClientId) {
+        if self.events_after_reply.is_empty() {
+            return;
+        }
+        let (mine, others): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.events_after_reply).into_iter().partition(|(caller, _)| *caller == id);
+        self.events_after_reply = others;
+        for (_, touch) in mine {
+            self.notify_keyspace_event(&touch);
         }
     }
 }

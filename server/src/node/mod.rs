@@ -174,6 +174,8 @@ pub struct Node {
     in_exec: bool,
     /// CLIENT PAUSE in force and the clients it postponed.
     pause: pause::Pause,
+    /// Keyspace events a command raised after its reply, held until the reply is queued.
+    events_after_reply: Vec<(ClientId, verdis_engine::cmd::effects::Touch)>,
     /// Loading, saving and the AOF.
     persist: persist::Persist,
     /// Who listens on which channel.
@@ -207,6 +209,7 @@ impl Node {
             monitors: BTreeSet::new(),
             in_exec: false,
             pause: pause::Pause::default(),
+            events_after_reply: Vec::new(),
             persist: persist::Persist::new(now),
             pubsub: pubsub::Pubsub::default(),
         }

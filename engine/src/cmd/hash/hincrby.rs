@@ -15,6 +15,7 @@ use crate::reply::Reply;
 
 /// HINCRBY: adds an integer to a field, replying with the new value.
 pub fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let incr = parse_i64(argv[3]).ok_or(CmdError::NotInteger)?;
     let current = match ctx.write_hash(argv[1])?.and_then(|h| h.get(argv[2])) {
         Some(v) => parse_i64(v).ok_or(CmdError::msg("ERR hash value is not an integer"))?,
@@ -33,6 +34,7 @@ pub fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// HINCRBYFLOAT: adds a float to a field, replying with the new value as a bulk string.
 pub fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     match incr_by_float(None, argv[3]) {
         Ok(_) => {}
         Err(IncrFloatError::NotFloat) => return Err(CmdError::NotFloat),

@@ -28,17 +28,20 @@ fn hset_generic(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Result<usize, CmdE
 
 /// HSET: sets fields, replying with the number of new fields.
 pub fn hset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     Ok(Reply::Int(hset_generic(ctx, argv, "hset")? as i64))
 }
 
 /// HMSET: sets fields, replying OK (HSET's deprecated twin).
 pub fn hmset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     hset_generic(ctx, argv, "hmset")?;
     Ok(Reply::Ok)
 }
 
 /// HSETNX: sets a field only if it is absent; 1 if it did, 0 if not.
 pub fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     if ctx.write_hash(argv[1])?.is_some_and(|h| h.get(argv[2]).is_some()) {
         return Ok(Reply::Int(0));
     }

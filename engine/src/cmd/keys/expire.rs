@@ -113,6 +113,8 @@ fn expire_generic(
         ctx.propagate_as(&[b"DEL", key]);
     } else {
         ctx.db().set_expire(key, when_ms);
+        // Redis replies before raising `expire` (and raises `del` above before replying).
+        ctx.reply_first();
         ctx.notify(NotifyClass::GENERIC, "expire", key);
         // Propagated as PEXPIREAT with the absolute time, options as written; PEXPIREAT
         // itself goes out as called.

@@ -151,6 +151,7 @@ pub fn holds<T: ValueType>(ctx: &mut Ctx, key: &[u8]) -> bool {
 /// whatever the command's other keys hold now. For BLMOVE/BRPOPLPUSH a destination of another
 /// type answers WRONGTYPE and nothing moves.
 pub fn serve_ready(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let name = argv[0].to_ascii_lowercase();
     let (from, to) = match name.as_slice() {
         b"blpop" => (End::Left, None),

@@ -25,6 +25,7 @@ pub fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// LSET: replaces the element at `index` of an existing list.
 pub fn lset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let Some(list) = ctx.write_list(argv[1])? else { return Err(CmdError::NoSuchKey) };
     let index = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
     let Some(i) = position(index, list.len()) else { return Err(CmdError::msg("ERR index out of range")) };

@@ -50,11 +50,13 @@ pub(super) fn pop_command(end: End) -> &'static [u8] {
 }
 
 pub fn lpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     pop(ctx, argv, End::Left)
 }
 
 /// RPOP: removes and returns the last element(s).
 pub fn rpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     pop(ctx, argv, End::Right)
 }
 
@@ -113,6 +115,7 @@ pub(super) fn serve_mpop(ctx: &mut Ctx, mpop: &Mpop) -> Result<Option<Reply>, Cm
 
 /// LMPOP: pops up to `count` elements from the first non-empty list.
 pub fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let mpop = parse_mpop(argv, 1)?;
     Ok(serve_mpop(ctx, &mpop)?.unwrap_or(Reply::NullArray))
 }

@@ -26,21 +26,25 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], end: End, only_existing: bool) -> Result<
 
 /// LPUSH: prepends each element in turn; replies with the new length.
 pub fn lpush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     push(ctx, argv, End::Left, false)
 }
 
 /// RPUSH: appends each element; replies with the new length.
 pub fn rpush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     push(ctx, argv, End::Right, false)
 }
 
 /// LPUSHX: LPUSH onto an existing list only.
 pub fn lpushx(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     push(ctx, argv, End::Left, true)
 }
 
 /// RPUSHX: RPUSH onto an existing list only.
 pub fn rpushx(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     push(ctx, argv, End::Right, true)
 }
 

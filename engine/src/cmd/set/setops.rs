@@ -133,6 +133,7 @@ pub fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// SINTERSTORE: stores the intersection at `destination`.
 pub fn sinterstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let intset_max = ctx.config.set_max_intset_entries;
     let (sets, rng) = lookup_sets(ctx, &argv[2..])?;
     let result = build(intersection(&sets, 0).into_iter(), intset_max, rng);
@@ -148,6 +149,7 @@ pub fn sunion(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// SUNIONSTORE: stores the union at `destination`.
 pub fn sunionstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let intset_max = ctx.config.set_max_intset_entries;
     let (sets, rng) = lookup_sets(ctx, &argv[2..])?;
     let result = union(&sets, intset_max, rng);
@@ -163,6 +165,7 @@ pub fn sdiff(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// SDIFFSTORE: stores the difference at `destination`.
 pub fn sdiffstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let intset_max = ctx.config.set_max_intset_entries;
     let (sets, rng) = lookup_sets(ctx, &argv[2..])?;
     let result = difference(&sets, intset_max, rng);

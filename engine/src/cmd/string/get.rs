@@ -32,6 +32,7 @@ pub fn get(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// GETDEL: the string at `key`, which is then deleted.
 pub fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let reply = get_reply(ctx, argv[1])?;
     if ctx.db().delete(argv[1]).is_some() {
         ctx.notify(NotifyClass::GENERIC, "del", argv[1]);
@@ -45,6 +46,7 @@ pub fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// GETSET: the old string at `key`; the key then holds `value` with no TTL.
 pub fn getset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let reply = get_reply(ctx, argv[1])?;
     ctx.set_key(argv[1], Value::Str(StrValue::from_bytes(argv[2])), false);
     ctx.notify(NotifyClass::STRING, "set", argv[1]);

@@ -54,6 +54,7 @@ fn parse<'a>(argv: &[&'a [u8]]) -> Result<TtlChange<'a>, CmdError> {
 
 /// GETEX: the string at `key`, optionally setting or removing its TTL.
 pub fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     let change = parse(argv)?;
     let key = argv[1];
     let reply = get_reply(ctx, key)?;

@@ -56,11 +56,13 @@ enum Outcome {
 /// ZADD: adds or updates members; replies the number added (or changed, with CH), or the new
 /// score with INCR.
 pub fn zadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     zadd_generic(ctx, argv, false)
 }
 
 /// ZINCRBY: adds `increment` to the member's score (0 when absent) and replies the new score.
 pub fn zincrby(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     zadd_generic(ctx, argv, true)
 }
 

@@ -43,6 +43,7 @@ pub fn zrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// ZRANGESTORE: stores the selected members at `dst` and replies their number.
 pub fn zrangestore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     zrange_generic(ctx, argv, 2, Some(argv[1]), None, None)
 }
 

@@ -135,16 +135,19 @@ pub fn zdiff(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// ZUNIONSTORE: stores the union at `destination` and replies its size.
 pub fn zunionstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     generic(ctx, argv, 2, Op::Union, Output::Store(argv[1]))
 }
 
 /// ZINTERSTORE: stores the intersection at `destination` and replies its size.
 pub fn zinterstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     generic(ctx, argv, 2, Op::Inter, Output::Store(argv[1]))
 }
 
 /// ZDIFFSTORE: stores the difference at `destination` and replies its size.
 pub fn zdiffstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    ctx.reply_first();
     generic(ctx, argv, 2, Op::Diff, Output::Store(argv[1]))
 }
 
