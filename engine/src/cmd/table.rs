@@ -59,6 +59,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 fn families() -> [&'static [Command]; 11] {
     [
         super::string::COMMANDS,
+        super::bitmap::COMMANDS,
         super::keys::COMMANDS,
         super::connection::COMMANDS,
         super::server::COMMANDS,
@@ -68,7 +69,6 @@ fn families() -> [&'static [Command]; 11] {
         super::list::COMMANDS,
         super::zset::COMMANDS,
         super::transactions::COMMANDS,
-        super::bitmap::COMMANDS,
     ]
 }
 
