@@ -116,6 +116,28 @@ fn effects_match_redis(backend: Backend) {
     assert_eq!(written, AOF_COMMANDS);
 }
 
+/// Proves the bit offset limit follows `proto-max-bulk-len` as CONFIG SET changes it, for
+/// SETBIT, GETBIT and BITFIELD's plain and `#` offsets.
+fn offsets_follow_proto_max_bulk_len(backend: Backend) {
+    let server = Server::start(backend);
+    let mut raw = server.raw();
+    let offset_error = "-ERR bit offset is not an integer or out of range\r\n";
+    let steps: &[(&str, &str)] = &[
+        ("CONFIG SET proto-max-bulk-len 1048576", "+OK\r\n"),
+        ("SETBIT k 8388608 1", offset_error),
+        ("GETBIT k 8388608", offset_error),
+        ("BITFIELD k GET u8 #1048576", offset_error),
+        ("BITFIELD k SET u1 #8388608 1", offset_error),
+        ("SETBIT k 8388607 1", ":0\r\n"),
+        ("BITFIELD k GET u8 #1048575", "*1\r\n:1\r\n"),
+        ("CONFIG SET proto-max-bulk-len 2097152", "+OK\r\n"),
+        ("GETBIT k 8388608", ":0\r\n"),
+    ];
+    for (line, reply) in steps {
+        raw.roundtrip(&resp_command(&words(line)), reply.as_bytes());
+    }
+}
+
 #[test]
 fn aof_commands_reads_each_command() {
     // Proves the AOF reader used above splits a RESP file into its commands (so a missing or
@@ -125,4 +147,4 @@ fn aof_commands_reads_each_command() {
     assert_eq!(aof_commands(&file), ["SELECT 0", "SETBIT k 7 1"]);
 }
 
-on_both_backends!(effects_match_redis);
+on_both_backends!(effects_match_redis, offsets_follow_proto_max_bulk_len);
