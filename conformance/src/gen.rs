@@ -453,7 +453,13 @@ fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
             Kind::String if arg.name == "serialized-value" && rng.chance(80) => {
                 out.push(rng.pick(RESTORE_PAYLOADS).to_vec())
             }
+            Kind::String if arg.name == "operation" && rng.chance(90) => out.push(rng.pick(BITOP_OPERATIONS).to_vec()),
+            Kind::String if arg.name == "encoding" && rng.chance(85) => out.push(gen_bitfield_type(rng)),
             Kind::String => out.push(gen_string(rng)),
+            // A bit (SETBIT's value, BITPOS's bit) is mostly 0 or 1, else nearly every one is refused.
+            Kind::Integer if matches!(arg.name, "bit" | "value") && rng.chance(60) => {
+                out.push(rng.pick(&[b"0", b"1"]).to_vec())
+            }
             Kind::Integer | Kind::UnixTime => out.push(match time_unit(arg) {
                 Some(unit) => gen_time(unit, rng),
                 None => gen_integer(rng),
@@ -640,6 +646,18 @@ const PATTERNS: &[&[u8]] = &[
     b"k*->f", b"*->a",
 ];
 
+/// BITOP's operations (the docs call the argument a plain string), in both cases.
+const BITOP_OPERATIONS: &[&[u8]] = &[b"AND", b"OR", b"XOR", b"NOT", b"and", b"xor"];
+
+/// A BITFIELD type: a valid width of either sign, the edges (i64, u63) and the refused ones.
+fn gen_bitfield_type(rng: &mut Rng) -> Vec<u8> {
+    match rng.below(10) {
+        0 => rng.pick(&[&b"u64"[..], b"i65", b"i0", b"U8", b"u"]).to_vec(),
+        1 => rng.pick(&[&b"i64"[..], b"u63", b"i1", b"u1"]).to_vec(),
+        _ => format!("{}{}", if rng.chance(50) { 'i' } else { 'u' }, rng.range(1, 63)).into_bytes(),
+    }
+}
+
 fn gen_integer(rng: &mut Rng) -> Vec<u8> {
     if rng.chance(70) {
         rng.range(-5, 20).to_string().into_bytes()
@@ -739,6 +757,35 @@ mod tests {
         assert!(g.commands().iter().all(|c| c.family == "string"));
         assert!(g.commands().iter().any(|c| c.name == "get"));
         assert!(Generator::from_table(&["nosuchfamily".into()]).is_err());
+    }
+
+    #[test]
+    fn bitmap_arguments_mostly_take_values_the_command_accepts() {
+        // Proves BITOP and SETBIT mostly get a real operation and a 0/1 bit, and a good share of
+        // BITFIELDs (many have no operation, or only OVERFLOW) a valid type: without the pools
+        // each was refused nearly every time.
+        let g = Generator::from_table(&["bitmap".into()]).unwrap();
+        let mut rng = Rng::new(3);
+        let (mut counts, mut good) = (std::collections::HashMap::new(), std::collections::HashMap::new());
+        for _ in 0..3000 {
+            for argv in g.sequence(&mut rng) {
+                let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+                let ok = match name.as_str() {
+                    "bitop" => argv.len() > 1 && BITOP_OPERATIONS.contains(&&argv[1][..]),
+                    "setbit" => argv.len() == 4 && matches!(&argv[3][..], b"0" | b"1"),
+                    "bitfield" => {
+                        argv.iter().any(|a| a.len() > 1 && (a[0] == b'i' || a[0] == b'u') && a[1].is_ascii_digit())
+                    }
+                    _ => continue,
+                };
+                *counts.entry(name.clone()).or_insert(0) += 1;
+                *good.entry(name).or_insert(0) += u32::from(ok);
+            }
+        }
+        for (name, share_min) in [("bitop", 2), ("setbit", 2), ("bitfield", 3)] {
+            let (n, ok) = (counts[name], good[name]);
+            assert!(ok * share_min > n, "{name}: {ok} of {n} usable");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! COMMAND GETKEYS and COMMAND GETKEYSANDFLAGS answer as real Redis for every implemented command
 //! whose keys the key specs alone cannot give: the commands with movable keys (SORT's STORE, the
 //! numkeys commands with well-formed and malformed counts) and those whose key flags vary with
-//! the arguments (SET's GET).
+//! the arguments (SET's GET, BITFIELD's writes).
 //!
 //! The test walks the engine's command table, so a command that gains movable keys without a
 //! case here fails it; each case is asked of verdis and of real Redis 7.0 and the replies (keys,
@@ -36,6 +36,20 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("sort_ro", &["k", "k by w_* get o_*", "k store d", "k limit 0 1 alpha desc"]),
     ("set", &["k v", "k v get", "k v nx GET", "k v ex 10 get", "k v px 10", "k v getx", "k v get\0x"]),
+    (
+        "bitfield",
+        &[
+            "k",
+            "k get u8 0",
+            "k overflow sat get u8 0 GET i4 #1",
+            "k get u8 0 set u8 0 1",
+            "k incrby u8 0 1 get u8 0",
+            "k foo",
+            "k get u8",
+            "k overflow",
+            "k GET\0x u8 0",
+        ],
+    ),
     (
         "zunionstore",
         &[

@@ -121,6 +121,7 @@ fn finder_of(spec: &CommandSpec) -> Option<KeyFinder> {
         "sort" => sort_keys,
         "sort_ro" => sort_ro_keys,
         "set" => set_keys,
+        "bitfield" => bitfield_keys,
         "zunionstore" | "zinterstore" | "zdiffstore" => |argv| numkeys_keys(argv, Some(1), 2),
         "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
             |argv| numkeys_keys(argv, None, 1)
@@ -206,6 +207,26 @@ fn set_keys(argv: &[&[u8]]) -> Vec<KeyRef> {
     vec![KeyRef { pos: 1, flags: if get { FLAGS_RW_ACCESS_UPDATE } else { FLAGS_OW_UPDATE } }]
 }
 
+/// Redis's `bitfieldGetKeys`: the key, read only while every operation is a complete GET or
+/// OVERFLOW; a write, or anything it cannot read (a syntax error), makes it written.
+fn bitfield_keys(argv: &[&[u8]]) -> Vec<KeyRef> {
+    let mut read_only = true;
+    let mut i = 2;
+    while i < argv.len() {
+        let remaining = argv.len() - i - 1;
+        let op = c_option(argv[i]);
+        if eq_ci(op, "get") && remaining >= 2 {
+            i += 3;
+        } else if eq_ci(op, "overflow") && remaining >= 1 {
+            i += 2;
+        } else {
+            read_only = false;
+            break;
+        }
+    }
+    vec![KeyRef { pos: 1, flags: if read_only { FLAGS_RO_ACCESS } else { FLAGS_RW_ACCESS_UPDATE } }]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,9 +284,10 @@ mod tests {
         // Proves the finders on what real Redis 7.0.15 answered to COMMAND GETKEYSANDFLAGS: SORT's
         // STORE (the last one, not one inside GET/BY/LIMIT), SORT_RO's one key, SET's flags with
         // and without GET, and the numkeys commands' fallback when the count is malformed (read
-        // with atoi: keys first, destination last, no flags) or out of range (no keys).
+        // with atoi: keys first, destination last, no flags) or out of range (no keys), and
+        // BITFIELD's key, read only while every operation is a complete GET or OVERFLOW.
         let k = |key: &str, flags: &[&'static str]| (key.to_owned(), flags.to_vec());
-        let (ro, ow) = (["RO", "access"], ["OW", "update"]);
+        let (ro, ow, rw) = (["RO", "access"], ["OW", "update"], ["RW", "access", "update"]);
         let cases: Vec<(&str, Vec<Found>)> = vec![
             ("sort k store d", vec![k("k", &ro), k("d", &ow)]),
             ("sort k STORE d1 limit 0 1 store d2", vec![k("k", &ro), k("d2", &ow)]),
@@ -280,6 +302,15 @@ mod tests {
             ("zunionstore d 3 a b", vec![]),
             ("lmpop +2 a b left", vec![k("a", &[]), k("b", &[])]),
             ("blmpop 0 2x a b left", vec![k("a", &[]), k("b", &[])]),
+            ("bitfield k get u8 0", vec![k("k", &ro)]),
+            ("bitfield k", vec![k("k", &ro)]),
+            ("bitfield k overflow sat get u8 0", vec![k("k", &ro)]),
+            ("bitfield k get u8 0 set u8 0 1", vec![k("k", &rw)]),
+            ("bitfield k GET u8 0 incrby u8 0 1", vec![k("k", &rw)]),
+            ("bitfield k foo", vec![k("k", &rw)]),
+            ("bitfield k get u8", vec![k("k", &rw)]),
+            ("bitfield k overflow", vec![k("k", &rw)]),
+            ("bitfield k get u8 0 get", vec![k("k", &rw)]),
         ];
         for (line, want) in cases {
             assert_eq!(found(line), want, "{line}");

@@ -1,6 +1,7 @@
 //! Commands: the table, the execution context, and one module per family.
 
 pub mod args;
+pub mod bitmap;
 pub mod connection;
 pub mod ctx;
 pub mod effects;

@@ -59,6 +59,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 fn families() -> [&'static [Command]; 11] {
     [
         super::string::COMMANDS,
+        super::bitmap::COMMANDS,
         super::keys::COMMANDS,
         super::connection::COMMANDS,
         super::server::COMMANDS,
