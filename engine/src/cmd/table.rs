@@ -56,7 +56,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 11] {
+fn families() -> [&'static [Command]; 12] {
     [
         super::string::COMMANDS,
         super::bitmap::COMMANDS,
