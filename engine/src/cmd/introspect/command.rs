@@ -202,7 +202,10 @@ fn keys_for(argv: &[&[u8]]) -> Result<(Vec<crate::cmd::getkeys::KeyRef>, usize),
         }
     });
     let Some(row) = row else { return Err(CmdError::msg("ERR Invalid command specified")) };
-    if row.spec.key_specs.is_empty() {
+    // Redis's doesCommandHaveKeys: a key spec not marked `not_key` (SPUBLISH's shard channel is
+    // described by one that is).
+    let has_keys = row.spec.key_specs.iter().any(|ks| !ks.flags.contains(&crate::cmd::spec::KeySpecFlag::NotKey));
+    if !has_keys {
         return Err(CmdError::msg("ERR The command has no key arguments"));
     }
     if !row.spec.arity_ok(target.len()) {
