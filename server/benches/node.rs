@@ -6,12 +6,13 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use verdis_server::config::Config;
+use verdis_server::node::Stopwatch;
 use verdis_server::{Action, Node, Time};
 
 /// Requests per pipeline, as `redis-benchmark -P 16`.
 const PIPELINE_LEN: usize = 16;
 /// A fixed instant (2023-11-14), so runs are identical.
-const NOW: Time = Time { unix_us: 1_700_000_000_000_000, mono_us: 1_000_000 };
+const NOW: Time = Time { unix_us: 1_700_000_000_000_000, mono_us: 1_000_000, stopwatch: Stopwatch::FROZEN };
 
 /// `args` as one RESP multibulk request.
 fn resp_command(args: &[&[u8]], out: &mut Vec<u8>) {

@@ -32,7 +32,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use verdis_engine::plants::Plants;
 use verdis_server::config::Config;
-use verdis_server::node::{Action, ClientId, DiskErrorKind, DiskId, DiskOp, DiskResult, Node, Time};
+use verdis_server::node::{Action, ClientId, DiskErrorKind, DiskId, DiskOp, DiskResult, Node, Stopwatch, Time};
 
 use crate::coverage::Coverage;
 use crate::decide::Decider;
@@ -266,7 +266,11 @@ struct Clock {
 impl Clock {
     fn at(&self, now_us: u64) -> Time {
         let drift = (now_us as i128 * self.drift_ppm as i128 / 1_000_000) as i64;
-        Time { unix_us: UNIX_START_US + now_us as i64 + drift + self.offset_us, mono_us: MONO_START_US + now_us }
+        Time {
+            unix_us: UNIX_START_US + now_us as i64 + drift + self.offset_us,
+            mono_us: MONO_START_US + now_us,
+            stopwatch: Stopwatch::FROZEN,
+        }
     }
 }
 

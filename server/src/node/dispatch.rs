@@ -160,9 +160,9 @@ impl Node {
             return self.reply_command(id, &reply);
         }
         let caller = Caller::Client(id);
-        let start_us = (self.probe.clock_us)();
+        let start_us = self.now.stopwatch.read_us();
         let (reply, mut effects) = self.execute(caller, cmd, argv);
-        let duration_us = (self.probe.clock_us)().saturating_sub(start_us);
+        let duration_us = self.now.stopwatch.read_us().saturating_sub(start_us);
         self.stats.total_commands_processed += 1;
         self.count_call(cmd, &reply, duration_us);
         self.tracking_after_command(id, cmd, argv);

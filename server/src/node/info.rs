@@ -69,24 +69,17 @@ pub struct ProcessSample {
 pub struct ProcessProbe {
     /// The current memory and CPU counters.
     pub sample: fn() -> ProcessSample,
-    /// A monotonic clock in microseconds, read before and after each command (commandstats'
-    /// `usec`, as Redis's `ustime()` around `call()`).
-    pub clock_us: fn() -> u64,
 }
 
 impl ProcessProbe {
     /// The probe a node has until the shell sets one: all zeros, so tests stay deterministic.
-    pub const NONE: ProcessProbe = ProcessProbe { sample: ProcessSample::default_fn, clock_us: clock_none };
+    pub const NONE: ProcessProbe = ProcessProbe { sample: ProcessSample::default_fn };
 }
 
 impl ProcessSample {
     fn default_fn() -> ProcessSample {
         ProcessSample::default()
     }
-}
-
-fn clock_none() -> u64 {
-    0
 }
 
 /// Samples kept per instantaneous metric (Redis's STATS_METRIC_SAMPLES).
@@ -1111,7 +1104,7 @@ mod tests {
             os: "Linux 6.1.0 x86_64".into(),
             total_system_memory_bytes: 25_276_510_208,
         };
-        h.node.set_process(info, ProcessProbe { sample: probe, ..ProcessProbe::NONE });
+        h.node.set_process(info, ProcessProbe { sample: probe });
         let text = h.node.info_string(&[b"server", b"memory", b"cpu"]);
         for line in [
             "redis_version:7.0.15",
@@ -1140,15 +1133,15 @@ mod tests {
     }
 
     #[test]
-    fn commandstats_time_commands_with_the_probe_clock() {
-        // Proves commandstats adds the probe clock's elapsed time around each execution (here 5 µs
+    fn commandstats_time_commands_with_the_inputs_stopwatch() {
+        // Proves commandstats adds the input's stopwatch's elapsed time around each execution (here 5 µs
         // a command) and prints usec_per_call with two decimals.
         fn clock_us() -> u64 {
             static NOW_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
             NOW_US.fetch_add(5, std::sync::atomic::Ordering::Relaxed)
         }
         let mut h = Harness::new();
-        h.node.set_process(ProcessInfo::default(), ProcessProbe { clock_us, ..ProcessProbe::NONE });
+        h.now.stopwatch = crate::node::Stopwatch(clock_us);
         let id = h.connect(5000);
         h.run(id, &["PING"]);
         h.run(id, &["PING"]);

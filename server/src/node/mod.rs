@@ -53,6 +53,34 @@ pub struct Time {
     pub unix_us: i64,
     /// Monotonic microseconds since an arbitrary origin (timeouts, cron scheduling).
     pub mono_us: u64,
+    /// How the node times the commands this input runs (commandstats' `usec`, latency).
+    pub stopwatch: Stopwatch,
+}
+
+/// The shell's monotonic clock in microseconds, handed to the node with each input so it can
+/// time the commands that input runs, as Redis's `ustime()` around `call()`. The node reads it
+/// only for durations it reports; the simulator passes `Stopwatch::FROZEN`, so every duration is
+/// 0 and runs stay deterministic.
+#[derive(Clone, Copy, Debug)]
+pub struct Stopwatch(pub fn() -> u64);
+
+/// Two times are the same instant whatever stopwatch came with them: stopwatches compare equal.
+impl PartialEq for Stopwatch {
+    fn eq(&self, _: &Stopwatch) -> bool {
+        true
+    }
+}
+
+impl Eq for Stopwatch {}
+
+impl Stopwatch {
+    /// A stopwatch that never moves: every command takes 0 µs.
+    pub const FROZEN: Stopwatch = Stopwatch(|| 0);
+
+    /// The clock's reading now, in microseconds.
+    pub fn read_us(self) -> u64 {
+        (self.0)()
+    }
 }
 
 impl Time {

@@ -67,7 +67,8 @@ impl MemDisk {
 }
 
 /// The time every test starts at.
-pub(crate) const START: Time = Time { unix_us: 1_700_000_000_000_000, mono_us: 5_000_000 };
+pub(crate) const START: Time =
+    Time { unix_us: 1_700_000_000_000_000, mono_us: 5_000_000, stopwatch: super::Stopwatch::FROZEN };
 
 /// A node driven by RESP requests.
 pub(crate) struct Harness {

@@ -24,7 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::node::{Action, ClientId, Node, ProcessProbe, Time};
+use crate::node::{Action, ClientId, Node, ProcessProbe, Stopwatch, Time};
 pub use log::Logger;
 
 /// Read buffer size per connection read call.
@@ -61,7 +61,11 @@ struct Shell {
 impl Shell {
     fn now(&self) -> Time {
         let unix = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970");
-        Time { unix_us: unix.as_micros() as i64, mono_us: self.origin.elapsed().as_micros() as u64 }
+        Time {
+            unix_us: unix.as_micros() as i64,
+            mono_us: self.origin.elapsed().as_micros() as u64,
+            stopwatch: Stopwatch(process::clock_us),
+        }
     }
 
     /// Carries out every action the node has queued. `current` is the connection whose task is
@@ -146,8 +150,8 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
     let origin = Instant::now();
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
         ^ u64::from(std::process::id()).rotate_left(32);
-    let mut node = Node::new(config, seed, Time { unix_us: 0, mono_us: 0 });
-    node.set_process(process::info(), ProcessProbe { sample: process::sample, clock_us: process::clock_us });
+    let mut node = Node::new(config, seed, Time { unix_us: 0, mono_us: 0, stopwatch: Stopwatch::FROZEN });
+    node.set_process(process::info(), ProcessProbe { sample: process::sample });
     let (fsync_done, mut fsync_results) = tokio::sync::mpsc::unbounded_channel();
     let shell = Rc::new(Shell {
         node: RefCell::new(node),
