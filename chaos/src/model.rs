@@ -428,9 +428,13 @@ impl Model {
             // array; a runtime error inside rolls nothing back.
             Op::Exec { ops } => Some(Reply::Array(ops.iter().filter_map(|op| self.apply(op, now_ms)).collect())),
             // Connection state, not keyspace: `session` answers these.
-            Op::BgSave | Op::BgRewriteAof | Op::Multi | Op::Discard | Op::Watch { .. } | Op::Unwatch | Op::Unknown { .. } => {
-                None
-            }
+            Op::BgSave
+            | Op::BgRewriteAof
+            | Op::Multi
+            | Op::Discard
+            | Op::Watch { .. }
+            | Op::Unwatch
+            | Op::Unknown { .. } => None,
         }
     }
 

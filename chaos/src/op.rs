@@ -74,8 +74,9 @@ pub enum Op {
     BgRewriteAof,
     /// `MULTI`.
     Multi,
-    /// `EXEC`, with the commands the client queued since its MULTI (what it runs as one unit
-    /// when the transaction commits; the request itself is the bare `EXEC`).
+    /// `EXEC`, with the commands it committed as one unit (filled in when the model sees it
+    /// commit: a client whose connection changed mid-script queues less than it meant to, so
+    /// only the server side knows; the request itself is the bare `EXEC`).
     Exec { ops: Vec<Op> },
     /// `DISCARD`.
     Discard,

@@ -67,6 +67,8 @@ pub struct Step {
     /// The request ran against the keyspace (a command outside MULTI, a committed EXEC): the
     /// durability log records it.
     pub ran: bool,
+    /// A committed EXEC: the commands it ran, in order (what its `Op::Exec` must carry).
+    pub committed: Option<Vec<Op>>,
 }
 
 /// Every connection's state, by the world's connection id.
@@ -81,7 +83,8 @@ fn error(text: &'static str) -> Option<Reply> {
 
 /// Redis's reply to an unknown command with one argument (note the trailing space).
 fn unknown_command(key: &[u8]) -> Option<Reply> {
-    let text = format!("ERR unknown command 'NOSUCHCMD', with args beginning with: '{}' ", String::from_utf8_lossy(key));
+    let text =
+        format!("ERR unknown command 'NOSUCHCMD', with args beginning with: '{}' ", String::from_utf8_lossy(key));
     Some(Reply::Error(CmdError::Message(Cow::Owned(text))))
 }
 
@@ -92,13 +95,13 @@ impl Sessions {
     }
 
     /// Applies `op`, executed by the node on connection `conn` at `now_ms`, to the model and to
-    /// the connections' state; returns its reply and whether it ran. Panics when an EXEC that
-    /// commits did not queue what its client queued (a bug in the world, not the node).
+    /// the connections' state; returns its reply, whether it ran, and what an EXEC committed.
     pub fn apply(&mut self, model: &mut Model, conn: u64, op: &Op, now_ms: i64) -> Step {
         // Touches left by a replay or a keyspace comparison are not this request's.
         model.take_touched();
         let s = self.by_conn.entry(conn).or_default();
         let mut ran = false;
+        let mut committed = None;
         let reply = match (op, s.multi.as_mut()) {
             (Op::Multi, Some(_)) => error("ERR MULTI calls can not be nested"),
             (Op::Multi, None) => {
@@ -118,7 +121,7 @@ impl Sessions {
                 Some(Reply::Ok)
             }
             (Op::Exec { .. }, None) => error("ERR EXEC without MULTI"),
-            (Op::Exec { ops }, Some(_)) => {
+            (Op::Exec { .. }, Some(_)) => {
                 let queue = s.multi.take().expect("matched");
                 let expired = s.watched.iter().any(|w| !w.expired && model.is_expired(&w.key, now_ms));
                 let dirty = s.dirty_cas || expired;
@@ -128,9 +131,11 @@ impl Sessions {
                 } else if dirty {
                     Some(Reply::NullArray)
                 } else {
-                    assert_eq!(&queue.ops, ops, "EXEC on conn {conn} commits other commands than its client queued");
-                    ran = true;
-                    model.apply(op, now_ms)
+                    let exec = Op::Exec { ops: queue.ops };
+                    let reply = model.apply(&exec, now_ms);
+                    let Op::Exec { ops } = exec else { unreachable!() };
+                    committed = Some(ops);
+                    reply
                 }
             }
             (Op::Discard, None) => error("ERR DISCARD without MULTI"),
@@ -159,7 +164,7 @@ impl Sessions {
             }
         };
         self.touch(model);
-        Step { reply, ran }
+        Step { reply, ran: ran || committed.is_some(), committed }
     }
 
     /// The node refused `op` on `conn` with a fault's error (`-MISCONF`, `-LOADING`, or EXEC's
@@ -208,5 +213,158 @@ impl Sessions {
     /// Connection `conn` is gone: the node forgets its transaction and watches.
     pub fn close(&mut self, conn: u64) {
         self.by_conn.remove(&conn);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resp::encode_reply;
+
+    fn k(s: &str) -> Vec<u8> {
+        s.as_bytes().to_vec()
+    }
+
+    fn set(key: &str, val: &str) -> Op {
+        Op::Set { key: k(key), val: k(val), px: None, nx: false }
+    }
+
+    /// Runs `op` on `conn` at `now_ms`, returning the reply as RESP2 text.
+    fn run(s: &mut Sessions, m: &mut Model, conn: u64, op: Op, now_ms: i64) -> String {
+        let step = s.apply(m, conn, &op, now_ms);
+        String::from_utf8(encode_reply(&step.reply.expect("predicted"))).unwrap()
+    }
+
+    const EXECABORT: &str = "-EXECABORT Transaction discarded because of previous errors.\r\n";
+
+    #[test]
+    fn transaction_replies_follow_redis_7_0() {
+        // Proves the replies Redis 7.0.15 gave for this sequence (asked with redis-cli):
+        // queueing, EXEC's array with a runtime error in place, an unknown command aborting
+        // EXEC, and nested MULTI, WATCH inside MULTI, EXEC/DISCARD without MULTI as errors that
+        // leave the transaction running; only a committed EXEC runs against the keyspace.
+        let (mut s, mut m) = (Sessions::default(), Model::default());
+        assert_eq!(run(&mut s, &mut m, 1, Op::Multi, 0), "+OK\r\n");
+        assert_eq!(
+            run(&mut s, &mut m, 1, Op::Unknown { key: k("k0") }, 0),
+            "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'k0' \r\n"
+        );
+        assert_eq!(run(&mut s, &mut m, 1, Op::Multi, 0), "-ERR MULTI calls can not be nested\r\n");
+        assert_eq!(
+            run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("a")] }, 0),
+            "-ERR WATCH inside MULTI is not allowed\r\n"
+        );
+        assert_eq!(run(&mut s, &mut m, 1, set("a", "1"), 0), "+QUEUED\r\n");
+        assert_eq!(run(&mut s, &mut m, 1, Op::Exec { ops: Vec::new() }, 0), EXECABORT);
+        assert!(m.is_empty(), "an aborted transaction runs nothing");
+        assert_eq!(run(&mut s, &mut m, 1, Op::Exec { ops: Vec::new() }, 0), "-ERR EXEC without MULTI\r\n");
+        assert_eq!(run(&mut s, &mut m, 1, Op::Discard, 0), "-ERR DISCARD without MULTI\r\n");
+        assert_eq!(run(&mut s, &mut m, 1, Op::Multi, 0), "+OK\r\n");
+        assert_eq!(run(&mut s, &mut m, 1, Op::Multi, 0), "-ERR MULTI calls can not be nested\r\n");
+        let queued = vec![set("a", "x"), Op::Incr { key: k("a") }, set("b", "x")];
+        for op in &queued {
+            assert_eq!(run(&mut s, &mut m, 1, op.clone(), 0), "+QUEUED\r\n");
+        }
+        let step = s.apply(&mut m, 1, &Op::Exec { ops: Vec::new() }, 0);
+        assert!(step.ran);
+        assert_eq!(step.committed.as_ref(), Some(&queued), "the EXEC carries what it committed");
+        assert_eq!(
+            String::from_utf8(encode_reply(&step.reply.unwrap())).unwrap(),
+            "*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n+OK\r\n"
+        );
+        assert_eq!(m.keys.len(), 2);
+        assert_eq!(run(&mut s, &mut m, 1, Op::Multi, 0), "+OK\r\n");
+        assert_eq!(run(&mut s, &mut m, 1, set("c", "1"), 0), "+QUEUED\r\n");
+        assert_eq!(run(&mut s, &mut m, 1, Op::Discard, 0), "+OK\r\n");
+        assert!(!s.apply(&mut m, 1, &Op::Exec { ops: Vec::new() }, 0).ran);
+        assert_eq!(m.keys.len(), 2, "a discarded transaction runs nothing");
+    }
+
+    #[test]
+    fn watch_fires_on_any_clients_change_only() {
+        // Proves a watched key's change by another connection or by the watcher itself makes
+        // EXEC answer the null array (and runs nothing), a no-op write (SADD of a present
+        // member) does not, a fired watch stays fired through later WATCHes, and UNWATCH and
+        // DISCARD forget it: the cases of server/tests/transactions.rs.
+        let (mut s, mut m) = (Sessions::default(), Model::default());
+        let exec = |s: &mut Sessions, m: &mut Model| {
+            run(s, m, 1, Op::Multi, 0);
+            run(s, m, 1, Op::Incr { key: k("n") }, 0);
+            run(s, m, 1, Op::Exec { ops: Vec::new() }, 0)
+        };
+        let sadd = |member: &str| Op::SAdd { key: k("s"), member: k(member) };
+        run(&mut s, &mut m, 2, sadd("m"), 0);
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("s")] }, 0);
+        run(&mut s, &mut m, 2, sadd("m"), 0);
+        assert_eq!(exec(&mut s, &mut m), "*1\r\n:1\r\n", "a present member changes nothing");
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("s")] }, 0);
+        run(&mut s, &mut m, 2, sadd("x"), 0);
+        assert_eq!(exec(&mut s, &mut m), "*-1\r\n");
+        assert_eq!(m.keys[&k("n")].val, crate::model::MVal::Str(k("1")), "the failed EXEC ran nothing");
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("w")] }, 0);
+        run(&mut s, &mut m, 2, set("w", "1"), 0);
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("other")] }, 0);
+        assert_eq!(exec(&mut s, &mut m), "*-1\r\n", "a fired watch stays fired");
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("w")] }, 0);
+        run(&mut s, &mut m, 1, set("w", "own"), 0);
+        assert_eq!(exec(&mut s, &mut m), "*-1\r\n", "the watcher's own write counts");
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("w")] }, 0);
+        run(&mut s, &mut m, 2, set("w", "2"), 0);
+        run(&mut s, &mut m, 1, Op::Unwatch, 0);
+        assert_eq!(exec(&mut s, &mut m), "*1\r\n:2\r\n", "UNWATCH forgets a fired watch");
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("w")] }, 0);
+        run(&mut s, &mut m, 2, set("w", "3"), 0);
+        run(&mut s, &mut m, 1, Op::Multi, 0);
+        run(&mut s, &mut m, 1, Op::Discard, 0);
+        assert_eq!(exec(&mut s, &mut m), "*1\r\n:3\r\n", "DISCARD forgets a fired watch");
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("w")] }, 0);
+        s.close(2);
+        run(&mut s, &mut m, 3, Op::Del { keys: vec![k("missing")] }, 0);
+        assert_eq!(exec(&mut s, &mut m), "*1\r\n:4\r\n", "a DEL of a missing key changes nothing");
+    }
+
+    #[test]
+    fn watch_and_expiry_follow_redis_7_0() {
+        // Proves a watched key that expires after WATCH fails EXEC (noticed at EXEC, or
+        // deleted lazily by another client's read, or by the active expiry mirrored into the
+        // model), while a key already expired when WATCHed does not when a read deletes it.
+        let px = |key: &str| Op::Set { key: k(key), val: k("v"), px: Some(100), nx: false };
+        let exec = |s: &mut Sessions, m: &mut Model, now_ms| {
+            run(s, m, 1, Op::Multi, now_ms);
+            run(s, m, 1, Op::Exec { ops: Vec::new() }, now_ms)
+        };
+        let (mut s, mut m) = (Sessions::default(), Model::default());
+        run(&mut s, &mut m, 2, px("a"), 0);
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("a")] }, 50);
+        assert_eq!(exec(&mut s, &mut m, 200), "*-1\r\n", "expired since WATCH, still in memory");
+        run(&mut s, &mut m, 2, px("a"), 1000);
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("a")] }, 1050);
+        run(&mut s, &mut m, 2, Op::Get { key: k("a") }, 1200);
+        assert_eq!(exec(&mut s, &mut m, 1200), "*-1\r\n", "deleted by another client's read");
+        run(&mut s, &mut m, 2, px("a"), 2000);
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("a")] }, 2050);
+        let empty = verdis_engine::Keyspace::new(1, &mut verdis_engine::Rng::new(1));
+        assert_eq!(m.mirror_active_expiry(&empty, 2200), Ok(vec![k("a")]));
+        s.touch(&mut m);
+        assert_eq!(exec(&mut s, &mut m, 2200), "*-1\r\n", "removed by the active expiry");
+        run(&mut s, &mut m, 2, px("a"), 3000);
+        run(&mut s, &mut m, 1, Op::Watch { keys: vec![k("a")] }, 3200);
+        run(&mut s, &mut m, 2, Op::Get { key: k("a") }, 3300);
+        assert_eq!(exec(&mut s, &mut m, 3300), "*0\r\n", "already expired when WATCHed");
+    }
+
+    #[test]
+    fn a_refused_queued_command_aborts_and_a_refused_exec_ends_the_transaction() {
+        // Proves a fault refusal while queueing makes EXEC answer -EXECABORT (Redis's
+        // flagTransaction), and a refused EXEC leaves no transaction open.
+        let (mut s, mut m) = (Sessions::default(), Model::default());
+        run(&mut s, &mut m, 1, Op::Multi, 0);
+        s.refused(1, &set("a", "1"));
+        assert_eq!(run(&mut s, &mut m, 1, Op::Exec { ops: Vec::new() }, 0), EXECABORT);
+        run(&mut s, &mut m, 1, Op::Multi, 0);
+        run(&mut s, &mut m, 1, set("a", "1"), 0);
+        s.refused(1, &Op::Exec { ops: Vec::new() });
+        assert!(!s.in_multi(1));
+        assert!(m.is_empty());
     }
 }

@@ -21,12 +21,14 @@ fn value(d: &mut Decider) -> Vec<u8> {
         0..=3 => d.below(100).to_string().into_bytes(),
         4..=6 => format!("v{}", d.below(1000)).into_bytes(),
         // Long values: raw encodings, sector-crossing AOF records.
-        _ => {
-            let len = 50 + d.below(700) as usize;
-            let byte = b'a' + d.below(26) as u8;
-            vec![byte; len]
-        }
+        _ => long_value(d),
     }
+}
+
+fn long_value(d: &mut Decider) -> Vec<u8> {
+    let len = 50 + d.below(700) as usize;
+    let byte = b'a' + d.below(26) as u8;
+    vec![byte; len]
 }
 
 /// The next requests a client issues, in order: one command, or a transaction's script.
@@ -46,7 +48,7 @@ pub fn next_op(d: &mut Decider, plan: &Plan) -> Op {
     data_op(d, plan)
 }
 
-/// A transaction's script: the requests in order, the EXEC carrying the commands it commits.
+/// A transaction's script: the requests in order.
 fn transaction(d: &mut Decider, plan: &Plan) -> Vec<Op> {
     let keys = plan.keys;
     // Now and then EXEC or DISCARD with no transaction open (an error each).
@@ -69,10 +71,11 @@ fn transaction(d: &mut Decider, plan: &Plan) -> Vec<Op> {
         }
     }
     script.push(Op::Multi);
-    // Writes that only make sense together: a recovery must show both or neither.
+    // Writes that only make sense together: a recovery must show both or neither. Their values
+    // are often long, so the block crosses AOF sectors (where a torn tail may cut it).
     let mut queued = match d.below(4) {
         0 => {
-            let val = value(d);
+            let val = if d.below(2) == 0 { long_value(d) } else { value(d) };
             vec![
                 Op::Set { key: a, val: val.clone(), px: None, nx: false },
                 Op::Set { key: b, val, px: None, nx: false },
@@ -80,8 +83,11 @@ fn transaction(d: &mut Decider, plan: &Plan) -> Vec<Op> {
         }
         1 => vec![Op::Incr { key: a }, Op::Incr { key: b }],
         2 => {
-            let val = value(d);
-            vec![Op::Push { key: a, vals: vec![val.clone()], left: false }, Op::Push { key: b, vals: vec![val], left: false }]
+            let val = if d.below(2) == 0 { long_value(d) } else { value(d) };
+            vec![
+                Op::Push { key: a, vals: vec![val.clone()], left: false },
+                Op::Push { key: b, vals: vec![val], left: false },
+            ]
         }
         _ => (0..1 + d.below(4)).map(|_| data_op(d, plan)).collect(),
     };
@@ -96,8 +102,7 @@ fn transaction(d: &mut Decider, plan: &Plan) -> Vec<Op> {
         let at = d.below(queued.len() as u64 + 1) as usize;
         queued.insert(at, op);
     }
-    let committed = queued.iter().filter(|op| !matches!(op, Op::Unknown { .. } | Op::Multi | Op::Watch { .. })).cloned();
-    let end = if d.below(8) == 0 { Op::Discard } else { Op::Exec { ops: committed.collect() } };
+    let end = if d.below(8) == 0 { Op::Discard } else { Op::Exec { ops: Vec::new() } };
     script.extend(queued);
     script.push(end);
     script

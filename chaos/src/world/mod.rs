@@ -412,7 +412,9 @@ impl World {
             failed_appends: Vec::new(),
             corrupted: false,
             recent_logs: VecDeque::new(),
-            clients: (0..clients).map(|_| ClientProc { conn: None, next_op_us: 0, wake_us: u64::MAX, script: VecDeque::new() }).collect(),
+            clients: (0..clients)
+                .map(|_| ClientProc { conn: None, next_op_us: 0, wake_us: u64::MAX, script: VecDeque::new() })
+                .collect(),
             conns: BTreeMap::new(),
             next_conn: 1,
             partitioned_until_us: vec![0; clients],
@@ -753,7 +755,8 @@ impl World {
     /// marked to abort.
     fn abort_transaction_of_refused(&mut self, c: u64, op: OpId) {
         let conn = self.conns.get_mut(&c).expect("mapped conn");
-        let end = conn.deferred.iter_mut().find(|d| matches!(self.history.records[d.op].op, Op::Exec { .. } | Op::Discard));
+        let end =
+            conn.deferred.iter_mut().find(|d| matches!(self.history.records[d.op].op, Op::Exec { .. } | Op::Discard));
         match end {
             Some(d) if matches!(self.history.records[d.op].op, Op::Discard) => {}
             Some(d) => {
@@ -1304,8 +1307,13 @@ impl World {
         if matches!(record_op, Op::BgSave) && std::mem::take(&mut self.bgsave_started_in_input) {
             self.durability.bgsave_start = Some(self.durability.ops.len());
         }
-        let queued = self.sessions.in_multi(c) && !matches!(record_op, Op::Exec { .. } | Op::Discard | Op::Multi | Op::Watch { .. });
-        let step = self.sessions.apply(&mut self.model, c, record_op, now_ms);
+        let queued = self.sessions.in_multi(c)
+            && !matches!(record_op, Op::Exec { .. } | Op::Discard | Op::Multi | Op::Watch { .. });
+        let mut step = self.sessions.apply(&mut self.model, c, record_op, now_ms);
+        if let Some(ops) = step.committed.take() {
+            self.history.records[op].op = Op::Exec { ops };
+        }
+        let record_op = &self.history.records[op].op;
         if let Some(probe) = transaction_probe(record_op, &step.reply) {
             self.coverage.hit(probe);
         }

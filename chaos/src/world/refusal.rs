@@ -37,7 +37,8 @@ impl ActiveFaults {
     /// not apply.
     pub fn is_rejection(reply: &[u8]) -> bool {
         let inner = refusal(reply);
-        reply.starts_with(b"-") && (inner.starts_with(b"MISCONF") || inner.starts_with(b"LOADING") || inner.starts_with(b"OOM"))
+        reply.starts_with(b"-")
+            && (inner.starts_with(b"MISCONF") || inner.starts_with(b"LOADING") || inner.starts_with(b"OOM"))
     }
 
     /// Whether these faults explain the rejection `reply`.
@@ -108,7 +109,8 @@ mod tests {
         // Proves EXEC's `-EXECABORT` wrapping a fault refusal is a rejection explained by the
         // same fault only, while EXEC aborted by a queueing error is an ordinary reply.
         let aof = b"-EXECABORT Transaction discarded because of: MISCONF Errors writing to the AOF file: EIO\r\n";
-        let loading = b"-EXECABORT Transaction discarded because of: LOADING Redis is loading the dataset in memory\r\n";
+        let loading =
+            b"-EXECABORT Transaction discarded because of: LOADING Redis is loading the dataset in memory\r\n";
         let none = ActiveFaults::default();
         assert!(ActiveFaults::is_rejection(aof) && ActiveFaults::is_rejection(loading));
         assert!(ActiveFaults { aof_write_failing: true, ..none }.explain(aof));
