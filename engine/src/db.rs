@@ -160,12 +160,15 @@ impl Db {
     }
 
     /// Stores `obj` under `key`, replacing any value. The key's TTL is cleared unless `keep_ttl`.
-    pub fn set(&mut self, key: &[u8], mut obj: Object, keep_ttl: bool) {
+    /// True when the key was added rather than replaced (Redis's `dbAdd` against `dbOverwrite`).
+    pub fn set(&mut self, key: &[u8], mut obj: Object, keep_ttl: bool) -> bool {
         self.before_change(key);
         obj.epoch = self.epoch_for_new();
-        if self.keys.insert(key, obj).is_some() && !keep_ttl {
+        let replaced = self.keys.insert(key, obj).is_some();
+        if replaced && !keep_ttl {
             self.expires.remove(key);
         }
+        !replaced
     }
 
     /// Adds a key known to be absent.

@@ -35,4 +35,6 @@ pub struct Plants {
     /// A call unit of several commands (a transaction) is propagated without its MULTI/EXEC
     /// wrapper: a torn AOF tail can then load half of it (read by the node).
     pub transactions_propagate_unwrapped: bool,
+    /// HDEL removes fields without raising its `hdel` keyspace event.
+    pub hdel_skips_notify: bool,
 }

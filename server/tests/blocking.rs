@@ -46,14 +46,32 @@ fn wait_for_clients_in(admin: &mut Raw, cmd: &str, n: usize) {
 
 /// Reads one bulk string reply.
 fn read_bulk(conn: &mut Raw) -> String {
+    String::from_utf8_lossy(&read_bulk_bytes(conn)).into_owned()
+}
+
+/// Reads one bulk string reply as bytes (a DUMP payload).
+fn read_bulk_bytes(conn: &mut Raw) -> Vec<u8> {
     let mut header = Vec::new();
     while !header.ends_with(b"\r\n") {
         header.extend(conn.read_n(1));
     }
     let text = String::from_utf8_lossy(&header);
     let len: usize = text.trim_start_matches('$').trim_end().parse().expect("a bulk length");
-    let body = conn.read_n(len + 2);
-    String::from_utf8_lossy(&body[..len]).into_owned()
+    let mut body = conn.read_n(len + 2);
+    body.truncate(len);
+    body
+}
+
+/// Waits until exactly `n` connections are blocked (CLIENT LIST flag `b`).
+fn wait_for_blocked(admin: &mut Raw, n: usize) {
+    for _ in 0..BLOCK_PROBES_MAX {
+        send(admin, &["CLIENT", "LIST"]);
+        if read_bulk(admin).lines().filter(|l| l.contains(" flags=b ")).count() == n {
+            return;
+        }
+        std::thread::sleep(BLOCK_PROBE_PAUSE);
+    }
+    panic!("{n} clients never blocked");
 }
 
 /// Asserts the next bytes on `conn` are `expected`.
@@ -251,7 +269,53 @@ fn list_and_zset_waiters_wake_only_for_their_type(backend: Backend) {
     expect(&mut zsets, "*3\r\n$1\r\nz\r\n$1\r\nb\r\n$1\r\n2\r\n");
 }
 
+fn any_command_creating_the_key_wakes_a_waiter(backend: Backend) {
+    // Proves a blocked client wakes when any command creates its key, not only a push or ZADD:
+    // RENAME, MOVE, COPY, SORT ... STORE and RESTORE for BLPOP, ZUNIONSTORE and ZRANGESTORE
+    // for BZPOPMIN (Redis's dbAdd readies every key it adds). Each waiter is parked (flag `b`)
+    // before the command runs, so it can only be served by the wake.
+    let server = Server::start(backend);
+    let mut other = server.raw();
+    roundtrip(&mut other, &["RPUSH", "src", "v"], ":1\r\n");
+    send(&mut other, &["DUMP", "src"]);
+    let payload = read_bulk_bytes(&mut other);
+    roundtrip(&mut other, &["ZADD", "z", "1", "m"], ":1\r\n");
+    let list_served = "*2\r\n$1\r\nk\r\n$1\r\nv\r\n";
+    let zset_served = "*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n1\r\n";
+    let cases: &[(&str, &[&[&str]], &str)] = &[
+        ("BLPOP", &[&["COPY", "src", "k2"], &["RENAME", "k2", "k"]], list_served),
+        (
+            "BLPOP",
+            &[&["COPY", "src", "k", "DB", "1"], &["SELECT", "1"], &["MOVE", "k", "0"], &["SELECT", "0"]],
+            list_served,
+        ),
+        ("BLPOP", &[&["COPY", "src", "k"]], list_served),
+        ("BLPOP", &[&["SORT", "src", "ALPHA", "STORE", "k"]], list_served),
+        ("BLPOP", &[&["RESTORE", "k", "0", "<payload>"]], list_served),
+        ("BZPOPMIN", &[&["ZUNIONSTORE", "k", "1", "z"]], zset_served),
+        ("BZPOPMIN", &[&["ZRANGESTORE", "k", "z", "0", "-1"]], zset_served),
+    ];
+    for (blocking, commands, served) in cases {
+        let mut waiter = server.raw();
+        send(&mut waiter, &[blocking, "k", "0"]);
+        wait_for_blocked(&mut other, 1);
+        for command in *commands {
+            let argv: Vec<&[u8]> =
+                command.iter().map(|a| if *a == "<payload>" { &payload[..] } else { a.as_bytes() }).collect();
+            other.send(&resp_command(&argv));
+            let mut reply = Vec::new();
+            while !reply.ends_with(b"\r\n") {
+                reply.extend(other.read_n(1));
+            }
+            assert!(matches!(reply[0], b'+' | b':'), "{command:?} replied {}", String::from_utf8_lossy(&reply));
+        }
+        expect(&mut waiter, served);
+        roundtrip(&mut other, &["EXISTS", "k"], ":0\r\n");
+    }
+}
+
 on_both_backends!(
+    any_command_creating_the_key_wakes_a_waiter,
     zadd_wakes_a_blocked_zset_pop,
     zset_pop_timeouts_in_resp2_and_resp3,
     list_and_zset_waiters_wake_only_for_their_type,

@@ -3,7 +3,7 @@
 
 use crate::cmd::effects::{NotifyClass, Touch};
 pub use crate::config::{EngineConfig, MaxmemoryPolicy};
-use crate::db::{Db, Keyspace};
+use crate::db::{Db, Keyspace, KeyspaceStats};
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::rng::Rng;
@@ -43,6 +43,22 @@ pub struct Ctx<'a> {
     pub touches: Vec<Touch>,
     /// A database was emptied (FLUSHDB, FLUSHALL): client tracking invalidates everything.
     pub flushed: bool,
+}
+
+/// The touch of a read that found no `key` in database `db`: a `keymiss` event, no change.
+fn keymiss(db: usize, key: &[u8]) -> Touch {
+    Touch { db, key: key.to_vec(), modified: false, event: Some((NotifyClass::KEY_MISS, "keymiss")) }
+}
+
+/// Counts a read lookup's hit or miss and records a miss's `keymiss` event (Redis's
+/// `lookupKey`); takes the fields apart so the found object can stay borrowed.
+fn count_read(stats: &mut KeyspaceStats, touches: &mut Vec<Touch>, db: usize, key: &[u8], hit: bool) {
+    if hit {
+        stats.keyspace_hits += 1;
+    } else {
+        stats.keyspace_misses += 1;
+        touches.push(keymiss(db, key));
+    }
 }
 
 /// What a blocking command waits for.
@@ -147,10 +163,16 @@ impl<'a> Ctx<'a> {
         self.touches.push(Touch { db: self.db, key: key.to_vec(), modified: true, event: None });
     }
 
+    /// Records a `new` event: `key` was just created in database `db` (Redis's `dbAdd`, which
+    /// raises it before the command's own event). It counts as a modification: `dbAdd` also
+    /// readies the key for clients blocked on it.
+    fn notify_new_in(&mut self, db: usize, key: &[u8]) {
+        self.notify_in(db, NotifyClass::NEW, "new", key);
+    }
+
     /// Records a `keymiss` event: a read found no `key` (nothing changed).
     pub fn notify_keymiss(&mut self, key: &[u8]) {
-        let event = Some((NotifyClass::KEY_MISS, "keymiss"));
-        self.touches.push(Touch { db: self.db, key: key.to_vec(), modified: false, event });
+        self.touches.push(keymiss(self.db, key));
     }
 
     /// Records, before database `db` is emptied, that each key someone observes there (WATCH,
@@ -184,30 +206,31 @@ impl<'a> Ctx<'a> {
         self.touches.extend(changed);
     }
 
-    /// Looks a key up for reading: expires it lazily, counts a hit or miss, updates its access
-    /// time. Redis's `lookupKeyRead`.
+    /// Looks a key up for reading: expires it lazily, counts a hit or miss (a miss raises a
+    /// `keymiss` event), updates its access time. Redis's `lookupKeyRead`.
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Object> {
         self.expire_if_needed(key);
-        let db = &mut self.keyspace.dbs[self.db];
-        match db.touch(key, self.lru_clock) {
-            Some(obj) => {
-                self.keyspace.stats.keyspace_hits += 1;
-                Some(obj)
-            }
-            None => {
-                self.keyspace.stats.keyspace_misses += 1;
-                None
-            }
-        }
+        let found = self.keyspace.dbs[self.db].touch(key, self.lru_clock);
+        count_read(&mut self.keyspace.stats, &mut self.touches, self.db, key, found.is_some());
+        found
     }
 
     /// Looks a key up for reading without updating its access time: expires it lazily and counts
-    /// a hit or miss. Redis's `lookupKeyReadWithFlags(.., LOOKUP_NOTOUCH)`, used by commands that
-    /// inspect a key rather than use it (TYPE, TTL, EXISTS, OBJECT).
+    /// a hit or miss (a miss raises `keymiss`). Redis's `lookupKeyReadWithFlags(..,
+    /// LOOKUP_NOTOUCH)`, used by commands that inspect a key rather than use it (TYPE, TTL,
+    /// EXISTS).
     pub fn lookup_read_notouch(&mut self, key: &[u8]) -> Option<&Object> {
         self.expire_if_needed(key);
-        let db = &mut self.keyspace.dbs[self.db];
-        let found = db.get(key);
+        let found = self.keyspace.dbs[self.db].get(key);
+        count_read(&mut self.keyspace.stats, &mut self.touches, self.db, key, found.is_some());
+        found
+    }
+
+    /// `lookup_read_notouch` that raises no `keymiss` (Redis's `objectCommandLookup`:
+    /// `LOOKUP_NOTOUCH|LOOKUP_NONOTIFY`), for OBJECT.
+    pub fn lookup_read_nonotify(&mut self, key: &[u8]) -> Option<&Object> {
+        self.expire_if_needed(key);
+        let found = self.keyspace.dbs[self.db].get(key);
         match found {
             Some(_) => self.keyspace.stats.keyspace_hits += 1,
             None => self.keyspace.stats.keyspace_misses += 1,
@@ -302,19 +325,43 @@ impl<'a> Ctx<'a> {
     }
 
     /// Deletes `key` if a command just emptied the collection it holds (Redis deletes a list,
-    /// hash, set or sorted set as its last element goes).
+    /// hash, set or sorted set as its last element goes, raising `del` after the command's own
+    /// event); true when it did.
     pub fn delete_if_empty(&mut self, key: &[u8]) {
         if self.db().get(key).is_some_and(|o| o.value.is_empty_collection()) {
-            self.db().delete(key);
+            self.delete_emptied(key);
         }
     }
 
+    /// Deletes `key`, whose collection the command has just emptied, raising `del` after the
+    /// command's own event: `delete_if_empty` for a caller that saw the collection empty (no
+    /// second lookup).
+    pub fn delete_emptied(&mut self, key: &[u8]) {
+        self.db().delete(key);
+        self.notify(NotifyClass::GENERIC, "del", key);
+    }
+
     /// Stores a value under `key` (Redis's `setKey`), clearing the TTL unless `keep_ttl`. An
-    /// expired key there is removed (and propagated as DEL) first, as `setKey`'s lookup does.
+    /// expired key there is removed (and propagated as DEL) first, as `setKey`'s lookup does; a
+    /// key that did not exist raises `new`. The caller records its own event after.
     pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         self.expire_if_needed(key);
         let obj = self.new_object(value);
-        self.db().set(key, obj, keep_ttl);
+        if self.db().set(key, obj, keep_ttl) {
+            self.notify_new_in(self.db, key);
+        }
+    }
+
+    /// Adds `obj` under `key`, known to be absent from the selected database (Redis's `dbAdd`):
+    /// raises `new`.
+    pub fn add_key(&mut self, key: &[u8], obj: Object) {
+        self.add_key_in(self.db, key, obj);
+    }
+
+    /// `add_key` into database `db` (MOVE, COPY ... DB).
+    pub fn add_key_in(&mut self, db: usize, key: &[u8], obj: Object) {
+        self.keyspace.dbs[db].add(key, obj);
+        self.notify_new_in(db, key);
     }
 
     /// Propagates `argv` instead of the command as called (Redis's `rewriteClientCommandVector`):

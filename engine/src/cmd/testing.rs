@@ -128,6 +128,31 @@ impl TestDb {
         }
     }
 
+    /// Runs each `(command line, events)` row in order and asserts the keyspace events the
+    /// command raised, in `show_events`'s form (the rows are Redis 7.0's event stream for the
+    /// same lines, captured from a real server).
+    pub fn check_events(&mut self, rows: &[(&str, &str)]) {
+        for (line, want) in rows {
+            self.cmd(line);
+            assert_eq!(show_events(&self.touches), *want, "events of `{line}`");
+        }
+    }
+
+    /// Parks `line` (a blocking command that finds nothing to serve), then serves it from `key`
+    /// as the node does once a write readied the key; returns the reply, and `touches` holds
+    /// what the serve recorded.
+    pub fn park_and_serve(&mut self, line: &str, key: &str, write: &str) -> String {
+        self.cmd(line);
+        let block = self.block_on.take().unwrap_or_else(|| panic!("`{line}` did not block"));
+        self.cmd(write);
+        let argv: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        let mut ctx = self.ctx();
+        let reply = (block.serve)(&mut ctx, &argv, key.as_bytes()).expect("the key holds what the client waits for");
+        let touches = std::mem::take(&mut ctx.touches);
+        self.touches = touches;
+        show(&reply.unwrap_or_else(Reply::Error))
+    }
+
     /// The encoding OBJECT ENCODING would report for `key` in db 0, if it exists.
     pub fn encoding(&self, key: &str) -> Option<&'static str> {
         self.keyspace.dbs[0].get(key.as_bytes()).map(|o| o.value.encoding())
@@ -145,6 +170,18 @@ impl TestDb {
             _ => None,
         })
     }
+}
+
+/// The keyspace events of a touch list as text: `event:key` separated by spaces, `@db` after
+/// the key outside db 0 (modifications without an event are left out), as the `__keyevent@*`
+/// channels name them.
+pub(crate) fn show_events(touches: &[Touch]) -> String {
+    let shown = touches.iter().filter_map(|t| {
+        let (_, event) = t.event?;
+        let key = t.key.escape_ascii();
+        Some(if t.db == 0 { format!("{event}:{key}") } else { format!("{event}:{key}@{}", t.db) })
+    });
+    shown.collect::<Vec<_>>().join(" ")
 }
 
 /// A reply as compact text: `+OK`, `:3`, `"bulk"` (non-printable bytes as `\xNN`), `(nil)`,

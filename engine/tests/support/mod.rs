@@ -15,6 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use verdis_engine::aof::{write_command, write_select, CommandReader, Manifest, PropagatedOp, Propagation};
 use verdis_engine::cmd::ctx::BlockOn;
+use verdis_engine::cmd::effects::Touch;
+use verdis_engine::cmd::table::lookup_sub;
 use verdis_engine::{lookup, CmdError, Ctx, EngineConfig, Handler, Keyspace, Reply, Rng};
 
 /// How long a starting server may take to create its socket.
@@ -99,6 +101,11 @@ impl RealRedis {
         }
     }
 
+    /// The unix socket the server listens on.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
     /// The server's log, for failure messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
@@ -171,12 +178,16 @@ pub struct Parked {
 pub struct EngineHarness {
     keyspace: Keyspace,
     rng: Rng,
-    config: EngineConfig,
+    /// The configuration commands see (planted bugs included).
+    pub config: EngineConfig,
     db: usize,
     queued: Option<Vec<Vec<Vec<u8>>>>,
     aof_db: Option<usize>,
     /// The AOF bytes written so far.
     pub aof: Vec<u8>,
+    /// The keys the last `run` (every command of an EXEC) or `serve` modified and the events
+    /// they raised, in order.
+    pub touches: Vec<Touch>,
 }
 
 impl Default for EngineHarness {
@@ -198,6 +209,7 @@ impl EngineHarness {
             queued: None,
             aof_db: None,
             aof: Vec::new(),
+            touches: Vec::new(),
         }
     }
 
@@ -209,6 +221,7 @@ impl EngineHarness {
     /// Runs one command at wall-clock time; a blocking command that would wait is returned as
     /// `Parked` (its reply is not sent).
     pub fn run(&mut self, argv: &[&[u8]]) -> (Result<Reply, CmdError>, Option<Parked>) {
+        self.touches.clear();
         let name = String::from_utf8_lossy(argv[0]).to_ascii_lowercase();
         match name.as_str() {
             "select" if self.queued.is_none() => {
@@ -256,6 +269,7 @@ impl EngineHarness {
         let (reply, propagate) = {
             let mut ctx = ctx(&mut self.keyspace, &mut self.rng, &self.config, parked.db);
             let reply = (parked.block.serve)(&mut ctx, &argv, key).expect("the key holds what the client waits for");
+            self.touches = std::mem::take(&mut ctx.touches);
             (reply, ctx.propagate.take())
         };
         unit.add_expired(&mut self.keyspace);
@@ -273,13 +287,19 @@ impl EngineHarness {
     }
 
     fn execute(&mut self, argv: &[&[u8]], unit: &mut Propagation) -> (Result<Reply, CmdError>, Option<Parked>) {
-        let cmd = lookup(argv[0]).unwrap_or_else(|| panic!("unknown command {:?}", String::from_utf8_lossy(argv[0])));
+        let mut cmd =
+            lookup(argv[0]).unwrap_or_else(|| panic!("unknown command {:?}", String::from_utf8_lossy(argv[0])));
+        if let (Handler::Container, Some(sub)) = (cmd.handler, argv.get(1)) {
+            cmd =
+                lookup_sub(cmd, sub).unwrap_or_else(|| panic!("unknown subcommand {:?}", String::from_utf8_lossy(sub)));
+        }
         assert!(cmd.spec.arity_ok(argv.len()), "arity of {:?}", String::from_utf8_lossy(argv[0]));
         let Handler::Engine(f) = cmd.handler else { panic!("{} is not an engine command", cmd.spec.name) };
         let db = self.db;
         let (reply, dirty, propagate, block) = {
             let mut ctx = ctx(&mut self.keyspace, &mut self.rng, &self.config, db);
             let reply = f(&mut ctx, argv);
+            self.touches.append(&mut ctx.touches);
             (reply, ctx.dirty, ctx.propagate.take(), ctx.block_on.take())
         };
         unit.add_expired(&mut self.keyspace);

@@ -3,6 +3,7 @@
 //! Redis's `hdelCommand`: removes fields, deleting the key once the hash is empty.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -18,8 +19,13 @@ pub fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             }
         }
     }
-    if hash.is_empty() {
-        ctx.db().delete(argv[1]);
+    let emptied = hash.is_empty();
+    // A planted bug (crate::plants) drops the event.
+    if deleted > 0 && !ctx.config.plants.hdel_skips_notify {
+        ctx.notify(NotifyClass::HASH, "hdel", argv[1]);
+    }
+    if emptied {
+        ctx.delete_emptied(argv[1]);
     }
     ctx.dirty += deleted;
     Ok(Reply::Int(deleted as i64))

@@ -8,6 +8,7 @@
 //! infinite increment is "value is NaN or Infinity".
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::{format_i64, incr_by_float, parse_i64, IncrFloatError};
 use crate::reply::Reply;
@@ -25,6 +26,7 @@ pub fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let limits = ctx.hash_limits();
     let (hash, rng) = super::hash_for_write(ctx, argv[1])?;
     hash.set(argv[2], printed, limits, rng);
+    ctx.notify(NotifyClass::HASH, "hincrby", argv[1]);
     ctx.dirty += 1;
     Ok(Reply::Int(sum))
 }
@@ -46,6 +48,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let limits = ctx.hash_limits();
     let (hash, rng) = super::hash_for_write(ctx, argv[1])?;
     hash.set(argv[2], &printed, limits, rng);
+    ctx.notify(NotifyClass::HASH, "hincrbyfloat", argv[1]);
     ctx.dirty += 1;
     // Replicas and the AOF get the result, so float rounding cannot make them differ.
     ctx.propagate_as(&[b"HSET", argv[1], argv[2], &printed]);

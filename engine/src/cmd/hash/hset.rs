@@ -7,6 +7,7 @@
 //! argument converts the hash even if the pair it belongs to is written last.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -20,6 +21,7 @@ fn hset_generic(ctx: &mut Ctx, argv: &[&[u8]], name: &str) -> Result<usize, CmdE
     let longest = argv[2..].iter().map(|a| a.len()).max().unwrap_or(0);
     hash.convert_for_len(longest, limits, rng);
     let created = argv[2..].chunks_exact(2).filter(|pair| hash.set(pair[0], pair[1], limits, rng)).count();
+    ctx.notify(NotifyClass::HASH, "hset", argv[1]);
     ctx.dirty += (argv.len() as u64 - 2) / 2;
     Ok(created)
 }
@@ -43,6 +45,7 @@ pub fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let limits = ctx.hash_limits();
     let (hash, rng) = super::hash_for_write(ctx, argv[1])?;
     hash.set(argv[2], argv[3], limits, rng);
+    ctx.notify(NotifyClass::HASH, "hset", argv[1]);
     ctx.dirty += 1;
     Ok(Reply::Int(1))
 }

@@ -6,6 +6,7 @@
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::value::Object;
@@ -45,14 +46,14 @@ pub fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         return Ok(Reply::Int(0));
     }
     let copied = Object { unshared: true, ..ctx.new_object(value) };
-    let db = ctx.db();
     if dst_exists {
-        db.delete(dst);
+        ctx.db().delete(dst);
     }
-    db.add(dst, copied);
+    ctx.add_key(dst, copied);
     if let Some(when_ms) = expire_at {
-        db.set_expire(dst, when_ms);
+        ctx.db().set_expire(dst, when_ms);
     }
+    ctx.notify(NotifyClass::GENERIC, "copy_to", dst);
     ctx.db = src_db;
     ctx.dirty += 1;
     Ok(Reply::Int(1))

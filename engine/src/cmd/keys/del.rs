@@ -5,6 +5,7 @@
 //! freed (a background thread), which no client can observe in the reply.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -15,6 +16,7 @@ pub fn del(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     for key in &argv[1..] {
         ctx.expire_if_needed(key);
         if ctx.db().delete(key).is_some() {
+            ctx.notify(NotifyClass::GENERIC, "del", key);
             deleted += 1;
         }
     }

@@ -11,6 +11,7 @@
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -108,9 +109,11 @@ fn expire_generic(
     // replicas and the AOF see a DEL.
     if ctx.already_expired(when_ms) {
         ctx.db().delete(key);
+        ctx.notify(NotifyClass::GENERIC, "del", key);
         ctx.propagate_as(&[b"DEL", key]);
     } else {
         ctx.db().set_expire(key, when_ms);
+        ctx.notify(NotifyClass::GENERIC, "expire", key);
         // Propagated as PEXPIREAT with the absolute time, options as written; PEXPIREAT
         // itself goes out as called.
         if !(base_ms == 0 && unit == Unit::Milliseconds) {

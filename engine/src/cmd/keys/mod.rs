@@ -122,3 +122,82 @@ pub(crate) mod test_support {
         show(&reply)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::testing::TestDb;
+
+    #[test]
+    fn keyspace_events_match_redis() {
+        // Proves the family raises Redis 7.0's keyspace events, names and order: EXPIRE/PERSIST/DEL, RENAME (new, rename_from, rename_to), COPY (copy_to, DB), MOVE (move_from, move_to), SORT STORE (sortstore, del), keymiss for TYPE/TTL/EXISTS/DUMP/SORT patterns but not OBJECT, and nothing for FLUSHDB/FLUSHALL/SWAPDB. The
+        // table is the event stream a real redis-server 7.0.15 (notify-keyspace-events EAmn)
+        // published for the same lines.
+        TestDb::new().check_events(&[
+            ("SET k v", "new:k set:k"),
+            ("EXPIRE k 100", "expire:k"),
+            ("EXPIRE k 100 NX", ""),
+            ("EXPIRE k 200 XX", "expire:k"),
+            ("PEXPIRE k 100000", "expire:k"),
+            ("EXPIREAT k 1900000000", "expire:k"),
+            ("PEXPIREAT k 1900000000000", "expire:k"),
+            ("EXPIRE nokey 10", ""),
+            ("PERSIST k", "persist:k"),
+            ("PERSIST k", ""),
+            ("PERSIST nokey", ""),
+            ("EXPIRE k 0", "del:k"),
+            ("SET k v", "new:k set:k"),
+            ("PEXPIREAT k 1", "del:k"),
+            ("SET k v", "new:k set:k"),
+            ("EXPIRE k -5", "del:k"),
+            ("SET k v", "new:k set:k"),
+            ("SET k2 v", "new:k2 set:k2"),
+            ("DEL k nokey k2", "del:k del:k2"),
+            ("UNLINK nokey", ""),
+            ("SET a 1", "new:a set:a"),
+            ("EXPIRE a 100", "expire:a"),
+            ("RENAME a b", "new:b rename_from:a rename_to:b"),
+            ("RENAME b b", ""),
+            ("RENAME nokey x", ""),
+            ("SET c 1", "new:c set:c"),
+            ("RENAMENX b c", ""),
+            ("RENAMENX b d", "new:d rename_from:b rename_to:d"),
+            ("RENAME d c", "new:c rename_from:d rename_to:c"),
+            ("COPY c e", "new:e copy_to:e"),
+            ("COPY c e", ""),
+            ("COPY c e REPLACE", "new:e copy_to:e"),
+            ("COPY nokey e", "keymiss:nokey"),
+            ("COPY c e DB 2", "new:e@2 copy_to:e@2"),
+            ("COPY c e DB 2 REPLACE", "new:e@2 copy_to:e@2"),
+            ("MOVE e 2", ""),
+            ("MOVE e 3", "new:e@3 move_from:e move_to:e@3"),
+            ("MOVE nokey 3", ""),
+            ("EXISTS c nokey", "keymiss:nokey"),
+            ("TOUCH c nokey", "keymiss:nokey"),
+            ("TYPE nokey", "keymiss:nokey"),
+            ("TTL nokey", "keymiss:nokey"),
+            ("PTTL nokey", "keymiss:nokey"),
+            ("EXPIRETIME nokey", "keymiss:nokey"),
+            ("PEXPIRETIME nokey", "keymiss:nokey"),
+            ("DUMP nokey", "keymiss:nokey"),
+            ("DUMP c", ""),
+            ("RANDOMKEY", ""),
+            ("KEYS *", ""),
+            ("SCAN 0", ""),
+            ("DBSIZE", ""),
+            ("RPUSH l 3 1 2", "new:l rpush:l"),
+            ("SORT l STORE s", "new:s sortstore:s"),
+            ("SORT l STORE s", "sortstore:s"),
+            ("SORT nol STORE s", "keymiss:nol del:s"),
+            ("SORT nol STORE s", "keymiss:nol"),
+            ("SORT nol", "keymiss:nol"),
+            ("SORT_RO nol", "keymiss:nol"),
+            ("SORT l BY nosort GET g_*", "keymiss:g_3 keymiss:g_1 keymiss:g_2"),
+            ("SORT l BY w_* STORE s2", "keymiss:w_3 keymiss:w_1 keymiss:w_2 new:s2 sortstore:s2"),
+            ("FLUSHDB", ""),
+            ("SET x 1", "new:x set:x"),
+            ("FLUSHALL", ""),
+            ("SET x 1", "new:x set:x"),
+            ("SWAPDB 0 1", ""),
+        ]);
+    }
+}

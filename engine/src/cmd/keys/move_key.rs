@@ -4,6 +4,7 @@
 //! Redis refuses MOVE in cluster mode; the engine has no cluster mode yet.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -29,11 +30,12 @@ pub fn move_key(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let src = &mut ctx.keyspace.dbs[src_db];
     let expire_at = src.expire_at(key);
     let obj = src.delete(key).expect("looked up above");
-    let dst = &mut ctx.keyspace.dbs[dst_db];
-    dst.add(key, obj);
+    ctx.add_key_in(dst_db, key, obj);
     if let Some(when_ms) = expire_at {
-        dst.set_expire(key, when_ms);
+        ctx.keyspace.dbs[dst_db].set_expire(key, when_ms);
     }
+    ctx.notify(NotifyClass::GENERIC, "move_from", key);
+    ctx.notify_in(dst_db, NotifyClass::GENERIC, "move_to", key);
     ctx.dirty += 1;
     Ok(Reply::Int(1))
 }

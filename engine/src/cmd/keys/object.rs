@@ -49,7 +49,7 @@ pub fn help(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// OBJECT ENCODING: Redis's name for how the value is stored.
 pub fn encoding(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    Ok(ctx.lookup_read_notouch(argv[2]).map_or(Reply::Null, |obj| Reply::bulk(obj.value.encoding().as_bytes())))
+    Ok(ctx.lookup_read_nonotify(argv[2]).map_or(Reply::Null, |obj| Reply::bulk(obj.value.encoding().as_bytes())))
 }
 
 /// OBJECT REFCOUNT: how many references Redis would hold to the value (see the header).
@@ -57,7 +57,7 @@ pub fn refcount(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let policy = ctx.config.maxmemory_policy;
     let uses_access_data =
         policy.is_lfu() || matches!(policy, MaxmemoryPolicy::AllkeysLru | MaxmemoryPolicy::VolatileLru);
-    let Some(obj) = ctx.lookup_read_notouch(argv[2]) else { return Ok(Reply::Null) };
+    let Some(obj) = ctx.lookup_read_nonotify(argv[2]) else { return Ok(Reply::Null) };
     let shared = match &obj.value {
         Value::Str(StrValue::Int(n)) => (0..SHARED_INTEGERS).contains(n) && !uses_access_data && !obj.unshared,
         _ => false,
@@ -69,7 +69,7 @@ pub fn refcount(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 pub fn idletime(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let lru_clock = ctx.lru_clock;
     let lfu = ctx.config.maxmemory_policy.is_lfu();
-    let Some(obj) = ctx.lookup_read_notouch(argv[2]) else { return Ok(Reply::Null) };
+    let Some(obj) = ctx.lookup_read_nonotify(argv[2]) else { return Ok(Reply::Null) };
     if lfu {
         return Err(CmdError::msg(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching \
@@ -85,7 +85,7 @@ pub fn freq(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let lfu = ctx.config.maxmemory_policy.is_lfu();
     let decay_minutes = u64::from(ctx.config.lfu_decay_time);
     let now_minutes = (ctx.now_ms() / 1000 / 60) as u64 & LFU_MINUTES_MAX;
-    let Some(obj) = ctx.lookup_read_notouch(argv[2]) else { return Ok(Reply::Null) };
+    let Some(obj) = ctx.lookup_read_nonotify(argv[2]) else { return Ok(Reply::Null) };
     if !lfu {
         return Err(CmdError::msg(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \

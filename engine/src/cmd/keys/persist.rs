@@ -1,6 +1,7 @@
 //! PERSIST key
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -10,6 +11,7 @@ pub fn persist(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     if ctx.lookup_write(key).is_none() || !ctx.db().persist(key) {
         return Ok(Reply::Int(0));
     }
+    ctx.notify(NotifyClass::GENERIC, "persist", key);
     ctx.dirty += 1;
     Ok(Reply::Int(1))
 }

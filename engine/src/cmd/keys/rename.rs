@@ -6,6 +6,7 @@
 //! its object header (access time) and its TTL moves with it.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -28,10 +29,12 @@ fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) -> Result<Reply, CmdE
     if dst_exists {
         db.delete(dst);
     }
-    db.add(dst, obj);
+    ctx.add_key(dst, obj);
     if let Some(when_ms) = expire_at {
-        db.set_expire(dst, when_ms);
+        ctx.db().set_expire(dst, when_ms);
     }
+    ctx.notify(NotifyClass::GENERIC, "rename_from", src);
+    ctx.notify(NotifyClass::GENERIC, "rename_to", dst);
     ctx.dirty += 1;
     Ok(done)
 }

@@ -9,6 +9,7 @@
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::rdb::object_lru;
@@ -60,16 +61,16 @@ pub fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let when_ms = if ttl != 0 && !absttl { ttl.wrapping_add(now_ms) } else { ttl };
     if when_ms != 0 && when_ms <= now_ms {
         if deleted {
+            ctx.notify(NotifyClass::GENERIC, "del", key);
             ctx.propagate_as(&[b"DEL", key]);
             ctx.dirty += 1;
         }
         return Ok(Reply::Ok);
     }
     let lru = object_lru(ctx.config.maxmemory_policy.is_lfu(), ctx.lru_clock, now_ms, freq, idle_s);
-    let db = ctx.db();
-    db.add(key, Object::new(value, lru));
+    ctx.add_key(key, Object::new(value, lru));
     if when_ms != 0 {
-        db.set_expire(key, when_ms);
+        ctx.db().set_expire(key, when_ms);
         if !absttl {
             let when = when_ms.to_string();
             let mut rewritten: Vec<&[u8]> = argv.to_vec();
@@ -78,6 +79,7 @@ pub fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             ctx.propagate_as(&rewritten);
         }
     }
+    ctx.notify(NotifyClass::GENERIC, "restore", key);
     ctx.dirty += 1;
     Ok(Reply::Ok)
 }
@@ -205,6 +207,26 @@ mod tests {
             let a = t.keyspace.dbs[0].get(key.as_bytes()).unwrap().value.clone();
             let b = t.keyspace.dbs[0].get(copy.as_bytes()).unwrap().value.clone();
             assert_eq!(a, b, "{key}");
+        }
+    }
+
+    #[test]
+    fn restore_raises_redis_events() {
+        // Proves RESTORE's events as a real Redis 7.0.15 raises them: new then restore (with or
+        // without a TTL, REPLACE included), nothing for BUSYKEY, and del when REPLACE meets a
+        // past absolute TTL and removes the old key.
+        let mut t = TestDb::new();
+        let cases: [(&str, &[&str], &str); 6] = [
+            ("0", &[], "new:k restore:k"),
+            ("0", &[], ""),
+            ("0", &["REPLACE"], "new:k restore:k"),
+            ("100000", &["REPLACE"], "new:k restore:k"),
+            ("1", &["REPLACE", "ABSTTL"], "del:k"),
+            ("1", &["REPLACE", "ABSTTL"], ""),
+        ];
+        for (ttl, opts, events) in cases {
+            restore(&mut t, "k", ttl, &hello(), opts);
+            assert_eq!(crate::cmd::testing::show_events(&t.touches), events, "RESTORE k {ttl} {opts:?}");
         }
     }
 }

@@ -15,6 +15,7 @@
 use std::cmp::Ordering;
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::cmd::zset::is_opt;
 use crate::error::CmdError;
 use crate::num::parse_i64;
@@ -275,8 +276,10 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Reply, 
     let stored = list.len();
     if stored > 0 {
         ctx.set_key(dest, Value::List(Box::new(list)), false);
+        ctx.notify(NotifyClass::LIST, "sortstore", dest);
         ctx.dirty += u64::try_from(stored).unwrap_or(u64::MAX);
     } else if ctx.db().delete(dest).is_some() {
+        ctx.notify(NotifyClass::GENERIC, "del", dest);
         ctx.dirty += 1;
     }
     Ok(Reply::Int(i64::try_from(stored).unwrap_or(i64::MAX)))

@@ -294,4 +294,23 @@ mod tests {
         assert_eq!(serve(&mut db, "BRPOPLPUSH b d 0", "b"), "\"y\"");
         db.check(&[("LRANGE d 0 -1", "[\"y\", \"x\"]"), ("EXISTS b", ":0")]);
     }
+
+    #[test]
+    fn served_clients_raise_redis_events() {
+        // Proves a parked client served from a ready key records what Redis 7.0's
+        // serveClientBlockedOnList raises (captured from a real server: the push that readied
+        // the key, then these): the pop's event, BLMOVE's push on its destination first, and
+        // `del` once the list is empty.
+        let mut db = TestDb::new();
+        let cases = [
+            ("BLPOP l 0", "l", "RPUSH l a", "[\"l\", \"a\"]", "lpop:l del:l"),
+            ("BRPOP l 0", "l", "RPUSH l a b", "[\"l\", \"b\"]", "rpop:l"),
+            ("BLMOVE e d LEFT RIGHT 0", "e", "RENAME l e", "\"a\"", "new:d rpush:d lpop:e del:e"),
+            ("BLMPOP 0 2 e l RIGHT COUNT 5", "l", "RPUSH l a b", "[\"l\", [\"b\", \"a\"]]", "rpop:l del:l"),
+        ];
+        for (line, key, write, reply, events) in cases {
+            assert_eq!(db.park_and_serve(line, key, write), reply, "{line}");
+            assert_eq!(crate::cmd::testing::show_events(&db.touches), events, "{line}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! LSET key index element
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -28,6 +29,7 @@ pub fn lset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let index = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
     let Some(i) = position(index, list.len()) else { return Err(CmdError::msg("ERR index out of range")) };
     list.set(i, argv[3]);
+    ctx.notify(NotifyClass::LIST, "lset", argv[1]);
     ctx.dirty += 1;
     Ok(Reply::Ok)
 }

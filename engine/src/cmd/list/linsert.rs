@@ -3,6 +3,7 @@
 use super::push_items;
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -22,10 +23,11 @@ pub fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let at = found + usize::from(after);
     if at == list.len() {
         // Appending goes through the common push path (one dirty, no node rebuild).
-        return Ok(Reply::Int(push_items(ctx, key, crate::types::list::End::Right, &[element])? as i64));
+        return Ok(Reply::Int(push_items(ctx, key, crate::types::list::End::Right, &[element], "linsert")? as i64));
     }
     list.insert(at, element);
     let len = list.len();
+    ctx.notify(NotifyClass::LIST, "linsert", key);
     ctx.dirty += 1;
     Ok(Reply::Int(len as i64))
 }

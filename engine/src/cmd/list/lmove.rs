@@ -4,8 +4,9 @@
 //! Redis's `lmoveGenericCommand`: WRONGTYPE on either key before anything moves; a list moved
 //! onto itself rotates in place (keeping its TTL).
 
-use super::{parse_end, push_items};
+use super::{parse_end, pop_event, push_event, push_items};
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::types::list::End;
@@ -18,15 +19,15 @@ pub(super) fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End
     ctx.write_list(dst)?;
     let list = ctx.write_list(src)?.expect("checked above");
     let item = list.pop(from).expect("a list key is never empty");
-    if src == dst {
-        list.push(to, &item);
-        ctx.dirty += 1;
-        return Ok(Some(item));
+    let emptied = list.is_empty() && src != dst;
+    // Redis's lmoveGenericCommand: the push (creating the destination) and its event come
+    // first, then the pop's event and the emptied source's deletion. When `src == dst` the
+    // source is briefly empty and the push refills it.
+    push_items(ctx, dst, to, &[&item], push_event(to))?;
+    ctx.notify(NotifyClass::LIST, pop_event(from), src);
+    if emptied {
+        ctx.delete_emptied(src);
     }
-    if list.is_empty() {
-        ctx.db().delete(src);
-    }
-    push_items(ctx, dst, to, &[&item])?;
     Ok(Some(item))
 }
 

@@ -1,6 +1,7 @@
 //! LREM key count element
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -26,6 +27,7 @@ pub fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         return Ok(Reply::Int(0));
     }
     let removed = list.retain(|i, _| doomed.binary_search(&i).is_err());
+    ctx.notify(NotifyClass::LIST, "lrem", key);
     ctx.delete_if_empty(key);
     ctx.dirty += removed as u64;
     Ok(Reply::Int(removed as i64))

@@ -3,6 +3,7 @@
 use super::clamp_range;
 use crate::cmd::args::Args;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -21,6 +22,8 @@ pub fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     };
     list.remove_range(len - tail, tail);
     list.remove_range(0, head);
+    // Raised even when the range keeps every element, as Redis's ltrimCommand does.
+    ctx.notify(NotifyClass::LIST, "ltrim", key);
     ctx.delete_if_empty(key);
     ctx.dirty += (head + tail) as u64;
     Ok(Reply::Ok)

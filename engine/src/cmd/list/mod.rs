@@ -83,14 +83,31 @@ fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
     Some((start as usize, stop.min(len - 1) as usize))
 }
 
+/// The event a push at `end` raises.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// The event a pop from `end` raises.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    }
+}
+
 /// Pushes `items` one by one at `end` of the list at `key`, creating the key when absent (Redis's
-/// `pushGenericCommand` body). Returns the new length.
-fn push_items(ctx: &mut Ctx, key: &[u8], end: End, items: &[&[u8]]) -> Result<usize, CmdError> {
+/// `pushGenericCommand` body), and raises `event` on it (`lpush`/`rpush`, or `linsert` for an
+/// insertion at the tail). Returns the new length.
+fn push_items(ctx: &mut Ctx, key: &[u8], end: End, items: &[&[u8]], event: &'static str) -> Result<usize, CmdError> {
     let list = match ctx.write_list(key)? {
         Some(list) => list,
         None => {
             let obj = ctx.new_object(Value::List(Box::new(ListValue::new())));
-            ctx.db().add(key, obj);
+            ctx.add_key(key, obj);
             ctx.write_list(key)?.expect("just added")
         }
     };
@@ -99,12 +116,13 @@ fn push_items(ctx: &mut Ctx, key: &[u8], end: End, items: &[&[u8]]) -> Result<us
     }
     let len = list.len();
     ctx.dirty += items.len() as u64;
-    ctx.notify(NotifyClass::LIST, if end == End::Left { "lpush" } else { "rpush" }, key);
+    ctx.notify(NotifyClass::LIST, event, key);
     Ok(len)
 }
 
 /// Pops up to `count` elements from `end` of the list at `key` (which must hold a non-empty
-/// list), deleting the key once it is empty.
+/// list), raising `lpop`/`rpop` when it popped any, then deleting the key once it is empty
+/// (`del`), as each of Redis's pops does.
 fn pop_items(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<Vec<u8>> {
     let list = match ctx.lookup_write(key).map(|o| &mut o.value) {
         Some(Value::List(list)) => list,
@@ -116,8 +134,11 @@ fn pop_items(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<Vec<u8>> 
         popped.push(item);
     }
     let emptied = list.is_empty();
+    if !popped.is_empty() {
+        ctx.notify(NotifyClass::LIST, pop_event(end), key);
+    }
     if emptied {
-        ctx.db().delete(key);
+        ctx.delete_emptied(key);
     }
     ctx.dirty += popped.len() as u64;
     popped
@@ -169,5 +190,60 @@ mod tests {
     fn value_stays_the_size_of_a_string() {
         // Proves adding lists did not grow every keyspace entry: `Value` is still 32 bytes.
         assert_eq!(std::mem::size_of::<Value>(), 32);
+    }
+
+    #[test]
+    fn keyspace_events_match_redis() {
+        // Proves the family raises Redis 7.0's keyspace events, names and order: pushes (new first), LINSERT/LSET/LREM/LTRIM (even a trim that keeps all), pops with del once empty, LMOVE's push before its pop, LMPOP and the blocking forms when they find data, no keymiss for write lookups. The
+        // table is the event stream a real redis-server 7.0.15 (notify-keyspace-events EAmn)
+        // published for the same lines.
+        TestDb::new().check_events(&[
+            ("LPUSH l a b", "new:l lpush:l"),
+            ("RPUSH l c", "rpush:l"),
+            ("LPUSHX l d", "lpush:l"),
+            ("RPUSHX l e", "rpush:l"),
+            ("LPUSHX nol d", ""),
+            ("RPUSHX nol d", ""),
+            ("LINSERT l BEFORE a x", "linsert:l"),
+            ("LINSERT l AFTER zz x", ""),
+            ("LINSERT nol AFTER a x", ""),
+            ("LSET l 0 y", "lset:l"),
+            ("LSET l 99 y", ""),
+            ("LRANGE l 0 -1", ""),
+            ("LRANGE nol 0 -1", "keymiss:nol"),
+            ("LLEN nol", "keymiss:nol"),
+            ("LINDEX nol 0", "keymiss:nol"),
+            ("LPOS nol a", "keymiss:nol"),
+            ("LREM l 1 zz", ""),
+            ("LREM l 1 a", "lrem:l"),
+            ("LREM nol 1 a", ""),
+            ("LTRIM l 0 2", "ltrim:l"),
+            ("LTRIM l 0 -1", "ltrim:l"),
+            ("LTRIM nol 0 1", ""),
+            ("LPOP l", "lpop:l"),
+            ("RPOP l 2", "rpop:l del:l"),
+            ("LPOP nol", ""),
+            ("LPOP l 0", ""),
+            ("LPOP l 5", ""),
+            ("RPUSH l a b c", "new:l rpush:l"),
+            ("LTRIM l 5 10", "ltrim:l del:l"),
+            ("RPUSH l a b c", "new:l rpush:l"),
+            ("LMOVE l l2 LEFT RIGHT", "new:l2 rpush:l2 lpop:l"),
+            ("LMOVE l l2 RIGHT LEFT", "lpush:l2 rpop:l"),
+            ("LMOVE l l LEFT RIGHT", "rpush:l lpop:l"),
+            ("LMOVE l l2 LEFT LEFT", "lpush:l2 lpop:l del:l"),
+            ("LMOVE nol l2 LEFT LEFT", ""),
+            ("RPOPLPUSH l2 l3", "new:l3 lpush:l3 rpop:l2"),
+            ("RPOPLPUSH l2 l2", "lpush:l2 rpop:l2"),
+            ("LMPOP 2 nol l2 LEFT COUNT 10", "lpop:l2 del:l2"),
+            ("LMPOP 2 nol l3 RIGHT", "rpop:l3 del:l3"),
+            ("LMPOP 1 nol LEFT", ""),
+            ("RPUSH l a b c", "new:l rpush:l"),
+            ("BLPOP nol l 0", "lpop:l"),
+            ("BRPOP l 0", "rpop:l"),
+            ("BLMOVE l l4 LEFT RIGHT 0", "new:l4 rpush:l4 lpop:l del:l"),
+            ("BRPOPLPUSH l4 l5 0", "new:l5 lpush:l5 rpop:l4 del:l4"),
+            ("BLMPOP 0 1 l5 LEFT COUNT 3", "lpop:l5 del:l5"),
+        ]);
     }
 }

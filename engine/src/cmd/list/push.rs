@@ -5,7 +5,7 @@
 //!
 //! Redis's `pushGenericCommand`: the X forms only push onto an existing list (0 otherwise).
 
-use super::push_items;
+use super::{push_event, push_items};
 use crate::cmd::ctx::Ctx;
 use crate::error::CmdError;
 use crate::reply::Reply;
@@ -16,7 +16,7 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], end: End, only_existing: bool) -> Result<
     if only_existing && ctx.write_list(key)?.is_none() {
         return Ok(Reply::Int(0));
     }
-    let len = push_items(ctx, key, end, &argv[2..])?;
+    let len = push_items(ctx, key, end, &argv[2..], push_event(end))?;
     if ctx.config.plants.push_propagates_one_less && argv.len() > 3 {
         // A planted bug (crate::plants): the AOF and replicas get one element less.
         ctx.propagate_as(&argv[..argv.len() - 1]);

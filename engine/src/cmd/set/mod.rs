@@ -25,13 +25,13 @@ use crate::types::set::SetValue;
 use crate::value::Value;
 
 /// The set at `key`, created empty in the encoding `first` calls for when absent (Redis's
-/// `setTypeCreate`), and the RNG a conversion to a hash table draws its hash keys from. The
+/// `setTypeCreate`, raising `new`), and the RNG a conversion to a hash table draws its hash keys from. The
 /// caller must leave the set non-empty.
 fn set_for_add<'c>(ctx: &'c mut Ctx, key: &[u8], first: &[u8]) -> Result<(&'c mut SetValue, &'c mut Rng), CmdError> {
     if ctx.write_set(key)?.is_none() {
         let set = SetValue::new_for(first, ctx.rng);
         let obj = ctx.new_object(Value::Set(set));
-        ctx.db().add(key, obj);
+        ctx.add_key(key, obj);
     }
     let Ctx { keyspace, db, rng, .. } = ctx;
     match keyspace.dbs[*db].get_mut(key).map(|o| &mut o.value) {
@@ -73,3 +73,62 @@ pub static COMMANDS: &[Command] = &[
     engine(&s::SDIFFSTORE, setops::sdiffstore),
     engine(&s::SSCAN, sscan::sscan),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::testing::TestDb;
+
+    #[test]
+    fn keyspace_events_match_redis() {
+        // Proves the family raises Redis 7.0's keyspace events, names and order: SADD/SREM/SPOP with del once empty, SMOVE as srem [del] [new] sadd, the STORE forms (their event, or del for an empty result) and keymiss for their missing sources. The
+        // table is the event stream a real redis-server 7.0.15 (notify-keyspace-events EAmn)
+        // published for the same lines.
+        TestDb::new().check_events(&[
+            ("SADD s a b", "new:s sadd:s"),
+            ("SADD s a", ""),
+            ("SADD s c", "sadd:s"),
+            ("SREM s zz", ""),
+            ("SREM s a zz", "srem:s"),
+            ("SREM nos a", ""),
+            ("SISMEMBER nos a", "keymiss:nos"),
+            ("SMISMEMBER nos a", "keymiss:nos"),
+            ("SCARD nos", "keymiss:nos"),
+            ("SMEMBERS nos", "keymiss:nos"),
+            ("SRANDMEMBER nos", "keymiss:nos"),
+            ("SSCAN nos 0", "keymiss:nos"),
+            ("SPOP nos", ""),
+            ("SPOP s 0", ""),
+            ("SPOP s 1", "spop:s"),
+            ("SPOP s 5", "spop:s del:s"),
+            ("SADD s a b c", "new:s sadd:s"),
+            ("SPOP s", "spop:s"),
+            ("SPOP s", "spop:s"),
+            ("SPOP s", "spop:s del:s"),
+            ("SADD s a b c", "new:s sadd:s"),
+            ("SMOVE s s2 a", "srem:s new:s2 sadd:s2"),
+            ("SMOVE s s2 a", ""),
+            ("SMOVE s s2 zz", ""),
+            ("SMOVE s s b", ""),
+            ("SMOVE nos s2 a", ""),
+            ("SADD s3 b", "new:s3 sadd:s3"),
+            ("SMOVE s3 s2 b", "srem:s3 del:s3 sadd:s2"),
+            ("SMOVE s s2 b", "srem:s"),
+            ("SADD s x y", "sadd:s"),
+            ("SINTER s nos", "keymiss:nos"),
+            ("SUNION s nos", "keymiss:nos"),
+            ("SDIFF s nos", "keymiss:nos"),
+            ("SINTERCARD 2 s nos", "keymiss:nos"),
+            ("SINTERSTORE d s s2", ""),
+            ("SINTERSTORE d s nos", "keymiss:nos"),
+            ("SADD d q", "new:d sadd:d"),
+            ("SINTERSTORE d s nos", "keymiss:nos del:d"),
+            ("SUNIONSTORE d s s2", "new:d sunionstore:d"),
+            ("SUNIONSTORE d s s2", "sunionstore:d"),
+            ("SUNIONSTORE d nos nos2", "keymiss:nos keymiss:nos2 del:d"),
+            ("SDIFFSTORE d s s2", "new:d sdiffstore:d"),
+            ("SDIFFSTORE d s s", "del:d"),
+            ("SDIFFSTORE d s s", ""),
+            ("SDIFFSTORE s s nos", "keymiss:nos sdiffstore:s"),
+        ]);
+    }
+}

@@ -6,6 +6,7 @@
 //! set is empty.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -14,6 +15,9 @@ pub fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let intset_max = ctx.config.set_max_intset_entries;
     let (set, rng) = super::set_for_add(ctx, argv[1], argv[2])?;
     let added = argv[2..].iter().filter(|m| set.add(m, intset_max, rng)).count();
+    if added > 0 {
+        ctx.notify(NotifyClass::SET, "sadd", argv[1]);
+    }
     ctx.dirty += added as u64;
     Ok(Reply::Int(added as i64))
 }
@@ -30,8 +34,12 @@ pub fn srem(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             }
         }
     }
-    if set.is_empty() {
-        ctx.db().delete(argv[1]);
+    let emptied = set.is_empty();
+    if removed > 0 {
+        ctx.notify(NotifyClass::SET, "srem", argv[1]);
+    }
+    if emptied {
+        ctx.delete_emptied(argv[1]);
     }
     ctx.dirty += removed;
     Ok(Reply::Int(removed as i64))

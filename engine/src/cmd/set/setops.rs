@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -24,18 +25,11 @@ use crate::types::set::{Intset, SetValue};
 use crate::value::Value;
 
 /// The sets at `keys` (None for a missing key), type-checked in order, with the RNG.
-fn lookup_sets<'c>(
-    ctx: &'c mut Ctx,
-    keys: &[&[u8]],
-    for_store: bool,
-) -> Result<(Vec<Option<&'c SetValue>>, &'c mut Rng), CmdError> {
+fn lookup_sets<'c>(ctx: &'c mut Ctx, keys: &[&[u8]]) -> Result<(Vec<Option<&'c SetValue>>, &'c mut Rng), CmdError> {
+    // Read lookups for the STORE forms too, as Redis 7.0's sinterGenericCommand and
+    // sunionDiffGenericCommand do: a missing source counts a miss and raises `keymiss`.
     for key in keys {
-        // STORE forms look their sources up as writes, as Redis does (no hit/miss counting).
-        if for_store {
-            ctx.write_set(key)?;
-        } else {
-            ctx.read_set(key)?;
-        }
+        ctx.read_set(key)?;
     }
     let Ctx { keyspace, db, rng, .. } = ctx;
     let db = &keyspace.dbs[*db];
@@ -89,13 +83,16 @@ fn difference(sets: &[Option<&SetValue>], intset_max: usize, rng: &mut Rng) -> S
     build(kept, intset_max, rng)
 }
 
-/// Stores `result` at `dst` (or deletes `dst` when it is empty) and replies with its size.
-fn store(ctx: &mut Ctx, dst: &[u8], result: SetValue) -> Reply {
+/// Stores `result` at `dst` raising `event` (or deletes `dst`, raising `del`, when it is
+/// empty) and replies with its size.
+fn store(ctx: &mut Ctx, dst: &[u8], result: SetValue, event: &'static str) -> Reply {
     let size = result.len() as i64;
     if size > 0 {
         ctx.set_key(dst, Value::Set(result), false);
+        ctx.notify(NotifyClass::SET, event, dst);
         ctx.dirty += 1;
     } else if ctx.db().delete(dst).is_some() {
+        ctx.notify(NotifyClass::GENERIC, "del", dst);
         ctx.dirty += 1;
     }
     Reply::Int(size)
@@ -107,7 +104,7 @@ fn set_reply<'m>(members: impl Iterator<Item = Cow<'m, [u8]>>) -> Reply {
 
 /// SINTER: the members every set has.
 pub fn sinter(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    let (sets, _) = lookup_sets(ctx, &argv[1..], false)?;
+    let (sets, _) = lookup_sets(ctx, &argv[1..])?;
     Ok(set_reply(intersection(&sets, 0).into_iter()))
 }
 
@@ -129,7 +126,7 @@ pub fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             return Err(CmdError::Syntax);
         }
     }
-    let (sets, _) = lookup_sets(ctx, &argv[2..keys_end], false)?;
+    let (sets, _) = lookup_sets(ctx, &argv[2..keys_end])?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     Ok(Reply::Int(intersection(&sets, limit).len() as i64))
 }
@@ -137,39 +134,39 @@ pub fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 /// SINTERSTORE: stores the intersection at `destination`.
 pub fn sinterstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let intset_max = ctx.config.set_max_intset_entries;
-    let (sets, rng) = lookup_sets(ctx, &argv[2..], true)?;
+    let (sets, rng) = lookup_sets(ctx, &argv[2..])?;
     let result = build(intersection(&sets, 0).into_iter(), intset_max, rng);
-    Ok(store(ctx, argv[1], result))
+    Ok(store(ctx, argv[1], result, "sinterstore"))
 }
 
 /// SUNION: the members of any set.
 pub fn sunion(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let intset_max = ctx.config.set_max_intset_entries;
-    let (sets, rng) = lookup_sets(ctx, &argv[1..], false)?;
+    let (sets, rng) = lookup_sets(ctx, &argv[1..])?;
     Ok(set_reply(union(&sets, intset_max, rng).iter()))
 }
 
 /// SUNIONSTORE: stores the union at `destination`.
 pub fn sunionstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let intset_max = ctx.config.set_max_intset_entries;
-    let (sets, rng) = lookup_sets(ctx, &argv[2..], true)?;
+    let (sets, rng) = lookup_sets(ctx, &argv[2..])?;
     let result = union(&sets, intset_max, rng);
-    Ok(store(ctx, argv[1], result))
+    Ok(store(ctx, argv[1], result, "sunionstore"))
 }
 
 /// SDIFF: the members of the first set in none of the others.
 pub fn sdiff(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let intset_max = ctx.config.set_max_intset_entries;
-    let (sets, rng) = lookup_sets(ctx, &argv[1..], false)?;
+    let (sets, rng) = lookup_sets(ctx, &argv[1..])?;
     Ok(set_reply(difference(&sets, intset_max, rng).iter()))
 }
 
 /// SDIFFSTORE: stores the difference at `destination`.
 pub fn sdiffstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let intset_max = ctx.config.set_max_intset_entries;
-    let (sets, rng) = lookup_sets(ctx, &argv[2..], true)?;
+    let (sets, rng) = lookup_sets(ctx, &argv[2..])?;
     let result = difference(&sets, intset_max, rng);
-    Ok(store(ctx, argv[1], result))
+    Ok(store(ctx, argv[1], result, "sdiffstore"))
 }
 
 #[cfg(test)]

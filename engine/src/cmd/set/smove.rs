@@ -4,6 +4,7 @@
 //! destination's type is looked at; moving within one key is a membership test.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -22,13 +23,16 @@ pub fn smove(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     if !src_set.remove(member) {
         return Ok(Reply::Int(0));
     }
-    if src_set.is_empty() {
-        ctx.db().delete(src);
+    let emptied = src_set.is_empty();
+    ctx.notify(NotifyClass::SET, "srem", src);
+    if emptied {
+        ctx.delete_emptied(src);
     }
     ctx.dirty += 1;
     let intset_max = ctx.config.set_max_intset_entries;
     let (dst_set, rng) = super::set_for_add(ctx, dst, member)?;
     if dst_set.add(member, intset_max, rng) {
+        ctx.notify(NotifyClass::SET, "sadd", dst);
         ctx.dirty += 1;
     }
     Ok(Reply::Int(1))

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use super::setops::union;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::cmd::hash::hrandfield::pick_distinct;
 use crate::error::CmdError;
 use crate::num::parse_i64;
@@ -51,8 +52,10 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         let (set, rng) = super::set_for_add(ctx, argv[1], b"")?;
         let member = set.random(rng).expect("stored sets are never empty").into_owned();
         set.remove(&member);
-        if set.is_empty() {
-            ctx.db().delete(argv[1]);
+        let emptied = set.is_empty();
+        ctx.notify(NotifyClass::SET, "spop", argv[1]);
+        if emptied {
+            ctx.delete_emptied(argv[1]);
         }
         ctx.dirty += 1;
         // Replicas and the AOF must remove the same member, not pick their own.
@@ -66,7 +69,8 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let size = set.len() as u64;
     if count >= size {
         let whole = union(&[Some(&*set)], intset_max, rng);
-        ctx.db().delete(argv[1]);
+        ctx.notify(NotifyClass::SET, "spop", argv[1]);
+        ctx.delete_emptied(argv[1]);
         ctx.dirty += 1;
         ctx.propagate_as(&[b"DEL", argv[1]]);
         return Ok(Reply::Set(whole.iter().map(|m| Reply::Bulk(m.into_owned())).collect()));
@@ -75,6 +79,7 @@ pub fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     for member in &popped {
         set.remove(member);
     }
+    ctx.notify(NotifyClass::SET, "spop", argv[1]);
     ctx.dirty += count;
     // One SREM per member, in the reply's order (Redis 7.0 wraps them in MULTI/EXEC).
     for member in &popped {

@@ -5,6 +5,7 @@
 
 use super::grown_len;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::value::{StrValue, Value};
@@ -25,6 +26,7 @@ pub fn append(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             buf.len()
         }
     };
+    ctx.notify(NotifyClass::STRING, "append", key);
     ctx.dirty += 1;
     Ok(Reply::Int(len as i64))
 }

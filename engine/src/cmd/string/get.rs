@@ -6,6 +6,7 @@
 //! another type, counted as a read (keyspace hit or miss).
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::value::{StrValue, Value};
@@ -33,6 +34,7 @@ pub fn get(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 pub fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let reply = get_reply(ctx, argv[1])?;
     if ctx.db().delete(argv[1]).is_some() {
+        ctx.notify(NotifyClass::GENERIC, "del", argv[1]);
         ctx.dirty += 1;
         // The planted bug (simulator self-test only) propagates the GET part.
         let name: &[u8] = if ctx.config.plants.getdel_propagates_get { b"GET" } else { b"DEL" };
@@ -45,6 +47,7 @@ pub fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 pub fn getset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let reply = get_reply(ctx, argv[1])?;
     ctx.set_key(argv[1], Value::Str(StrValue::from_bytes(argv[2])), false);
+    ctx.notify(NotifyClass::STRING, "set", argv[1]);
     ctx.dirty += 1;
     // Propagated as the SET it amounts to, as Redis's getsetCommand does.
     ctx.propagate_as(&[b"SET", argv[1], argv[2]]);

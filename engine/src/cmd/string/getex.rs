@@ -13,6 +13,7 @@ use super::get::get_reply;
 use super::set::{expire_option, ExpireArg};
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 
@@ -63,6 +64,7 @@ pub fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         TtlChange::Unchanged => {}
         TtlChange::Persist => {
             if ctx.db().persist(key) {
+                ctx.notify(NotifyClass::GENERIC, "persist", key);
                 ctx.dirty += 1;
                 ctx.propagate_as(&[b"PERSIST", key]);
             }
@@ -73,9 +75,11 @@ pub fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             // Replicas and the AOF get the deletion, or the absolute time.
             if expire.is_absolute() && ctx.already_expired(when_ms) {
                 ctx.db().delete(key);
+                ctx.notify(NotifyClass::GENERIC, "del", key);
                 ctx.propagate_as(&[b"DEL", key]);
             } else {
                 ctx.db().set_expire(key, when_ms);
+                ctx.notify(NotifyClass::GENERIC, "expire", key);
                 ctx.propagate_as(&[b"PEXPIREAT", key, when_ms.to_string().as_bytes()]);
             }
             ctx.dirty += 1;

@@ -9,6 +9,7 @@
 //! unshared duplicate becomes shared again, as OBJECT REFCOUNT shows).
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -24,6 +25,7 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], incr: i64) -> Result<Reply, CmdError> {
         None => (incr, false),
     };
     ctx.set_key(key, Value::Str(StrValue::Int(value)), existed);
+    ctx.notify(NotifyClass::STRING, "incrby", key);
     ctx.dirty += 1;
     Ok(Reply::Int(value))
 }

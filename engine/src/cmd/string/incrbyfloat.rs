@@ -5,6 +5,7 @@
 //! The arithmetic is `num::incr_by_float` (C, for the long double). The TTL is kept.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::{incr_by_float, IncrFloatError};
 use crate::reply::Reply;
@@ -43,6 +44,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             printed
         }
     };
+    ctx.notify(NotifyClass::STRING, "incrbyfloat", key);
     ctx.dirty += 1;
     // Replicas and the AOF get the result, so float rounding cannot make them differ.
     ctx.propagate_as(&[b"SET", key, &printed, b"KEEPTTL"]);

@@ -86,4 +86,68 @@ mod tests {
             ("LCS k k LEN\0x", ":1"),
         ]);
     }
+
+    #[test]
+    fn keyspace_events_match_redis() {
+        // Proves the family raises Redis 7.0's keyspace events, names and order: SET (new first, expire after), the SET variants, GETEX, GETSET, GETDEL, MSET, INCR*, APPEND, SETRANGE, and keymiss for every read of a missing key. The
+        // table is the event stream a real redis-server 7.0.15 (notify-keyspace-events EAmn)
+        // published for the same lines.
+        TestDb::new().check_events(&[
+            ("SET k v", "new:k set:k"),
+            ("SET k w", "set:k"),
+            ("SET k v NX", ""),
+            ("SET k v XX", "set:k"),
+            ("SET k2 v XX", ""),
+            ("SET k v EX 100", "set:k expire:k"),
+            ("SET k v KEEPTTL", "set:k"),
+            ("SET k v GET", "set:k"),
+            ("SET k v PX 100000 NX", ""),
+            ("SETNX k v", ""),
+            ("SETNX k3 v", "new:k3 set:k3"),
+            ("SETEX k 100 v", "set:k expire:k"),
+            ("PSETEX k 100000 v", "set:k expire:k"),
+            ("SET k v EX 0", ""),
+            ("SET k v EX abc", ""),
+            ("GET k", ""),
+            ("GET nokey", "keymiss:nokey"),
+            ("GETEX k EX 100", "expire:k"),
+            ("GETEX k PERSIST", "persist:k"),
+            ("GETEX k PERSIST", ""),
+            ("GETEX k", ""),
+            ("GETEX k PXAT 1", "del:k"),
+            ("GETEX nokey EX 10", "keymiss:nokey"),
+            ("SET k v", "new:k set:k"),
+            ("GETEX k EXAT 1900000000", "expire:k"),
+            ("GETSET k w", "set:k"),
+            ("GETSET nokey2 w", "keymiss:nokey2 new:nokey2 set:nokey2"),
+            ("GETDEL nokey2", "del:nokey2"),
+            ("GETDEL nokey2", "keymiss:nokey2"),
+            ("MGET k nokey k2", "keymiss:nokey keymiss:k2"),
+            ("MSET x 1 y 2", "new:x set:x new:y set:y"),
+            ("MSETNX x 1 z 3", ""),
+            ("MSETNX z 3 w 4", "new:z set:z new:w set:w"),
+            ("INCR n", "new:n incrby:n"),
+            ("INCRBY n 5", "incrby:n"),
+            ("DECR n", "incrby:n"),
+            ("DECRBY n 2", "incrby:n"),
+            ("INCR k", ""),
+            ("INCRBYFLOAT f 1.5", "new:f incrbyfloat:f"),
+            ("INCRBYFLOAT f 1", "incrbyfloat:f"),
+            ("SET f 2 EX 100", "set:f expire:f"),
+            ("INCRBYFLOAT f 1", "incrbyfloat:f"),
+            ("APPEND a x", "new:a append:a"),
+            ("APPEND a yz", "append:a"),
+            ("SETRANGE a 5 q", "setrange:a"),
+            ("SETRANGE a 1 \"\"", ""),
+            ("SETRANGE nosr 0 \"\"", ""),
+            ("SETRANGE nosr 2 x", "new:nosr setrange:nosr"),
+            ("GETRANGE a 0 1", ""),
+            ("GETRANGE nokey 0 1", "keymiss:nokey"),
+            ("SUBSTR nokey 0 1", "keymiss:nokey"),
+            ("STRLEN a", ""),
+            ("STRLEN nokey", "keymiss:nokey"),
+            ("LCS a nokey", "keymiss:nokey"),
+            ("LCS a k", ""),
+        ]);
+    }
 }

@@ -6,6 +6,7 @@
 //! ones for a repeated key, in MSETNX too.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::reply::Reply;
 use crate::value::{StrValue, Value};
@@ -25,6 +26,7 @@ fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool, cmd: &str) -> Result<Re
     }
     for pair in pairs.chunks_exact(2) {
         ctx.set_key(pair[0], Value::Str(StrValue::from_bytes(pair[1])), false);
+        ctx.notify(NotifyClass::STRING, "set", pair[0]);
     }
     ctx.dirty += (pairs.len() / 2) as u64;
     Ok(if nx { Reply::Int(1) } else { Reply::Ok })

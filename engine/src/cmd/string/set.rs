@@ -11,6 +11,7 @@
 
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -148,8 +149,10 @@ fn set_generic(
         return Ok(old.unwrap_or(abort));
     }
     ctx.set_key(key, Value::Str(StrValue::from_bytes(value)), args.expire == ExpireArg::Keep);
+    ctx.notify(NotifyClass::STRING, "set", key);
     if let Some(when) = expire_at {
         ctx.db().set_expire(key, when);
+        ctx.notify(NotifyClass::GENERIC, "expire", key);
         // Every expiry form reaches replicas and the AOF as an absolute PXAT (NX, XX and GET
         // are dropped: the write happened).
         ctx.propagate_as(&[b"SET", key, value, b"PXAT", when.to_string().as_bytes()]);

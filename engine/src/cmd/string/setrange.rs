@@ -6,6 +6,7 @@
 
 use super::grown_len;
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -40,6 +41,7 @@ pub fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             buf.len()
         }
     };
+    ctx.notify(NotifyClass::STRING, "setrange", key);
     ctx.dirty += 1;
     Ok(Reply::Int(len as i64))
 }

@@ -164,4 +164,17 @@ mod tests {
         assert_eq!(serve(&mut db, "BZPOPMIN b 0", "b"), None);
         db.check(&[("EXISTS b", ":0"), ("LLEN l", ":1"), ("ZCARD a", ":1")]);
     }
+
+    #[test]
+    fn served_clients_raise_redis_events() {
+        // Proves a parked sorted-set pop served from a ready key records what Redis 7.0 raises
+        // there (captured from a real server): zpopmin/zpopmax, then `del` once the set is
+        // empty.
+        let mut db = TestDb::new();
+        assert_eq!(db.park_and_serve("BZPOPMIN z 0", "z", "ZADD z 1 a"), "[\"z\", \"a\", ,1]");
+        assert_eq!(crate::cmd::testing::show_events(&db.touches), "zpopmin:z del:z");
+        let served = db.park_and_serve("BZMPOP 0 1 z MAX COUNT 3", "z", "ZADD z 1 a 2 b 3 c 4 d");
+        assert_eq!(served, "[\"z\", [[\"d\", ,4], [\"c\", ,3], [\"b\", ,2]]]");
+        assert_eq!(crate::cmd::testing::show_events(&db.touches), "zpopmax:z");
+    }
 }

@@ -9,6 +9,7 @@
 //! and replies a null array when nothing could be popped.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -131,6 +132,7 @@ pub(super) fn pop_first(
             });
             let (start, end) = if max { (zset.len() - take, zset.len() - 1) } else { (0, take - 1) };
             zset.remove_rank_range(start, end);
+            ctx.notify(NotifyClass::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
         }
         ctx.delete_if_empty(key);
         ctx.dirty += take as u64;

@@ -139,7 +139,7 @@ fn zrange_generic(
             for (member, score) in &entries {
                 zset.insert_new(member, *score, limits, ctx.rng);
             }
-            Ok(store_result(ctx, dst, zset))
+            Ok(store_result(ctx, dst, zset, "zrangestore"))
         }
         None => Ok(scored_reply(ctx.resp, entries, withscores)),
     }

@@ -7,6 +7,7 @@
 //! looked up; a set left empty is deleted; each removed member counts as one change.
 
 use crate::cmd::ctx::Ctx;
+use crate::cmd::effects::NotifyClass;
 use crate::error::CmdError;
 use crate::num::parse_i64;
 use crate::reply::Reply;
@@ -26,20 +27,20 @@ pub fn zrem(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             }
         }
     }
-    finish(ctx, argv[1], removed)
+    finish(ctx, argv[1], removed, "zrem")
 }
 
 /// ZREMRANGEBYRANK: removes members by rank (negative counts from the end).
 pub fn zremrangebyrank(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let start = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
     let end = parse_i64(argv[3]).ok_or(CmdError::NotInteger)?;
-    remove_ranks(ctx, argv[1], |zset| clamp_ranks(start, end, zset.len()))
+    remove_ranks(ctx, argv[1], "zremrangebyrank", |zset| clamp_ranks(start, end, zset.len()))
 }
 
 /// ZREMRANGEBYSCORE: removes members whose score is in the range.
 pub fn zremrangebyscore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let range = parse_score_range(argv[2], argv[3])?;
-    remove_ranks(ctx, argv[1], |zset| {
+    remove_ranks(ctx, argv[1], "zremrangebyscore", |zset| {
         let first = zset.first_in_score(&range)?;
         Some((first, first + zset.count_from(first, |_, s| range.lte_max(s)) - 1))
     })
@@ -48,7 +49,7 @@ pub fn zremrangebyscore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError
 /// ZREMRANGEBYLEX: removes members in the lexicographic range.
 pub fn zremrangebylex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let range = parse_lex_range(argv[2], argv[3])?;
-    remove_ranks(ctx, argv[1], |zset| {
+    remove_ranks(ctx, argv[1], "zremrangebylex", |zset| {
         let first = zset.first_in_lex(&range)?;
         Some((first, first + zset.count_from(first, |m, _| range.lte_max(m)) - 1))
     })
@@ -69,16 +70,20 @@ pub(crate) fn clamp_ranks(start: i64, end: i64, len: usize) -> Option<(usize, us
 fn remove_ranks(
     ctx: &mut Ctx,
     key: &[u8],
+    event: &'static str,
     ranks: impl FnOnce(&ZsetValue) -> Option<(usize, usize)>,
 ) -> Result<Reply, CmdError> {
     let Some(zset) = ctx.write_zset(key)? else { return Ok(Reply::Int(0)) };
     let Some((start, end)) = ranks(zset) else { return Ok(Reply::Int(0)) };
     zset.remove_rank_range(start, end);
-    finish(ctx, key, end - start + 1)
+    finish(ctx, key, end - start + 1, event)
 }
 
-fn finish(ctx: &mut Ctx, key: &[u8], removed: usize) -> Result<Reply, CmdError> {
-    ctx.delete_if_empty(key);
+fn finish(ctx: &mut Ctx, key: &[u8], removed: usize, event: &'static str) -> Result<Reply, CmdError> {
+    if removed > 0 {
+        ctx.notify(NotifyClass::ZSET, event, key);
+        ctx.delete_if_empty(key);
+    }
     ctx.dirty += removed as u64;
     Ok(Reply::Int(removed as i64))
 }

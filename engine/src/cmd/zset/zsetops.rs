@@ -32,6 +32,17 @@ enum Op {
     Diff,
 }
 
+impl Op {
+    /// The event the STORE form raises on its destination.
+    fn store_event(self) -> &'static str {
+        match self {
+            Op::Union => "zunionstore",
+            Op::Inter => "zinterstore",
+            Op::Diff => "zdiffstore",
+        }
+    }
+}
+
 /// How scores of a member found in several inputs combine.
 #[derive(Clone, Copy)]
 enum Aggregate {
@@ -225,7 +236,7 @@ fn generic(ctx: &mut Ctx, argv: &[&[u8]], numkeys_at: usize, op: Op, output: Out
         Output::Store(dst) => {
             let limits: ZsetLimits = ctx.zset_limits();
             let zset = ZsetValue::from_entries(result, limits, ctx.rng);
-            Ok(store_result(ctx, dst, zset))
+            Ok(store_result(ctx, dst, zset, op.store_event()))
         }
         Output::Reply => {
             let mut result = result;
