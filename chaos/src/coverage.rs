@@ -42,6 +42,11 @@ pub const PROBES: &[&str] = &[
     "active_expiry_mirrored",
     "keyspace_compared",
     "admin_command",
+    "command_queued",
+    "exec_committed",
+    "exec_watch_fired",
+    "exec_aborted",
+    "transaction_discarded",
     "liveness_reached",
 ];
 

@@ -7,7 +7,8 @@
 //! - `decide`: the seeded decision source (with a tape the shrinker edits).
 //! - `plan`: fault plans (swarm testing): drawn per seed, printed, parsed back.
 //! - `op`, `workload`: the commands clients issue.
-//! - `model`: the reference model of those commands.
+//! - `model`: the reference model of those commands; `session`: its per-connection part
+//!   (transactions and watched keys).
 //! - `resp`: client-side RESP (requests through the server's encoder, reply framing).
 //! - `disk`: the virtual disk (page cache, durable image, crash, faults).
 //! - `world`: the world itself: event loop, network, server process, clients, checks.
@@ -28,6 +29,7 @@ pub mod model;
 pub mod op;
 pub mod plan;
 pub mod resp;
+pub mod session;
 pub mod shrink;
 pub mod trace;
 pub mod workload;

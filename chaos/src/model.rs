@@ -63,10 +63,21 @@ pub struct Entry {
 }
 
 /// The model keyspace (database 0).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Model {
     /// Every physically present key.
     pub keys: BTreeMap<Vec<u8>, Entry>,
+    /// The keys applied commands signalled as modified since the caller last took them, once
+    /// per signal, in order (Redis's `signalModifiedKey`: a write that wrote, even the same
+    /// value; a lazy expiry): what fires WATCH (`session`). Not part of the state.
+    touched: Vec<Vec<u8>>,
+}
+
+/// Two models are equal when their keys are (what they signalled is not state).
+impl PartialEq for Model {
+    fn eq(&self, other: &Model) -> bool {
+        self.keys == other.keys
+    }
 }
 
 fn int(n: i64) -> Option<Reply> {
@@ -95,13 +106,31 @@ macro_rules! typed {
 }
 
 impl Model {
-    /// The key if it is logically present at `now_ms`, removing it first if its time has passed.
+    /// The key if it is logically present at `now_ms`, removing it first if its time has passed
+    /// (a lazy expiry, which signals the key modified).
     fn live(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         if self.keys.get(key)?.expire_at.is_some_and(|at| now_ms > at) {
             self.keys.remove(key);
+            self.touch(key);
             return None;
         }
         self.keys.get_mut(key)
+    }
+
+    /// Records that the command being applied signalled `key` modified.
+    fn touch(&mut self, key: &[u8]) {
+        self.touched.push(key.to_vec());
+    }
+
+    /// The keys signalled modified since the last call, once per signal, in order.
+    pub fn take_touched(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.touched)
+    }
+
+    /// True when `key` is physically present but logically expired at `now_ms` (Redis's
+    /// `keyIsExpired`, which WATCH and EXEC ask without deleting anything).
+    pub fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {
+        self.keys.get(key).is_some_and(|e| e.expire_at.is_some_and(|at| now_ms > at))
     }
 
     /// The live collection at `key`, created empty by `make` when missing.
@@ -110,6 +139,12 @@ impl Model {
             self.keys.insert(key.to_vec(), Entry { val: make(), expire_at: None });
         }
         self.keys.get_mut(key).expect("just ensured")
+    }
+
+    fn touch_if(&mut self, changed: bool, key: &[u8]) {
+        if changed {
+            self.touch(key);
+        }
     }
 
     fn drop_if_empty(&mut self, key: &[u8]) {
@@ -128,6 +163,7 @@ impl Model {
                 }
                 let expire_at = px.map(|ms| now_ms + ms as i64);
                 self.keys.insert(key.clone(), Entry { val: MVal::Str(val.clone()), expire_at });
+                self.touch(key);
                 Some(Reply::Ok)
             }
             Op::Get { key } => match typed!(self.live(key, now_ms), Str) {
@@ -150,6 +186,7 @@ impl Model {
                         self.keys.insert(key.clone(), Entry { val: MVal::Str(bytes), expire_at: None });
                     }
                 }
+                self.touch(key);
                 int(new)
             }
             Op::Del { keys } => {
@@ -157,6 +194,7 @@ impl Model {
                 for key in keys {
                     if self.live(key, now_ms).is_some() {
                         self.keys.remove(key.as_slice());
+                        self.touch(key);
                         n += 1;
                     }
                 }
@@ -167,6 +205,7 @@ impl Model {
                 None => int(0),
                 Some(e) => {
                     e.expire_at = Some(now_ms + secs * 1000);
+                    self.touch(key);
                     int(1)
                 }
             },
@@ -178,6 +217,7 @@ impl Model {
             Op::Persist { key } => match self.live(key, now_ms) {
                 Some(e) if e.expire_at.is_some() => {
                     e.expire_at = None;
+                    self.touch(key);
                     int(1)
                 }
                 _ => int(0),
@@ -198,12 +238,17 @@ impl Model {
                         l.push_back(v.clone());
                     }
                 }
-                int(l.len() as i64)
+                let len = l.len() as i64;
+                self.touch(key);
+                int(len)
             }
             Op::Pop { key, left } => {
                 let Some(l) = typed!(self.live(key, now_ms), List) else { return Some(Reply::Null) };
                 let v = if *left { l.pop_front() } else { l.pop_back() };
                 self.drop_if_empty(key);
+                if v.is_some() {
+                    self.touch(key);
+                }
                 Some(v.map_or(Reply::Null, Reply::Bulk))
             }
             Op::LRange { key } => {
@@ -216,7 +261,9 @@ impl Model {
                 let MVal::Hash(h) = &mut self.create(key, now_ms, || MVal::Hash(BTreeMap::new())).val else {
                     unreachable!()
                 };
-                int(h.insert(field.clone(), val.clone()).is_none() as i64)
+                let added = h.insert(field.clone(), val.clone()).is_none();
+                self.touch(key);
+                int(added as i64)
             }
             Op::HGet { key, field } => {
                 let v = typed!(self.live(key, now_ms), Hash).and_then(|h| h.get(field).cloned());
@@ -225,6 +272,7 @@ impl Model {
             Op::HDel { key, field } => {
                 let n = typed!(self.live(key, now_ms), Hash).map_or(0, |h| h.remove(field).is_some() as i64);
                 self.drop_if_empty(key);
+                self.touch_if(n > 0, key);
                 int(n)
             }
             Op::HLen { key } => int(typed!(self.live(key, now_ms), Hash).map_or(0, |h| h.len() as i64)),
@@ -233,11 +281,14 @@ impl Model {
                 let MVal::Set(s) = &mut self.create(key, now_ms, || MVal::Set(BTreeSet::new())).val else {
                     unreachable!()
                 };
-                int(s.insert(member.clone()) as i64)
+                let added = s.insert(member.clone());
+                self.touch_if(added, key);
+                int(added as i64)
             }
             Op::SRem { key, member } => {
                 let n = typed!(self.live(key, now_ms), Set).map_or(0, |s| s.remove(member) as i64);
                 self.drop_if_empty(key);
+                self.touch_if(n > 0, key);
                 int(n)
             }
             Op::SIsMember { key, member } => {
@@ -249,20 +300,27 @@ impl Model {
                 let MVal::Zset(z) = &mut self.create(key, now_ms, || MVal::Zset(BTreeMap::new())).val else {
                     unreachable!()
                 };
-                int(z.insert(member.clone(), *score as f64).is_none() as i64)
+                // Redis's `zsetAdd`: an unchanged score is no update.
+                let old = z.insert(member.clone(), *score as f64);
+                self.touch_if(old != Some(*score as f64), key);
+                int(old.is_none() as i64)
             }
             Op::ZIncrBy { key, inc, member } => {
                 typed!(self.live(key, now_ms), Zset);
                 let MVal::Zset(z) = &mut self.create(key, now_ms, || MVal::Zset(BTreeMap::new())).val else {
                     unreachable!()
                 };
-                let score = z.get(member).copied().unwrap_or(0.0) + *inc as f64;
+                let old = z.get(member).copied();
+                let score = old.unwrap_or(0.0) + *inc as f64;
                 z.insert(member.clone(), score);
+                // An increment of 0 on a present member changes nothing (Redis's `zsetAdd`).
+                self.touch_if(old != Some(score), key);
                 Some(Reply::Double(score))
             }
             Op::ZRem { key, member } => {
                 let n = typed!(self.live(key, now_ms), Zset).map_or(0, |z| z.remove(member).is_some() as i64);
                 self.drop_if_empty(key);
+                self.touch_if(n > 0, key);
                 int(n)
             }
             Op::ZScore { key, member } => {
@@ -280,6 +338,7 @@ impl Model {
                 let v = typed!(self.live(key, now_ms), Str).cloned();
                 if v.is_some() {
                     self.keys.remove(key);
+                    self.touch(key);
                 }
                 Some(v.map_or(Reply::Null, Reply::Bulk))
             }
@@ -295,12 +354,15 @@ impl Model {
                             v.resize(end, 0);
                         }
                         v[offset..end].copy_from_slice(val);
-                        int(v.len() as i64)
+                        let len = v.len() as i64;
+                        self.touch(key);
+                        int(len)
                     }
                     None => {
                         let mut v = vec![0; offset];
                         v.extend_from_slice(val);
                         self.keys.insert(key.clone(), Entry { val: MVal::Str(v), expire_at: None });
+                        self.touch(key);
                         int(end as i64)
                     }
                 }
@@ -321,6 +383,8 @@ impl Model {
                     } else {
                         l.push_back(item.clone());
                     }
+                    self.touch(src);
+                    self.touch(dst);
                     return Some(Reply::Bulk(item));
                 }
                 self.drop_if_empty(src);
@@ -332,6 +396,8 @@ impl Model {
                 } else {
                     l.push_back(item.clone());
                 }
+                self.touch(src);
+                self.touch(dst);
                 Some(Reply::Bulk(item))
             }
             Op::ZUnionStore { dst, keys } => {
@@ -347,14 +413,28 @@ impl Model {
                     }
                 }
                 let n = union.len() as i64;
+                // An empty union deletes the destination (a change only if it was there, even
+                // expired: Redis's `dbDelete`); a stored one always is.
                 if union.is_empty() {
-                    self.keys.remove(dst);
+                    let removed = self.keys.remove(dst).is_some();
+                    self.touch_if(removed, dst);
                 } else {
                     self.keys.insert(dst.clone(), Entry { val: MVal::Zset(union), expire_at: None });
+                    self.touch(dst);
                 }
                 int(n)
             }
-            Op::BgSave | Op::BgRewriteAof => None,
+            // The commands of a committed transaction, one after the other, each reply in the
+            // array; a runtime error inside rolls nothing back.
+            Op::Exec { ops } => Some(Reply::Array(ops.iter().filter_map(|op| self.apply(op, now_ms)).collect())),
+            // Connection state, not keyspace: `session` answers these.
+            Op::BgSave
+            | Op::BgRewriteAof
+            | Op::Multi
+            | Op::Discard
+            | Op::Watch { .. }
+            | Op::Unwatch
+            | Op::Unknown { .. } => None,
         }
     }
 
@@ -367,7 +447,7 @@ impl Model {
             .filter(|(_, e)| e.expire_at.is_none_or(|at| now_ms <= at))
             .map(|(k, e)| (k.clone(), e.clone()))
             .collect();
-        Model { keys }
+        Model { keys, touched: Vec::new() }
     }
 
     /// The node's database 0 in model form (physically present keys).
@@ -384,7 +464,7 @@ impl Model {
             };
             keys.insert(key.to_vec(), Entry { val, expire_at: db.expire_at(key) });
         }
-        Model { keys }
+        Model { keys, touched: Vec::new() }
     }
 
     /// Removes the volatile keys the node's active expiry cycle removed, returning them. A
@@ -404,6 +484,7 @@ impl Model {
         }
         for key in &gone {
             self.keys.remove(key);
+            self.touch(key);
         }
         Ok(gone)
     }

@@ -72,6 +72,21 @@ pub enum Op {
     BgSave,
     /// `BGREWRITEAOF` (reply not modelled).
     BgRewriteAof,
+    /// `MULTI`.
+    Multi,
+    /// `EXEC`, with the commands it committed as one unit (filled in when the model sees it
+    /// commit: a client whose connection changed mid-script queues less than it meant to, so
+    /// only the server side knows; the request itself is the bare `EXEC`).
+    Exec { ops: Vec<Op> },
+    /// `DISCARD`.
+    Discard,
+    /// `WATCH key...`.
+    Watch { keys: Vec<Vec<u8>> },
+    /// `UNWATCH`.
+    Unwatch,
+    /// `NOSUCHCMD key`: a command the server does not know (inside MULTI, a queueing error that
+    /// makes EXEC answer `-EXECABORT`).
+    Unknown { key: Vec<u8> },
 }
 
 fn b(s: &str) -> Vec<u8> {
@@ -139,6 +154,12 @@ impl Op {
                 .collect(),
             Op::BgSave => vec![b("BGSAVE")],
             Op::BgRewriteAof => vec![b("BGREWRITEAOF")],
+            Op::Multi => vec![b("MULTI")],
+            Op::Exec { .. } => vec![b("EXEC")],
+            Op::Discard => vec![b("DISCARD")],
+            Op::Watch { keys } => std::iter::once(b("WATCH")).chain(keys.iter().cloned()).collect(),
+            Op::Unwatch => vec![b("UNWATCH")],
+            Op::Unknown { key } => vec![b("NOSUCHCMD"), k(key)],
         }
     }
 
@@ -148,7 +169,9 @@ impl Op {
             Op::Del { keys } => keys.iter().map(Vec::as_slice).collect(),
             Op::LMove { src, dst, .. } => vec![src.as_slice(), dst.as_slice()],
             Op::ZUnionStore { dst, keys } => std::iter::once(dst).chain(keys).map(Vec::as_slice).collect(),
-            Op::BgSave | Op::BgRewriteAof => Vec::new(),
+            Op::Exec { ops } => ops.iter().flat_map(Op::keys).collect(),
+            Op::Watch { keys } => keys.iter().map(Vec::as_slice).collect(),
+            Op::BgSave | Op::BgRewriteAof | Op::Multi | Op::Discard | Op::Unwatch => Vec::new(),
             Op::Set { key, .. }
             | Op::Get { key }
             | Op::Incr { key }
@@ -176,13 +199,18 @@ impl Op {
             | Op::ZCard { key }
             | Op::ZRange { key }
             | Op::GetDel { key }
-            | Op::SetRange { key, .. } => vec![key.as_slice()],
+            | Op::SetRange { key, .. }
+            | Op::Unknown { key } => vec![key.as_slice()],
         }
     }
 
     /// True for commands that can change the keyspace (what durability promises are about).
-    /// Reads count as writes only through lazy expiry, which changes nothing logically.
+    /// Reads count as writes only through lazy expiry, which changes nothing logically. An EXEC
+    /// writes when a command it commits does; the other transaction commands change no key.
     pub fn is_write(&self) -> bool {
+        if let Op::Exec { ops } = self {
+            return ops.iter().any(Op::is_write);
+        }
         !matches!(
             self,
             Op::Get { .. }
@@ -200,7 +228,20 @@ impl Op {
                 | Op::ZRange { .. }
                 | Op::BgSave
                 | Op::BgRewriteAof
+                | Op::Multi
+                | Op::Discard
+                | Op::Watch { .. }
+                | Op::Unwatch
+                | Op::Unknown { .. }
         )
+    }
+}
+
+impl Op {
+    /// True for commands a loading node serves (Redis's `loading` flag, and an unknown command,
+    /// refused before the loading check): their replies do not show that loading is over.
+    pub fn served_while_loading(&self) -> bool {
+        matches!(self, Op::Multi | Op::Exec { .. } | Op::Discard | Op::Watch { .. } | Op::Unwatch | Op::Unknown { .. })
     }
 }
 
@@ -211,6 +252,11 @@ impl fmt::Display for Op {
                 f.write_str(" ")?;
             }
             f.write_str(&String::from_utf8_lossy(a))?;
+        }
+        // An EXEC shows what it commits, for failure messages.
+        if let Op::Exec { ops } = self {
+            let queued: Vec<String> = ops.iter().map(Op::to_string).collect();
+            write!(f, " [{}]", queued.join("; "))?;
         }
         Ok(())
     }

@@ -114,6 +114,9 @@ pub struct Plan {
     /// The wider command mix (1): GETDEL, SETRANGE, LMOVE and ZUNIONSTORE join the workload
     /// (0 keeps the original mix, so seeds drawn before these existed still run as they did).
     pub more_commands: u64,
+    /// Transactions (1): clients also run MULTI/EXEC blocks, with WATCH, UNWATCH, DISCARD and
+    /// queueing errors (0 keeps the workload as it was before they existed).
+    pub transactions: u64,
 }
 
 impl Plan {
@@ -161,6 +164,7 @@ impl Plan {
             expiry: 1,
             small_encodings: 0,
             more_commands: 0,
+            transactions: 0,
         }
     }
 
@@ -208,8 +212,9 @@ impl Plan {
         p.slow_fsync = on(&mut r, 0.05);
         p.late_timer = on(&mut r, 0.02);
         p.admin = on(&mut r, 0.01);
-        // Drawn last, so every other field is what this seed drew before it existed.
+        // Drawn last, so every other field is what this seed drew before they existed.
         p.more_commands = r.below(2);
+        p.transactions = r.below(2);
         p
     }
 
@@ -227,6 +232,7 @@ impl Plan {
         p.expiry = self.expiry;
         p.small_encodings = self.small_encodings;
         p.more_commands = self.more_commands;
+        p.transactions = self.transactions;
         p
     }
 
@@ -272,6 +278,7 @@ impl Plan {
             ("expiry", self.expiry.to_string()),
             ("small_encodings", self.small_encodings.to_string()),
             ("more_commands", self.more_commands.to_string()),
+            ("transactions", self.transactions.to_string()),
         ]
     }
 
@@ -318,6 +325,7 @@ impl Plan {
             "expiry" => self.expiry = int()?.min(1),
             "small_encodings" => self.small_encodings = int()?.min(1),
             "more_commands" => self.more_commands = int()?.min(1),
+            "transactions" => self.transactions = int()?.min(1),
             _ => return Err(format!("unknown plan key {key:?}")),
         }
         Ok(())

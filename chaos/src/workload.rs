@@ -1,6 +1,8 @@
 //! The workload: random commands over a small shared keyspace, so keys collide across types
 //! (WRONGTYPE replies), expire while in use, and get rewritten often enough that every encoding
-//! conversion and persistence path sees traffic.
+//! conversion and persistence path sees traffic. With `transactions=1` a client sometimes runs
+//! a transaction's script instead: WATCH, MULTI, queued commands (pairs of writes that only make
+//! sense together), EXEC or DISCARD, with the odd queueing error and misplaced command.
 
 use crate::decide::Decider;
 use crate::op::Op;
@@ -19,19 +21,95 @@ fn value(d: &mut Decider) -> Vec<u8> {
         0..=3 => d.below(100).to_string().into_bytes(),
         4..=6 => format!("v{}", d.below(1000)).into_bytes(),
         // Long values: raw encodings, sector-crossing AOF records.
-        _ => {
-            let len = 50 + d.below(700) as usize;
-            let byte = b'a' + d.below(26) as u8;
-            vec![byte; len]
-        }
+        _ => long_value(d),
     }
 }
 
-/// The next command a client issues.
+fn long_value(d: &mut Decider) -> Vec<u8> {
+    let len = 50 + d.below(700) as usize;
+    let byte = b'a' + d.below(26) as u8;
+    vec![byte; len]
+}
+
+/// The next requests a client issues, in order: one command, or a transaction's script.
+pub fn next_ops(d: &mut Decider, plan: &Plan) -> Vec<Op> {
+    // Drawn only when transactions are on, so other plans draw exactly as before.
+    if plan.transactions == 1 && d.chance(0.15) {
+        return transaction(d, plan);
+    }
+    vec![next_op(d, plan)]
+}
+
+/// The next single command a client issues.
 pub fn next_op(d: &mut Decider, plan: &Plan) -> Op {
     if d.chance(plan.admin) {
         return if d.below(2) == 0 { Op::BgSave } else { Op::BgRewriteAof };
     }
+    data_op(d, plan)
+}
+
+/// A transaction's script: the requests in order.
+fn transaction(d: &mut Decider, plan: &Plan) -> Vec<Op> {
+    let keys = plan.keys;
+    // Now and then EXEC or DISCARD with no transaction open (an error each).
+    match d.below(40) {
+        0 => return vec![Op::Exec { ops: Vec::new() }],
+        1 => return vec![Op::Discard],
+        _ => {}
+    }
+    let (a, b) = (key(d, keys), key(d, keys));
+    let mut script = Vec::new();
+    if d.below(2) == 0 {
+        let watched = if d.below(2) == 0 { vec![a.clone()] } else { vec![a.clone(), b.clone()] };
+        script.push(Op::Watch { keys: watched });
+        // Sometimes the client writes itself before MULTI (its own write fires its WATCH too),
+        // or changes its mind.
+        match d.below(8) {
+            0 => script.push(data_op(d, plan)),
+            1 => script.push(Op::Unwatch),
+            _ => {}
+        }
+    }
+    script.push(Op::Multi);
+    // Writes that only make sense together: a recovery must show both or neither. Their values
+    // are often long, so the block crosses AOF sectors (where a torn tail may cut it).
+    let mut queued = match d.below(4) {
+        0 => {
+            let val = if d.below(2) == 0 { long_value(d) } else { value(d) };
+            vec![
+                Op::Set { key: a, val: val.clone(), px: None, nx: false },
+                Op::Set { key: b, val, px: None, nx: false },
+            ]
+        }
+        1 => vec![Op::Incr { key: a }, Op::Incr { key: b }],
+        2 => {
+            let val = if d.below(2) == 0 { long_value(d) } else { value(d) };
+            vec![
+                Op::Push { key: a, vals: vec![val.clone()], left: false },
+                Op::Push { key: b, vals: vec![val], left: false },
+            ]
+        }
+        _ => (0..1 + d.below(4)).map(|_| data_op(d, plan)).collect(),
+    };
+    // A queueing error (EXEC then aborts), or a misplaced MULTI or WATCH (errors that do not).
+    let misplaced = match d.below(20) {
+        0..=1 => Some(Op::Unknown { key: key(d, keys) }),
+        2 => Some(Op::Multi),
+        3 => Some(Op::Watch { keys: vec![key(d, keys)] }),
+        _ => None,
+    };
+    if let Some(op) = misplaced {
+        let at = d.below(queued.len() as u64 + 1) as usize;
+        queued.insert(at, op);
+    }
+    let end = if d.below(8) == 0 { Op::Discard } else { Op::Exec { ops: Vec::new() } };
+    script.extend(queued);
+    script.push(end);
+    script
+}
+
+/// A command on the keyspace (no admin command).
+fn data_op(d: &mut Decider, plan: &Plan) -> Op {
     let keys = plan.keys;
     let k = key(d, keys);
     // The wider mix draws past the original 100 slots; the original mix draws exactly as before.

@@ -117,3 +117,15 @@ fn planted_loading_while_saving_is_found_by_the_reply_check() {
     let plants = Plants { loading_while_saving: true, ..Plants::default() };
     found_shrunk_and_replayed("none,persistence=rdb", &[], plants, "reply");
 }
+
+/// Proves the durability check sees a transaction recovered by halves: a node propagating a
+/// transaction's commands without their MULTI/EXEC wrapper lets a torn AOF tail load the first
+/// of them only, a state no prefix of the log passed through (with the wrapper, the loader cuts
+/// the open block off).
+#[test]
+fn planted_unwrapped_transactions_are_found_by_the_durability_check() {
+    let plants = Plants { transactions_propagate_unwrapped: true, ..Plants::default() };
+    // Long think times make runs long enough for several power losses each.
+    let faults = "none,persistence=everysec,crash=1,torn=1,expiry=0,keys=4,transactions=1,think_us=20000,clients=2";
+    found_shrunk_and_replayed(faults, &[], plants, "durability");
+}

@@ -33,6 +33,9 @@ pub struct Plants {
     /// Commands are refused with `-LOADING` while a background save runs, as if the node were
     /// loading (read by the node).
     pub loading_while_saving: bool,
+    /// A call unit of several commands (a transaction) is propagated without its MULTI/EXEC
+    /// wrapper: a torn AOF tail can then load half of it (read by the node).
+    pub transactions_propagate_unwrapped: bool,
     /// HDEL removes fields without raising its `hdel` keyspace event.
     pub hdel_skips_notify: bool,
 }

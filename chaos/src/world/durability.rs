@@ -400,4 +400,31 @@ mod tests {
         log.expiries.push((2, b"k".to_vec()));
         assert!(log.replay(&h).is_empty(), "an active expiry after the last write");
     }
+
+    #[test]
+    fn a_transaction_is_recovered_whole_or_not_at_all() {
+        // Proves a committed EXEC is one step of the log: a recovery holding one of its two
+        // writes matches no allowed state under any AOF policy (the torn tail of an AOF whose
+        // transaction lost its MULTI/EXEC wrapper), neither or both pass where the policy
+        // allows, and under `always` an acknowledged transaction must be there.
+        let mut h = History::default();
+        let mut log = DurabilityLog::default();
+        let set = |key: &[u8]| Op::Set { key: key.to_vec(), val: b"v".to_vec(), px: None, nx: false };
+        let id = h.invoke(0, Op::Exec { ops: vec![set(b"a"), set(b"b")] }, 0, false);
+        log.ops.push((id, 0, 0));
+        let mut half = Model::default();
+        half.apply(&set(b"a"), 0);
+        let mut whole = half.clone();
+        whole.apply(&set(b"b"), 0);
+        for policy in [Persistence::AofAlways, Persistence::AofEverysec, Persistence::AofNo] {
+            let req = log.requirement(policy, &h, 5000, 0);
+            assert!(log.check(&req, &h, &half, 0).is_err(), "{policy:?}: half a transaction");
+            assert_eq!(log.check(&req, &h, &whole, 0), Ok(1), "{policy:?}");
+            assert_eq!(log.check(&req, &h, &Model::default(), 0), Ok(0), "{policy:?}: not acknowledged");
+        }
+        h.complete(id, 10, crate::history::Outcome::Reply(b"*2\r\n+OK\r\n+OK\r\n".to_vec()));
+        let req = log.requirement(Persistence::AofAlways, &h, 5000, 0);
+        assert!(log.check(&req, &h, &Model::default(), 0).is_err(), "an acknowledged transaction was lost");
+        assert_eq!(log.check(&req, &h, &whole, 0), Ok(1));
+    }
 }

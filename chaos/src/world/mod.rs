@@ -42,6 +42,7 @@ use crate::model::Model;
 use crate::op::Op;
 use crate::plan::{Persistence, Plan};
 use crate::resp::{encode_reply, encode_request};
+use crate::session::Sessions;
 use crate::trace::Trace;
 use crate::workload;
 pub use durability::{DurabilityLog, Requirement};
@@ -278,6 +279,8 @@ struct ClientProc {
     conn: Option<u64>,
     next_op_us: u64,
     wake_us: u64,
+    /// The rest of the transaction script being issued.
+    script: VecDeque<Op>,
 }
 
 /// One simulated world.
@@ -337,6 +340,8 @@ pub struct World {
     partitioned_until_us: Vec<u64>,
     // Checks.
     model: Model,
+    /// Each connection's transaction and watched keys (the model's per-connection part).
+    sessions: Sessions,
     durability: DurabilityLog,
     /// What the next recovery must show, or the allowance that leaves it unchecked.
     requirement: Result<Requirement, &'static str>,
@@ -411,11 +416,14 @@ impl World {
             failed_appends: Vec::new(),
             corrupted: false,
             recent_logs: VecDeque::new(),
-            clients: (0..clients).map(|_| ClientProc { conn: None, next_op_us: 0, wake_us: u64::MAX }).collect(),
+            clients: (0..clients)
+                .map(|_| ClientProc { conn: None, next_op_us: 0, wake_us: u64::MAX, script: VecDeque::new() })
+                .collect(),
             conns: BTreeMap::new(),
             next_conn: 1,
             partitioned_until_us: vec![0; clients],
             model: Model::default(),
+            sessions: Sessions::default(),
             durability: DurabilityLog::default(),
             requirement: Err("restart_unchecked_stopped_loading"),
             base_uncertain: false,
@@ -672,6 +680,7 @@ impl World {
                     self.trace.num(3);
                     self.trace.num(client);
                     if let Some(c) = self.node_conns.remove(&client) {
+                        self.sessions.close(c);
                         let conn = self.conns.get_mut(&c).expect("mapped conn");
                         conn.server_open = false;
                         conn.deferred.clear();
@@ -734,10 +743,13 @@ impl World {
                 }
                 self.tolerate("refusal_explained");
                 self.coverage.hit("fault_rejection_reply");
+                if d.queued {
+                    self.abort_transaction_of_refused(c, d.op);
+                }
                 self.forget_refused(d.op);
                 continue;
             }
-            self.served_this_incarnation = true;
+            self.served_this_incarnation |= !self.history.records[d.op].op.served_while_loading();
             if let Some(want) = d.predicted {
                 if want != frame {
                     return self.reply_mismatch(d.op, &want, &frame);
@@ -745,6 +757,25 @@ impl World {
             }
         }
         self.send_chunk(c, false, Chunk::Data(bytes));
+    }
+
+    /// A command queued in a transaction turned out refused (its reply was held back): the
+    /// node aborts that transaction at EXEC. If the EXEC ran already (its reply held back too),
+    /// the log forgets it and its reply must be the abort; otherwise the open transaction is
+    /// marked to abort.
+    fn abort_transaction_of_refused(&mut self, c: u64, op: OpId) {
+        let conn = self.conns.get_mut(&c).expect("mapped conn");
+        let end =
+            conn.deferred.iter_mut().find(|d| matches!(self.history.records[d.op].op, Op::Exec { .. } | Op::Discard));
+        match end {
+            Some(d) if matches!(self.history.records[d.op].op, Op::Discard) => {}
+            Some(d) => {
+                d.predicted = Some(b"-EXECABORT Transaction discarded because of previous errors.\r\n".to_vec());
+                let exec_op = d.op;
+                self.durability.forget(exec_op);
+            }
+            None => self.sessions.refused(c, &self.history.records[op].op),
+        }
     }
 
     fn unexplained_refusal(&mut self, op: OpId, reply: &[u8], faults: ActiveFaults) {
@@ -781,7 +812,9 @@ impl World {
     fn forget_refused(&mut self, op: OpId) {
         self.tolerate("refused_after_apply");
         self.durability.forget(op);
-        let replayed = self.durability.replay(&self.history);
+        let mut replayed = self.durability.replay(&self.history);
+        // The replay's touches are history: watches fire on what happens from now on.
+        replayed.take_touched();
         let changed: BTreeSet<Vec<u8>> = self
             .model
             .keys
@@ -943,6 +976,7 @@ impl World {
         self.node_conns.clear();
         let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.server_open).map(|(id, _)| *id).collect();
         for id in ids {
+            self.sessions.close(id);
             let conn = self.conns.get_mut(&id).expect("listed");
             conn.server_open = false;
             conn.deferred.clear();
@@ -1278,16 +1312,31 @@ impl World {
                 }
                 self.coverage.hit("fault_rejection_reply");
                 self.tolerate("refusal_explained");
+                self.sessions.refused(c, &self.history.records[op].op);
                 return;
             }
-            self.served_this_incarnation = true;
+            self.served_this_incarnation |= !self.history.records[op].op.served_while_loading();
         }
         let record_op = &self.history.records[op].op;
         if matches!(record_op, Op::BgSave) && std::mem::take(&mut self.bgsave_started_in_input) {
             self.durability.bgsave_start = Some(self.durability.ops.len());
         }
-        let predicted = self.model.apply(record_op, now_ms).map(|r| encode_reply(&r));
-        self.durability.ops.push((op, now_ms, self.now_us));
+        let queued = self.sessions.in_multi(c)
+            && !matches!(record_op, Op::Exec { .. } | Op::Discard | Op::Multi | Op::Watch { .. });
+        let mut step = self.sessions.apply(&mut self.model, c, record_op, now_ms);
+        if let Some(ops) = step.committed.take() {
+            self.history.records[op].op = Op::Exec { ops };
+        }
+        let record_op = &self.history.records[op].op;
+        if let Some(probe) = transaction_probe(record_op, &step.reply) {
+            self.coverage.hit(probe);
+        }
+        let predicted = step.reply.map(|r| encode_reply(&r));
+        // Only what ran against the keyspace is in a state a recovery may show (a committed
+        // EXEC as one entry: all of its commands or none).
+        if step.ran {
+            self.durability.ops.push((op, now_ms, self.now_us));
+        }
         match frame {
             Some(f) => {
                 if f.starts_with(b"-WRONGTYPE") {
@@ -1303,7 +1352,7 @@ impl World {
                 self.coverage.hit("deferred_reply");
                 let faults = self.active_faults();
                 let conn = self.conns.get_mut(&c).expect("live");
-                conn.deferred.push_back(Deferred { op, predicted, faults });
+                conn.deferred.push_back(Deferred { op, predicted, faults, queued });
             }
         }
     }
@@ -1317,6 +1366,7 @@ impl World {
         conn.deferred.clear();
         let id = conn.node_id.expect("accepted");
         self.node_conns.remove(&id);
+        self.sessions.close(c);
         if let Some(node) = self.node.as_mut() {
             let t = self.clock.at(self.now_us);
             node.handle_disconnect(t, id);
@@ -1443,7 +1493,15 @@ impl World {
         }
         let mut bytes = Vec::new();
         for _ in 0..batch {
-            let op = workload::next_op(&mut self.decide, &self.plan);
+            let op = match self.clients[client].script.pop_front() {
+                Some(op) => op,
+                None => {
+                    let mut ops = VecDeque::from(workload::next_ops(&mut self.decide, &self.plan));
+                    let first = ops.pop_front().expect("at least one request");
+                    self.clients[client].script = ops;
+                    first
+                }
+            };
             if matches!(op, Op::BgSave | Op::BgRewriteAof) {
                 self.coverage.hit("admin_command");
             }
@@ -1646,6 +1704,8 @@ impl World {
         };
         if !gone.is_empty() {
             self.coverage.hit("active_expiry_mirrored");
+            // The node's active expiry fires WATCHes as any change does.
+            self.sessions.touch(&mut self.model);
         }
         // The node logs these removals (DEL): a recovery replays them at this point, even if
         // its clock has gone back since to before the keys' times.
@@ -1689,5 +1749,18 @@ impl World {
         if want.keys.values().any(|e| e.expire_at.is_some()) && self.model.len() > want.len() {
             self.coverage.hit("lazy_expiry_seen");
         }
+    }
+}
+
+/// The probe a transaction outcome the model predicted counts toward.
+fn transaction_probe(op: &Op, reply: &Option<verdis_engine::Reply>) -> Option<&'static str> {
+    use verdis_engine::Reply;
+    match (op, reply) {
+        (Op::Exec { .. }, Some(Reply::Array(_))) => Some("exec_committed"),
+        (Op::Exec { .. }, Some(Reply::NullArray)) => Some("exec_watch_fired"),
+        (Op::Exec { .. }, Some(Reply::Error(e))) if e.to_string().starts_with("EXECABORT") => Some("exec_aborted"),
+        (Op::Discard, Some(Reply::Ok)) => Some("transaction_discarded"),
+        (_, Some(Reply::Simple(s))) if s == "QUEUED" => Some("command_queued"),
+        _ => None,
     }
 }

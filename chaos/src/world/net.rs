@@ -35,6 +35,8 @@ pub struct Deferred {
     pub predicted: Option<Vec<u8>>,
     /// The faults active when it executed (what may explain a refusal).
     pub faults: ActiveFaults,
+    /// It was queued in a transaction (a refusal then aborts that transaction).
+    pub queued: bool,
 }
 
 /// A client's connection to the server.

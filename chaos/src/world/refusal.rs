@@ -9,7 +9,17 @@
 //! - any other `-MISCONF` (the RDB one): a snapshot write failed in this incarnation and no
 //!   save has completed since;
 //! - `-LOADING`: the node is loading its dataset;
-//! - `-OOM`: never (the simulator sets no `maxmemory` and verdis has no eviction yet).
+//! - `-OOM`: never (the simulator sets no `maxmemory` and verdis has no eviction yet);
+//! - EXEC refused for one of these (`-EXECABORT Transaction discarded because of: MISCONF ...`,
+//!   Redis's `execCommandAbort`): as the refusal it wraps.
+
+/// How EXEC wraps the refusal that discarded its transaction.
+const EXEC_ABORT_PREFIX: &[u8] = b"-EXECABORT Transaction discarded because of: ";
+
+/// The refusal in `reply`, without its `-` and without EXEC's wrapper.
+fn refusal(reply: &[u8]) -> &[u8] {
+    reply.strip_prefix(EXEC_ABORT_PREFIX).or_else(|| reply.strip_prefix(b"-")).unwrap_or(reply)
+}
 
 /// The faults active when a request executed (a copy travels with a reply the node holds back).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,16 +36,19 @@ impl ActiveFaults {
     /// True for a fault rejection (whether or not it is explained): a refusal the model must
     /// not apply.
     pub fn is_rejection(reply: &[u8]) -> bool {
-        reply.starts_with(b"-MISCONF") || reply.starts_with(b"-LOADING") || reply.starts_with(b"-OOM")
+        let inner = refusal(reply);
+        reply.starts_with(b"-")
+            && (inner.starts_with(b"MISCONF") || inner.starts_with(b"LOADING") || inner.starts_with(b"OOM"))
     }
 
     /// Whether these faults explain the rejection `reply`.
     pub fn explain(&self, reply: &[u8]) -> bool {
-        if reply.starts_with(b"-MISCONF Errors writing to the AOF file") {
+        let reply = refusal(reply);
+        if reply.starts_with(b"MISCONF Errors writing to the AOF file") {
             self.aof_write_failing
-        } else if reply.starts_with(b"-MISCONF") {
+        } else if reply.starts_with(b"MISCONF") {
             self.rdb_save_failing
-        } else if reply.starts_with(b"-LOADING") {
+        } else if reply.starts_with(b"LOADING") {
             self.loading
         } else {
             false
@@ -89,6 +102,21 @@ mod tests {
             assert_eq!(faults.explain(reply), want, "{faults:?} {}", String::from_utf8_lossy(reply));
         }
         assert!(!ActiveFaults::is_rejection(b"-ERR MISCONF\r\n"));
+    }
+
+    #[test]
+    fn an_exec_discarded_by_a_refusal_is_that_refusal() {
+        // Proves EXEC's `-EXECABORT` wrapping a fault refusal is a rejection explained by the
+        // same fault only, while EXEC aborted by a queueing error is an ordinary reply.
+        let aof = b"-EXECABORT Transaction discarded because of: MISCONF Errors writing to the AOF file: EIO\r\n";
+        let loading =
+            b"-EXECABORT Transaction discarded because of: LOADING Redis is loading the dataset in memory\r\n";
+        let none = ActiveFaults::default();
+        assert!(ActiveFaults::is_rejection(aof) && ActiveFaults::is_rejection(loading));
+        assert!(ActiveFaults { aof_write_failing: true, ..none }.explain(aof));
+        assert!(!ActiveFaults { rdb_save_failing: true, ..none }.explain(aof));
+        assert!(ActiveFaults { loading: true, ..none }.explain(loading));
+        assert!(!ActiveFaults::is_rejection(b"-EXECABORT Transaction discarded because of previous errors.\r\n"));
     }
 
     #[test]

@@ -167,7 +167,11 @@ impl Node {
     /// The one propagation sink: each call unit (a command, a transaction) arrives here once,
     /// wrapped in MULTI/EXEC when it holds more than one command.
     pub(super) fn propagate_unit(&mut self, unit: Propagation) {
-        self.feed_aof(&unit.finish());
+        let mut commands = unit.finish();
+        if self.config.engine.plants.transactions_propagate_unwrapped {
+            commands.retain(|(_, argv)| argv[0] != b"MULTI" && argv[0] != b"EXEC");
+        }
+        self.feed_aof(&commands);
     }
 
     /// Commits the keys the active expire cycle removed outside any command: each is its own

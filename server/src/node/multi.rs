@@ -249,18 +249,24 @@ impl Node {
             self.clients.get_mut(&id).expect("connected").dirty_cas = true;
         }
         let client = self.clients.get_mut(&id).expect("connected");
-        let queued = client.multi.take().expect("checked");
         let dirty_cas = std::mem::take(&mut client.dirty_cas);
+        let queued = client.multi.as_ref().expect("checked");
+        let aborted = queued.aborted;
+        // The queue stays in place while it runs, as Redis discards the transaction only after
+        // the run: CLIENT LIST inside EXEC shows flag x, `multi` and `multi-mem`, and a CACHING
+        // flag given in the transaction lasts through it.
+        let commands = if aborted || dirty_cas { Vec::new() } else { queued.commands.clone() };
         self.unwatch_all(id);
-        if queued.aborted {
-            return Err(CmdError::msg("EXECABORT Transaction discarded because of previous errors."));
-        }
-        if dirty_cas {
+        if aborted || dirty_cas {
+            self.clients.get_mut(&id).expect("connected").multi = None;
+            if aborted {
+                return Err(CmdError::msg("EXECABORT Transaction discarded because of previous errors."));
+            }
             return Ok(Reply::NullArray);
         }
-        let mut replies = Vec::with_capacity(queued.commands.len());
+        let mut replies = Vec::with_capacity(commands.len());
         self.in_exec = true;
-        for argv in &queued.commands {
+        for argv in &commands {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let cmd = Self::resolve(&argv).expect("checked when queued");
             let (reply, mut done) = self.execute(Caller::Client(id), cmd, &argv);
@@ -278,6 +284,9 @@ impl Node {
             }
         }
         self.in_exec = false;
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.multi = None;
+        }
         Ok(Reply::Array(replies))
     }
 }

@@ -345,7 +345,9 @@ impl Node {
             return;
         }
         for (prefix, state) in self.tracking.prefixes.iter_mut() {
-            if key.starts_with(prefix) {
+            // Once per key until sent, with its first changer (Redis's `raxTryInsert`): a unit
+            // touches a key it creates twice (`new`, then its own event).
+            if key.starts_with(prefix) && !state.changed.iter().any(|(k, _)| k == key) {
                 state.changed.push((key.to_vec(), caller));
             }
         }
