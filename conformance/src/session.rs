@@ -4,9 +4,10 @@
 //!
 //! # How a session runs
 //! Each server gets the same number of connections (each switched to its RESP version). Each step
-//! sends one command on one connection; then every connection not inside MULTI gets a barrier,
-//! `ECHO barrier-<n>`, and everything that connection received before the barrier's reply — its
-//! own replies, pushes, messages, monitor lines — is that step's stream for it. The barrier's
+//! sends one command on one connection and waits for its first output (the server's pass that ran
+//! it is then over); then every connection not inside MULTI gets a barrier, `ECHO barrier-<n>`,
+//! and everything that connection received before the barrier's reply — its own replies,
+//! pushes, messages, monitor lines — is that step's stream for it. The barrier's
 //! reply is recognised by its token (or, on a RESP2 subscriber, by the error naming `echo`), so
 //! the streams do not depend on how the bytes were split or timed. Streams are compared byte
 //! for byte, except MONITOR lines, whose timestamp and client address are masked (they differ by
@@ -98,19 +99,59 @@ impl Finding {
     }
 }
 
-/// Generates session `index` of `seed`.
+/// Which commands sessions draw from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mix {
+    /// Everything: data commands, transactions, pub/sub, notifications, tracking.
+    All,
+    /// Data commands and transactions only: the only way one client sees another's write is
+    /// WATCH (for self-tests that must show a WATCH difference, not a notification one).
+    Transactions,
+}
+
+/// Commands `Mix::Transactions` leaves out.
+const OBSERVERS: [&[u8]; 5] = [b"SUBSCRIBE", b"UNSUBSCRIBE", b"PSUBSCRIBE", b"PUBLISH", b"CLIENT"];
+
+/// Generates session `index` of `seed` with every kind of command.
 pub fn generate(seed: u64, index: u64) -> Session {
+    generate_mix(seed, index, Mix::All)
+}
+
+/// Generates session `index` of `seed` from `mix`.
+pub fn generate_mix(seed: u64, index: u64, mix: Mix) -> Session {
     let mut rng = Rng::for_sequence(seed ^ 0x5e55_1011, index);
     let resp = [2, if rng.chance(50) { 3 } else { 2 }, 3];
     let len = 5 + rng.below(STEPS_MAX - 4);
     let mut steps = Vec::with_capacity(len + 1);
     // Half the sessions watch the keyspace through notifications.
-    if rng.chance(50) {
+    if rng.chance(50) && mix == Mix::All {
         steps.push(Step { client: 0, argv: words(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]) });
     }
-    for _ in 0..len {
+    let mut draw = |rng: &mut Rng| loop {
+        let argv = command(rng);
+        if mix == Mix::All || !OBSERVERS.contains(&argv[0].as_slice()) {
+            return argv;
+        }
+    };
+    while steps.len() < len {
         let client = rng.below(CLIENTS);
-        steps.push(Step { client, argv: command(&mut rng) });
+        if rng.chance(25) {
+            // A WATCH race: the watcher's transaction with other clients' commands in between.
+            let key = rng.pick(&KEYS).as_bytes().to_vec();
+            steps.push(Step { client, argv: vec![b"WATCH".to_vec(), key] });
+            for _ in 0..rng.below(3) {
+                let other = (client + 1 + rng.below(CLIENTS - 1)) % CLIENTS;
+                steps.push(Step { client: other, argv: draw(&mut rng) });
+            }
+            steps.push(Step { client, argv: words(&["MULTI"]) });
+            for _ in 0..rng.below(3) {
+                steps.push(Step { client, argv: draw(&mut rng) });
+            }
+            steps.push(Step { client, argv: words(&["EXEC"]) });
+            continue;
+        }
+        let argv = draw(&mut rng);
+        steps.push(Step { client, argv });
     }
     Session { resp, steps }
 }
@@ -192,49 +233,39 @@ impl Clients {
     fn step(&mut self, step: &Step) -> Result<Vec<Vec<u8>>, ConformError> {
         let mut req = Vec::new();
         encode_request(&step.argv, &mut req);
-        self.conns[step.client].write_raw(&req)?;
+        let own = step.client;
+        self.conns[own].write_raw(&req)?;
         let name = step.argv[0].to_ascii_uppercase();
-        let mut streams = Vec::with_capacity(CLIENTS);
+        // The command's first output is read before any barrier goes out: a server writes all
+        // of an event-loop pass's output together (the reply, the pushes and messages it caused,
+        // BCAST invalidations), so by then the pass that ran the command is over, and a barrier
+        // cannot be read in the same pass and overtake what the command caused.
+        let first = self.conns[own].read_reply()?;
+        self.track_multi(own, &name, &first);
+        let mut streams = vec![Vec::new(); CLIENTS];
+        streams[own].extend_from_slice(&first.raw);
+        let mut tokens = vec![None; CLIENTS];
         for c in 0..CLIENTS {
-            if self.in_multi[c] && c != step.client {
-                streams.push(Vec::new());
+            // A connection inside MULTI gets no barrier: it would be queued.
+            if self.in_multi[c] {
                 continue;
             }
             self.barriers += 1;
             let token = format!("barrier-{}", self.barriers);
-            let own = c == step.client;
-            // The barrier goes now, unless this connection's own command may leave it inside
-            // MULTI (then it goes after the command's reply shows it did not).
-            let mut sent = false;
-            if !own || (!self.in_multi[c] && name != b"MULTI") {
-                self.send_barrier(c, &token)?;
-                sent = true;
-            }
-            let mut stream = Vec::new();
-            let mut first = own;
+            self.send_barrier(c, &token)?;
+            tokens[c] = Some(token);
+        }
+        for (c, token) in tokens.iter().enumerate() {
+            let Some(token) = token else { continue };
             for _ in 0..VALUES_PER_BARRIER_MAX {
                 let reply = self.conns[c].read_reply()?;
-                if first {
-                    first = false;
-                    self.track_multi(c, &name, &reply);
-                    stream.extend_from_slice(&reply.raw);
-                    if self.in_multi[c] {
-                        break;
-                    }
-                    if !sent {
-                        self.send_barrier(c, &token)?;
-                        sent = true;
-                    }
-                    continue;
-                }
-                if is_barrier(&reply, &token) {
+                if is_barrier(&reply, token) {
                     break;
                 }
-                stream.extend_from_slice(&reply.raw);
+                streams[c].extend_from_slice(&reply.raw);
             }
-            streams.push(mask_monitor(&stream));
         }
-        Ok(streams)
+        Ok(streams.iter().map(|s| mask_monitor(s)).collect())
     }
 
     fn send_barrier(&mut self, c: usize, token: &str) -> Result<(), ConformError> {
@@ -325,11 +356,17 @@ pub fn shrink(
     Ok(Finding { session: best, mismatch: found, original_len })
 }
 
-/// Runs sessions `0..count` of `seed`; the shrunk findings.
-pub fn campaign(oracle: &Server, subject: &Server, seed: u64, count: u64) -> Result<Vec<Finding>, ConformError> {
+/// Runs sessions `0..count` of `seed` drawn from `mix`; the shrunk findings.
+pub fn campaign(
+    oracle: &Server,
+    subject: &Server,
+    seed: u64,
+    count: u64,
+    mix: Mix,
+) -> Result<Vec<Finding>, ConformError> {
     let mut findings = Vec::new();
     for index in 0..count {
-        let session = generate(seed, index);
+        let session = generate_mix(seed, index, mix);
         if let Some(mismatch) = run(oracle, subject, &session)? {
             findings.push(shrink(oracle, subject, session, mismatch)?);
         }
