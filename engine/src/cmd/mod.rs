@@ -5,6 +5,7 @@ pub mod connection;
 pub mod ctx;
 pub mod effects;
 pub mod getkeys;
+pub mod geo;
 pub mod hash;
 pub mod introspect;
 pub mod keys;

@@ -56,7 +56,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 10] {
+fn families() -> [&'static [Command]; 11] {
     [
         super::string::COMMANDS,
         super::keys::COMMANDS,
@@ -67,6 +67,7 @@ fn families() -> [&'static [Command]; 10] {
         super::set::COMMANDS,
         super::list::COMMANDS,
         super::zset::COMMANDS,
+        super::geo::COMMANDS,
         super::transactions::COMMANDS,
     ]
 }
