@@ -301,13 +301,16 @@ impl Search {
         match self.shape {
             Shape::Circle { radius } => {
                 let distance = distance(self.longitude, self.latitude, longitude, latitude);
-                (distance <= radius * self.to_meters).then_some(distance)
+                // Written as Redis's test (`distance > radius` excludes) so a NaN distance is kept.
+                (!(distance > radius * self.to_meters)).then_some(distance)
             }
             Shape::Box { width, height } => {
                 let (width_m, height_m) = (width * self.to_meters, height * self.to_meters);
-                let lon_distance = distance(longitude, latitude, self.longitude, latitude);
-                let lat_distance = distance(longitude, latitude, longitude, self.latitude);
-                if lon_distance > width_m / 2.0 || lat_distance > height_m / 2.0 {
+                // `geohashGetDistanceIfInRectangle`: the cheaper latitude test first.
+                if lat_distance(latitude, self.latitude) > height_m / 2.0 {
+                    return None;
+                }
+                if distance(longitude, latitude, self.longitude, latitude) > width_m / 2.0 {
                     return None;
                 }
                 Some(distance(self.longitude, self.latitude, longitude, latitude))
@@ -357,12 +360,24 @@ pub fn score_range(cell: Cell) -> (u64, u64) {
     (align52(cell), align52(Cell { bits: cell.bits + 1, step: cell.step }))
 }
 
-/// The haversine distance in meters between two points (Redis 7.0's `geohashGetDistance`).
+/// The distance in meters along a meridian (`geohashGetLatDistance`): the haversine with equal
+/// longitudes, simplified as Redis does (so it may differ from `distance` in the last bit).
+fn lat_distance(lat1: f64, lat2: f64) -> f64 {
+    EARTH_RADIUS_M * (deg_rad(lat2) - deg_rad(lat1)).abs()
+}
+
+/// The haversine distance in meters between two points (`geohashGetDistance`), with Redis's
+/// shortcut for points on one meridian.
 pub fn distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    let (lat1r, lon1r, lat2r, lon2r) = (deg_rad(lat1), deg_rad(lon1), deg_rad(lat2), deg_rad(lon2));
-    let u = ((lat2r - lat1r) / 2.0).sin();
+    let (lon1r, lon2r) = (deg_rad(lon1), deg_rad(lon2));
     let v = ((lon2r - lon1r) / 2.0).sin();
-    2.0 * EARTH_RADIUS_M * (u * u + lat1r.cos() * lat2r.cos() * v * v).sqrt().asin()
+    if v == 0.0 {
+        return lat_distance(lat1, lat2);
+    }
+    let (lat1r, lat2r) = (deg_rad(lat1), deg_rad(lat2));
+    let u = ((lat2r - lat1r) / 2.0).sin();
+    let a = u * u + lat1r.cos() * lat2r.cos() * v * v;
+    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `geoadd.rs` | GEOADD (run as the ZADD it propagates as) |
 //! | `lookup.rs` | GEOPOS, GEOHASH, GEODIST |
+//! | `pqsort.rs` | Redis's partial quicksort, for COUNT's tie order |
 //! | `search.rs` | GEOSEARCH, GEOSEARCHSTORE, GEORADIUS, GEORADIUSBYMEMBER and their `_RO` forms |
 //!
 //! Numbers print as Redis prints them: distances `%.4f` as bulk strings, coordinates as
@@ -12,6 +13,7 @@
 
 mod geoadd;
 mod lookup;
+mod pqsort;
 mod search;
 
 use super::redis_specs as s;

@@ -9,11 +9,13 @@
 //! wins over a bad radius; with no key the member form skips both), then the options left to
 //! right, each failing on the spot, then the conflicts. The search reads the nine geohash cells
 //! around the center (`Search::cells`), keeps the points inside the shape, and sorts them by
-//! distance when asked (COUNT without ANY implies ASC). Ties keep the order the cells were read
-//! in, as glibc's stable `qsort` does.
+//! distance when asked (COUNT without ANY implies ASC): all of them with glibc's stable `qsort`,
+//! or, when COUNT keeps fewer, with Redis's unstable `pqsort`, whose tie order is reproduced.
 //!
 //! The STORE forms notify `georadiusstore` / `geosearchstore` (or `del` when nothing was found and
 //! the destination existed) and propagate as called, as Redis 7.0 does.
+
+use std::cmp::Ordering;
 
 use crate::cmd::ctx::Ctx;
 use crate::cmd::effects::NotifyClass;
@@ -24,6 +26,7 @@ use crate::types::geohash::{decode_score, score_range, Cell, Search, Shape};
 use crate::types::zset::{ScoreRange, ZsetValue};
 use crate::value::Value;
 
+use super::pqsort::pqsort;
 use super::{coordinate_reply, distance_reply, is_opt, parse_lon_lat, parse_size, parse_unit};
 
 /// Which command runs `georadius_generic`.
@@ -234,12 +237,19 @@ fn georadius_generic(ctx: &mut Ctx, argv: &[&[u8]], form: Form) -> Result<Reply,
     let search = Search { longitude, latitude, shape, to_meters };
     let mut points = points_in_cells(zset, &search, if any { count as usize } else { 0 });
     let returned = if count == 0 { points.len() } else { points.len().min(count as usize) };
-    // Redis's comparator: equal distances compare equal, so a stable sort keeps them in order.
-    let by_distance = |a: &Point, b: &Point| a.distance_m.partial_cmp(&b.distance_m).unwrap_or(std::cmp::Ordering::Less);
-    match sort {
-        Sort::None => {}
-        Sort::Asc => points.sort_by(by_distance),
-        Sort::Desc => points.sort_by(|a, b| by_distance(a, b).reverse()),
+    // Redis's comparator: equal distances compare equal. A full sort is glibc's `qsort`, a stable
+    // merge sort; a partial one is Redis's unstable `pqsort`, whose tie order is kept.
+    let ascending = |a: &Point, b: &Point| a.distance_m.partial_cmp(&b.distance_m).unwrap_or(Ordering::Less);
+    let descending = |a: &Point, b: &Point| ascending(a, b).reverse();
+    let order: Option<&dyn Fn(&Point, &Point) -> Ordering> = match sort {
+        Sort::None => None,
+        Sort::Asc => Some(&ascending),
+        Sort::Desc => Some(&descending),
+    };
+    match order {
+        Some(order) if returned == points.len() => points.sort_by(order),
+        Some(order) if returned > 0 => pqsort(&mut points, order, 0, returned - 1),
+        _ => {}
     }
     points.truncate(returned);
     let Some(dst) = store else {
