@@ -333,3 +333,98 @@ fn point_reply(point: Point, to_meters: f64, withdist: bool, withhash: bool, wit
     }
     Reply::Array(item)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::testing::TestDb;
+
+    #[test]
+    fn searches_reply_as_redis() {
+        // Proves search replies byte for byte (each row asked of Redis 7.0.15): both shapes, both
+        // centers, every WITH option, COUNT with and without ANY, radius 0, radii past the
+        // earth's size, points at the poles and across the antimeridian, the STORE forms, and
+        // the order of points at equal distances under COUNT (Redis's pqsort).
+        TestDb::new().check(&[
+            ("GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania 13.583333 37.316667 Agrigento", ":3"),
+            ("GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 200 km ASC", "[\"Catania\", \"Agrigento\", \"Palermo\"]"),
+            ("GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 200 km DESC WITHCOORD WITHDIST WITHHASH", "[[\"Palermo\", \"190.4424\", :3479099956230698, [,13.36138933897018433, ,38.11555639549629859]], [\"Agrigento\", \"130.4235\", :3479030013248308, [,13.5833314061164856, ,37.31666804993816555]], [\"Catania\", \"56.4413\", :3479447370796909, [,15.08726745843887329, ,37.50266842333162032]]]"),
+            ("GEOSEARCH g FROMMEMBER Palermo BYBOX 400 400 km ASC WITHDIST", "[[\"Palermo\", \"0.0000\"], [\"Agrigento\", \"90.9778\"], [\"Catania\", \"166.2742\"]]"),
+            ("GEOSEARCH g FROMMEMBER Palermo BYBOX 100 400 km ASC WITHDIST", "[[\"Palermo\", \"0.0000\"], [\"Agrigento\", \"90.9778\"]]"),
+            ("GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 0 m", "[]"),
+            ("GEOSEARCH g FROMMEMBER Palermo BYRADIUS 0 m WITHDIST", "[[\"Palermo\", \"0.0000\"]]"),
+            ("GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 40000 km COUNT 2", "[\"Catania\", \"Agrigento\"]"),
+            ("GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 40000 km COUNT 1 ANY", "[\"Agrigento\"]"),
+            ("GEOSEARCH g FROMLONLAT 15 37 BYRADIUS 40000 km COUNT 2 ANY DESC", "[\"Palermo\", \"Agrigento\"]"),
+            ("GEORADIUS g 15 37 200 km WITHDIST ASC", "[[\"Catania\", \"56.4413\"], [\"Agrigento\", \"130.4235\"], [\"Palermo\", \"190.4424\"]]"),
+            ("GEORADIUS_RO g 15 37 200 mi WITHDIST DESC COUNT 2", "[[\"Palermo\", \"118.3357\"], [\"Agrigento\", \"81.0416\"]]"),
+            ("GEORADIUSBYMEMBER g Agrigento 100 km", "[\"Agrigento\", \"Palermo\"]"),
+            ("GEORADIUSBYMEMBER_RO g Agrigento 100000 ft WITHDIST", "[[\"Agrigento\", \"0.0000\"]]"),
+            ("GEORADIUS g 15 37 200 km STORE dst", ":3"),
+            ("ZRANGE dst 0 -1 WITHSCORES", "[\"Agrigento\", ,3479030013248308, \"Palermo\", ,3479099956230698, \"Catania\", ,3479447370796909]"),
+            ("GEORADIUS g 15 37 200 km STOREDIST dst ASC COUNT 1", ":1"),
+            ("ZRANGE dst 0 -1 WITHSCORES", "[\"Catania\", ,56.4412578701582]"),
+            ("GEOSEARCHSTORE dst g FROMLONLAT 15 37 BYBOX 400 400 km STOREDIST", ":3"),
+            ("ZRANGE dst 0 -1 WITHSCORES", "[\"Catania\", ,56.4412578701582, \"Agrigento\", ,130.42348706714702, \"Palermo\", ,190.44242984775784]"),
+            ("GEOSEARCHSTORE dst g FROMLONLAT 0 0 BYRADIUS 1 km", ":0"),
+            ("EXISTS dst", ":0"),
+            ("GEOSEARCHSTORE dst nokey FROMLONLAT 0 0 BYRADIUS 1 km", ":0"),
+            ("GEOADD poles 0 85.05112878 n1 180 85.05112878 n2 -180 85 n3 90 -85.05112878 s1 -90 -85 s2", ":5"),
+            ("GEOSEARCH poles FROMLONLAT 0 85 BYRADIUS 2000 km ASC WITHDIST", "[[\"n3\", \"1112.2630\"]]"),
+            ("GEOSEARCH poles FROMLONLAT 45 -85.05 BYBOX 20000 1000 km ASC WITHDIST", "[[\"s1\", \"420.8929\"], [\"s2\", \"1022.2727\"]]"),
+            ("GEOSEARCH poles FROMLONLAT 0 0 BYRADIUS 20000 km DESC WITHDIST", "[[\"n3\", \"10566.4985\"], [\"s1\", \"10010.3670\"], [\"s2\", \"10010.3670\"]]"),
+            ("GEOADD am 179.99 0 e1 -179.99 0 w1 179.5 10 e2 -179.5 -10 w2 0 0 far", ":5"),
+            ("GEOSEARCH am FROMLONLAT 180 0 BYRADIUS 100 km ASC WITHDIST WITHCOORD", "[[\"e1\", \"1.1125\", [,179.98999804258346558, ,0.00000126736058093]]]"),
+            ("GEOSEARCH am FROMLONLAT -180 0 BYBOX 300 3000 km ASC WITHDIST", "[[\"e1\", \"1.1125\"], [\"w1\", \"1.1125\"], [\"w2\", \"1113.6384\"], [\"e2\", \"1113.6384\"]]"),
+            ("GEORADIUS am -179.999 0 2500 km ASC WITHDIST", "[[\"w1\", \"1.0013\"], [\"e1\", \"1.2237\"], [\"w2\", \"1113.6329\"], [\"e2\", \"1113.6439\"]]"),
+            ("GEOADD ties 1 1 a 1 1 b 1 1 c 1 1 d 1 1 e 1 1 f 1 1 g 1 1 h 2 2 i 0.5 0.5 j", ":10"),
+            ("GEOSEARCH ties FROMLONLAT 1.1 1.1 BYRADIUS 500 km COUNT 3", "[\"g\", \"a\", \"b\"]"),
+            ("GEOSEARCH ties FROMLONLAT 1.1 1.1 BYRADIUS 500 km COUNT 9 DESC", "[\"i\", \"j\", \"a\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\"]"),
+            ("GEOSEARCH ties FROMLONLAT 1.1 1.1 BYRADIUS 500 km ASC", "[\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"j\", \"i\"]"),
+        ]);
+    }
+
+    #[test]
+    fn search_errors_come_in_redis_order() {
+        // Proves every search error text and which one wins when several apply (Redis 7.0.15).
+        TestDb::new().check(&[
+            ("GEOADD g 13.361389 38.115556 Palermo", ":1"),
+            ("SET s v", "+OK"),
+            ("ZADD z 1 a", ":1"),
+            ("GEOSEARCH s FROMLONLAT 1 1 BYRADIUS x km", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
+            ("GEOSEARCH g FROMMEMBER nope BYRADIUS 1 km", "-ERR could not decode requested zset member"),
+            ("GEOSEARCH z FROMMEMBER Palermo BYRADIUS 1 km", "-ERR could not decode requested zset member"),
+            ("GEOSEARCH nokey FROMMEMBER Palermo BYRADIUS 1 km", "[]"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS -1 km", "-ERR radius cannot be negative"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS x km", "-ERR need numeric radius"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 furlong", "-ERR unsupported unit provided. please use M, KM, FT, MI"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYBOX x 1 km", "-ERR need numeric width"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYBOX 1 x km", "-ERR need numeric height"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYBOX 1 -1 km", "-ERR height or width cannot be negative"),
+            ("GEOSEARCH g FROMLONLAT 1 91 BYBOX 1 1 km", "-ERR invalid longitude,latitude pair 1.000000,91.000000"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km COUNT 0", "-ERR COUNT must be > 0"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km COUNT x", "-ERR value is not an integer or out of range"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km ANY", "-ERR the ANY argument requires COUNT argument"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km COUNT", "-ERR syntax error"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km STORE d", "-ERR syntax error"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km STOREDIST", "-ERR syntax error"),
+            ("GEOSEARCH g FROMLONLAT 1 1 FROMMEMBER Palermo BYRADIUS 1 km", "-ERR syntax error"),
+            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km BYBOX 1 1 km", "-ERR syntax error"),
+            ("GeoSearch g BYRADIUS 1 km ASC ASC", "-ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for GeoSearch"),
+            ("GEOSEARCH g FROMLONLAT 1 1 ASC ASC", "-ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH"),
+            ("GEOSEARCHSTORE d g FROMLONLAT 1 1 BYRADIUS 1 km WITHDIST", "-ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
+            ("GEORADIUS g 1 1 1 km STORE d WITHHASH", "-ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
+            ("GEORADIUS_RO g 1 1 1 km STORE d", "-ERR syntax error"),
+            ("GEORADIUSBYMEMBER_RO g Palermo 1 km STOREDIST d", "-ERR syntax error"),
+            ("GEORADIUS g 1 1 1 km STORE", "-ERR syntax error"),
+            ("GEORADIUS g 200 1 1 km", "-ERR invalid longitude,latitude pair 200.000000,1.000000"),
+            ("GEORADIUS g 1 1 x km", "-ERR need numeric radius"),
+            ("GEORADIUS g 1 1 1 km ANY", "-ERR the ANY argument requires COUNT argument"),
+            ("GEORADIUS g 1 1 1 km FROMLONLAT 1 1", "-ERR syntax error"),
+            ("GEORADIUSBYMEMBER g nope x km", "-ERR could not decode requested zset member"),
+            ("GEORADIUSBYMEMBER nokey nope x furlong", "[]"),
+            ("GEORADIUSBYMEMBER nokey nope x km STORE d WITHDIST", "-ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
+            ("GEORADIUS s 1 1 1 km", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
+            ("GEOSEARCHSTORE d s FROMLONLAT 1 1 BYRADIUS 1 km", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
+        ]);
+    }
+}
