@@ -100,6 +100,48 @@ fn position_reply((longitude, latitude): (f64, f64)) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::testing::TestDb;
+
+    /// Runs `line` and returns (events as `event:key`, propagated commands as text).
+    fn effects(db: &mut TestDb, line: &str) -> (Vec<String>, Vec<String>) {
+        db.cmd(line);
+        let events = db
+            .touches
+            .iter()
+            .filter_map(|t| t.event.map(|(_, e)| format!("{e}:{}", String::from_utf8_lossy(&t.key))))
+            .collect();
+        let words = |argv: &Vec<Vec<u8>>| argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>();
+        (events, db.propagated.iter().map(|(_, argv)| words(argv).join(" ")).collect())
+    }
+
+    #[test]
+    fn events_and_propagation_follow_redis() {
+        // Proves the keyspace events (seen with PSUBSCRIBE on Redis 7.0.15) and what is
+        // propagated (read from its AOF): GEOADD as the ZADD it runs, the STORE forms as called.
+        let mut db = TestDb::new();
+        let ev = |db: &mut TestDb, line| effects(db, line);
+        assert_eq!(
+            ev(&mut db, "GEOADD g2 1 1 a 2 2 b"),
+            (vec!["zadd:g2".into()], vec!["zadd g2 3377822707026402 a 3378191666521995 b".into()])
+        );
+        assert_eq!(
+            ev(&mut db, "GEOADD g2 ch xx 1 1.5 a"),
+            (vec!["zadd:g2".into()], vec!["zadd g2 ch xx 3378015980833971 a".into()])
+        );
+        assert_eq!(ev(&mut db, "GEOADD g2 1 1.5 a"), (vec![], vec![]));
+        let store = "GEORADIUS g2 1 1 500 km STORE d1";
+        assert_eq!(ev(&mut db, store), (vec!["georadiusstore:d1".into()], vec![store.into()]));
+        let store = "GEOSEARCHSTORE d3 g2 FROMLONLAT 1 1 BYRADIUS 1 m";
+        assert_eq!(ev(&mut db, store), (vec![], vec![]));
+        let store = "GEOSEARCHSTORE d1 g2 FROMLONLAT 2 2 BYRADIUS 1 m";
+        assert_eq!(ev(&mut db, store), (vec!["geosearchstore:d1".into()], vec![store.into()]));
+        let store = "GEOSEARCHSTORE d1 g2 FROMLONLAT 50 50 BYRADIUS 1 m";
+        assert_eq!(ev(&mut db, store), (vec!["del:d1".into()], vec![store.into()]));
+        db.cmd("SET d1 x");
+        let store = "GEORADIUS nokey 1 1 1 km STORE d1";
+        assert_eq!(ev(&mut db, store), (vec!["del:d1".into()], vec![store.into()]));
+        assert_eq!(ev(&mut db, "GEORADIUS g2 1 1 500 km"), (vec![], vec![]));
+    }
 
     #[test]
     fn numbers_print_as_redis_does() {
