@@ -301,8 +301,11 @@ impl Search {
         match self.shape {
             Shape::Circle { radius } => {
                 let distance = distance(self.longitude, self.latitude, longitude, latitude);
-                // Written as Redis's test (`distance > radius` excludes) so a NaN distance is kept.
-                (!(distance > radius * self.to_meters)).then_some(distance)
+                // Redis's test is `distance > radius` excludes, so a NaN distance is kept.
+                match distance.partial_cmp(&(radius * self.to_meters)) {
+                    Some(std::cmp::Ordering::Greater) => None,
+                    _ => Some(distance),
+                }
             }
             Shape::Box { width, height } => {
                 let (width_m, height_m) = (width * self.to_meters, height * self.to_meters);

@@ -110,7 +110,8 @@ mod tests {
             .iter()
             .filter_map(|t| t.event.map(|(_, e)| format!("{e}:{}", String::from_utf8_lossy(&t.key))))
             .collect();
-        let words = |argv: &Vec<Vec<u8>>| argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>();
+        let words =
+            |argv: &Vec<Vec<u8>>| argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>();
         (events, db.propagated.iter().map(|(_, argv)| words(argv).join(" ")).collect())
     }
 

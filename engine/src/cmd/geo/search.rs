@@ -237,23 +237,16 @@ fn georadius_generic(ctx: &mut Ctx, argv: &[&[u8]], form: Form) -> Result<Reply,
     let search = Search { longitude, latitude, shape, to_meters };
     let mut points = points_in_cells(zset, &search, if any { count as usize } else { 0 });
     let returned = if count == 0 { points.len() } else { points.len().min(count as usize) };
-    // Redis's comparator: equal distances compare equal. A full sort is glibc's `qsort`, a stable
-    // merge sort; a partial one is Redis's unstable `pqsort`, whose tie order is kept.
-    let ascending = |a: &Point, b: &Point| a.distance_m.partial_cmp(&b.distance_m).unwrap_or(Ordering::Less);
-    let descending = |a: &Point, b: &Point| ascending(a, b).reverse();
-    let order: Option<&dyn Fn(&Point, &Point) -> Ordering> = match sort {
-        Sort::None => None,
-        Sort::Asc => Some(&ascending),
-        Sort::Desc => Some(&descending),
-    };
-    match order {
-        Some(order) if returned == points.len() => points.sort_by(order),
-        Some(order) if returned > 0 => pqsort(&mut points, order, 0, returned - 1),
-        _ => {}
+    match sort {
+        Sort::None => {}
+        Sort::Asc => sort_points(&mut points, returned, by_distance),
+        Sort::Desc => sort_points(&mut points, returned, |a, b| by_distance(a, b).reverse()),
     }
     points.truncate(returned);
     let Some(dst) = store else {
-        return Ok(Reply::Array(points.into_iter().map(|p| point_reply(p, to_meters, withdist, withhash, withcoord)).collect()));
+        return Ok(Reply::Array(
+            points.into_iter().map(|p| point_reply(p, to_meters, withdist, withhash, withcoord)).collect(),
+        ));
     };
     if points.is_empty() {
         if ctx.db().delete(dst).is_some() {
@@ -275,6 +268,21 @@ fn georadius_generic(ctx: &mut Ctx, argv: &[&[u8]], form: Form) -> Result<Reply,
     ctx.notify(NotifyClass::ZSET, event, dst);
     ctx.dirty += returned as u64;
     Ok(Reply::Int(returned as i64))
+}
+
+/// Redis's `sort_gp_asc`: equal distances compare equal (and a NaN below anything).
+fn by_distance(a: &Point, b: &Point) -> Ordering {
+    a.distance_m.partial_cmp(&b.distance_m).unwrap_or(Ordering::Less)
+}
+
+/// Sorts the points so the first `returned` are in `order`: all of them with glibc's stable
+/// `qsort` when all are returned, else with Redis's `pqsort`.
+fn sort_points(points: &mut [Point], returned: usize, order: impl Fn(&Point, &Point) -> Ordering) {
+    if returned == points.len() {
+        points.sort_by(order);
+    } else {
+        pqsort(points, order, 0, returned - 1);
+    }
 }
 
 /// The points of `zset` inside the search, cell by cell (`membersOfAllNeighbors`); with a
@@ -390,13 +398,19 @@ mod tests {
             ("GEOADD g 13.361389 38.115556 Palermo", ":1"),
             ("SET s v", "+OK"),
             ("ZADD z 1 a", ":1"),
-            ("GEOSEARCH s FROMLONLAT 1 1 BYRADIUS x km", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
+            (
+                "GEOSEARCH s FROMLONLAT 1 1 BYRADIUS x km",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value",
+            ),
             ("GEOSEARCH g FROMMEMBER nope BYRADIUS 1 km", "-ERR could not decode requested zset member"),
             ("GEOSEARCH z FROMMEMBER Palermo BYRADIUS 1 km", "-ERR could not decode requested zset member"),
             ("GEOSEARCH nokey FROMMEMBER Palermo BYRADIUS 1 km", "[]"),
             ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS -1 km", "-ERR radius cannot be negative"),
             ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS x km", "-ERR need numeric radius"),
-            ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 furlong", "-ERR unsupported unit provided. please use M, KM, FT, MI"),
+            (
+                "GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 furlong",
+                "-ERR unsupported unit provided. please use M, KM, FT, MI",
+            ),
             ("GEOSEARCH g FROMLONLAT 1 1 BYBOX x 1 km", "-ERR need numeric width"),
             ("GEOSEARCH g FROMLONLAT 1 1 BYBOX 1 x km", "-ERR need numeric height"),
             ("GEOSEARCH g FROMLONLAT 1 1 BYBOX 1 -1 km", "-ERR height or width cannot be negative"),
@@ -409,10 +423,22 @@ mod tests {
             ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km STOREDIST", "-ERR syntax error"),
             ("GEOSEARCH g FROMLONLAT 1 1 FROMMEMBER Palermo BYRADIUS 1 km", "-ERR syntax error"),
             ("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS 1 km BYBOX 1 1 km", "-ERR syntax error"),
-            ("GeoSearch g BYRADIUS 1 km ASC ASC", "-ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for GeoSearch"),
-            ("GEOSEARCH g FROMLONLAT 1 1 ASC ASC", "-ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH"),
-            ("GEOSEARCHSTORE d g FROMLONLAT 1 1 BYRADIUS 1 km WITHDIST", "-ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
-            ("GEORADIUS g 1 1 1 km STORE d WITHHASH", "-ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
+            (
+                "GeoSearch g BYRADIUS 1 km ASC ASC",
+                "-ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for GeoSearch",
+            ),
+            (
+                "GEOSEARCH g FROMLONLAT 1 1 ASC ASC",
+                "-ERR exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH",
+            ),
+            (
+                "GEOSEARCHSTORE d g FROMLONLAT 1 1 BYRADIUS 1 km WITHDIST",
+                "-ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options",
+            ),
+            (
+                "GEORADIUS g 1 1 1 km STORE d WITHHASH",
+                "-ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options",
+            ),
             ("GEORADIUS_RO g 1 1 1 km STORE d", "-ERR syntax error"),
             ("GEORADIUSBYMEMBER_RO g Palermo 1 km STOREDIST d", "-ERR syntax error"),
             ("GEORADIUS g 1 1 1 km STORE", "-ERR syntax error"),
@@ -422,9 +448,15 @@ mod tests {
             ("GEORADIUS g 1 1 1 km FROMLONLAT 1 1", "-ERR syntax error"),
             ("GEORADIUSBYMEMBER g nope x km", "-ERR could not decode requested zset member"),
             ("GEORADIUSBYMEMBER nokey nope x furlong", "[]"),
-            ("GEORADIUSBYMEMBER nokey nope x km STORE d WITHDIST", "-ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
+            (
+                "GEORADIUSBYMEMBER nokey nope x km STORE d WITHDIST",
+                "-ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options",
+            ),
             ("GEORADIUS s 1 1 1 km", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
-            ("GEOSEARCHSTORE d s FROMLONLAT 1 1 BYRADIUS 1 km", "-WRONGTYPE Operation against a key holding the wrong kind of value"),
+            (
+                "GEOSEARCHSTORE d s FROMLONLAT 1 1 BYRADIUS 1 km",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value",
+            ),
         ]);
     }
 }
