@@ -31,6 +31,9 @@ pub enum Reply {
     Set(Vec<Reply>),
     /// A double (RESP3 `,`; a bulk string in RESP2), printed as Redis's `%.17g`.
     Double(f64),
+    /// A double the command printed itself (RESP3 `,text`; a bulk string in RESP2), for replies
+    /// Redis prints in another format than `%.17g` (GEOPOS's coordinates, `%.17Lf` trimmed).
+    DoubleText(Vec<u8>),
     /// A boolean (RESP3 `#`; the integer 1 or 0 in RESP2).
     Bool(bool),
     /// Verbatim text (RESP3 `=` with a three-letter format; a bulk string in RESP2).

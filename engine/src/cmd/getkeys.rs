@@ -127,6 +127,7 @@ fn finder_of(spec: &CommandSpec) -> Option<KeyFinder> {
             |argv| numkeys_keys(argv, None, 1)
         }
         "blmpop" | "bzmpop" => |argv| numkeys_keys(argv, None, 2),
+        "georadius" | "georadiusbymember" => georadius_keys,
         _ => return None,
     };
     Some(finder)
@@ -172,6 +173,24 @@ fn numkeys_keys(argv: &[&[u8]], store_at: Option<usize>, count_at: usize) -> Vec
     }
     let keys = (first..first + num as usize).chain(store_at);
     keys.map(|pos| KeyRef { pos, flags: FLAGS_NONE }).collect()
+}
+
+/// Redis's `georadiusGetKeys`: the source key, and the key after the last STORE or STOREDIST
+/// from argument 5 on. Reached only if the key specs fail, which they cannot for these commands.
+fn georadius_keys(argv: &[&[u8]]) -> Vec<KeyRef> {
+    let mut keys = vec![KeyRef { pos: 1, flags: FLAGS_NONE }];
+    let mut store = None;
+    let mut i = 5;
+    while i < argv.len() {
+        let option = c_option(argv[i]);
+        if (eq_ci(option, "store") || eq_ci(option, "storedist")) && i + 1 < argv.len() {
+            store = Some(i + 1);
+            i += 1;
+        }
+        i += 1;
+    }
+    keys.extend(store.map(|pos| KeyRef { pos, flags: FLAGS_NONE }));
+    keys
 }
 
 /// Redis's `sortGetKeys`: the sorted key, and the key after the last STORE. Options taking
@@ -311,7 +330,14 @@ mod tests {
             ("bitfield k get u8", vec![k("k", &rw)]),
             ("bitfield k overflow", vec![k("k", &rw)]),
             ("bitfield k get u8 0 get", vec![k("k", &rw)]),
+            ("georadius g 1 1 1 km store d storedist e", vec![k("g", &ro), k("d", &ow), k("e", &ow)]),
+            ("georadiusbymember g m 1 km store d", vec![k("g", &ro), k("d", &ow)]),
+            ("georadius g 1 1 1 km store", vec![k("g", &ro)]),
         ];
+        // The GEORADIUS finder, which the complete specs never leave a job for.
+        let argv: Vec<&[u8]> = "georadius g 1 1 1 km store d storedist e".split(' ').map(str::as_bytes).collect();
+        let positions: Vec<usize> = georadius_keys(&argv).iter().map(|k| k.pos).collect();
+        assert_eq!(positions, [1, 9]);
         for (line, want) in cases {
             assert_eq!(found(line), want, "{line}");
         }

@@ -5,6 +5,7 @@ pub mod bitmap;
 pub mod connection;
 pub mod ctx;
 pub mod effects;
+pub mod geo;
 pub mod getkeys;
 pub mod hash;
 pub mod introspect;

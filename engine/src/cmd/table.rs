@@ -56,7 +56,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 12] {
+fn families() -> [&'static [Command]; 13] {
     [
         super::string::COMMANDS,
         super::bitmap::COMMANDS,
@@ -68,6 +68,7 @@ fn families() -> [&'static [Command]; 12] {
         super::set::COMMANDS,
         super::list::COMMANDS,
         super::zset::COMMANDS,
+        super::geo::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
     ]

@@ -202,6 +202,7 @@ pub(crate) fn show(reply: &Reply) -> String {
         Reply::Bulks(bulks) => format!("[{}]", list(bulks.iter().map(|b| format!("\"{}\"", b.escape_ascii())))),
         Reply::Map(pairs) => format!("{{{}}}", list(pairs.iter().map(|(k, v)| format!("{}: {}", show(k), show(v))))),
         Reply::Double(d) => format!(",{d}"),
+        Reply::DoubleText(t) => format!(",{}", t.escape_ascii()),
         Reply::Bool(b) => format!("#{b}"),
     }
 }

@@ -1,5 +1,6 @@
 //! The collection value types, one module per Redis type.
 
+pub mod geohash;
 pub mod hash;
 pub mod list;
 pub mod listpack;

@@ -79,6 +79,12 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
                 push_bulk(out, text);
             }
         }
+        Reply::DoubleText(text) if resp3 => {
+            out.push(b',');
+            out.extend_from_slice(text);
+            out.extend_from_slice(b"\r\n");
+        }
+        Reply::DoubleText(text) => push_bulk(out, text),
         Reply::Bool(b) if resp3 => out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
         Reply::Bool(b) => push_header(out, b':', *b as i64),
         Reply::Verbatim(format, text) if resp3 => {
@@ -117,6 +123,8 @@ mod tests {
         assert_eq!(enc(&Reply::Null, 3), "_\r\n");
         assert_eq!(enc(&Reply::Double(1.5), 2), "$3\r\n1.5\r\n");
         assert_eq!(enc(&Reply::Double(f64::INFINITY), 3), ",inf\r\n");
+        assert_eq!(enc(&Reply::DoubleText(b"1.25".to_vec()), 2), "$4\r\n1.25\r\n");
+        assert_eq!(enc(&Reply::DoubleText(b"1.25".to_vec()), 3), ",1.25\r\n");
         assert_eq!(enc(&Reply::Bool(true), 2), ":1\r\n");
         assert_eq!(enc(&Reply::Bool(false), 3), "#f\r\n");
         assert_eq!(enc(&Reply::Verbatim("txt", b"hi".to_vec()), 3), "=6\r\ntxt:hi\r\n");

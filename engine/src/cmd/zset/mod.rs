@@ -16,7 +16,7 @@
 //! for range bounds) and printed as `%.17g` through `Reply::Double`.
 
 pub mod bzpop;
-mod zadd;
+pub(crate) mod zadd;
 mod zcount;
 mod zpop;
 mod zrandmember;
