@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod effects;
 pub mod getkeys;
 pub mod hash;
+pub mod hyperloglog;
 pub mod introspect;
 pub mod keys;
 pub mod list;

@@ -56,7 +56,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 10] {
+fn families() -> [&'static [Command]; 11] {
     [
         super::string::COMMANDS,
         super::keys::COMMANDS,
@@ -68,6 +68,7 @@ fn families() -> [&'static [Command]; 10] {
         super::list::COMMANDS,
         super::zset::COMMANDS,
         super::transactions::COMMANDS,
+        super::hyperloglog::COMMANDS,
     ]
 }
 

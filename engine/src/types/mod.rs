@@ -1,6 +1,7 @@
 //! The collection value types, one module per Redis type.
 
 pub mod hash;
+pub mod hll;
 pub mod list;
 pub mod listpack;
 pub mod set;
