@@ -108,6 +108,7 @@ pub static RULES: &[(&str, Rule)] = &[
     ("client|tracking", Rule::Excluded("sends out-of-band invalidation pushes")),
     ("client|no-evict", Rule::Excluded("connection setting with no observable reply difference")),
     ("debug", Rule::Excluded("implementation internals; can crash or stall the server")),
+    ("pfselftest", Rule::Excluded("a self-test of ten million adds per call (a second on Redis); unit-tested instead")),
     // Redis 7.0's SORT tests `errno == ERANGE` after `strtod` without clearing errno first, so
     // a numeric SORT of non-integer numbers ("1.5", "-0") fails whenever an earlier command of
     // the process, from any sequence, left ERANGE there (`ZCOUNT z 1e400 2` does). EXEC may run

@@ -127,7 +127,7 @@ pub fn generate_mix(seed: u64, index: u64, mix: Mix) -> Session {
     if rng.chance(50) && mix == Mix::All {
         steps.push(Step { client: 0, argv: words(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]) });
     }
-    let mut draw = |rng: &mut Rng| loop {
+    let draw = |rng: &mut Rng| loop {
         let argv = command(rng);
         if mix == Mix::All || !OBSERVERS.contains(&argv[0].as_slice()) {
             return argv;
@@ -245,7 +245,7 @@ impl Clients {
         let mut streams = vec![Vec::new(); CLIENTS];
         streams[own].extend_from_slice(&first.raw);
         let mut tokens = vec![None; CLIENTS];
-        for c in 0..CLIENTS {
+        for (c, slot) in tokens.iter_mut().enumerate() {
             // A connection inside MULTI gets no barrier: it would be queued.
             if self.in_multi[c] {
                 continue;
@@ -253,7 +253,7 @@ impl Clients {
             self.barriers += 1;
             let token = format!("barrier-{}", self.barriers);
             self.send_barrier(c, &token)?;
-            tokens[c] = Some(token);
+            *slot = Some(token);
         }
         for (c, token) in tokens.iter().enumerate() {
             let Some(token) = token else { continue };

@@ -56,6 +56,9 @@ pub struct EngineConfig {
     pub hash_max_listpack_value: usize,
     /// `set-max-intset-entries`.
     pub set_max_intset_entries: usize,
+    /// `hll-sparse-max-bytes`: a sparse HyperLogLog that would grow past this many bytes
+    /// (header included) is promoted to the dense encoding.
+    pub hll_sparse_max_bytes: usize,
     /// Planted bugs for the simulator's self-test; always off outside it.
     pub plants: crate::plants::Plants,
 }
@@ -74,6 +77,7 @@ impl Default for EngineConfig {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            hll_sparse_max_bytes: 3000,
             plants: crate::plants::Plants::default(),
         }
     }

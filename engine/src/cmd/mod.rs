@@ -8,6 +8,7 @@ pub mod effects;
 pub mod geo;
 pub mod getkeys;
 pub mod hash;
+pub mod hyperloglog;
 pub mod introspect;
 pub mod keys;
 pub mod list;

@@ -56,7 +56,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 13] {
+fn families() -> [&'static [Command]; 14] {
     [
         super::string::COMMANDS,
         super::bitmap::COMMANDS,
@@ -71,6 +71,7 @@ fn families() -> [&'static [Command]; 13] {
         super::geo::COMMANDS,
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
+        super::hyperloglog::COMMANDS,
     ]
 }
 

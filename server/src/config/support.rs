@@ -214,7 +214,7 @@ pub static AUDIT: &[Audit] = &[
     line("hash-max-listpack-value", A, ENGINE),
     line("stream-node-max-bytes", W, "has no streams yet, so this setting changes nothing"),
     line("zset-max-listpack-value", A, ENGINE),
-    line("hll-sparse-max-bytes", W, "has no HyperLogLog yet, so this setting changes nothing"),
+    line("hll-sparse-max-bytes", A, ENGINE),
     line("tracking-table-max-keys", A, "client tracking bounds its table by it (node/tracking.rs)"),
     line("client-query-buffer-limit", A, NODE),
     line("maxmemory-clients", W, "does not enforce maxmemory-clients yet: client memory is not limited"),

@@ -724,7 +724,7 @@ pub static ROWS: &[Row] = &[
         "64",
         field!(engine.zset_max_listpack_value),
     ),
-    mem("hll-sparse-max-bytes", MODIFIABLE, 0, LONG_MAX, "3000", O),
+    mem("hll-sparse-max-bytes", MODIFIABLE, 0, LONG_MAX, "3000", field!(engine.hll_sparse_max_bytes)),
     int("tracking-table-max-keys", None, MODIFIABLE, 0, LONG_MAX, "1000000", O),
     mem("client-query-buffer-limit", MODIFIABLE, MB, LONG_MAX, "1073741824", field!(client_query_buffer_limit)),
     row(
