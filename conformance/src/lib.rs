@@ -14,7 +14,7 @@
 //! - `campaign`: running sequences in lock step, the keyspace check, shrinking, statistics.
 //! - `regression`: the regression file format.
 //! - `session`: sequences over several connections per server (transactions, WATCH races,
-//!   pub/sub, notifications, tracking, MONITOR), every byte each connection receives compared.
+//!   pub/sub, notifications, tracking), every byte each connection receives compared.
 //! - `report`: Markdown and JSON reports.
 //! - `coverage`: which Redis commands the subject implements and the generators exercise.
 //! - `proxy`: a fault-injecting proxy that proves the harness can fail.

@@ -1,6 +1,7 @@
 //! Sessions: generated sequences over several connections per server, so that what one client's
 //! command does to *another* client is compared too — WATCH races, transactions, pub/sub
-//! messages, keyspace notifications, client-tracking invalidations and MONITOR lines.
+//! messages, keyspace notifications and client-tracking invalidations (MONITOR lines, when a
+//! session has a monitor, are compared with their timestamp and address masked).
 //!
 //! # How a session runs
 //! Each server gets the same number of connections (each switched to its RESP version). Each step

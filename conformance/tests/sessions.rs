@@ -1,5 +1,5 @@
 //! Sessions over several connections against real redis-server: transactions, WATCH races,
-//! pub/sub, keyspace notifications, client tracking and MONITOR compared byte for byte; and a
+//! pub/sub, keyspace notifications, and client tracking compared byte for byte; and a
 //! planted bug (hash writes that never invalidate WATCH) found and shrunk.
 
 use verdis_conformance::session::{self, Finding, Mix};

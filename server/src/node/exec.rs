@@ -55,19 +55,6 @@ pub(super) struct Effects {
     pub flushed: bool,
 }
 
-impl Effects {
-    /// Adds `later`'s effects after these (the commands of one transaction).
-    pub fn extend(&mut self, later: Effects) {
-        self.dirty += later.dirty;
-        self.propagation.extend(later.propagation);
-        self.touches.extend(later.touches);
-        self.flushed |= later.flushed;
-        if later.block_on.is_some() {
-            self.block_on = later.block_on;
-        }
-    }
-}
-
 impl Node {
     /// The caller's database and protocol.
     fn caller_context(&self, caller: Caller) -> (usize, u8) {
@@ -196,7 +183,7 @@ impl Node {
     /// Gives the keys a unit run by `caller` modified to their readers: WATCHers'
     /// transactions fail, client tracking invalidates, a key blocked clients wait on becomes
     /// ready; and keyspace events to their subscribers.
-    fn touched(&mut self, caller: Option<ClientId>, touches: &[Touch]) {
+    pub(super) fn touched(&mut self, caller: Option<ClientId>, touches: &[Touch]) {
         for touch in touches {
             if touch.modified {
                 self.touch_watched(touch.db, &touch.key);

@@ -24,6 +24,7 @@ use verdis_engine::{CmdError, Command, Reply};
 
 use super::exec::{Caller, Effects};
 use super::{ClientId, Node};
+use crate::resp::encode::{encode, encode_array_header};
 
 /// Longest queue a transaction may hold (a client sending MULTI and then endless commands is
 /// closed by its query buffer and memory limits first; this bounds the node's own loop).
@@ -264,20 +265,32 @@ impl Node {
             }
             return Ok(Reply::NullArray);
         }
-        let mut replies = Vec::with_capacity(commands.len());
+        // Like Redis, EXEC's reply is written as the queue runs: the array's header first, then
+        // each command's output in turn — pushes it raises to this very client (its keyspace
+        // events, a SUBSCRIBE's confirmation) land between the elements where Redis puts them.
+        self.exec_output(id, |out, _| encode_array_header(commands.len(), out));
         self.in_exec = true;
         for argv in &commands {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let cmd = Self::resolve(&argv).expect("checked when queued");
-            let (reply, mut done) = self.execute(Caller::Client(id), cmd, &argv);
+            let (reply, done) = self.execute(Caller::Client(id), cmd, &argv);
             self.count_call(cmd, &reply, 0);
             self.tracking_after_command(id, cmd, &argv);
+            // Each command's touches reach their readers as it runs; the unit's propagation
+            // waits for the end of EXEC. A blocking command answers at once, with the reply it
+            // gives on a timeout (Redis's `CLIENT_DENY_BLOCKING`): its block request is dropped.
+            if done.flushed {
+                self.tracking_flushed(Some(id));
+            }
+            self.touched(Some(id), &done.touches);
+            let pushed = self.clients.get_mut(&id).is_some_and(|c| std::mem::take(&mut c.reply_pushed));
+            if !pushed {
+                self.exec_output(id, |out, resp| encode(&reply, resp, out));
+            }
+            self.publish_events_after_reply(id);
             self.feed_monitors(id, cmd, &argv);
-            // A blocking command inside EXEC answers at once, with the reply it gives on a
-            // timeout (Redis's `CLIENT_DENY_BLOCKING`).
-            done.block_on = None;
-            effects.extend(done);
-            replies.push(reply);
+            effects.dirty += done.dirty;
+            effects.propagation.extend(done.propagation);
             // QUIT is not queued, so only a command that kills its own client ends the run.
             if !self.clients.contains_key(&id) {
                 break;
@@ -286,7 +299,19 @@ impl Node {
         self.in_exec = false;
         if let Some(client) = self.clients.get_mut(&id) {
             client.multi = None;
+            // The reply is out already.
+            client.reply_pushed = true;
         }
-        Ok(Reply::Array(replies))
+        Ok(Reply::Ok)
+    }
+
+    /// Writes part of EXEC's reply to `id`, unless CLIENT REPLY suppresses its replies.
+    fn exec_output(&mut self, id: ClientId, write: impl FnOnce(&mut Vec<u8>, u8)) {
+        let Some(client) = self.clients.get_mut(&id) else { return };
+        if client.replies_suppressed() {
+            return;
+        }
+        write(&mut client.reply_buf, client.resp);
+        self.pending_output.insert(id);
     }
 }

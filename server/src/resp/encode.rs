@@ -28,6 +28,12 @@ pub fn push_error(out: &mut Vec<u8>, text: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// The header of an array of `len` elements, the same in RESP2 and RESP3 (for replies written a
+/// piece at a time, as EXEC's).
+pub fn encode_array_header(len: usize, out: &mut Vec<u8>) {
+    push_header(out, b'*', len as i64);
+}
+
 /// Appends `reply` encoded for protocol version `resp` (2 or 3).
 pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
     let resp3 = resp >= 3;
