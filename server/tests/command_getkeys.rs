@@ -74,6 +74,22 @@ const CASES: &[(&str, &[&str])] = &[
     ("blmpop", &["0 2 a b left", "1.5 1 a right count 2", "0 0 a left", "0 3 a b left", "0 2x a b left"]),
     ("zmpop", &["2 a b min", "1 a max count 2", "0 a min", "3 a b min", "+2 a b min"]),
     ("bzmpop", &["0 2 a b min", "0 1 a max count 3", "0 0 a min", "0 9 a min", "0 2abc a b max"]),
+    (
+        "georadius",
+        &[
+            "g 1 1 1 km",
+            "g 1 1 1 km store d",
+            "g 1 1 1 km storedist d",
+            "g 1 1 1 km store d storedist e",
+            "g 1 1 1 km withdist store d",
+            "g 1 1 1 km store",
+            "g 1 1 1 km STORE d count 3 asc",
+        ],
+    ),
+    (
+        "georadiusbymember",
+        &["g m 1 km", "g m 1 km store d", "g m 1 km storedist e", "g m 1 km store", "g m 1 km STOREDIST d desc"],
+    ),
 ];
 
 /// True when GETKEYS of `name` needs more than the key specs: movable keys, or varying flags.
