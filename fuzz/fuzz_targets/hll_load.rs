@@ -1,6 +1,6 @@
 //! HyperLogLog decoding on arbitrary bytes: the input is taken as a whole string value (as SET
 //! would store it) and, behind a valid sparse header, as sparse opcodes. Nothing may panic; the
-//! sparse walks must agree (a value counts exactly when it converts to dense), a valid HLL counts
+//! sparse walks must agree (a value that counts converts to dense), a valid HLL counts
 //! the same sparse and dense. Adding elements to arbitrary values must not panic either; adding
 //! them to a fresh HLL keeps it valid and its sparse and dense counts equal. (Adding to a valid
 //! but odd value can corrupt it, as in Redis: an XZERO cut after its first byte loses the VAL
@@ -20,7 +20,10 @@ fn exercise(value: &[u8]) {
     let merged = hll::merge_into(&mut max, value);
     let mut dense = value.to_vec();
     let converted = hll::to_dense(&mut dense);
-    assert_eq!(counted.is_ok(), converted.is_ok(), "count and to_dense agree on validity");
+    // A value that counts converts to dense; not always the other way round, as in Redis:
+    // hllSparseToDense stops at a VAL past the last register, while hllCount's sparse histogram
+    // walks every opcode and calls the value corrupt (the fuzzer found such a value).
+    assert!(counted.is_err() || converted.is_ok(), "a value that counts converts to dense");
     assert_eq!(merged, converted, "merge and to_dense agree on validity");
     if let Ok(card) = counted {
         assert_eq!(hll::count(&dense), Ok(card), "sparse and dense count the same");
