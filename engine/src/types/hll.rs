@@ -676,15 +676,17 @@ mod tests {
 
         #[test]
         fn any_sparse_body_is_handled_without_panic(body in proptest::collection::vec(any::<u8>(), 0..64), index in 0..REGISTERS, value in 1u8..64) {
-            // Proves arbitrary opcodes never panic, the walks agree on validity (counting works
-            // exactly when converting does), and a valid HLL counts the same sparse and dense.
+            // Proves arbitrary opcodes never panic, the walks agree on validity (a value that
+            // counts converts; not the converse, as in Redis: hllSparseToDense stops at a VAL past
+            // the last register, hllCount walks on), and a valid HLL counts the same sparse and
+            // dense.
             let hll = sparse(&body);
             let mut dense = hll.clone();
             let converted = to_dense(&mut dense);
             let mut max: Box<Registers> = Box::new([0; REGISTERS]);
             prop_assert_eq!(merge_into(&mut max, &hll), converted);
-            prop_assert_eq!(count(&hll).is_ok(), converted.is_ok());
-            if converted.is_ok() {
+            prop_assert!(count(&hll).is_err() || converted.is_ok());
+            if count(&hll).is_ok() {
                 prop_assert_eq!(count(&hll), count(&dense));
                 prop_assert_eq!(count(&hll), Ok(count_registers(&max)));
             }
