@@ -12,20 +12,6 @@ use std::time::{Duration, Instant};
 
 use common::{resp_command, Backend, Raw, Server};
 
-/// Sends `line` (split on spaces) and asserts the exact reply bytes (and anything the server
-/// sends with it, such as a push after the reply).
-fn step(conn: &mut Raw, line: &str, expected: &str) {
-    let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
-    conn.roundtrip(&resp_command(&args), expected.as_bytes());
-}
-
-/// Runs `(line, reply)` rows in order on one connection.
-fn script(conn: &mut Raw, rows: &[(&str, &str)]) {
-    for (line, expected) in rows {
-        step(conn, line, expected);
-    }
-}
-
 /// Asserts the next bytes `conn` receives without sending anything.
 fn expect(conn: &mut Raw, expected: &str) {
     let got = conn.read_n(expected.len());
@@ -53,26 +39,27 @@ fn invalidation_in_default_mode(backend: Backend) {
     let server = Server::start(backend);
     let (mut a, mut b) = (server.raw(), server.raw());
     hello3(&mut a);
-    script(&mut a, &[("CLIENT TRACKING ON", "+OK\r\n"), ("GET k", "_\r\n"), ("MGET x y", "*2\r\n_\r\n_\r\n")]);
-    step(&mut b, "SET k 1", "+OK\r\n");
+    a.script(&[("CLIENT TRACKING ON", "+OK\r\n"), ("GET k", "_\r\n"), ("MGET x y", "*2\r\n_\r\n_\r\n")]);
+    b.step("SET k 1", "+OK\r\n");
     expect(&mut a, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
-    step(&mut b, "MSET x 1 y 2 z 3", "+OK\r\n");
+    b.step("MSET x 1 y 2 z 3", "+OK\r\n");
     expect(&mut a, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nx\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\ny\r\n");
-    step(&mut a, "GET k", "$1\r\n1\r\n");
-    step(&mut a, "SET k 2", "+OK\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
-    step(&mut a, "GET k", "$1\r\n2\r\n");
-    step(&mut b, "FLUSHALL", "+OK\r\n");
+    a.step("GET k", "$1\r\n1\r\n");
+    a.step("SET k 2", "+OK\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
+    a.step("GET k", "$1\r\n2\r\n");
+    b.step("FLUSHALL", "+OK\r\n");
     expect(&mut a, ">2\r\n$10\r\ninvalidate\r\n_\r\n");
-    script(
-        &mut a,
-        &[("CLIENT TRACKING ON NOLOOP", "+OK\r\n"), ("GET k", "_\r\n"), ("SET k 3", "+OK\r\n"), ("PING", "+PONG\r\n")],
-    );
-    step(
-        &mut a,
+    a.script(&[
+        ("CLIENT TRACKING ON NOLOOP", "+OK\r\n"),
+        ("GET k", "_\r\n"),
+        ("SET k 3", "+OK\r\n"),
+        ("PING", "+PONG\r\n"),
+    ]);
+    a.step(
         "CLIENT TRACKINGINFO",
         "%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$6\r\nnoloop\r\n$8\r\nredirect\r\n:0\r\n$8\r\nprefixes\r\n*0\r\n",
     );
-    step(&mut a, "CLIENT GETREDIR", ":0\r\n");
+    a.step("CLIENT GETREDIR", ":0\r\n");
 }
 
 fn optin_bcast_and_errors(backend: Backend) {
@@ -81,9 +68,7 @@ fn optin_bcast_and_errors(backend: Backend) {
     let server = Server::start(backend);
     let (mut a, mut b) = (server.raw(), server.raw());
     hello3(&mut a);
-    script(
-        &mut a,
-        &[
+    a.script(&[
             ("CLIENT TRACKING ON PREFIX a", "-ERR PREFIX option requires BCAST mode to be enabled\r\n"),
             ("CLIENT TRACKING ON OPTIN OPTOUT", "-ERR You can't specify both OPTIN mode and OPTOUT mode\r\n"),
             ("CLIENT TRACKING ON BCAST OPTIN", "-ERR OPTIN and OPTOUT are not compatible with BCAST\r\n"),
@@ -105,11 +90,9 @@ fn optin_bcast_and_errors(backend: Backend) {
             ("CLIENT CACHING NO", "-ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.\r\n"),
         ],
     );
-    step(&mut b, "MSET o1 1 o2 2", "+OK\r\n");
+    b.step("MSET o1 1 o2 2", "+OK\r\n");
     expect(&mut a, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$2\r\no2\r\n");
-    script(
-        &mut a,
-        &[
+    a.script(&[
             ("CLIENT TRACKING OFF", "+OK\r\n"),
             ("CLIENT TRACKING ON BCAST PREFIX us", "+OK\r\n"),
             (
@@ -122,8 +105,8 @@ fn optin_bcast_and_errors(backend: Backend) {
             ),
         ],
     );
-    step(&mut b, "SET other 1", "+OK\r\n");
-    step(&mut b, "SET user:1 x", "+OK\r\n");
+    b.step("SET other 1", "+OK\r\n");
+    b.step("SET user:1 x", "+OK\r\n");
     expect(&mut a, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$6\r\nuser:1\r\n");
 }
 
@@ -140,20 +123,17 @@ fn redirect_to_a_resp2_subscriber(backend: Backend) {
         id.extend(r.read_n(1));
     }
     let id = String::from_utf8(id[1..id.len() - 2].to_vec()).unwrap();
-    step(&mut r, "SUBSCRIBE __redis__:invalidate", "*3\r\n$9\r\nsubscribe\r\n$20\r\n__redis__:invalidate\r\n:1\r\n");
-    script(
-        &mut c,
-        &[
-            (&format!("CLIENT TRACKING ON REDIRECT {id}"), "+OK\r\n"),
-            ("GET k", "$-1\r\n"),
-            ("CLIENT GETREDIR", &format!(":{id}\r\n")),
-        ],
-    );
+    r.step("SUBSCRIBE __redis__:invalidate", "*3\r\n$9\r\nsubscribe\r\n$20\r\n__redis__:invalidate\r\n:1\r\n");
+    c.script(&[
+        (&format!("CLIENT TRACKING ON REDIRECT {id}"), "+OK\r\n"),
+        ("GET k", "$-1\r\n"),
+        ("CLIENT GETREDIR", &format!(":{id}\r\n")),
+    ]);
     let info = format!("*6\r\n$5\r\nflags\r\n*1\r\n$2\r\non\r\n$8\r\nredirect\r\n:{id}\r\n$8\r\nprefixes\r\n*0\r\n");
-    step(&mut c, "CLIENT TRACKINGINFO", &info);
-    step(&mut w, "SET k 1", "+OK\r\n");
+    c.step("CLIENT TRACKINGINFO", &info);
+    w.step("SET k 1", "+OK\r\n");
     expect(&mut r, "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nk\r\n");
-    step(&mut w, "FLUSHDB", "+OK\r\n");
+    w.step("FLUSHDB", "+OK\r\n");
     expect(&mut r, "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n$-1\r\n");
 }
 
@@ -163,7 +143,7 @@ fn monitor_lines(backend: Backend) {
     // monitor may not touch the keyspace. (AUTH's redaction: the unit test in node/monitor.rs.)
     let server = Server::start(backend);
     let (mut m, mut a) = (server.raw(), server.raw());
-    step(&mut m, "MONITOR", "+OK\r\n");
+    m.step("MONITOR", "+OK\r\n");
     for line in ["SET k v\"", "SELECT 3", "CONFIG GET port", "NOSUCH", "MULTI", "GET x", "EXEC"] {
         let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
         a.send(&resp_command(&args));
@@ -193,7 +173,7 @@ fn monitor_lines(backend: Backend) {
         assert!(stamp.starts_with('+') && stamp.contains('.') && stamp.len() == 18, "{line}");
         assert_eq!(rest.trim_end(), want.replace("ADDR", &addr));
     }
-    step(&mut m, "GET k", "-ERR Replica can't interact with the keyspace\r\n");
+    m.step("GET k", "-ERR Replica can't interact with the keyspace\r\n");
 }
 
 fn pause_write_holds_writes(backend: Backend) {
@@ -201,25 +181,22 @@ fn pause_write_holds_writes(backend: Backend) {
     // (the write then runs), and the argument errors are Redis's.
     let server = Server::start(backend);
     let (mut a, mut b) = (server.raw(), server.raw());
-    script(
-        &mut a,
-        &[
-            ("CLIENT PAUSE x", "-ERR timeout is not an integer or out of range\r\n"),
-            ("CLIENT PAUSE -1", "-ERR timeout is negative\r\n"),
-            ("CLIENT PAUSE 100 MAYBE", "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"),
-            ("CLIENT PAUSE 400 WRITE", "+OK\r\n"),
-        ],
-    );
+    a.script(&[
+        ("CLIENT PAUSE x", "-ERR timeout is not an integer or out of range\r\n"),
+        ("CLIENT PAUSE -1", "-ERR timeout is negative\r\n"),
+        ("CLIENT PAUSE 100 MAYBE", "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"),
+        ("CLIENT PAUSE 400 WRITE", "+OK\r\n"),
+    ]);
     let start = Instant::now();
-    step(&mut b, "GET k", "$-1\r\n");
+    b.step("GET k", "$-1\r\n");
     assert!(start.elapsed() < Duration::from_millis(300));
-    step(&mut b, "SET k v", "+OK\r\n");
+    b.step("SET k v", "+OK\r\n");
     assert!(start.elapsed() >= Duration::from_millis(300), "{:?}", start.elapsed());
-    script(&mut a, &[("GET k", "$1\r\nv\r\n"), ("CLIENT PAUSE 10000", "+OK\r\n")]);
+    a.script(&[("GET k", "$1\r\nv\r\n"), ("CLIENT PAUSE 10000", "+OK\r\n")]);
     let args: Vec<&[u8]> = vec![b"GET", b"k"];
     b.send(&resp_command(&args));
     std::thread::sleep(Duration::from_millis(100));
-    step(&mut a, "CLIENT UNPAUSE", "+OK\r\n");
+    a.step("CLIENT UNPAUSE", "+OK\r\n");
     expect(&mut b, "$1\r\nv\r\n");
 }
 

@@ -13,30 +13,17 @@ use std::time::Duration;
 
 use common::{resp_command, Backend, Raw, Server};
 
-/// Sends `line` (split on spaces) and asserts the exact reply bytes.
-fn step(conn: &mut Raw, line: &str, expected: &str) {
-    let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
-    conn.roundtrip(&resp_command(&args), expected.as_bytes());
-}
-
-/// Runs `(line, reply)` rows in order on one connection.
-fn script(conn: &mut Raw, rows: &[(&str, &str)]) {
-    for (line, expected) in rows {
-        step(conn, line, expected);
-    }
-}
-
 /// WATCH `key` on `watcher`, let `other` run `lines`, then EXEC a PING: `*1\r\n+PONG` when the
 /// transaction ran, `*-1` when the watch fired.
 fn watch_then(watcher: &mut Raw, other: &mut Raw, key: &str, lines: &[&str], expected_exec: &str) {
-    step(watcher, &format!("WATCH {key}"), "+OK\r\n");
+    watcher.step(&format!("WATCH {key}"), "+OK\r\n");
     for line in lines {
         let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
         other.send(&resp_command(&args));
         // Each reply is read whole: the command has run before the next one is sent.
         read_reply(other);
     }
-    script(watcher, &[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", expected_exec)]);
+    watcher.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", expected_exec)]);
 }
 
 /// Reads one reply of any simple shape (status, error, integer, bulk) and discards it.
@@ -62,30 +49,24 @@ fn queued_replies_and_runtime_errors(backend: Backend) {
     // blocking command inside EXEC answering at once.
     let server = Server::start(backend);
     let mut c = server.raw();
-    script(
-        &mut c,
-        &[
-            ("MULTI", "+OK\r\n"),
-            ("MULTI", "-ERR MULTI calls can not be nested\r\n"),
-            ("WATCH x", "-ERR WATCH inside MULTI is not allowed\r\n"),
-            ("SET a 1", "+QUEUED\r\n"),
-            ("INCR a", "+QUEUED\r\n"),
-            ("LPUSH a x", "+QUEUED\r\n"),
-            ("BLPOP nolist 0", "+QUEUED\r\n"),
-            (
-                "EXEC",
-                "*4\r\n+OK\r\n:2\r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n*-1\r\n",
-            ),
-            ("GET a", "$1\r\n2\r\n"),
-            ("EXEC", "-ERR EXEC without MULTI\r\n"),
-            ("EXEC x", "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n"),
-            ("DISCARD", "-ERR DISCARD without MULTI\r\n"),
-            ("MULTI", "+OK\r\n"),
-            ("SET a 5", "+QUEUED\r\n"),
-            ("DISCARD", "+OK\r\n"),
-            ("GET a", "$1\r\n2\r\n"),
-        ],
-    );
+    c.script(&[
+        ("MULTI", "+OK\r\n"),
+        ("MULTI", "-ERR MULTI calls can not be nested\r\n"),
+        ("WATCH x", "-ERR WATCH inside MULTI is not allowed\r\n"),
+        ("SET a 1", "+QUEUED\r\n"),
+        ("INCR a", "+QUEUED\r\n"),
+        ("LPUSH a x", "+QUEUED\r\n"),
+        ("BLPOP nolist 0", "+QUEUED\r\n"),
+        ("EXEC", "*4\r\n+OK\r\n:2\r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n*-1\r\n"),
+        ("GET a", "$1\r\n2\r\n"),
+        ("EXEC", "-ERR EXEC without MULTI\r\n"),
+        ("EXEC x", "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n"),
+        ("DISCARD", "-ERR DISCARD without MULTI\r\n"),
+        ("MULTI", "+OK\r\n"),
+        ("SET a 5", "+QUEUED\r\n"),
+        ("DISCARD", "+OK\r\n"),
+        ("GET a", "$1\r\n2\r\n"),
+    ]);
 }
 
 fn queueing_errors_abort_exec(backend: Backend) {
@@ -94,24 +75,21 @@ fn queueing_errors_abort_exec(backend: Backend) {
     let server = Server::start(backend);
     let mut c = server.raw();
     let execabort = "-EXECABORT Transaction discarded because of previous errors.\r\n";
-    script(
-        &mut c,
-        &[
-            ("MULTI", "+OK\r\n"),
-            ("SET a 1", "+QUEUED\r\n"),
-            ("NOSUCH", "-ERR unknown command 'NOSUCH', with args beginning with: \r\n"),
-            ("EXEC", execabort),
-            ("EXISTS a", ":0\r\n"),
-            ("MULTI", "+OK\r\n"),
-            ("SET a", "-ERR wrong number of arguments for 'set' command\r\n"),
-            ("SET a 1", "+QUEUED\r\n"),
-            ("EXEC", execabort),
-            ("MULTI", "+OK\r\n"),
-            ("SAVE", "-ERR Command not allowed inside a transaction\r\n"),
-            ("EXEC", execabort),
-            ("EXISTS a", ":0\r\n"),
-        ],
-    );
+    c.script(&[
+        ("MULTI", "+OK\r\n"),
+        ("SET a 1", "+QUEUED\r\n"),
+        ("NOSUCH", "-ERR unknown command 'NOSUCH', with args beginning with: \r\n"),
+        ("EXEC", execabort),
+        ("EXISTS a", ":0\r\n"),
+        ("MULTI", "+OK\r\n"),
+        ("SET a", "-ERR wrong number of arguments for 'set' command\r\n"),
+        ("SET a 1", "+QUEUED\r\n"),
+        ("EXEC", execabort),
+        ("MULTI", "+OK\r\n"),
+        ("SAVE", "-ERR Command not allowed inside a transaction\r\n"),
+        ("EXEC", execabort),
+        ("EXISTS a", ":0\r\n"),
+    ]);
 }
 
 fn watch_fires_on_changes_only(backend: Backend) {
@@ -138,7 +116,7 @@ fn watch_fires_on_changes_only(backend: Backend) {
         (&["SET k v"], "k", &["HSET h f v"], RAN),
     ];
     for (setup, key, others, expected) in cases {
-        step(&mut o, "FLUSHALL", "+OK\r\n");
+        o.step("FLUSHALL", "+OK\r\n");
         for line in *setup {
             let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
             o.send(&resp_command(&args));
@@ -147,22 +125,22 @@ fn watch_fires_on_changes_only(backend: Backend) {
         watch_then(&mut w, &mut o, key, others, expected);
     }
     // The watcher's own write counts; UNWATCH forgets a fired watch.
-    step(&mut w, "WATCH k", "+OK\r\n");
-    step(&mut w, "SET k own", "+OK\r\n");
-    script(&mut w, &[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", ABORTED)]);
-    step(&mut w, "WATCH k", "+OK\r\n");
-    step(&mut o, "SET k other", "+OK\r\n");
-    step(&mut w, "UNWATCH", "+OK\r\n");
-    script(&mut w, &[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", RAN)]);
+    w.step("WATCH k", "+OK\r\n");
+    w.step("SET k own", "+OK\r\n");
+    w.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", ABORTED)]);
+    w.step("WATCH k", "+OK\r\n");
+    o.step("SET k other", "+OK\r\n");
+    w.step("UNWATCH", "+OK\r\n");
+    w.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", RAN)]);
     // A fired watch stays fired through later WATCHes, and DISCARD clears it.
-    step(&mut w, "WATCH k", "+OK\r\n");
-    step(&mut o, "SET k again", "+OK\r\n");
-    step(&mut w, "WATCH z", "+OK\r\n");
-    script(&mut w, &[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", ABORTED)]);
-    step(&mut w, "WATCH k", "+OK\r\n");
-    step(&mut o, "SET k more", "+OK\r\n");
-    script(&mut w, &[("MULTI", "+OK\r\n"), ("DISCARD", "+OK\r\n")]);
-    script(&mut w, &[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", RAN)]);
+    w.step("WATCH k", "+OK\r\n");
+    o.step("SET k again", "+OK\r\n");
+    w.step("WATCH z", "+OK\r\n");
+    w.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", ABORTED)]);
+    w.step("WATCH k", "+OK\r\n");
+    o.step("SET k more", "+OK\r\n");
+    w.script(&[("MULTI", "+OK\r\n"), ("DISCARD", "+OK\r\n")]);
+    w.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", RAN)]);
 }
 
 fn watch_fires_on_expiry(backend: Backend) {
@@ -179,20 +157,20 @@ fn watch_fires_on_expiry(backend: Backend) {
         ("1", false, false, ABORTED),
         ("0", true, true, RAN),
     ] {
-        step(&mut o, &format!("DEBUG SET-ACTIVE-EXPIRE {active}"), "+OK\r\n");
-        step(&mut o, "SET k v", "+OK\r\n");
-        step(&mut o, &format!("PEXPIRE k {ttl_ms}"), ":1\r\n");
+        o.step(&format!("DEBUG SET-ACTIVE-EXPIRE {active}"), "+OK\r\n");
+        o.step("SET k v", "+OK\r\n");
+        o.step(&format!("PEXPIRE k {ttl_ms}"), ":1\r\n");
         if already_expired {
             std::thread::sleep(past);
         }
-        step(&mut w, "WATCH k", "+OK\r\n");
+        w.step("WATCH k", "+OK\r\n");
         if !already_expired {
             std::thread::sleep(past);
         }
         if read_after {
-            step(&mut o, "GET k", "$-1\r\n");
+            o.step("GET k", "$-1\r\n");
         }
-        script(&mut w, &[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", expected)]);
+        w.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", expected)]);
     }
 }
 
@@ -201,7 +179,7 @@ fn reset_and_client_list_in_multi(backend: Backend) {
     // fired watch, and RESET discarding the transaction and the watches.
     let server = Server::start(backend);
     let (mut w, mut o) = (server.raw(), server.raw());
-    script(&mut w, &[("MULTI", "+OK\r\n"), ("CLIENT LIST", "+QUEUED\r\n")]);
+    w.script(&[("MULTI", "+OK\r\n"), ("CLIENT LIST", "+QUEUED\r\n")]);
     let args: Vec<&[u8]> = vec![b"EXEC"];
     w.send(&resp_command(&args));
     let header = w.read_n(4);
@@ -216,8 +194,8 @@ fn reset_and_client_list_in_multi(backend: Backend) {
     assert!(own.contains(" flags=x db=0 "), "{own}");
     assert!(own.contains(" multi=1 "), "{own}");
     assert!(own.contains(" multi-mem=26 "), "{own}");
-    step(&mut w, "WATCH k", "+OK\r\n");
-    step(&mut o, "SET k v", "+OK\r\n");
+    w.step("WATCH k", "+OK\r\n");
+    o.step("SET k v", "+OK\r\n");
     let args: Vec<&[u8]> = vec![b"CLIENT", b"INFO"];
     w.send(&resp_command(&args));
     let mut info = Vec::new();
@@ -225,10 +203,10 @@ fn reset_and_client_list_in_multi(backend: Backend) {
         info.extend(w.read_n(1));
     }
     assert!(String::from_utf8_lossy(&info).contains(" flags=d "), "{}", String::from_utf8_lossy(&info));
-    script(&mut w, &[("MULTI", "+OK\r\n"), ("SET a 1", "+QUEUED\r\n"), ("RESET", "+RESET\r\n")]);
-    step(&mut w, "EXEC", "-ERR EXEC without MULTI\r\n");
-    step(&mut w, "EXISTS a", ":0\r\n");
-    script(&mut w, &[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", RAN)]);
+    w.script(&[("MULTI", "+OK\r\n"), ("SET a 1", "+QUEUED\r\n"), ("RESET", "+RESET\r\n")]);
+    w.step("EXEC", "-ERR EXEC without MULTI\r\n");
+    w.step("EXISTS a", ":0\r\n");
+    w.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", RAN)]);
 }
 
 fn atomic_pipeline_of_the_redis_crate(backend: Backend) {
@@ -248,21 +226,18 @@ fn aof_gets_one_block(backend: Backend) {
     // several as a MULTI ... EXEC block, and a read-only one not at all.
     let server = Server::start_with(backend, &["--appendonly", "yes", "--appendfsync", "always"]);
     let mut c = server.raw();
-    script(
-        &mut c,
-        &[
-            ("MULTI", "+OK\r\n"),
-            ("SET a 1", "+QUEUED\r\n"),
-            ("EXEC", "*1\r\n+OK\r\n"),
-            ("MULTI", "+OK\r\n"),
-            ("GET a", "+QUEUED\r\n"),
-            ("EXEC", "*1\r\n$1\r\n1\r\n"),
-            ("MULTI", "+OK\r\n"),
-            ("SET b 2", "+QUEUED\r\n"),
-            ("INCR a", "+QUEUED\r\n"),
-            ("EXEC", "*2\r\n+OK\r\n:2\r\n"),
-        ],
-    );
+    c.script(&[
+        ("MULTI", "+OK\r\n"),
+        ("SET a 1", "+QUEUED\r\n"),
+        ("EXEC", "*1\r\n+OK\r\n"),
+        ("MULTI", "+OK\r\n"),
+        ("GET a", "+QUEUED\r\n"),
+        ("EXEC", "*1\r\n$1\r\n1\r\n"),
+        ("MULTI", "+OK\r\n"),
+        ("SET b 2", "+QUEUED\r\n"),
+        ("INCR a", "+QUEUED\r\n"),
+        ("EXEC", "*2\r\n+OK\r\n:2\r\n"),
+    ]);
     let incr = std::fs::read(server.dir().join("appendonlydir/appendonly.aof.1.incr.aof")).expect("the incr file");
     let text = String::from_utf8_lossy(&incr).replace("\r\n", " ");
     assert_eq!(

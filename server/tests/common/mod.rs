@@ -257,6 +257,20 @@ impl Raw {
         );
     }
 
+    /// Sends `line` (split on spaces) as one command and asserts the exact bytes that come back
+    /// (a push sent after the reply included).
+    pub fn step(&mut self, line: &str, expected: &str) {
+        let args: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        self.roundtrip(&resp_command(&args), expected.as_bytes());
+    }
+
+    /// Runs `(line, reply)` rows in order (`step` each).
+    pub fn script(&mut self, rows: &[(&str, &str)]) {
+        for (line, expected) in rows {
+            self.step(line, expected);
+        }
+    }
+
     /// Reads until the server closes the connection; a reset after the last byte counts as a
     /// close.
     pub fn read_until_closed(&mut self) -> Vec<u8> {
