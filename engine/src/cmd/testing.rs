@@ -6,7 +6,7 @@
 //! exactly as a client would see it.
 
 use super::ctx::{BlockOn, Ctx, EngineConfig};
-use super::effects::Touch;
+use super::effects::{NotifyClass, Touch};
 use super::table::{lookup, Handler};
 use crate::aof::{PropagatedOp, Propagation};
 use crate::db::Keyspace;
@@ -151,6 +151,14 @@ impl TestDb {
         let touches = std::mem::take(&mut ctx.touches);
         self.touches = touches;
         show(&reply.unwrap_or_else(Reply::Error))
+    }
+
+    /// The last command's own touches: without the `new` and `keymiss` events that key creation
+    /// and read lookups raise centrally (engine/tests/keyspace_events.rs checks those).
+    pub fn own_touches(&self) -> Vec<Touch> {
+        let central =
+            |t: &&Touch| t.event.is_some_and(|(class, _)| class == NotifyClass::NEW || class == NotifyClass::KEY_MISS);
+        self.touches.iter().filter(|t| !central(t)).cloned().collect()
     }
 
     /// The encoding OBJECT ENCODING would report for `key` in db 0, if it exists.

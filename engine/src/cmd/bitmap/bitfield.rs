@@ -477,13 +477,7 @@ mod tests {
             let before = db.dirty;
             assert_eq!(db.cmd(line), *reply, "{line}");
             assert_eq!(db.dirty - before, *changes, "{line}");
-            // `new` (a created key, Redis's dbAdd) is checked by engine/tests/keyspace_events.rs.
-            let events: Vec<_> = db
-                .touches
-                .iter()
-                .filter(|t| t.event.is_none_or(|(class, _)| class != NotifyClass::NEW))
-                .map(|t| t.event)
-                .collect();
+            let events: Vec<_> = db.own_touches().iter().map(|t| t.event).collect();
             let expected = if *changes > 0 { vec![Some((NotifyClass::STRING, "setbit"))] } else { vec![] };
             assert_eq!(events, expected, "{line}");
             assert_eq!(db.propagated.is_empty(), *changes == 0, "{line}");

@@ -134,10 +134,7 @@ mod tests {
         // Proves the `set` and `del` events, dirty counting, the dropped TTL, and that an empty
         // result on a missing destination changes nothing. (`new` and `keymiss` are checked by
         // engine/tests/keyspace_events.rs.)
-        let own = |db: &TestDb| -> Vec<_> {
-            let other = |class| class == NotifyClass::NEW || class == NotifyClass::KEY_MISS;
-            db.touches.iter().filter_map(|t| t.event).filter(|(class, _)| !other(*class)).collect()
-        };
+        let own = |db: &TestDb| -> Vec<_> { db.own_touches().iter().filter_map(|t| t.event).collect() };
         let mut db = TestDb::new();
         db.check(&[("SET a x", "+OK"), ("SET t y EX 100", "+OK"), ("BITOP OR t a", ":1")]);
         assert_eq!(db.ttl_ms("t"), None);

@@ -93,13 +93,7 @@ mod tests {
             db.cmd(line);
             assert_eq!(db.dirty, *dirty, "{line}");
             let expected = if *event { vec![Some((NotifyClass::STRING, "setbit"))] } else { vec![] };
-            // `new` (a created key, Redis's dbAdd) is checked by engine/tests/keyspace_events.rs.
-            let events: Vec<_> = db
-                .touches
-                .iter()
-                .filter(|t| t.event.is_none_or(|(class, _)| class != NotifyClass::NEW))
-                .map(|t| t.event)
-                .collect();
+            let events: Vec<_> = db.own_touches().iter().map(|t| t.event).collect();
             assert_eq!(events, expected, "{line}");
             assert_eq!(db.propagated.is_empty(), !event, "{line}");
         }

@@ -108,13 +108,9 @@ mod tests {
     fn effects(db: &mut TestDb, line: &str) -> (Vec<String>, Vec<String>) {
         db.cmd(line);
         let events = db
-            .touches
+            .own_touches()
             .iter()
-            .filter_map(|t| {
-                let (class, event) = t.event?;
-                let central = [crate::cmd::effects::NotifyClass::NEW, crate::cmd::effects::NotifyClass::KEY_MISS];
-                (!central.contains(&class)).then(|| format!("{event}:{}", String::from_utf8_lossy(&t.key)))
-            })
+            .filter_map(|t| t.event.map(|(_, event)| format!("{event}:{}", String::from_utf8_lossy(&t.key))))
             .collect();
         let words =
             |argv: &Vec<Vec<u8>>| argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>();

@@ -228,11 +228,7 @@ mod tests {
         // Proves dirty counts, modified keys, `pfadd` events and propagation: PFADD counts each
         // change, PFCOUNT writes (and so propagates) only when it refreshes the cache, PFMERGE
         // raises `pfadd`, PFDEBUG TODENSE propagates without signalling.
-        // `new` (a created key, Redis's dbAdd) is checked by engine/tests/keyspace_events.rs.
-        fn own(db: &TestDb) -> Vec<crate::cmd::effects::Touch> {
-            let created = |t: &&crate::cmd::effects::Touch| t.event.is_some_and(|(c, _)| c == NotifyClass::NEW);
-            db.touches.iter().filter(|t| !created(t)).cloned().collect()
-        }
+        let own = TestDb::own_touches;
         let mut db = TestDb::new();
         let pfadd_event = Some((NotifyClass::STRING, "pfadd"));
         db.check(&[("PFADD h a b c", ":1")]);
