@@ -17,7 +17,7 @@ use crate::world::{Failure, Report, Settings, World, TOLERANCES};
 pub type PlantSwitch = fn(&mut Plants) -> &mut bool;
 
 /// Every planted bug by its command-line name (`--plant`), with its switch.
-pub const PLANTS: [(&str, PlantSwitch); 9] = [
+pub const PLANTS: [(&str, PlantSwitch); 10] = [
     ("get-skips-lazy-expiry", |p| &mut p.get_skips_lazy_expiry),
     ("push-propagates-one-less", |p| &mut p.push_propagates_one_less),
     ("ack-before-fsync", |p| &mut p.ack_before_fsync),
@@ -27,6 +27,7 @@ pub const PLANTS: [(&str, PlantSwitch); 9] = [
     ("getdel-propagates-get", |p| &mut p.getdel_propagates_get),
     ("loading-while-saving", |p| &mut p.loading_while_saving),
     ("transactions-propagate-unwrapped", |p| &mut p.transactions_propagate_unwrapped),
+    ("append-propagates-set", |p| &mut p.append_propagates_set),
 ];
 
 /// The `--config` option giving `pairs` (empty when there are none).

@@ -47,6 +47,9 @@ pub const PROBES: &[&str] = &[
     "exec_watch_fired",
     "exec_aborted",
     "transaction_discarded",
+    "table_read",
+    "table_write_changed",
+    "table_write_unchanged",
     "liveness_reached",
 ];
 

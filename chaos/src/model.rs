@@ -427,6 +427,19 @@ impl Model {
             // The commands of a committed transaction, one after the other, each reply in the
             // array; a runtime error inside rolls nothing back.
             Op::Exec { ops } => Some(Reply::Array(ops.iter().filter_map(|op| self.apply(op, now_ms)).collect())),
+            // The effect the node showed when it ran (the reply is not predicted: conformance
+            // compares these replies with Redis's).
+            Op::Table { after, .. } => {
+                for (key, post) in after.as_ref().expect("a table command's effect is taken when it runs") {
+                    let changed = self.keys.get(key) != post.as_ref();
+                    match post {
+                        Some(entry) => self.keys.insert(key.clone(), entry.clone()),
+                        None => self.keys.remove(key),
+                    };
+                    self.touch_if(changed, key);
+                }
+                None
+            }
             // Connection state, not keyspace: `session` answers these.
             Op::BgSave
             | Op::BgRewriteAof
@@ -453,18 +466,31 @@ impl Model {
     /// The node's database 0 in model form (physically present keys).
     pub fn of_keyspace(keyspace: &Keyspace) -> Model {
         let db = &keyspace.dbs[0];
-        let mut keys = BTreeMap::new();
-        for (key, obj) in db.keys().iter() {
-            let val = match &obj.value {
-                Value::Str(s) => MVal::Str(s.to_bytes()),
-                Value::List(l) => MVal::List(l.iter().map(<[u8]>::to_vec).collect()),
-                Value::Hash(h) => MVal::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
-                Value::Set(s) => MVal::Set(s.iter().map(|m| m.into_owned()).collect()),
-                Value::Zset(z) => MVal::Zset(z.iter().map(|(m, s)| (m.to_vec(), s)).collect()),
-            };
-            keys.insert(key.to_vec(), Entry { val, expire_at: db.expire_at(key) });
-        }
+        let keys = db.keys().iter().map(|(key, obj)| (key.to_vec(), entry_of(db, key, &obj.value))).collect();
         Model { keys, touched: Vec::new() }
+    }
+
+    /// What the node's database 0 holds at each of `keys` (physically), in model form: the
+    /// effect of a table command, taken from the node once it ran.
+    pub fn entries_at(keyspace: &Keyspace, keys: &[Vec<u8>]) -> Vec<(Vec<u8>, Option<Entry>)> {
+        let db = &keyspace.dbs[0];
+        keys.iter()
+            .map(|key| (key.clone(), db.keys().get(key.as_slice()).map(|obj| entry_of(db, key, &obj.value))))
+            .collect()
+    }
+
+    /// Checks that a read-only table command left `after` at its keys: what the model held, or
+    /// nothing where the key had expired (a lazy removal). A difference is a read-only command
+    /// that wrote, or a model and node that had already parted (the periodic comparison would
+    /// have said which).
+    pub fn check_read(&self, op: &Op, after: &[(Vec<u8>, Option<Entry>)], now_ms: i64) -> Result<(), String> {
+        for (key, post) in after {
+            let pre = self.keys.get(key);
+            if pre != post.as_ref() && !(post.is_none() && self.is_expired(key, now_ms)) {
+                return Err(format!("read-only {op} changed key {}: {pre:?} became {post:?}", show(key)));
+            }
+        }
+        Ok(())
     }
 
     /// Removes the volatile keys the node's active expiry cycle removed, returning them. A
@@ -519,6 +545,18 @@ impl Model {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+}
+
+/// The value at `key` in `db`, in model form.
+fn entry_of(db: &verdis_engine::db::Db, key: &[u8], value: &Value) -> Entry {
+    let val = match value {
+        Value::Str(s) => MVal::Str(s.to_bytes()),
+        Value::List(l) => MVal::List(l.iter().map(<[u8]>::to_vec).collect()),
+        Value::Hash(h) => MVal::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
+        Value::Set(s) => MVal::Set(s.iter().map(|m| m.into_owned()).collect()),
+        Value::Zset(z) => MVal::Zset(z.iter().map(|(m, s)| (m.to_vec(), s)).collect()),
+    };
+    Entry { val, expire_at: db.expire_at(key) }
 }
 
 /// A key as text, for messages.

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::model::Entry;
+
 /// One command a simulated client sends.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
@@ -84,6 +86,14 @@ pub enum Op {
     Watch { keys: Vec<Vec<u8>> },
     /// `UNWATCH`.
     Unwatch,
+    /// Any read-only or write command of the engine's table, its arguments drawn from Redis's
+    /// COMMAND DOCS. The model cannot compute its effect, so it takes it from the node: once the
+    /// command ran, `after` holds what the node's keyspace then held at each of `keys` (filled
+    /// in when the model sees it run, as `Exec`'s commands are). The checks that remain are the
+    /// ones no per-command model is needed for: a read-only command changes no key (beyond an
+    /// expired key's lazy removal); no command changes a key it does not name; and whatever a
+    /// write left must survive a restart from the AOF or RDB exactly as the node held it.
+    Table { args: Vec<Vec<u8>>, keys: Vec<Vec<u8>>, write: bool, after: Option<Vec<(Vec<u8>, Option<Entry>)>> },
     /// `NOSUCHCMD key`: a command the server does not know (inside MULTI, a queueing error that
     /// makes EXEC answer `-EXECABORT`).
     Unknown { key: Vec<u8> },
@@ -160,6 +170,7 @@ impl Op {
             Op::Watch { keys } => std::iter::once(b("WATCH")).chain(keys.iter().cloned()).collect(),
             Op::Unwatch => vec![b("UNWATCH")],
             Op::Unknown { key } => vec![b("NOSUCHCMD"), k(key)],
+            Op::Table { args, .. } => args.clone(),
         }
     }
 
@@ -170,7 +181,7 @@ impl Op {
             Op::LMove { src, dst, .. } => vec![src.as_slice(), dst.as_slice()],
             Op::ZUnionStore { dst, keys } => std::iter::once(dst).chain(keys).map(Vec::as_slice).collect(),
             Op::Exec { ops } => ops.iter().flat_map(Op::keys).collect(),
-            Op::Watch { keys } => keys.iter().map(Vec::as_slice).collect(),
+            Op::Watch { keys } | Op::Table { keys, .. } => keys.iter().map(Vec::as_slice).collect(),
             Op::BgSave | Op::BgRewriteAof | Op::Multi | Op::Discard | Op::Unwatch => Vec::new(),
             Op::Set { key, .. }
             | Op::Get { key }
@@ -208,8 +219,10 @@ impl Op {
     /// Reads count as writes only through lazy expiry, which changes nothing logically. An EXEC
     /// writes when a command it commits does; the other transaction commands change no key.
     pub fn is_write(&self) -> bool {
-        if let Op::Exec { ops } = self {
-            return ops.iter().any(Op::is_write);
+        match self {
+            Op::Exec { ops } => return ops.iter().any(Op::is_write),
+            Op::Table { write, .. } => return *write,
+            _ => {}
         }
         !matches!(
             self,
@@ -239,9 +252,19 @@ impl Op {
 
 impl Op {
     /// True for commands a loading node serves (Redis's `loading` flag, and an unknown command,
-    /// refused before the loading check): their replies do not show that loading is over.
+    /// refused before the loading check; a table command, which may be one flagged `loading` or
+    /// get an arity or syntax error first): their replies do not show that loading is over.
     pub fn served_while_loading(&self) -> bool {
-        matches!(self, Op::Multi | Op::Exec { .. } | Op::Discard | Op::Watch { .. } | Op::Unwatch | Op::Unknown { .. })
+        matches!(
+            self,
+            Op::Multi
+                | Op::Exec { .. }
+                | Op::Discard
+                | Op::Watch { .. }
+                | Op::Unwatch
+                | Op::Unknown { .. }
+                | Op::Table { .. }
+        )
     }
 }
 

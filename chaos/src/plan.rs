@@ -117,6 +117,11 @@ pub struct Plan {
     /// Transactions (1): clients also run MULTI/EXEC blocks, with WATCH, UNWATCH, DISCARD and
     /// queueing errors (0 keeps the workload as it was before they existed).
     pub transactions: u64,
+    /// Commands drawn from the whole command table (1): any read-only or write command the
+    /// engine implements, with arguments from Redis's COMMAND DOCS (the conformance generators),
+    /// whose effect the model takes from the node (see `Op::Table`). Writes join only plans
+    /// without transactions, where no WATCH needs to know whether a write signalled its key.
+    pub table_commands: u64,
 }
 
 impl Plan {
@@ -165,6 +170,7 @@ impl Plan {
             small_encodings: 0,
             more_commands: 0,
             transactions: 0,
+            table_commands: 0,
         }
     }
 
@@ -215,6 +221,7 @@ impl Plan {
         // Drawn last, so every other field is what this seed drew before they existed.
         p.more_commands = r.below(2);
         p.transactions = r.below(2);
+        p.table_commands = r.below(2);
         p
     }
 
@@ -233,6 +240,7 @@ impl Plan {
         p.small_encodings = self.small_encodings;
         p.more_commands = self.more_commands;
         p.transactions = self.transactions;
+        p.table_commands = self.table_commands;
         p
     }
 
@@ -279,6 +287,7 @@ impl Plan {
             ("small_encodings", self.small_encodings.to_string()),
             ("more_commands", self.more_commands.to_string()),
             ("transactions", self.transactions.to_string()),
+            ("table_commands", self.table_commands.to_string()),
         ]
     }
 
@@ -326,6 +335,7 @@ impl Plan {
             "small_encodings" => self.small_encodings = int()?.min(1),
             "more_commands" => self.more_commands = int()?.min(1),
             "transactions" => self.transactions = int()?.min(1),
+            "table_commands" => self.table_commands = int()?.min(1),
             _ => return Err(format!("unknown plan key {key:?}")),
         }
         Ok(())

@@ -2,7 +2,17 @@
 //! (WRONGTYPE replies), expire while in use, and get rewritten often enough that every encoding
 //! conversion and persistence path sees traffic. With `transactions=1` a client sometimes runs
 //! a transaction's script instead: WATCH, MULTI, queued commands (pairs of writes that only make
-//! sense together), EXEC or DISCARD, with the odd queueing error and misplaced command.
+//! sense together), EXEC or DISCARD, with the odd queueing error and misplaced command. With
+//! `table_commands=1` a client sometimes draws any keyed read-only or write command of the
+//! engine's table instead (see `Op::Table`).
+
+use std::sync::OnceLock;
+
+use verdis_conformance::gen::CommandGen;
+use verdis_conformance::rng::Rng;
+use verdis_engine::cmd::getkeys::command_keys;
+use verdis_engine::cmd::spec::{CmdFlag, CommandSpec, KeySpecFlag};
+use verdis_engine::cmd::table::{self, Handler};
 
 use crate::decide::Decider;
 use crate::op::Op;
@@ -45,7 +55,72 @@ pub fn next_op(d: &mut Decider, plan: &Plan) -> Op {
     if d.chance(plan.admin) {
         return if d.below(2) == 0 { Op::BgSave } else { Op::BgRewriteAof };
     }
+    // Drawn only when table commands are on, so other plans draw exactly as before.
+    if plan.table_commands == 1 && d.chance(0.25) {
+        if let Some(op) = table_op(d, plan) {
+            return op;
+        }
+    }
     data_op(d, plan)
+}
+
+/// A command the table declares, as the workload may draw it.
+struct TableCommand {
+    spec: &'static CommandSpec,
+    gen: CommandGen,
+    write: bool,
+}
+
+/// The table's commands whose whole effect is on the keys they name in database 0: keyed,
+/// read-only or writing, never blocking, administrative or pub/sub.
+fn table_commands() -> &'static [TableCommand] {
+    static COMMANDS: OnceLock<Vec<TableCommand>> = OnceLock::new();
+    COMMANDS.get_or_init(|| {
+        table::all_rows()
+            .filter(|row| !matches!(row.handler, Handler::Container))
+            .map(|row| row.spec)
+            .filter(|spec| !spec.key_specs.is_empty())
+            .filter(|spec| !spec.has(CmdFlag::Blocking) && !spec.has(CmdFlag::Admin) && !spec.has(CmdFlag::Pubsub))
+            .filter(|spec| spec.has(CmdFlag::Readonly) || spec.has(CmdFlag::Write) || spec.has(CmdFlag::MayReplicate))
+            .map(|spec| TableCommand { spec, gen: CommandGen::from_spec(spec), write: may_write(spec) })
+            .collect()
+    })
+}
+
+/// True when the command may change a key: flagged a write (or as replicating what it changes),
+/// or with a key spec that says it may (PFCOUNT is `readonly`, but its key spec is RW: it caches
+/// the count in the value).
+fn may_write(spec: &CommandSpec) -> bool {
+    use KeySpecFlag::{Delete, Insert, Ow, Rm, Rw, Update};
+    spec.has(CmdFlag::Write)
+        || spec.has(CmdFlag::MayReplicate)
+        || spec.key_specs.iter().any(|ks| ks.flags.iter().any(|f| matches!(f, Rw | Ow | Rm | Update | Insert | Delete)))
+}
+
+/// A table command with arguments from its COMMAND DOCS (mostly well-formed, sometimes not) and
+/// its keys from this workload's keyspace; `None` when the drawn arguments name no key. Writes
+/// only without transactions (see `Plan::table_commands`).
+fn table_op(d: &mut Decider, plan: &Plan) -> Option<Op> {
+    let eligible: Vec<&TableCommand> = table_commands().iter().filter(|c| !c.write || plan.transactions == 0).collect();
+    let command = eligible[d.below(eligible.len() as u64) as usize];
+    let mut rng = Rng::new(d.below(u64::MAX));
+    let mut args = command.gen.generate(&mut rng);
+    let argv: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+    // Arity mutations may leave fewer arguments than a key finder assumes (the node refuses
+    // those before looking for keys).
+    let positions: Vec<usize> =
+        command_keys(command.spec, &argv).iter().map(|k| k.pos).filter(|&pos| pos < args.len()).collect();
+    if positions.is_empty() {
+        return None;
+    }
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    for pos in positions {
+        args[pos] = key(d, plan.keys);
+        if !keys.contains(&args[pos]) {
+            keys.push(args[pos].clone());
+        }
+    }
+    Some(Op::Table { args, keys, write: command.write, after: None })
 }
 
 /// A transaction's script: the requests in order.
@@ -150,5 +225,44 @@ fn data_op(d: &mut Decider, plan: &Plan) -> Op {
         103..=105 => Op::SetRange { key: k, offset: d.below(20), val: value(d) },
         106..=108 => Op::LMove { src: k, dst: key(d, keys), from_left: d.below(2) == 0, to_left: d.below(2) == 0 },
         _ => Op::ZUnionStore { dst: k, keys: (0..1 + d.below(3)).map(|_| key(d, keys)).collect() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drawable(name: &str) -> Option<bool> {
+        table_commands().iter().find(|c| c.spec.name == name).map(|c| c.write)
+    }
+
+    #[test]
+    fn table_commands_are_the_keyed_reads_and_writes_of_the_table() {
+        assert!(table_commands().len() > 100, "only {} table commands", table_commands().len());
+        assert_eq!(drawable("append"), Some(true));
+        assert_eq!(drawable("strlen"), Some(false));
+        assert_eq!(drawable("zrangebylex"), Some(false));
+        assert_eq!(drawable("pfcount"), Some(true), "its key spec says RW: it caches the count");
+        for excluded in ["blpop", "flushall", "publish", "watch", "bgsave", "swapdb"] {
+            assert_eq!(drawable(excluded), None, "{excluded} reaches past the keys it names");
+        }
+    }
+
+    #[test]
+    fn table_ops_name_workload_keys_and_writes_wait_for_plans_without_transactions() {
+        let mut plan = Plan::calm(crate::plan::Persistence::None);
+        plan.keys = 3;
+        plan.transactions = 1;
+        let mut d = Decider::new(7);
+        let ops: Vec<Op> = (0..500).filter_map(|_| table_op(&mut d, &plan)).collect();
+        assert!(ops.len() > 400);
+        for op in &ops {
+            let Op::Table { args, keys, write, after } = op else { panic!("{op}") };
+            assert!(!write && after.is_none(), "{op}");
+            assert!(keys.iter().all(|k| [&b"k0"[..], b"k1", b"k2"].contains(&k.as_slice())), "{op}");
+            assert!(keys.iter().all(|k| args.contains(k)), "{op}");
+        }
+        plan.transactions = 0;
+        assert!((0..500).filter_map(|_| table_op(&mut d, &plan)).any(|op| op.is_write()));
     }
 }

@@ -109,6 +109,15 @@ fn planted_getdel_propagating_get_is_found_by_the_durability_check() {
     found_shrunk_and_replayed("none,persistence=always,crash=0.5,expiry=0,more_commands=1", &[], plants, "durability");
 }
 
+/// Proves the table commands catch a propagation bug in a command no typed workload op and no
+/// per-command test covers: APPEND propagated as `SET key tail` is found by the durability check
+/// once a restart loads the AOF (the model took the appended value from the node when it ran).
+#[test]
+fn planted_append_propagating_set_is_found_through_the_table_commands() {
+    let plants = Plants { append_propagates_set: true, ..Plants::default() };
+    found_shrunk_and_replayed("none,persistence=always,crash=0.5,expiry=0,table_commands=1", &[], plants, "durability");
+}
+
 /// Proves a `-LOADING` refusal is accepted only while the node is loading: a node refusing
 /// commands with it while a background save runs (long after it served its first request) is
 /// caught by the reply check.

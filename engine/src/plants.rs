@@ -36,6 +36,9 @@ pub struct Plants {
     /// A call unit of several commands (a transaction) is propagated without its MULTI/EXEC
     /// wrapper: a torn AOF tail can then load half of it (read by the node).
     pub transactions_propagate_unwrapped: bool,
+    /// APPEND propagates as `SET key tail`: the AOF (and replicas) lose what the string held
+    /// before. No typed workload command appends; only the simulator's table commands reach it.
+    pub append_propagates_set: bool,
     /// HDEL removes fields without raising its `hdel` keyspace event.
     pub hdel_skips_notify: bool,
 }

@@ -1274,6 +1274,13 @@ impl World {
         self.node.as_mut().expect("checked").handle_input(t, id, &bytes);
         self.drain();
         self.in_input = false;
+        if let Some(i) = executed.iter().position(|&op| matches!(self.history.records[op].op, Op::Table { .. })) {
+            assert_eq!(
+                i + 1,
+                executed.len(),
+                "a table command runs last in its input (its client waits for its reply)"
+            );
+        }
         for op in executed {
             if self.failure.is_some() {
                 return;
@@ -1317,6 +1324,11 @@ impl World {
             }
             self.served_this_incarnation |= !self.history.records[op].op.served_while_loading();
         }
+        if matches!(self.history.records[op].op, Op::Table { .. }) {
+            if let Err(e) = self.take_table_effect(c, op, now_ms) {
+                return self.fail("keyspace", e);
+            }
+        }
         let record_op = &self.history.records[op].op;
         if matches!(record_op, Op::BgSave) && std::mem::take(&mut self.bgsave_started_in_input) {
             self.durability.bgsave_start = Some(self.durability.ops.len());
@@ -1355,6 +1367,28 @@ impl World {
                 conn.deferred.push_back(Deferred { op, predicted, faults, queued });
             }
         }
+    }
+
+    /// Reads what a table command left at its keys from the node (it ran last in its input, so
+    /// the node holds exactly that), checks a read-only one changed nothing, and records the
+    /// effect in the history so the model, its replays and the durability check apply it.
+    fn take_table_effect(&mut self, c: u64, op: OpId, now_ms: i64) -> Result<(), String> {
+        assert!(
+            !self.sessions.in_multi(c),
+            "a table command is never queued: its client sends it with nothing pending"
+        );
+        let Op::Table { keys, write, .. } = &self.history.records[op].op else { unreachable!() };
+        let taken = Model::entries_at(self.node.as_ref().expect("ran").keyspace(), keys);
+        let changed = taken.iter().any(|(key, post)| self.model.keys.get(key) != post.as_ref());
+        if *write {
+            self.coverage.hit(if changed { "table_write_changed" } else { "table_write_unchanged" });
+        } else {
+            self.coverage.hit("table_read");
+            self.model.check_read(&self.history.records[op].op, &taken, now_ms)?;
+        }
+        let Op::Table { after, .. } = &mut self.history.records[op].op else { unreachable!() };
+        *after = Some(taken);
+        Ok(())
     }
 
     fn server_closed(&mut self, c: u64) {
@@ -1428,6 +1462,16 @@ impl World {
         }
     }
 
+    /// A table command's effect is read from the node right after it runs, so nothing may run
+    /// behind it in the same input: its client sends it alone, with nothing else outstanding,
+    /// and waits for its reply (which wakes the client, see `client_receive`).
+    fn waits_for_table(&self, client: usize, c: u64) -> bool {
+        let outstanding = &self.conns[&c].outstanding;
+        let is_table = |op: &Op| matches!(op, Op::Table { .. });
+        outstanding.iter().any(|&id| is_table(&self.history.records[id].op))
+            || (!outstanding.is_empty() && self.clients[client].script.front().is_some_and(is_table))
+    }
+
     fn wake(&mut self, client: usize) {
         if self.clients[client].wake_us == self.now_us {
             self.clients[client].wake_us = u64::MAX;
@@ -1463,7 +1507,11 @@ impl World {
             Phase::Safety => self.ops_target.saturating_sub(self.issued),
             Phase::Liveness => self.liveness_target - self.liveness_issued,
         };
-        if in_flight < self.plan.pipeline && budget_left > 0 && self.now_us >= self.clients[client].next_op_us {
+        if in_flight < self.plan.pipeline
+            && !self.waits_for_table(client, c)
+            && budget_left > 0
+            && self.now_us >= self.clients[client].next_op_us
+        {
             let batch = self.decide.range(1, (self.plan.pipeline - in_flight).min(budget_left));
             self.issue(client, c, batch);
             let think = self.decide.skewed(0, self.plan.think_us);
@@ -1479,7 +1527,7 @@ impl World {
             Phase::Safety => self.issued < self.ops_target,
             Phase::Liveness => self.liveness_issued < self.liveness_target,
         };
-        if has_budget && (conn.outstanding.len() as u64) < self.plan.pipeline {
+        if has_budget && (conn.outstanding.len() as u64) < self.plan.pipeline && !self.waits_for_table(client, c) {
             next = next.min(self.clients[client].next_op_us.max(self.now_us + 1));
         }
         if next != u64::MAX {
@@ -1502,6 +1550,11 @@ impl World {
                     first
                 }
             };
+            if matches!(op, Op::Table { .. }) && (!bytes.is_empty() || !self.conns[&c].outstanding.is_empty()) {
+                // Sent alone, once every earlier request is answered.
+                self.clients[client].script.push_front(op);
+                break;
+            }
             if matches!(op, Op::BgSave | Op::BgRewriteAof) {
                 self.coverage.hit("admin_command");
             }
@@ -1519,6 +1572,12 @@ impl World {
             let conn = self.conns.get_mut(&c).expect("live");
             conn.requests.push_back((conn.up_written + bytes.len() as u64, id));
             conn.outstanding.push_back(id);
+            if matches!(self.history.records[id].op, Op::Table { .. }) {
+                break;
+            }
+        }
+        if bytes.is_empty() {
+            return;
         }
         let conn = self.conns.get_mut(&c).expect("live");
         conn.up_written += bytes.len() as u64;

@@ -78,7 +78,9 @@ pub fn keys_of(spec: &CommandSpec, argv: &[&[u8]]) -> Result<Vec<KeyRef>, Invali
                 }
                 let numkeys = parse_i64(argv[idx as usize]).filter(|&n| n >= 0).ok_or(InvalidKeySpec)?;
                 let first = first + firstkey as i64;
-                (first, first + numkeys - 1, keystep as i64)
+                // Redis adds `(int)numkeys`: a count past 32 bits wraps (4294967297 counts one
+                // key, 2^63-1 counts -1 and is invalid), and in 64 bits nothing overflows.
+                (first, first + i64::from(numkeys as i32) - 1, keystep as i64)
             }
             FindKeys::Unknown => return Err(InvalidKeySpec),
         };
@@ -271,6 +273,16 @@ mod tests {
     fn contradictory_arguments_are_invalid() {
         assert_eq!(positions(&s::LMPOP, &["lmpop", "5", "a", "left"]), Err(InvalidKeySpec));
         assert_eq!(positions(&s::LMPOP, &["lmpop", "x", "a", "left"]), Err(InvalidKeySpec));
+    }
+
+    /// Redis 7.0.15 answers COMMAND GETKEYS with the key count cut to 32 bits: ZUNION 4294967297
+    /// k0 gives k0, ZUNION 9223372036854775807 k0 "Invalid arguments" (a count of -1). The
+    /// simulator's table commands found the second one overflowing here.
+    #[test]
+    fn key_counts_wrap_at_32_bits_as_redis_adds_them() {
+        assert_eq!(positions(&s::ZUNION, &["zunion", "4294967297", "k0"]), Ok(vec![2]));
+        assert_eq!(positions(&s::ZUNION, &["zunion", "9223372036854775807", "k0"]), Err(InvalidKeySpec));
+        assert_eq!(positions(&s::ZUNIONSTORE, &["zunionstore", "d", "4294967297", "k0"]), Ok(vec![1, 3]));
     }
 
     /// A key and its flag names.

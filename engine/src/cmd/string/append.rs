@@ -28,6 +28,10 @@ pub fn append(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     };
     ctx.notify(NotifyClass::STRING, "append", key);
     ctx.dirty += 1;
+    if ctx.config.plants.append_propagates_set {
+        // The planted bug (simulator self-test only).
+        ctx.propagate_as(&[b"SET", key, tail]);
+    }
     Ok(Reply::Int(len as i64))
 }
 
