@@ -59,3 +59,20 @@ fn replies_waiting_for_the_new_incr_file() {
 fn one_cut_after_a_failed_append() {
     passes(45683);
 }
+
+/// Proves a BITFIELD whose writes all fail under OVERFLOW FAIL, yet which grew the string, is
+/// propagated (Redis 7.0.15 propagates nothing and its AOF loses the growth); found by the
+/// table commands.
+#[test]
+fn bitfield_growth_without_a_stored_write() {
+    for seed in [13318, 27060] {
+        passes(seed);
+    }
+}
+
+/// Proves a restart goes on from the prefix whose expired keys the node holds: a SET with PX
+/// reached the page cache before the node exited, and came back alive once the clock went back.
+#[test]
+fn expired_keys_the_restart_holds_name_the_prefix() {
+    passes(31388);
+}

@@ -134,7 +134,12 @@ impl DurabilityLog {
     }
 
     /// Like `check`, with the allowed state `recovered` matched, as the node's files hold it
-    /// (keys expired but present included).
+    /// (keys expired but present included). `recovered` may hold keys already expired at
+    /// `now_ms` (an AOF replays them into the keyspace): several prefixes can then look the same
+    /// at `now_ms` and differ only in such keys, and the one whose expired keys are the ones
+    /// the node holds is what its files hold (a restart that goes on from it must know: once
+    /// the clock goes back, those keys are alive again). That prefix is preferred; without one,
+    /// the first that looks the same.
     pub fn matching_state(
         &self,
         req: &Requirement,
@@ -155,19 +160,28 @@ impl DurabilityLog {
             m.keys.retain(|k, _| !req.unordered_keys.contains(k));
             m
         };
-        let recovered = &ordered(recovered.clone());
-        // Whether the state is one a recovery may show, keeping the closest miss.
+        let held = ordered(recovered.clone());
+        let recovered = &ordered(recovered.view(now_ms));
+        // The first allowed state that looks as recovered at `now_ms`, if none matches exactly.
+        let mut looks_same: Option<(usize, Model)> = None;
+        // Whether the state is exactly what the node holds, expired keys included; keeping the
+        // first that looks the same, and the closest miss.
         let mut matches = |i: usize, state: &Model| {
             if !allowed(i) {
                 return false;
             }
-            let diffs = ordered(state.view(now_ms)).differences(recovered);
-            if diffs.is_empty() {
+            let compared = ordered(state.clone());
+            let diffs = compared.view(now_ms).differences(recovered);
+            if !diffs.is_empty() {
+                if closest.as_ref().is_none_or(|(_, d)| diffs.len() <= d.len()) {
+                    closest = Some((i, diffs));
+                }
+                return false;
+            }
+            if holds_the_same_expired_keys(&compared, &held, now_ms) {
                 return true;
             }
-            if closest.as_ref().is_none_or(|(_, d)| diffs.len() <= d.len()) {
-                closest = Some((i, diffs));
-            }
+            looks_same.get_or_insert_with(|| (i, state.clone()));
             false
         };
         for i in 0..=self.ops.len() {
@@ -192,6 +206,9 @@ impl DurabilityLog {
             if let Some(&(op, at_ms, _)) = self.ops.get(i) {
                 state.apply(&history.records[op].op, at_ms);
             }
+        }
+        if let Some(found) = looks_same {
+            return Ok(found);
         }
         let last: Vec<String> = self.ops[req.min_prefix.saturating_sub(3).min(self.ops.len())..]
             .iter()
@@ -219,6 +236,12 @@ impl DurabilityLog {
             last.join(", ")
         ))
     }
+}
+
+/// True when `state` and `held`, which look the same at `now_ms`, also agree on the keys
+/// expired by then: each expired key `held` has, `state` has with the same value and time.
+fn holds_the_same_expired_keys(state: &Model, held: &Model, now_ms: i64) -> bool {
+    held.keys.iter().filter(|(key, _)| held.is_expired(key, now_ms)).all(|(key, e)| state.keys.get(key) == Some(e))
 }
 
 #[cfg(test)]
@@ -369,6 +392,27 @@ mod tests {
         assert_eq!(log.check(&req, &h, &volatile.view(1050), 1050), Ok(0));
         assert_eq!(log.check(&req, &h, &Model::default(), 1050), Ok(0), "the keyspace as loaded");
         assert!(log.check(&req, &h, &on_disk, 1050).is_err(), "no TTL: not what the file holds");
+    }
+
+    #[test]
+    fn of_prefixes_that_look_the_same_the_one_holding_the_expired_keys_is_chosen() {
+        // Proves a restart goes on from the prefix whose expired keys are the ones the node
+        // holds (seed 31388: a SET with PX reached the page cache, its fsync failed and the node
+        // exited; the restart, its clock past the TTL, looked like the prefix before the SET,
+        // and once the clock went back the key was alive again in a state the log had dropped).
+        let mut h = History::default();
+        let mut log = DurabilityLog::default();
+        let set = Op::Set { key: b"k".to_vec(), val: b"6".to_vec(), px: Some(100), nx: false };
+        let id = h.invoke(0, set.clone(), 0, false);
+        log.ops.push((id, 1000, 0));
+        let req = log.requirement(Persistence::AofAlways, &h, 5000, 0);
+        let mut held = Model::default();
+        held.apply(&set, 1000);
+        assert_eq!(log.check(&req, &h, &held, 2000), Ok(1), "the node holds the expired key: the SET is on disk");
+        assert_eq!(log.check(&req, &h, &Model::default(), 2000), Ok(0), "without it, the first that looks the same");
+        let mut other = Model::default();
+        other.apply(&Op::Set { key: b"k".to_vec(), val: b"7".to_vec(), px: Some(100), nx: false }, 1000);
+        assert_eq!(log.check(&req, &h, &other, 2000), Ok(0), "an expired key no prefix holds: still looks the same");
     }
 
     #[test]

@@ -1094,7 +1094,7 @@ impl World {
                     self.coverage.hit("durability_skipped");
                     self.tolerate(why);
                 }
-                Ok(req) => match self.durability.matching_state(&req, &self.history, &recovered.view(now_ms), now_ms) {
+                Ok(req) => match self.durability.matching_state(&req, &self.history, &recovered, now_ms) {
                     Ok((i, state)) => {
                         matched = Some(i);
                         on_disk = Some(state);
