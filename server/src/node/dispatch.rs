@@ -162,7 +162,7 @@ impl Node {
         let caller = Caller::Client(id);
         let start_us = self.now.stopwatch.read_us();
         let (reply, mut effects) = self.execute(caller, cmd, argv);
-        let duration_us = self.now.stopwatch.read_us().saturating_sub(start_us);
+        let duration_us = self.command_duration_us(start_us);
         self.stats.total_commands_processed += 1;
         let block_on = effects.block_on.take();
         self.count_call(cmd, &reply, duration_us, block_on.is_some());
@@ -216,6 +216,13 @@ impl Node {
         if !blocked {
             self.slowlog_offer(id, cmd, argv, duration_us);
         }
+    }
+
+    /// How long the command started at stopwatch reading `start_us` took, including the sleep
+    /// it asked for (see `Node::command_sleep_us`).
+    pub(super) fn command_duration_us(&mut self, start_us: u64) -> u64 {
+        let ran_us = self.now.stopwatch.read_us().saturating_sub(start_us);
+        ran_us.saturating_add(std::mem::take(&mut self.command_sleep_us))
     }
 
     /// Records that `event` took `duration_us`, if the latency monitor wants it.

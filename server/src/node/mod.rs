@@ -214,6 +214,10 @@ pub struct Node {
     slowlog: slowlog::SlowLog,
     /// Latency events by class (LATENCY).
     latency_monitor: latency_monitor::LatencyMonitor,
+    /// How long the running command asked the shell to stop the server for (DEBUG SLEEP): the
+    /// shell sleeps after the node returns, out of the stopwatch's sight, yet the time is the
+    /// command's, as in Redis, whose DEBUG SLEEP sleeps inside the command.
+    command_sleep_us: u64,
 }
 
 impl Node {
@@ -248,6 +252,7 @@ impl Node {
             pubsub: pubsub::Pubsub::default(),
             slowlog: slowlog::SlowLog::default(),
             latency_monitor: latency_monitor::LatencyMonitor::default(),
+            command_sleep_us: 0,
         }
     }
 

@@ -275,7 +275,7 @@ impl Node {
             let cmd = Self::resolve(&argv).expect("checked when queued");
             let start_us = self.now.stopwatch.read_us();
             let (reply, done) = self.execute(Caller::Client(id), cmd, &argv);
-            let duration_us = self.now.stopwatch.read_us().saturating_sub(start_us);
+            let duration_us = self.command_duration_us(start_us);
             self.count_call(cmd, &reply, duration_us, false);
             self.observe_call(id, cmd, &argv, duration_us, false);
             self.tracking_after_command(id, cmd, &argv);
