@@ -169,7 +169,10 @@ fn slowlog_records_commands_as_redis(backend: Backend) {
         ("SET b 2", "+QUEUED\r\n"),
         ("GET a", "+QUEUED\r\n"),
         ("EXEC", "*2\r\n+OK\r\n$1\r\n1\r\n"),
-        ("CONFIG SET nosuch x MasterAuth y", "-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n"),
+        (
+            "CONFIG SET nosuch x MasterAuth y",
+            "-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n",
+        ),
         ("CONFIG SET masterauth secret", "+OK\r\n"),
         ("BLPOP empty 0.01", "*-1\r\n"),
     ]);
@@ -204,8 +207,12 @@ fn slowlog_records_commands_as_redis(backend: Backend) {
         (vec!["SET", "k", &exact], "me"),
         (vec!["SET", "k", &long_logged], "me"),
         (
-            [&["RPUSH", "l"][..], &numbers[..29].iter().map(String::as_str).collect::<Vec<_>>(), &["... (11 more arguments)"]]
-                .concat(),
+            [
+                &["RPUSH", "l"][..],
+                &numbers[..29].iter().map(String::as_str).collect::<Vec<_>>(),
+                &["... (11 more arguments)"],
+            ]
+            .concat(),
             "me",
         ),
         (vec!["CONFIG", "SET", "masterauth", "(redacted)"], "me"),
@@ -337,7 +344,10 @@ fn latency_monitor_records_slow_commands(backend: Backend) {
     let history = call(&mut c, "LATENCY HISTORY command");
     assert_eq!(history, V::Array(vec![V::Array(vec![row[1].clone(), V::Int(latency_ms)])]));
     let graph = call(&mut c, "LATENCY GRAPH command").text();
-    let header = format!("command - high {latency_ms} ms, low {latency_ms} ms (all time high {latency_ms} ms)\n{}\n", "-".repeat(80));
+    let header = format!(
+        "command - high {latency_ms} ms, low {latency_ms} ms (all time high {latency_ms} ms)\n{}\n",
+        "-".repeat(80)
+    );
     assert!(graph.starts_with(&header), "{graph}");
     // One sample: the lowest bar, then the margin and its age label ("0s", "1s"...).
     let chart: Vec<&str> = graph[header.len()..].lines().collect();
@@ -396,7 +406,7 @@ fn latency_histogram_shapes(backend: Backend) {
     let set = items[1].array();
     assert_eq!(&set[..3], [V::bulk("calls"), V::Int(2), V::bulk("histogram_usec")]);
     let buckets = set[3].array();
-    assert!(buckets.len() >= 2 && buckets.len() % 2 == 0);
+    assert!(buckets.len() >= 2 && buckets.len().is_multiple_of(2));
     assert_eq!(buckets[buckets.len() - 1], V::Int(2), "the last bucket counts every call");
     hello3(&mut c);
     c.send(&resp_command(&[b"LATENCY", b"HISTOGRAM", b"config|resetstat"]));

@@ -209,7 +209,14 @@ impl Node {
     /// Feeds a call of `cmd` by client `id` that took `duration_us` to the observers (Redis's
     /// epilogue of `call()`): its latency event, and its slow log entry unless it `blocked` (it
     /// is logged when served).
-    pub(super) fn observe_call(&mut self, id: ClientId, cmd: &Command, argv: &[&[u8]], duration_us: u64, blocked: bool) {
+    pub(super) fn observe_call(
+        &mut self,
+        id: ClientId,
+        cmd: &Command,
+        argv: &[&[u8]],
+        duration_us: u64,
+        blocked: bool,
+    ) {
         use verdis_engine::cmd::spec::CmdFlag;
         let event = if cmd.spec.has(CmdFlag::Fast) { "fast-command" } else { "command" };
         self.latency_event(event, duration_us);

@@ -109,7 +109,8 @@ impl LatencyHistogram {
         // Each report moves the level up one power of two; the levels pass the histogram's
         // range after at most 64 reports.
         for _ in 0..64 {
-            let next_is_past_level = ((index + 1) as usize) < COUNTS_LEN && value_at_index((index + 1) as usize) > level_lowest;
+            let next_is_past_level =
+                ((index + 1) as usize) < COUNTS_LEN && value_at_index((index + 1) as usize) > level_lowest;
             if !(cumulative < self.total || next_is_past_level) {
                 break;
             }
@@ -178,6 +179,30 @@ mod tests {
                 assert_eq!(h.value_at_percentile(p), printed_ns, "{us} µs at p{p}");
             }
         }
+    }
+
+    #[test]
+    fn log_buckets_step_as_redis_prints_them() {
+        // Proves LATENCY HISTOGRAM's buckets: keys are the highest value of the slot at each
+        // power of two from 1024 ns, in whole µs (16 µs -> 16, 40 µs -> 66, as redis-server
+        // 7.0.15 printed for single calls), counts are cumulative, and a level where the count
+        // did not grow is left out.
+        let mut h = LatencyHistogram::default();
+        assert_eq!(h.log_buckets(), []);
+        h.record(16_000);
+        assert_eq!(h.log_buckets(), [(16, 1)]);
+        let mut h = LatencyHistogram::default();
+        h.record(40_000);
+        assert_eq!(h.log_buckets(), [(66, 1)]);
+        let mut h = LatencyHistogram::default();
+        for ns in [1_000, 3_000, 100_000] {
+            h.record(ns);
+        }
+        assert_eq!(h.log_buckets(), [(1, 1), (4, 2), (132, 3)]);
+        h.record(u64::MAX);
+        let buckets = h.log_buckets();
+        // 1 s lies in the last slot, [1069547520, 1073741823] ns: the walk ends there.
+        assert_eq!(buckets.last(), Some(&(1_073_741, 4)));
     }
 
     #[test]

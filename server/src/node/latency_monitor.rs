@@ -123,9 +123,7 @@ impl LatencyMonitor {
     pub fn history(&self, event: &[u8]) -> Reply {
         let Some(ts) = self.find(event) else { return Reply::Array(Vec::new()) };
         Reply::Array(
-            ts.in_order()
-                .map(|s| Reply::Array(vec![Reply::Int(s.time_s), Reply::Int(s.latency_ms as i64)]))
-                .collect(),
+            ts.in_order().map(|s| Reply::Array(vec![Reply::Int(s.time_s), Reply::Int(s.latency_ms as i64)])).collect(),
         )
     }
 
@@ -389,7 +387,8 @@ mod tests {
         let pair = |t, l| Reply::Array(vec![Reply::Int(t), Reply::Int(l)]);
         assert_eq!(m.history(b"command"), Reply::Array(vec![pair(NOW, 9), pair(NOW + 1, 5)]));
         assert_eq!(m.history(b"COMMAND"), Reply::Array(vec![]), "HISTORY matches names exactly");
-        let row = Reply::Array(vec![Reply::Bulk(b"command".to_vec()), Reply::Int(NOW + 1), Reply::Int(5), Reply::Int(9)]);
+        let row =
+            Reply::Array(vec![Reply::Bulk(b"command".to_vec()), Reply::Int(NOW + 1), Reply::Int(5), Reply::Int(9)]);
         assert_eq!(m.latest(), Reply::Array(vec![row]));
     }
 

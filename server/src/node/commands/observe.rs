@@ -86,7 +86,9 @@ impl Node {
             }
             NodeCmd::LatencyHistogram => Ok(self.latency_histogram(&argv[2..])),
             NodeCmd::LatencyHelp => Ok(Reply::help(argv[0], LATENCY_HELP)),
-            NodeCmd::Role => Ok(Reply::Array(vec![Reply::Bulk(b"master".to_vec()), Reply::Int(0), Reply::Array(vec![])])),
+            NodeCmd::Role => {
+                Ok(Reply::Array(vec![Reply::Bulk(b"master".to_vec()), Reply::Int(0), Reply::Array(vec![])]))
+            }
             NodeCmd::Lolwut => lolwut(argv),
             other => unreachable!("exec_node routes only observability commands here, not {other:?}"),
         }
@@ -142,7 +144,9 @@ impl Node {
             subs.sort_unstable();
             entries.extend(subs.into_iter().filter_map(|s| Some((s, histogram_of(s)?))));
         }
-        Reply::Map(entries.into_iter().map(|(name, h)| (Reply::Bulk(name.as_bytes().to_vec()), histogram_reply(h))).collect())
+        Reply::Map(
+            entries.into_iter().map(|(name, h)| (Reply::Bulk(name.as_bytes().to_vec()), histogram_reply(h))).collect(),
+        )
     }
 }
 
