@@ -441,6 +441,56 @@ fn role_and_lolwut(backend: Backend) {
     c.script(&[("LOLWUT", "=22\r\ntxt:Redis ver. 7.0.15\n\r\n"), ("ROLE", "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n")]);
 }
 
+/// Reads one bulk reply's payload after sending `line`.
+fn bulk_text(raw: &mut Raw, line: &str) -> String {
+    call(raw, line).text()
+}
+
+#[test]
+fn lolwut_art_equals_redis_where_redis_draws_it_without_randomness() {
+    // Proves LOLWUT 5's Schotter (canvas size, square geometry with C's float rounding, braille
+    // encoding) and LOLWUT 6's one-row skyline are Redis's bytes, by asking both servers for the
+    // pieces Redis draws without `rand()` (at most two rows of squares, one row of sky), and that
+    // bad numbers and out-of-range sizes are handled as Redis handles them.
+    let verdis = Server::start(Backend::Verdis);
+    let redis = Server::start(Backend::Redis);
+    let (mut v, mut r) = (verdis.raw(), redis.raw());
+    for line in [
+        "LOLWUT VERSION 5 1 1 1",
+        "LOLWUT VERSION 5 66 8 2",
+        "LOLWUT VERSION 5 40 3 1",
+        "LOLWUT VERSION 5 7 7 2",
+        "LOLWUT VERSION 5 2000 300 1",
+        "LOLWUT VERSION 5 -5 0 -1",
+        "LOLWUT VERSION 5 x",
+        "LOLWUT VERSION 6 5 1",
+        "LOLWUT VERSION 6 0 -3",
+        "LOLWUT VERSION 6 5 x",
+        "LOLWUT VERSION 4294967301 3 2 2",
+    ] {
+        assert_eq!(call(&mut v, line), call(&mut r, line), "{line}");
+    }
+}
+
+fn lolwut_random_art_has_redis_shape(backend: Backend) {
+    // Proves the random pieces' shape: the default Schotter is 49 rows of 66 braille cells and
+    // the default skyline 20 rows of 80 colored cells, each followed by Redis's caption.
+    let server = Server::start(backend);
+    let mut c = server.raw();
+    let schotter = bulk_text(&mut c, "LOLWUT VERSION 5");
+    let rows: Vec<&str> = schotter.lines().collect();
+    assert_eq!(rows.len(), 51, "{schotter}");
+    assert!(rows[..49]
+        .iter()
+        .all(|r| r.chars().count() == 66 && r.chars().all(|ch| ('\u{2800}'..='\u{28ff}').contains(&ch))));
+    assert_eq!(rows[50], "Georg Nees - schotter, plotter on paper, 1968. Redis ver. 7.0.15");
+    let skyline = bulk_text(&mut c, "LOLWUT VERSION 6");
+    let rows: Vec<&str> = skyline.lines().collect();
+    assert_eq!(rows.len(), 22);
+    assert!(rows[..20].iter().all(|r| r.matches(" \x1b[0m").count() == 80));
+    assert_eq!(rows[21], "Original 8 bit image from Plaguemon by hikikomori. Redis ver. 7.0.15");
+}
+
 /// The `name:value` lines of an INFO section, as `(name, value)`.
 fn info_fields(raw: &mut Raw, section: &str) -> Vec<(String, String)> {
     let text = call(raw, &format!("INFO {section}")).text();
@@ -570,6 +620,7 @@ on_both_backends!(
     latency_monitor_records_slow_commands,
     latency_histogram_shapes,
     role_and_lolwut,
+    lolwut_random_art_has_redis_shape,
     resetstat_resets_what_redis_resets,
     commandstats_count_rejected_and_failed,
 );

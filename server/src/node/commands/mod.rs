@@ -4,6 +4,7 @@
 
 mod admin;
 mod connection;
+mod lolwut;
 mod observe;
 
 use verdis_engine::cmd::node::NodeCmd;

@@ -1,5 +1,6 @@
 //! The operators' views: SLOWLOG GET|LEN|RESET|HELP, LATENCY LATEST|HISTORY|RESET|GRAPH|DOCTOR|
-//! HISTOGRAM|HELP, ROLE and LOLWUT, with Redis 7.0.15's replies and error texts.
+//! HISTOGRAM|HELP, ROLE and LOLWUT (its art in `lolwut`), with Redis 7.0.15's replies and error
+//! texts.
 //!
 //! Deliberate differences from Redis:
 //! - LATENCY HISTOGRAM without arguments lists commands in name order (Redis: its command
@@ -49,9 +50,6 @@ const LATENCY_HELP: &[&str] = &[
 /// SLOWLOG GET's count when none is given.
 const SLOWLOG_GET_DEFAULT: usize = 10;
 
-/// The Redis version LOLWUT prints (the one verdis reports in INFO and HELLO).
-const REDIS_VERSION: &str = verdis_engine::cmd::redis_specs::REDIS_VERSION;
-
 impl Node {
     /// Runs an observability command.
     pub(super) fn exec_observe(&mut self, cmd: NodeCmd, argv: &[&[u8]]) -> Result<Reply, CmdError> {
@@ -89,7 +87,7 @@ impl Node {
             NodeCmd::Role => {
                 Ok(Reply::Array(vec![Reply::Bulk(b"master".to_vec()), Reply::Int(0), Reply::Array(vec![])]))
             }
-            NodeCmd::Lolwut => lolwut(argv),
+            NodeCmd::Lolwut => super::lolwut::lolwut(argv, &mut self.rng),
             other => unreachable!("exec_node routes only observability commands here, not {other:?}"),
         }
     }
@@ -157,20 +155,4 @@ fn histogram_reply(h: &LatencyHistogram) -> Reply {
         (Reply::Bulk(b"calls".to_vec()), Reply::Int(h.total() as i64)),
         (Reply::Bulk(b"histogram_usec".to_vec()), Reply::Map(buckets.collect())),
     ])
-}
-
-/// LOLWUT [VERSION version]: the version line Redis 7.0 prints for every version it has no
-/// art for.
-fn lolwut(argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    if argv.len() >= 3 && argv[1].eq_ignore_ascii_case(b"version") {
-        let version = verdis_engine::num::parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
-        // Redis keeps the low 32 bits (`(unsigned int)ver`) and draws art for 5 and 6.
-        let version = version as u32;
-        if version == 5 || version == 6 {
-            return Err(CmdError::Message(
-                format!("ERR LOLWUT version {version} art is not implemented in verdis").into(),
-            ));
-        }
-    }
-    Ok(Reply::Verbatim("txt", format!("Redis ver. {REDIS_VERSION}\n").into_bytes()))
 }
