@@ -156,3 +156,66 @@ fn histogram_reply(h: &LatencyHistogram) -> Reply {
         (Reply::Bulk(b"histogram_usec".to_vec()), Reply::Map(buckets.collect())),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::node::testing::Harness;
+    use crate::node::Stopwatch;
+
+    #[test]
+    fn durations_come_from_the_inputs_stopwatch() {
+        // Proves every duration the node reports is the input's stopwatch's: with one that
+        // moves 2500 µs per reading, each command takes 2500 µs in the slow log and 2 ms in the
+        // latency monitor (fast and slow commands apart); with the frozen stopwatch (the
+        // simulator's), every entry takes 0 µs and no latency event is recorded.
+        fn clock_us() -> u64 {
+            static NOW_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            NOW_US.fetch_add(2500, std::sync::atomic::Ordering::Relaxed)
+        }
+        let mut h = Harness::new();
+        let id = h.connect(5000);
+        h.run(id, &["CONFIG", "SET", "latency-monitor-threshold", "1", "slowlog-log-slower-than", "0"]);
+        h.run(id, &["PING"]);
+        assert_eq!(h.run(id, &["LATENCY", "LATEST"]), "*0\r\n");
+        assert_eq!(
+            h.run(id, &["SLOWLOG", "GET", "1"]),
+            "*1\r\n*6\r\n:2\r\n:1700000000\r\n:0\r\n*2\r\n$7\r\nLATENCY\r\n$6\r\nLATEST\r\n$14\r\n127.0.0.1:5000\r\n$0\r\n\r\n"
+        );
+        h.now.stopwatch = Stopwatch(clock_us);
+        h.run(id, &["CLIENT", "SETNAME", "ops"]);
+        h.run(id, &["SLOWLOG", "RESET"]);
+        h.run(id, &["PING"]);
+        assert_eq!(
+            h.run(id, &["SLOWLOG", "GET", "1"]),
+            "*1\r\n*6\r\n:6\r\n:1700000000\r\n:2500\r\n*1\r\n$4\r\nPING\r\n$14\r\n127.0.0.1:5000\r\n$3\r\nops\r\n"
+        );
+        let latest = h.run(id, &["LATENCY", "LATEST"]);
+        assert_eq!(
+            latest,
+            "*2\r\n*4\r\n$7\r\ncommand\r\n:1700000000\r\n:2\r\n:2\r\n*4\r\n$12\r\nfast-command\r\n:1700000000\r\n:2\r\n:2\r\n"
+        );
+    }
+
+    #[test]
+    fn a_blocked_command_is_timed_when_served() {
+        // Proves a command that blocks counts its call at once but enters the latency histogram
+        // and the slow log only when served, after the command that served it, as Redis 7.0.15
+        // does; one that times out never does.
+        let mut h = Harness::new();
+        let (a, b) = (h.connect(5000), h.connect(5001));
+        h.run(a, &["CONFIG", "SET", "slowlog-log-slower-than", "0"]);
+        h.run(a, &["SLOWLOG", "RESET"]);
+        h.run(a, &["BLPOP", "q", "0"]);
+        let blpop = |h: &Harness| h.node.stats.command_counts.get("blpop").map(|c| (c.calls, c.latency.total()));
+        assert_eq!(blpop(&h), Some((1, 0)));
+        h.run(b, &["RPUSH", "q", "v"]);
+        assert_eq!(blpop(&h), Some((1, 1)));
+        let log = h.run(a, &["SLOWLOG", "GET"]);
+        let order: Vec<&str> = log.split("\r\n").filter(|l| ["BLPOP", "RPUSH", "SLOWLOG"].contains(l)).collect();
+        assert_eq!(order, ["BLPOP", "RPUSH", "SLOWLOG"], "{log}");
+        h.run(a, &["BLPOP", "q", "0.1"]);
+        h.advance_ms(200);
+        assert_eq!(blpop(&h), Some((2, 1)));
+        assert_eq!(h.run(a, &["SLOWLOG", "LEN"]), ":4\r\n", "the timed-out BLPOP is not logged");
+    }
+}
