@@ -573,20 +573,7 @@ fn commandstats_count_rejected_and_failed(backend: Backend) {
         ("INCR a", "+QUEUED\r\n"),
         ("EXEC", "*1\r\n:2\r\n"),
     ]);
-    let stats = info_fields(&mut c, "commandstats");
-    let masked: Vec<(String, String)> = stats
-        .into_iter()
-        .map(|(k, v)| {
-            let fields: Vec<String> = v
-                .split(',')
-                .map(|f| if f.starts_with("usec") { f.split('=').next().unwrap().to_owned() } else { f.to_owned() })
-                .collect();
-            (k, fields.join(","))
-        })
-        .collect();
-    let mut masked = masked;
-    // Redis lists commands in its table's hash order, verdis in name order: compare as sets.
-    masked.sort();
+    let masked = masked_commandstats(&mut c);
     let row = |name: &str, calls, rejected, failed| {
         (
             format!("cmdstat_{name}"),
@@ -612,6 +599,67 @@ fn commandstats_count_rejected_and_failed(backend: Backend) {
     );
 }
 
+/// INFO commandstats with the durations masked, sorted by command (Redis lists them in hash
+/// order).
+fn masked_commandstats(raw: &mut Raw) -> Vec<(String, String)> {
+    let mut masked: Vec<(String, String)> = info_fields(raw, "commandstats")
+        .into_iter()
+        .map(|(k, v)| {
+            let fields: Vec<&str> =
+                v.split(',').map(|f| if f.starts_with("usec") { f.split('=').next().unwrap() } else { f }).collect();
+            (k, fields.join(","))
+        })
+        .collect();
+    masked.sort();
+    masked
+}
+
+fn commandstats_in_transactions_and_subscribed_mode(backend: Backend) {
+    // Proves the rejected/failed split where Redis's rules are subtle: a command refused while
+    // queueing is rejected (and has no call), EXEC answering EXECABORT or "without MULTI" has
+    // failed, DISCARD without MULTI has failed, a command refused in subscribed mode is
+    // rejected; and errorstats counts EXECABORT apart.
+    let server = Server::start(backend);
+    let mut c = server.raw();
+    c.script(&[
+        ("CONFIG RESETSTAT", "+OK\r\n"),
+        ("MULTI", "+OK\r\n"),
+        ("NOSUCH", "-ERR unknown command 'NOSUCH', with args beginning with: \r\n"),
+        ("GET", "-ERR wrong number of arguments for 'get' command\r\n"),
+        ("EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n"),
+        ("MULTI", "+OK\r\n"),
+        ("SET a", "-ERR wrong number of arguments for 'set' command\r\n"),
+        ("EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n"),
+        ("EXEC", "-ERR EXEC without MULTI\r\n"),
+        ("DISCARD", "-ERR DISCARD without MULTI\r\n"),
+        ("SUBSCRIBE x", "*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n"),
+        ("GET a", "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"),
+        ("RESET", "+RESET\r\n"),
+    ]);
+    let row = |name: &str, calls, rejected, failed| {
+        (
+            format!("cmdstat_{name}"),
+            format!("calls={calls},usec,usec_per_call,rejected_calls={rejected},failed_calls={failed}"),
+        )
+    };
+    let mut want = vec![
+        row("config|resetstat", 1, 0, 0),
+        row("discard", 1, 0, 1),
+        row("exec", 3, 0, 3),
+        row("get", 0, 2, 0),
+        row("multi", 2, 0, 0),
+        row("reset", 1, 0, 0),
+        row("set", 0, 1, 0),
+        row("subscribe", 1, 0, 0),
+    ];
+    want.sort();
+    assert_eq!(masked_commandstats(&mut c), want);
+    assert_eq!(
+        info_fields(&mut c, "errorstats"),
+        [("errorstat_ERR".to_owned(), "count=6".to_owned()), ("errorstat_EXECABORT".to_owned(), "count=2".to_owned())]
+    );
+}
+
 on_both_backends!(
     slowlog_help_and_errors,
     slowlog_records_commands_as_redis,
@@ -623,4 +671,5 @@ on_both_backends!(
     lolwut_random_art_has_redis_shape,
     resetstat_resets_what_redis_resets,
     commandstats_count_rejected_and_failed,
+    commandstats_in_transactions_and_subscribed_mode,
 );
