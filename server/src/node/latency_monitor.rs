@@ -8,12 +8,17 @@
 //! - `command`: a command without the `fast` flag, as its client ran it (EXEC's commands each,
 //!   and EXEC itself);
 //! - `fast-command`: a command with the `fast` flag;
-//! - `expire-cycle`: one run of the active expire cycle.
+//! - `expire-cycle`: one run of the active expire cycle;
+//! - `command-unblocking`: serving a blocked client;
+//! - `aof-write` and one of `aof-write-pending-fsync`, `aof-write-active-child` (a snapshot job
+//!   running) or `aof-write-alone`: an AOF append, from its request to its result;
+//! - `aof-fsync-always`: an AOF fsync under `appendfsync always`, from its request to its result
+//!   (the shell fsyncs on its own thread, so this is how long the replies it gates waited, not a
+//!   stall of the event loop as in Redis).
 //!
 //! Deliberate differences from Redis:
-//! - Redis's persistence events (`aof-write`, `aof-fsync-always`, `rdb-unlink-temp-file`, `fork`...)
-//!   time system calls made by the event loop itself; verdis's disk operations run in the shell,
-//!   outside the node's view, so they are not recorded.
+//! - No `fork` or `rdb-*` events: snapshots are written a step at a time by the node itself
+//!   and there is no fork or child to time.
 //! - LATENCY LATEST and DOCTOR list events in name order (Redis: its hash table's order).
 //! - DOCTOR never advises disabling transparent huge pages: the node does not read /proc.
 
@@ -74,6 +79,8 @@ pub struct DoctorConfig {
     pub slowlog_log_slower_than: i64,
     /// `hz`.
     pub hz: u32,
+    /// `appendfsync always` is in force.
+    pub fsync_always: bool,
 }
 
 impl LatencyMonitor {
@@ -238,6 +245,12 @@ struct Advice {
     slowlog_tuning: bool,
     slowlog_inspect: bool,
     scheduler: bool,
+    local_disk: bool,
+    ssd: bool,
+    data_writeback: bool,
+    disk_contention: bool,
+    no_appendfsync: bool,
+    relax_fsync_policy: bool,
     hz: bool,
     large_objects: bool,
 }
@@ -260,6 +273,29 @@ impl Advice {
             }
             "fast-command" => {
                 self.scheduler = true;
+                self.count += 1;
+            }
+            "aof-write-pending-fsync" => {
+                self.local_disk = true;
+                self.disk_contention = true;
+                self.ssd = true;
+                self.data_writeback = true;
+                self.count += 4;
+            }
+            "aof-write-active-child" => {
+                self.no_appendfsync = true;
+                self.data_writeback = true;
+                self.ssd = true;
+                self.count += 3;
+            }
+            "aof-write-alone" => {
+                self.local_disk = true;
+                self.data_writeback = true;
+                self.ssd = true;
+                self.count += 3;
+            }
+            "aof-fsync-always" => {
+                self.relax_fsync_policy = true;
                 self.count += 1;
             }
             "expire-cycle" => {
@@ -294,6 +330,24 @@ impl Advice {
         }
         if self.scheduler {
             report.push_str("- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n  1) Lower the system load.\n  2) Use a computer / VM just for Redis if you are running other software in the same system.\n  3) Check if you have a \"noisy neighbour\" problem.\n  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n");
+        }
+        if self.local_disk {
+            report.push_str("- It is strongly advised to use local disks for persistence, especially if you are using AOF. Remote disks provided by platform-as-a-service providers are known to be slow.\n");
+        }
+        if self.ssd {
+            report.push_str("- SSD disks are able to reduce fsync latency, and total time needed for snapshotting and AOF log rewriting (resulting in smaller memory usage and smaller final AOF rewrite buffer flushes). With extremely high write load SSD disks can be a good option. However Redis should perform reasonably with high load using normal disks. Use this advice as a last resort.\n");
+        }
+        if self.data_writeback {
+            report.push_str("- Mounting ext3/4 filesystems with data=writeback can provide a performance boost compared to data=ordered, however this mode of operation provides less guarantees, and sometimes it can happen that after a hard crash the AOF file will have a half-written command at the end and will require to be repaired before Redis restarts.\n");
+        }
+        if self.disk_contention {
+            report.push_str("- Try to lower the disk contention. This is often caused by other disk intensive processes running in the same computer (including other Redis instances).\n");
+        }
+        if self.no_appendfsync {
+            report.push_str("- Assuming from the point of view of data safety this is viable in your environment, you could try to enable the 'no-appendfsync-on-rewrite' option, so that fsync will not be performed while there is a child rewriting the AOF file or producing an RDB file (the moment where there is high disk contention).\n");
+        }
+        if self.relax_fsync_policy && config.fsync_always {
+            report.push_str("- Your fsync policy is set to 'always'. It is very hard to get good performances with such a setup, if possible try to relax the fsync policy to 'onesec'.\n");
         }
         if self.hz && config.hz < 100 {
             report.push_str("- In order to make the Redis keys expiring process more incremental, try to set the 'hz' configuration parameter to 100 using 'CONFIG SET hz 100'.\n");
@@ -440,7 +494,7 @@ mod tests {
         // Proves DOCTOR's three fixed texts (monitor off, nothing seen, events) and an event's
         // line and advice in Redis's words.
         let mut m = LatencyMonitor::default();
-        let mut config = DoctorConfig { threshold_ms: 0, slowlog_log_slower_than: 10_000, hz: 10 };
+        let mut config = DoctorConfig { threshold_ms: 0, slowlog_log_slower_than: 10_000, hz: 10, fsync_always: false };
         assert!(m.doctor(&config, NOW).starts_with("I'm sorry, Dave, I can't do that."));
         config.threshold_ms = 1;
         assert!(m.doctor(&config, NOW).starts_with("Dave, no latency spike was observed"));

@@ -78,6 +78,7 @@ impl Node {
                     threshold_ms: self.config.latency_monitor_threshold_ms,
                     slowlog_log_slower_than: self.config.slowlog_log_slower_than,
                     hz: self.config.hz,
+                    fsync_always: self.config.persist.appendfsync == crate::config::AppendFsync::Always,
                 };
                 let report = self.latency_monitor.doctor(&config, self.now.unix_us.div_euclid(1_000_000));
                 Ok(Reply::Verbatim("txt", report.into_bytes()))
