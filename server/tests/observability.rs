@@ -283,6 +283,24 @@ fn slowlog_threshold_and_length(backend: Backend) {
             "-ERR CONFIG SET failed (possibly related to argument 'slowlog-max-len') - argument must be between 0 and 9223372036854775807 inclusive\r\n",
         ),
     ]);
+    // A sleep inside EXEC is its command's time and EXEC's too.
+    c.script(&[
+        ("CONFIG SET slowlog-max-len 10", "+OK\r\n"),
+        ("CONFIG RESETSTAT", "+OK\r\n"),
+        ("MULTI", "+OK\r\n"),
+        ("DEBUG SLEEP 0.02", "+QUEUED\r\n"),
+        ("EXEC", "*1\r\n+OK\r\n"),
+    ]);
+    let usec = |stats: &[(String, String)], name: &str| -> i64 {
+        let (_, value) = stats.iter().find(|(k, _)| k == name).unwrap_or_else(|| panic!("{name} in {stats:?}"));
+        value.split(',').find_map(|f| f.strip_prefix("usec=")).expect("usec").parse().expect("integer")
+    };
+    let stats = info_fields(&mut c, "commandstats");
+    assert!(usec(&stats, "cmdstat_debug") >= 20_000, "{stats:?}");
+    assert!(usec(&stats, "cmdstat_exec") >= 20_000, "{stats:?}");
+    let entries = call(&mut c, "SLOWLOG GET 3");
+    let logged: Vec<String> = entries.array().iter().map(|e| e.array()[3].array()[0].text()).collect();
+    assert_eq!(logged, ["INFO", "DEBUG", "MULTI"], "EXEC itself is not logged");
 }
 
 fn latency_replies_and_errors(backend: Backend) {

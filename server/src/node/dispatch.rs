@@ -162,7 +162,9 @@ impl Node {
         let caller = Caller::Client(id);
         let start_us = self.now.stopwatch.read_us();
         let (reply, mut effects) = self.execute(caller, cmd, argv);
-        let duration_us = self.command_duration_us(start_us);
+        let duration_us = self.command_duration_us(start_us, 0);
+        // The call unit is over: the sleeps it asked for are counted.
+        self.command_sleep_us = 0;
         self.stats.total_commands_processed += 1;
         let block_on = effects.block_on.take();
         self.count_call(cmd, &reply, duration_us, block_on.is_some());
@@ -225,11 +227,13 @@ impl Node {
         }
     }
 
-    /// How long the command started at stopwatch reading `start_us` took, including the sleep
-    /// it asked for (see `Node::command_sleep_us`).
-    pub(super) fn command_duration_us(&mut self, start_us: u64) -> u64 {
+    /// How long the command started at stopwatch reading `start_us`, when the call unit had
+    /// asked for `sleep_before_us` of sleep, took: its run plus the sleep it asked for (see
+    /// `Node::command_sleep_us`). EXEC's commands leave their sleeps counted, so EXEC's own
+    /// time includes them, as in Redis.
+    pub(super) fn command_duration_us(&self, start_us: u64, sleep_before_us: u64) -> u64 {
         let ran_us = self.now.stopwatch.read_us().saturating_sub(start_us);
-        ran_us.saturating_add(std::mem::take(&mut self.command_sleep_us))
+        ran_us.saturating_add(self.command_sleep_us.saturating_sub(sleep_before_us))
     }
 
     /// Records that `event` took `duration_us`, if the latency monitor wants it.

@@ -273,9 +273,9 @@ impl Node {
         for argv in &commands {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let cmd = Self::resolve(&argv).expect("checked when queued");
-            let start_us = self.now.stopwatch.read_us();
+            let (start_us, sleep_before_us) = (self.now.stopwatch.read_us(), self.command_sleep_us);
             let (reply, done) = self.execute(Caller::Client(id), cmd, &argv);
-            let duration_us = self.command_duration_us(start_us);
+            let duration_us = self.command_duration_us(start_us, sleep_before_us);
             self.count_call(cmd, &reply, duration_us, false);
             self.observe_call(id, cmd, &argv, duration_us, false);
             self.tracking_after_command(id, cmd, &argv);
