@@ -151,6 +151,8 @@ pub static RULES: &[(&str, Rule)] = &[
     ("latency|graph", Rule::Excluded("measured latencies")),
     ("latency|histogram", Rule::Excluded("measured latencies")),
     ("slowlog|get", Rule::Excluded("measured durations and timestamps")),
+    ("slowlog|len", Rule::Excluded("counts the commands slower than a measured duration")),
+    ("lolwut", Rule::Excluded("versions 5 and 6 draw random art")),
     ("acl|log", Rule::Excluded("timestamps and client addresses")),
     ("spop", Rule::SetPop),
     ("select", Rule::Excluded("changes the connection's database; the keyspace check reads database 0")),

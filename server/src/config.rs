@@ -171,6 +171,14 @@ pub struct Config {
     pub notify_keyspace_events: NotifyClass,
     /// `enable-debug-command`: who may run DEBUG.
     pub enable_debug_command: ProtectedAction,
+    /// `slowlog-log-slower-than`: commands taking at least this many microseconds enter the
+    /// slow log (-1: none do, 0: all do).
+    pub slowlog_log_slower_than: i64,
+    /// `slowlog-max-len`: entries the slow log keeps.
+    pub slowlog_max_len: u64,
+    /// `latency-monitor-threshold`: events lasting at least this many milliseconds are recorded
+    /// by the latency monitor (0: it is off).
+    pub latency_monitor_threshold_ms: u64,
     /// `enable-protected-configs`: who may CONFIG SET protected options (dir, dbfilename).
     pub enable_protected_configs: ProtectedAction,
     /// The configuration file the server started with (absolute), if any.
@@ -281,6 +289,9 @@ impl Default for Config {
             client_output_buffer_limit: OutputLimits::default(),
             notify_keyspace_events: NotifyClass::default(),
             enable_debug_command: ProtectedAction::No,
+            slowlog_log_slower_than: 0,
+            slowlog_max_len: 0,
+            latency_monitor_threshold_ms: 0,
             enable_protected_configs: ProtectedAction::No,
             config_file: None,
             engine: EngineConfig::default(),

@@ -109,4 +109,30 @@ pub enum NodeCmd {
     PubsubShardnumsub,
     /// PUBSUB HELP
     PubsubHelp,
+    /// SLOWLOG GET [count]
+    SlowlogGet,
+    /// SLOWLOG LEN
+    SlowlogLen,
+    /// SLOWLOG RESET
+    SlowlogReset,
+    /// SLOWLOG HELP
+    SlowlogHelp,
+    /// LATENCY LATEST
+    LatencyLatest,
+    /// LATENCY HISTORY event
+    LatencyHistory,
+    /// LATENCY RESET [event ...]
+    LatencyReset,
+    /// LATENCY GRAPH event
+    LatencyGraph,
+    /// LATENCY DOCTOR
+    LatencyDoctor,
+    /// LATENCY HISTOGRAM [command ...]
+    LatencyHistogram,
+    /// LATENCY HELP
+    LatencyHelp,
+    /// ROLE
+    Role,
+    /// LOLWUT [VERSION version]
+    Lolwut,
 }

@@ -166,10 +166,13 @@ impl Node {
                 let (argv, serve) = (parked.argv.clone(), parked.serve);
                 let argv_refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
                 let caller = Caller::Client(id);
+                let start_us = self.now.stopwatch.read_us();
                 let (served, effects) = self.execute_serve(caller, serve, &argv_refs, &key);
+                let duration_us = self.now.stopwatch.read_us().saturating_sub(start_us);
                 self.commit(caller, effects);
                 // `None`: the key holds another type than this client waits for; it stays.
                 let Some(reply) = served else { continue };
+                self.count_served(id, &argv_refs, duration_us);
                 self.unpark(id);
                 self.reply_unblocked(id, &reply);
             }

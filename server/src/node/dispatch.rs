@@ -162,11 +162,14 @@ impl Node {
         let caller = Caller::Client(id);
         let start_us = self.now.stopwatch.read_us();
         let (reply, mut effects) = self.execute(caller, cmd, argv);
-        let duration_us = self.now.stopwatch.read_us().saturating_sub(start_us);
+        let duration_us = self.command_duration_us(start_us, 0);
+        // The call unit is over: the sleeps it asked for are counted.
+        self.command_sleep_us = 0;
         self.stats.total_commands_processed += 1;
-        self.count_call(cmd, &reply, duration_us);
-        self.tracking_after_command(id, cmd, argv);
         let block_on = effects.block_on.take();
+        self.count_call(cmd, &reply, duration_us, block_on.is_some());
+        self.observe_call(id, cmd, argv, duration_us, block_on.is_some());
+        self.tracking_after_command(id, cmd, argv);
         self.commit(caller, effects);
         self.handle_ready_keys();
         // A client parked by its command (a blocking pop, a SAVE) gets its reply later.
@@ -180,15 +183,81 @@ impl Node {
     }
 
     /// Counts a call of `cmd` that answered `reply` in `duration_us` (INFO commandstats and
-    /// latencystats).
-    pub(super) fn count_call(&mut self, cmd: &Command, reply: &Reply, duration_us: u64) {
+    /// latencystats). A call that `blocked` its client enters the latency histogram when it is
+    /// served (`count_served`), as in Redis 7.0.15; one that times out never does.
+    pub(super) fn count_call(&mut self, cmd: &Command, reply: &Reply, duration_us: u64, blocked: bool) {
         let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
         counts.calls += 1;
+        counts.usec += duration_us;
+        if self.info.latency_tracking && !blocked {
+            counts.latency.record(duration_us * 1000);
+        }
+        counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
+    }
+
+    /// Counts the serving of a blocked client's command `argv`, which took `duration_us`
+    /// (Redis's `updateStatsOnUnblock`): its time and latency, and its slow log entry.
+    pub(super) fn count_served(&mut self, id: ClientId, argv: &[&[u8]], duration_us: u64) {
+        let Ok(cmd) = Self::resolve(argv) else { return };
+        let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
         counts.usec += duration_us;
         if self.info.latency_tracking {
             counts.latency.record(duration_us * 1000);
         }
-        counts.failed_calls += u64::from(matches!(reply, Reply::Error(_)));
+        self.slowlog_offer(id, cmd, argv, duration_us);
+        self.latency_event("command-unblocking", duration_us);
+    }
+
+    /// Feeds a call of `cmd` by client `id` that took `duration_us` to the observers (Redis's
+    /// epilogue of `call()`): its latency event, and its slow log entry unless it `blocked` (it
+    /// is logged when served).
+    pub(super) fn observe_call(
+        &mut self,
+        id: ClientId,
+        cmd: &Command,
+        argv: &[&[u8]],
+        duration_us: u64,
+        blocked: bool,
+    ) {
+        use verdis_engine::cmd::spec::CmdFlag;
+        let event = if cmd.spec.has(CmdFlag::Fast) { "fast-command" } else { "command" };
+        self.latency_event(event, duration_us);
+        if !blocked {
+            self.slowlog_offer(id, cmd, argv, duration_us);
+        }
+    }
+
+    /// How long the command started at stopwatch reading `start_us`, when the call unit had
+    /// asked for `sleep_before_us` of sleep, took: its run plus the sleep it asked for (see
+    /// `Node::command_sleep_us`). EXEC's commands leave their sleeps counted, so EXEC's own
+    /// time includes them, as in Redis.
+    pub(super) fn command_duration_us(&self, start_us: u64, sleep_before_us: u64) -> u64 {
+        let ran_us = self.now.stopwatch.read_us().saturating_sub(start_us);
+        ran_us.saturating_add(self.command_sleep_us.saturating_sub(sleep_before_us))
+    }
+
+    /// Records that `event` took `duration_us`, if the latency monitor wants it.
+    pub(super) fn latency_event(&mut self, event: &'static str, duration_us: u64) {
+        let now_s = self.now.unix_us.div_euclid(1_000_000);
+        self.latency_monitor.add_if_needed(event, duration_us / 1000, self.config.latency_monitor_threshold_ms, now_s);
+    }
+
+    /// Offers client `id`'s call of `cmd` to the slow log, unless the command is `skip_slowlog`.
+    fn slowlog_offer(&mut self, id: ClientId, cmd: &Command, argv: &[&[u8]], duration_us: u64) {
+        use verdis_engine::cmd::spec::CmdFlag;
+        if cmd.spec.has(CmdFlag::SkipSlowlog) || self.config.slowlog_log_slower_than < 0 {
+            return;
+        }
+        let Some(client) = self.clients.get(&id) else { return };
+        let offer = super::slowlog::Offer {
+            name: cmd.spec.name,
+            argv,
+            duration_us,
+            time_s: self.now.unix_us.div_euclid(1_000_000),
+            addr: &client.addr,
+            client_name: client.name.as_deref().unwrap_or_default(),
+        };
+        self.slowlog.offer(&offer, self.config.slowlog_log_slower_than, self.config.slowlog_max_len);
     }
 
     /// Queues the reply to the command `id` just ran (unless CLIENT REPLY suppresses it) and

@@ -166,6 +166,15 @@ pub struct InfoState {
     pub latency_tracking: bool,
 }
 
+impl InfoState {
+    /// Restarts the instantaneous rates from zero at `now_ms` (CONFIG RESETSTAT).
+    pub fn reset_metrics(&mut self, now_ms: u64) {
+        for metric in [&mut self.ops, &mut self.net_input, &mut self.net_output] {
+            *metric = InstantaneousMetric { last_sample_ms: now_ms, ..InstantaneousMetric::default() };
+        }
+    }
+}
+
 /// 40 random hex digits (Redis's `getRandomHexChars` for run ids and replication ids).
 fn random_hex40(rng: &mut Rng) -> String {
     let mut out = String::with_capacity(40);

@@ -16,6 +16,8 @@ const SUB_BUCKET_HALF_COUNT: u64 = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
 const SUB_BUCKET_MASK: u64 = (SUB_BUCKET_HALF_COUNT << 1) - 1;
 /// Buckets needed to reach `VALUE_MAX_NS` (256 << 22 is the first power above it, plus one).
 const BUCKET_COUNT: usize = 23;
+/// LATENCY HISTOGRAM's first reported level (1 µs), doubled at each step.
+const LOG_FIRST_BUCKET_NS: u64 = 1024;
 /// Counters in a histogram: `(BUCKET_COUNT + 1) * SUB_BUCKET_HALF_COUNT`.
 const COUNTS_LEN: usize = (BUCKET_COUNT + 1) * SUB_BUCKET_HALF_COUNT as usize;
 
@@ -52,6 +54,12 @@ fn value_at_index(index: usize) -> u64 {
     }
 }
 
+/// The lowest value that lands in the same slot as `value_ns` (`lowest_equivalent_value`).
+fn lowest_equivalent_value(value_ns: u64) -> u64 {
+    let bucket = bucket_index(value_ns);
+    (value_ns >> bucket) << bucket
+}
+
 /// The highest value that lands in the same slot as `value_ns` (`highest_equivalent_value`).
 fn highest_equivalent_value(value_ns: u64) -> u64 {
     let bucket = bucket_index(value_ns);
@@ -73,6 +81,56 @@ impl LatencyHistogram {
     /// True before the first `record`.
     pub fn is_empty(&self) -> bool {
         self.total == 0
+    }
+
+    /// Values recorded.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// LATENCY HISTOGRAM's buckets: `(µs, values recorded up to there)` at each power of two
+    /// from 1024 ns where the running count grew, as Redis's `fillCommandCDF` prints them from
+    /// hdr_histogram's logarithmic iterator (`hdr_iter_log_init(h, 1024, 2)`). The key is the
+    /// highest value of the slot the iterator stands on, in whole µs, so it drifts from the
+    /// power of two (1, 2, 4, 8, 16, 33, 66...) exactly as Redis's does.
+    pub fn log_buckets(&self) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        if self.counts.is_empty() {
+            return out;
+        }
+        let mut level = LOG_FIRST_BUCKET_NS;
+        let mut level_lowest = lowest_equivalent_value(level);
+        // The iterator's position: a slot index (-1 before the first), its value and the
+        // running count up to and including it.
+        let mut index: isize = -1;
+        let mut value = 0u64;
+        let mut cumulative = 0u64;
+        let mut previous = 0u64;
+        // Each report moves the level up one power of two; the levels pass the histogram's
+        // range after at most 64 reports.
+        for _ in 0..64 {
+            let next_is_past_level =
+                ((index + 1) as usize) < COUNTS_LEN && value_at_index((index + 1) as usize) > level_lowest;
+            if !(cumulative < self.total || next_is_past_level) {
+                break;
+            }
+            // Walk slots until one reaches the level (or the slots run out).
+            while value < level_lowest {
+                if (index + 1) as usize >= COUNTS_LEN {
+                    break;
+                }
+                index += 1;
+                cumulative += self.counts[index as usize];
+                value = value_at_index(index as usize);
+            }
+            if cumulative > previous {
+                out.push((highest_equivalent_value(value) / 1000, cumulative));
+            }
+            previous = cumulative;
+            level = level.saturating_mul(2);
+            level_lowest = lowest_equivalent_value(level);
+        }
+        out
     }
 
     /// The value at `percentile` (0-100), in ns, as hdr_histogram's `hdr_value_at_percentile`
@@ -121,6 +179,30 @@ mod tests {
                 assert_eq!(h.value_at_percentile(p), printed_ns, "{us} µs at p{p}");
             }
         }
+    }
+
+    #[test]
+    fn log_buckets_step_as_redis_prints_them() {
+        // Proves LATENCY HISTOGRAM's buckets: keys are the highest value of the slot at each
+        // power of two from 1024 ns, in whole µs (16 µs -> 16, 40 µs -> 66, as redis-server
+        // 7.0.15 printed for single calls), counts are cumulative, and a level where the count
+        // did not grow is left out.
+        let mut h = LatencyHistogram::default();
+        assert_eq!(h.log_buckets(), []);
+        h.record(16_000);
+        assert_eq!(h.log_buckets(), [(16, 1)]);
+        let mut h = LatencyHistogram::default();
+        h.record(40_000);
+        assert_eq!(h.log_buckets(), [(66, 1)]);
+        let mut h = LatencyHistogram::default();
+        for ns in [1_000, 3_000, 100_000] {
+            h.record(ns);
+        }
+        assert_eq!(h.log_buckets(), [(1, 1), (4, 2), (132, 3)]);
+        h.record(u64::MAX);
+        let buckets = h.log_buckets();
+        // 1 s lies in the last slot, [1069547520, 1073741823] ns: the walk ends there.
+        assert_eq!(buckets.last(), Some(&(1_073_741, 4)));
     }
 
     #[test]

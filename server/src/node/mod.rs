@@ -25,12 +25,14 @@ mod dispatch;
 mod exec;
 pub mod info;
 mod latency;
+mod latency_monitor;
 mod limits;
 mod monitor;
 mod multi;
 mod pause;
 mod persist;
 mod pubsub;
+mod slowlog;
 #[cfg(test)]
 mod testing;
 mod timers;
@@ -208,6 +210,14 @@ pub struct Node {
     persist: persist::Persist,
     /// Who listens on which channel.
     pubsub: pubsub::Pubsub,
+    /// The latest slow commands (SLOWLOG).
+    slowlog: slowlog::SlowLog,
+    /// Latency events by class (LATENCY).
+    latency_monitor: latency_monitor::LatencyMonitor,
+    /// How long the running command asked the shell to stop the server for (DEBUG SLEEP): the
+    /// shell sleeps after the node returns, out of the stopwatch's sight, yet the time is the
+    /// command's, as in Redis, whose DEBUG SLEEP sleeps inside the command.
+    command_sleep_us: u64,
 }
 
 impl Node {
@@ -240,6 +250,9 @@ impl Node {
             events_after_reply: Vec::new(),
             persist: persist::Persist::new(now),
             pubsub: pubsub::Pubsub::default(),
+            slowlog: slowlog::SlowLog::default(),
+            latency_monitor: latency_monitor::LatencyMonitor::default(),
+            command_sleep_us: 0,
         }
     }
 
@@ -505,7 +518,10 @@ impl Node {
         let now_ms = self.now.unix_ms();
         // No key disappears during a CLIENT PAUSE.
         if !self.pause.active() {
+            let start_us = self.now.stopwatch.read_us();
             verdis_engine::expire::active_expire_cycle(&mut self.keyspace, &self.config.engine, self.config.hz, now_ms);
+            let duration_us = self.now.stopwatch.read_us().saturating_sub(start_us);
+            self.latency_event("expire-cycle", duration_us);
             self.commit_active_expiry();
         }
         if self.config.timeout_s > 0 {

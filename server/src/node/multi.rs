@@ -273,8 +273,11 @@ impl Node {
         for argv in &commands {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let cmd = Self::resolve(&argv).expect("checked when queued");
+            let (start_us, sleep_before_us) = (self.now.stopwatch.read_us(), self.command_sleep_us);
             let (reply, done) = self.execute(Caller::Client(id), cmd, &argv);
-            self.count_call(cmd, &reply, 0);
+            let duration_us = self.command_duration_us(start_us, sleep_before_us);
+            self.count_call(cmd, &reply, duration_us, false);
+            self.observe_call(id, cmd, &argv, duration_us, false);
             self.tracking_after_command(id, cmd, &argv);
             // Each command's touches reach their readers as it runs; the unit's propagation
             // waits for the end of EXEC. A blocking command answers at once, with the reply it

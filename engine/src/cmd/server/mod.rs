@@ -1,5 +1,5 @@
 //! The server family: configuration and server control (CONFIG *, DEBUG, SHUTDOWN, the
-//! persistence commands) and TIME.
+//! persistence commands), the operators' views (SLOWLOG *, LATENCY *, ROLE, LOLWUT) and TIME.
 //! All but TIME run in the node (`NodeCmd`): they read or change server state the engine does
 //! not hold.
 
@@ -22,5 +22,20 @@ pub static COMMANDS: &[Command] = &[
     node(&s::BGSAVE, NodeCmd::Bgsave),
     node(&s::LASTSAVE, NodeCmd::Lastsave),
     node(&s::BGREWRITEAOF, NodeCmd::Bgrewriteaof),
+    container(&s::SLOWLOG),
+    node(&s::SLOWLOG_GET, NodeCmd::SlowlogGet),
+    node(&s::SLOWLOG_LEN, NodeCmd::SlowlogLen),
+    node(&s::SLOWLOG_RESET, NodeCmd::SlowlogReset),
+    node(&s::SLOWLOG_HELP, NodeCmd::SlowlogHelp),
+    container(&s::LATENCY),
+    node(&s::LATENCY_LATEST, NodeCmd::LatencyLatest),
+    node(&s::LATENCY_HISTORY, NodeCmd::LatencyHistory),
+    node(&s::LATENCY_RESET, NodeCmd::LatencyReset),
+    node(&s::LATENCY_GRAPH, NodeCmd::LatencyGraph),
+    node(&s::LATENCY_DOCTOR, NodeCmd::LatencyDoctor),
+    node(&s::LATENCY_HISTOGRAM, NodeCmd::LatencyHistogram),
+    node(&s::LATENCY_HELP, NodeCmd::LatencyHelp),
+    node(&s::ROLE, NodeCmd::Role),
+    node(&s::LOLWUT, NodeCmd::Lolwut),
     engine(&s::TIME, time::time),
 ];

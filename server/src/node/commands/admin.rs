@@ -134,12 +134,22 @@ impl Node {
         Ok(Reply::Ok)
     }
 
-    /// CONFIG RESETSTAT: every INFO counter back to zero.
+    /// CONFIG RESETSTAT: what Redis's `resetServerStats`, `resetCommandTableStats` and
+    /// `resetErrorTableStats` zero — the stats counters, commandstats, errorstats and the
+    /// latency histograms, the expire cycle's figures, the save and rewrite counts and the
+    /// instantaneous rates. The slow log and the latency monitor's events stay, as in Redis.
     fn reset_stats(&mut self) {
         // Rebuilding from Default resets every counter, including ones added later; `dirty`
         // counts unsaved changes, which RESETSTAT must not forget.
         self.stats = ServerStats { dirty: self.stats.dirty, ..ServerStats::default() };
         self.keyspace.stats = Default::default();
+        let expire = &mut self.keyspace.active_expire;
+        expire.stale_fraction = 0.0;
+        expire.budget_reached_count = 0;
+        self.persist.rdb.saves = 0;
+        self.persist.aof.rewrites = 0;
+        self.persist.aof.rewrite_failures_in_a_row = 0;
+        self.info.reset_metrics(self.now.mono_us / 1000);
     }
 
     /// DEBUG subcommand [args...]
@@ -157,6 +167,7 @@ impl Node {
                 let micros = (c_strtod(argv[2]) * 1_000_000.0) as i64;
                 if micros > 0 {
                     self.actions.push_back(Action::Pause { duration_us: micros as u64 });
+                    self.command_sleep_us = self.command_sleep_us.saturating_add(micros as u64);
                 }
                 Ok(Reply::Ok)
             }

@@ -1,8 +1,11 @@
 //! Handlers for the commands the node runs itself (`NodeCmd`): they need client or server state.
-//! `connection` holds per-client commands, `admin` configuration and server control.
+//! `connection` holds per-client commands, `admin` configuration and server control, `observe`
+//! the operators' views (SLOWLOG, LATENCY, ROLE, LOLWUT).
 
 mod admin;
 mod connection;
+mod lolwut;
+mod observe;
 
 use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::{CmdError, Reply};
@@ -62,6 +65,19 @@ impl Node {
             | NodeCmd::Bgsave
             | NodeCmd::Lastsave
             | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv),
+            NodeCmd::SlowlogGet
+            | NodeCmd::SlowlogLen
+            | NodeCmd::SlowlogReset
+            | NodeCmd::SlowlogHelp
+            | NodeCmd::LatencyLatest
+            | NodeCmd::LatencyHistory
+            | NodeCmd::LatencyReset
+            | NodeCmd::LatencyGraph
+            | NodeCmd::LatencyDoctor
+            | NodeCmd::LatencyHistogram
+            | NodeCmd::LatencyHelp
+            | NodeCmd::Role
+            | NodeCmd::Lolwut => self.exec_observe(cmd, argv),
             NodeCmd::ClientTracking => self.client_tracking(id, argv),
             NodeCmd::ClientCaching => self.client_caching(id, argv[2]),
             NodeCmd::ClientGetredir => Ok(self.client_getredir(id)),

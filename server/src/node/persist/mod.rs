@@ -80,6 +80,9 @@ pub(super) enum Waiter {
 pub(super) struct Persist {
     next_disk_id: DiskId,
     pending: BTreeMap<DiskId, Purpose>,
+    /// The latency events a pending request's duration feeds, with the stopwatch reading when
+    /// it was issued (see `disk_latency_events`).
+    timed: BTreeMap<DiskId, (&'static [&'static str], u64)>,
     /// The snapshot being written, if any.
     pub job: Option<Job>,
     next_job_seq: u64,
@@ -111,6 +114,7 @@ impl Persist {
         Persist {
             next_disk_id: 1,
             pending: BTreeMap::new(),
+            timed: BTreeMap::new(),
             job: None,
             next_job_seq: 1,
             rdb: RdbStatus {
@@ -152,12 +156,40 @@ impl Node {
     fn disk(&mut self, op: DiskOp, purpose: Purpose) {
         let id = self.persist.next_disk_id;
         self.persist.next_disk_id += 1;
+        let events = self.disk_latency_events(&purpose);
+        if !events.is_empty() {
+            self.persist.timed.insert(id, (events, self.now.stopwatch.read_us()));
+        }
         self.persist.pending.insert(id, purpose);
         self.actions.push_back(Action::Disk { id, op });
     }
 
+    /// The latency monitor's events a request for `purpose` is timed for, Redis's names for
+    /// the same I/O: an AOF write (`aof-write`, and which of `-pending-fsync`,
+    /// `-active-child` — a snapshot job here — or `-alone` it met), an fsync under `appendfsync
+    /// always`. The time is the stopwatch's from the request to its result: for a write, which
+    /// the production shell makes on the event loop, what Redis times; for an fsync, which runs
+    /// on the shell's fsync thread, how long the replies it gates waited.
+    fn disk_latency_events(&self, purpose: &Purpose) -> &'static [&'static str] {
+        match purpose {
+            Purpose::AofWrite { .. } if self.persist.aof.fsync_pending() => &["aof-write-pending-fsync", "aof-write"],
+            Purpose::AofWrite { .. } if self.persist.job.is_some() => &["aof-write-active-child", "aof-write"],
+            Purpose::AofWrite { .. } => &["aof-write-alone", "aof-write"],
+            Purpose::AofFsync { .. } if self.config.persist.appendfsync == crate::config::AppendFsync::Always => {
+                &["aof-fsync-always"]
+            }
+            _ => &[],
+        }
+    }
+
     /// A disk request finished.
     pub(in crate::node) fn persist_disk_done(&mut self, id: DiskId, result: DiskResult) {
+        if let Some((events, started_us)) = self.persist.timed.remove(&id) {
+            let duration_us = self.now.stopwatch.read_us().saturating_sub(started_us);
+            for event in events {
+                self.latency_event(event, duration_us);
+            }
+        }
         let Some(purpose) = self.persist.pending.remove(&id) else { return };
         match purpose {
             Purpose::Load(stage) => self.load_step_done(stage, result),

@@ -590,3 +590,36 @@ fn a_command_waiting_for_the_new_incr_file_is_answered_only_once_durable_there()
     let new_incr = String::from_utf8_lossy(&h.disk.files["appendonlydir/appendonly.aof.2.incr.aof"]).into_owned();
     assert!(new_incr.contains("$1\r\nb\r\n"), "{new_incr:?}");
 }
+
+#[test]
+fn aof_io_feeds_the_latency_monitor() {
+    // Proves an AOF append and an `appendfsync always` fsync are timed with the stopwatch from
+    // request to result and recorded under Redis's event names (`aof-write`, `aof-write-alone`,
+    // `aof-fsync-always`), and that LATENCY DOCTOR then gives Redis's disk advice, the fsync
+    // policy one included.
+    fn clock_us() -> u64 {
+        static NOW_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        NOW_US.fetch_add(3000, std::sync::atomic::Ordering::Relaxed)
+    }
+    let mut h = Harness::with_config(always(), MemDisk::default());
+    let c = h.connect(5000);
+    h.run(c, &["CONFIG", "SET", "latency-monitor-threshold", "1"]);
+    // The startup rewrite (the first base file) would make the write `aof-write-active-child`.
+    for _ in 0..100 {
+        if h.node.persist.job.is_none() {
+            break;
+        }
+        h.advance_ms(10);
+    }
+    assert!(h.node.persist.job.is_none(), "the startup rewrite finished");
+    h.now.stopwatch = crate::node::Stopwatch(clock_us);
+    assert_eq!(h.run(c, &["SET", "k", "v"]), "+OK\r\n");
+    h.now.stopwatch = crate::node::Stopwatch::FROZEN;
+    let latest = h.run(c, &["LATENCY", "LATEST"]);
+    for event in ["aof-fsync-always", "aof-write", "aof-write-alone"] {
+        assert!(latest.contains(&format!("${}\r\n{event}\r\n", event.len())), "{event} missing: {latest}");
+    }
+    let doctor = h.run(c, &["LATENCY", "DOCTOR"]);
+    assert!(doctor.contains("- Your fsync policy is set to 'always'."), "{doctor}");
+    assert!(doctor.contains("- It is strongly advised to use local disks for persistence"), "{doctor}");
+}
