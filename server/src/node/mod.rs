@@ -31,6 +31,7 @@ mod multi;
 mod pause;
 mod persist;
 mod pubsub;
+mod script;
 #[cfg(test)]
 mod testing;
 mod timers;
@@ -208,6 +209,8 @@ pub struct Node {
     persist: persist::Persist,
     /// Who listens on which channel.
     pubsub: pubsub::Pubsub,
+    /// The Lua interpreter, the script cache and the script running now.
+    scripts: script::Scripts,
 }
 
 impl Node {
@@ -240,6 +243,7 @@ impl Node {
             events_after_reply: Vec::new(),
             persist: persist::Persist::new(now),
             pubsub: pubsub::Pubsub::default(),
+            scripts: script::Scripts::new(),
         }
     }
 
