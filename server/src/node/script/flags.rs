@@ -89,7 +89,7 @@ mod tests {
         assert_eq!(err(b"#!lua flags=no-writes,bad\n"), "ERR Unexpected flag in script shebang: bad");
         let (flags, start) = parse_shebang(b"#!lua flags=no-writes,allow-oom\nreturn 1").unwrap();
         assert!(flags.declared() && flags.no_writes());
-        assert_eq!(start, 32);
+        assert_eq!(start, 31);
         let (flags, start) = parse_shebang(b"#!lua flags=\nreturn 1").unwrap();
         assert!(flags.declared() && !flags.no_writes());
         assert_eq!(start, 12);
