@@ -162,10 +162,20 @@ fn real_world_scripts_match_redis() {
             &["LRANGE", "processing", "0", "-1"],
             &["ZRANGE", "deadlines", "0", "-1", "WITHSCORES"],
             &["EVAL", "return redis.call('INCRBY', KEYS[1], ARGV[1])", "1", "counter", "5"],
-            &["EVAL", "return {redis.call('HINCRBY', KEYS[1], 'a', 1), redis.call('HINCRBYFLOAT', KEYS[1], 'b', '1.5')}", "1", "h"],
+            &[
+                "EVAL",
+                "return {redis.call('HINCRBY', KEYS[1], 'a', 1), redis.call('HINCRBYFLOAT', KEYS[1], 'b', '1.5')}",
+                "1",
+                "h",
+            ],
             &["SCRIPT", "LOAD", LOCK_RELEASE],
             &["EVALSHA", "c3f8721cbb97f72bc19e972846bd7aaf91901658", "1", "lock", "x"],
-            &["SCRIPT", "EXISTS", "C3F8721CBB97F72BC19E972846BD7AAF91901658", "ffffffffffffffffffffffffffffffffffffffff"],
+            &[
+                "SCRIPT",
+                "EXISTS",
+                "C3F8721CBB97F72BC19E972846BD7AAF91901658",
+                "ffffffffffffffffffffffffffffffffffffffff",
+            ],
         ],
     );
 }
@@ -350,7 +360,12 @@ fn aof_gets_script_effects(backend: Backend) {
     let dir = copy.path().to_str().expect("utf-8 path");
     let restarted = Server::start_with(backend, &["--appendonly", "yes", "--dir", dir]);
     let mut c = restarted.raw();
-    c.script(&[("GET a", "$1\r\n2\r\n"), ("GET b", "$1\r\nx\r\n"), ("SELECT 2", "+OK\r\n"), ("LRANGE l 0 -1", "*1\r\n$1\r\nx\r\n")]);
+    c.script(&[
+        ("GET a", "$1\r\n2\r\n"),
+        ("GET b", "$1\r\nx\r\n"),
+        ("SELECT 2", "+OK\r\n"),
+        ("LRANGE l 0 -1", "*1\r\n$1\r\nx\r\n"),
+    ]);
 }
 
 fn watch_and_keyspace_see_script_writes(backend: Backend) {

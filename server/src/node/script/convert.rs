@@ -211,7 +211,9 @@ fn table_to_reply(t: &Table, resp: u8, depth: usize) -> Reply {
     }
     if let Value::Table(map) = field("map") {
         let pairs = map.pairs::<Value, Value>().filter_map(Result::ok);
-        return Reply::Map(pairs.map(|(k, v)| (to_reply(&k, resp, depth + 1), to_reply(&v, resp, depth + 1))).collect());
+        return Reply::Map(
+            pairs.map(|(k, v)| (to_reply(&k, resp, depth + 1), to_reply(&v, resp, depth + 1))).collect(),
+        );
     }
     if let Value::Table(set) = field("set") {
         let keys = set.pairs::<Value, Value>().filter_map(Result::ok);

@@ -53,6 +53,8 @@ struct Cached {
     function: Function,
     /// Its shebang flags.
     flags: ScriptFlags,
+    /// The body's length (INFO memory).
+    body_len: usize,
 }
 
 /// The script running now: who called it and what it may do.
@@ -90,10 +92,30 @@ impl Scripts {
         (running.db, self.run_state.borrow().resp)
     }
 
+    /// INFO memory's scripting fields.
+    pub fn memory(&self) -> ScriptsMemory {
+        ScriptsMemory {
+            lua_bytes: self.lua.lua.used_memory() as u64,
+            cached: self.cache.len() as u64,
+            cache_bytes: self.cache.iter().map(|(sha, s)| (sha.len() + s.body_len) as u64).sum(),
+        }
+    }
+
     /// SELECT inside a script: changes the script's database only.
     pub fn select(&mut self, db: usize) {
         self.running.as_mut().expect("a script is running").db = db;
     }
+}
+
+/// What INFO memory reports of scripting.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ScriptsMemory {
+    /// Bytes the Lua interpreter holds (`used_memory_lua`).
+    pub lua_bytes: u64,
+    /// Cached scripts (`number_of_cached_scripts`).
+    pub cached: u64,
+    /// The cache's bodies and SHA keys (`used_memory_scripts_eval`).
+    pub cache_bytes: u64,
 }
 
 /// SCRIPT HELP's lines after the intro, as Redis 7.0.15 prints them.
@@ -137,7 +159,10 @@ impl Node {
             NodeCmd::ScriptFlush => {
                 let mode_ok = match argv.len() {
                     2 => true,
-                    _ => argv.len() == 3 && (argv[2].eq_ignore_ascii_case(b"sync") || argv[2].eq_ignore_ascii_case(b"async")),
+                    _ => {
+                        argv.len() == 3
+                            && (argv[2].eq_ignore_ascii_case(b"sync") || argv[2].eq_ignore_ascii_case(b"async"))
+                    }
                 };
                 if !mode_ok {
                     return Err(CmdError::msg("ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
@@ -176,7 +201,7 @@ impl Node {
         let mut results = results.into_iter();
         match (results.next(), results.next(), results.next()) {
             (Some(Value::Boolean(true)), Some(Value::Function(function)), _) => {
-                self.scripts.cache.insert(sha.clone(), Cached { function, flags });
+                self.scripts.cache.insert(sha.clone(), Cached { function, flags, body_len: body.len() });
                 Ok(sha.into_bytes())
             }
             (_, Some(Value::String(stage)), message) => {

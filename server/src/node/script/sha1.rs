@@ -69,10 +69,7 @@ mod tests {
         let rows: &[(&[u8], &str)] = &[
             (b"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
             (b"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
-            (
-                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-                "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
-            ),
+            (b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"),
             (b"return 1", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"),
             (&[b'a'; 1000], "291e9a6c66994949b57ba5e650361e98fc36b1ba"),
         ];

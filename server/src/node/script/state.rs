@@ -57,10 +57,7 @@ impl ScriptLua {
         // `debug.getinfo` for its error handler and removes `debug` from the globals before any
         // script runs; no C module loader is loaded.
         let lua = unsafe {
-            Lua::unsafe_new_with(
-                StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG,
-                LuaOptions::default(),
-            )
+            Lua::unsafe_new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG, LuaOptions::default())
         };
         let prims = lua.create_table()?;
         prims.set("raising", lua.create_function(|lua, f: Function| raising(lua, f))?)?;
@@ -74,9 +71,21 @@ impl ScriptLua {
             })?,
         )?;
         let r = run.clone();
-        prims.set("setresp", lua.create_function(move |_, resp: u8| Ok(r.borrow_mut().resp = resp))?)?;
+        prims.set(
+            "setresp",
+            lua.create_function(move |_, resp: u8| {
+                r.borrow_mut().resp = resp;
+                Ok(())
+            })?,
+        )?;
         let r = run.clone();
-        prims.set("set_repl", lua.create_function(move |_, flags: u8| Ok(r.borrow_mut().repl = flags))?)?;
+        prims.set(
+            "set_repl",
+            lua.create_function(move |_, flags: u8| {
+                r.borrow_mut().repl = flags;
+                Ok(())
+            })?,
+        )?;
         let r = run.clone();
         prims.set("random", lua.create_function(move |_, ()| Ok(r.borrow_mut().rand.unit()))?)?;
         let r = run;
@@ -89,7 +98,8 @@ impl ScriptLua {
             })?,
         )?;
         prims.set("acl_check_cmd", lua.create_function(acl_check_cmd)?)?;
-        let error_table = lua.create_function(|lua, text: mlua::String| super::convert::error_table(lua, &text.as_bytes()))?;
+        let error_table =
+            lua.create_function(|lua, text: mlua::String| super::convert::error_table(lua, text.as_bytes()))?;
         prims.set("error_table", error_table)?;
         prims.set("version", "7.0.15")?;
         prims.set("version_num", VERSION_NUM)?;
