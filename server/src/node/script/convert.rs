@@ -145,6 +145,11 @@ fn c_long_long(n: f64) -> i64 {
     n as i64
 }
 
+/// `bytes` up to its first NUL: Redis reads these texts as C strings.
+pub fn c_string(bytes: &[u8]) -> &[u8] {
+    bytes.iter().position(|&b| b == 0).map_or(bytes, |nul| &bytes[..nul])
+}
+
 /// Replaces CR and LF with spaces, as Redis does in status and error replies.
 fn one_line(bytes: &[u8]) -> String {
     let mapped: Vec<u8> = bytes.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
@@ -181,14 +186,10 @@ fn to_reply(value: &Value, resp: u8, depth: usize) -> Reply {
 fn table_to_reply(t: &Table, resp: u8, depth: usize) -> Reply {
     let field = |key: &str| t.raw_get::<Value>(key).unwrap_or(Value::Nil);
     if let Value::String(s) = field("err") {
-        // The message as luaExtractErrorInformation reads it (a metatable may answer).
-        let msg = t.get::<Value>("err").ok().and_then(|v| lua_text(&v)).unwrap_or_else(|| s.as_bytes().to_vec());
-        let mut text = Vec::with_capacity(msg.len() + 1);
-        text.extend_from_slice(&msg);
-        return error_reply(&text);
+        return error_reply(c_string(&s.as_bytes()));
     }
     if let Value::String(s) = field("ok") {
-        return Reply::Simple(one_line(&s.as_bytes()).into());
+        return Reply::Simple(one_line(c_string(&s.as_bytes())).into());
     }
     match field("double") {
         Value::Number(d) => return Reply::Double(d),
@@ -229,23 +230,13 @@ fn table_to_reply(t: &Table, resp: u8, depth: usize) -> Reply {
     Reply::Array(items)
 }
 
-/// The bytes of a Lua string or number (`lua_tolstring`), if it is one.
+/// The bytes of a Lua string, if `value` is one (the sandbox hands error parts over as
+/// strings, `tostring` applied).
 pub fn lua_text(value: &Value) -> Option<Vec<u8>> {
     match value {
         Value::String(s) => Some(s.as_bytes().to_vec()),
-        Value::Integer(n) => Some(n.to_string().into_bytes()),
-        Value::Number(n) => Some(lua_number_text(*n).into_bytes()),
         _ => None,
     }
-}
-
-/// Lua 5.1's `%.14g` text of a number.
-fn lua_number_text(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        return format!("{}", n as i64);
-    }
-    // Rare outside error messages; Lua's own tostring prints the rest.
-    format!("{n}")
 }
 
 #[cfg(test)]

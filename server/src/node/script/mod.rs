@@ -310,7 +310,7 @@ impl Node {
             // Redis 7.0.15 crashes on an error table without a message (`error({})`).
             return CmdError::msg("ERR script raised an error without a message");
         };
-        let mut text = msg;
+        let mut text = convert::c_string(&msg).to_vec();
         if let (Some(source), Some(line)) = (convert::lua_text(&source), convert::lua_text(&line)) {
             text.extend_from_slice(format!(" script: {sha}, on ").as_bytes());
             text.extend_from_slice(&source);

@@ -193,12 +193,12 @@ local allowed = {
 
 -- Read-only tables. Stock Lua 5.1 has no read-only flag (Redis patches its VM), so each
 -- protected table is reached through an empty proxy whose __newindex refuses, and the raw
--- functions that would bypass the proxy (rawset, rawget, next, setmetatable) see through it.
+-- functions that would bypass the proxy (rawset, rawget, next, pairs, ipairs, getmetatable,
+-- setmetatable) see through it.
 local real_of = setmetatable({}, {__mode = 'k'})
 local function readonly_error() error('Attempt to modify a readonly table', 2) end
--- What getmetatable shows of a protected table that had no metatable of its own.
-local empty_view = setmetatable({}, {__index = {}, __newindex = readonly_error, __metatable = false})
-real_of[empty_view] = {}
+-- What getmetatable shows of a protected table: its own metatable, protected too.
+local meta_view = setmetatable({}, {__mode = 'k'})
 local function protect(t, seen)
   if real_of[t] then return t end
   if seen[t] then return seen[t] end
@@ -207,10 +207,9 @@ local function protect(t, seen)
   for k, v in next, t do
     if type(v) == 'table' then rawset(t, k, protect(v, seen)) end
   end
-  local mt = {__index = t, __newindex = readonly_error}
   local own = getmetatable(t)
-  mt.__metatable = own and protect(own, seen) or empty_view
-  setmetatable(proxy, mt)
+  if own then meta_view[proxy] = protect(own, seen) end
+  setmetatable(proxy, {__index = t, __newindex = readonly_error})
   real_of[proxy] = t
   return proxy
 end
@@ -264,28 +263,42 @@ _G.setmetatable = raising(function(...)
   return true, r
 end)
 
+_G.getmetatable = raising(function(...)
+  if select('#', ...) == 0 then return false, where(1) .. "bad argument #1 to 'getmetatable' (value expected)" end
+  local t = ...
+  if real_of[t] then return true, meta_view[t] end
+  return true, getmetatable(t)
+end)
+
+-- luaL_checktype's error for an argument of another type than `want`.
+local function bad_type(fname, want, ...)
+  local got = select('#', ...) == 0 and 'no value' or type((...))
+  return where(2) .. "bad argument #1 to '" .. fname .. "' (" .. want .. " expected, got " .. got .. ")"
+end
+
+-- Chunks loaded by a script see the protected globals, as every function does.
 local globals = _G
 local env_of_loaded
-_G.loadstring = function(...)
+_G.loadstring = raising(function(...)
+  local s = ...
+  if type(s) ~= 'string' and type(s) ~= 'number' then return false, bad_type('loadstring', 'string', ...) end
   local f, e = loadstring(...)
   if f then setfenv(f, env_of_loaded) end
-  return f, e
-end
-_G.load = function(...)
-  local f, e = lua_load(...)
+  return true, f, e
+end)
+_G.load = raising(function(...)
+  if type((...)) ~= 'function' then return false, bad_type('load', 'function', ...) end
+  local ok, f, e = lua_pcall(lua_load, ...)
+  if not ok then return false, f end
   if f then setfenv(f, env_of_loaded) end
-  return f, e
-end
+  return true, f, e
+end)
 
 -- Called once the libraries are registered: drops what is not allowed, then locks the globals.
 local function seal()
   for k in next, globals do
     if not allowed[k] then rawset(globals, k, nil) end
   end
-  local string_mt = getmetatable('')
-  local proxy = protect(globals, {})
-  rawset(globals, '_G', proxy)
-  string_mt.__index = rawget(globals, 'string')
   setmetatable(globals, {__index = function(t, n)
     local i = dbg.getinfo(2, 'S')
     if i and i.what ~= 'C' then
@@ -293,6 +306,10 @@ local function seal()
     end
     return nil
   end})
+  local string_mt = getmetatable('')
+  local proxy = protect(globals, {})
+  rawset(globals, '_G', proxy)
+  string_mt.__index = rawget(globals, 'string')
   env_of_loaded = proxy
   return proxy
 end
