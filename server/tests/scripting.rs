@@ -343,6 +343,7 @@ fn aof_gets_script_effects(backend: Backend) {
     // Proves a script's writes reach the AOF as the commands it ran (as the script spelled them), once,
     // wrapped in MULTI/EXEC when there are several, bare when there is one, nothing for a
     // read-only script or one whose write changed nothing; a SELECT inside shows in the file;
+    // scripts inside a transaction join its one MULTI/EXEC block;
     // and a restart on that AOF replays the same data.
     let server = Server::start_with(backend, &["--appendonly", "yes", "--appendfsync", "always"]);
     let mut c = server.raw();
@@ -354,11 +355,17 @@ fn aof_gets_script_effects(backend: Backend) {
     eval(&mut c, "return redis.call('set', 'b', 'x')", "+OK\r\n");
     eval(&mut c, "return redis.call('del', 'nokey')", ":0\r\n");
     eval(&mut c, "redis.call('select', 2) redis.call('rpush', 'l', 'x') return 1", ":1\r\n");
+    c.step("MULTI", "+OK\r\n");
+    eval(&mut c, "return redis.call('set', 'c', '1')", "+QUEUED\r\n");
+    eval(&mut c, "return redis.call('get', 'c')", "+QUEUED\r\n");
+    eval(&mut c, "return redis.call('set', 'd', '1')", "+QUEUED\r\n");
+    c.step("EXEC", "*3\r\n+OK\r\n$1\r\n1\r\n+OK\r\n");
     let text = incr_aof(&server);
     assert_eq!(
         text,
         "*2 $6 SELECT $1 0 *1 $5 MULTI *3 $3 set $1 a $1 1 *2 $4 incr $1 a *1 $4 EXEC *3 $3 set $1 b $1 x \
-         *2 $6 SELECT $1 2 *3 $5 rpush $1 l $1 x "
+         *2 $6 SELECT $1 2 *3 $5 rpush $1 l $1 x \
+         *2 $6 SELECT $1 0 *1 $5 MULTI *3 $3 set $1 c $1 1 *3 $3 set $1 d $1 1 *1 $4 EXEC "
     );
     // A restart on a copy of that AOF loads the same data.
     let copy = tempfile::Builder::new().prefix("verdis-aof-copy-").tempdir().expect("temp dir");
