@@ -278,7 +278,7 @@ impl Node {
     ) -> mlua::Result<(bool, Value)> {
         let lua = self.scripts.lua.lua.clone();
         let execute = self.scripts.lua.execute.clone();
-        let run_slot = self.scripts.lua.run_slot.clone();
+        let install = self.scripts.lua.install.clone();
         let array = |items: &[&[u8]]| -> mlua::Result<mlua::Table> {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
@@ -287,17 +287,24 @@ impl Node {
             Ok(t)
         };
         let (keys, args) = (array(keys)?, array(args)?);
+        // redis.call and redis.pcall share the node and the run's effects, one at a time.
+        let node = RefCell::new((self, effects));
         let result = lua.scope(|scope| {
-            let call = scope.create_function_mut(|lua, (raise, rest): (bool, mlua::Variadic<Value>)| {
-                self.script_call(lua, raise, &rest, effects)
+            let call = scope.create_function(|lua, args: mlua::Variadic<Value>| {
+                let (node, effects) = &mut *node.borrow_mut();
+                node.script_call(lua, true, &args, effects)
             })?;
-            run_slot.raw_set("call", call)?;
+            let pcall = scope.create_function(|lua, args: mlua::Variadic<Value>| {
+                let (node, effects) = &mut *node.borrow_mut();
+                node.script_call(lua, false, &args, effects).map(|(_, value)| value)
+            })?;
+            install.call::<()>((state::raising(&lua, call)?, pcall))?;
             let results: MultiValue = execute.call((function.clone(), keys, args))?;
             let mut results = results.into_iter();
             let ok = matches!(results.next(), Some(Value::Boolean(true)));
             Ok((ok, results.next().unwrap_or(Value::Nil)))
         });
-        run_slot.raw_set("call", Value::Nil)?;
+        install.call::<()>(())?;
         result
     }
 

@@ -52,21 +52,16 @@ local function pcall_result(ok, ...)
 end
 pcall = function(f, ...) return pcall_result(lua_pcall(f, ...)) end
 
--- The per-run slot: redis.call's implementation exists only while a script runs.
-local run = {}
+-- redis.call and redis.pcall exist only while a script runs: the node installs them for each
+-- run (`install`) and puts these back after it.
 local outside = error_table('redis.call/pcall can only be called inside a script invocation')
+local function not_running() return false, outside end
 local redis = {}
-redis.call = raising(function(...)
-  local call = run.call
-  if not call then return false, outside end
-  return call(true, ...)
-end)
-redis.pcall = raising(function(...)
-  local call = run.call
-  if not call then return false, outside end
-  local ok, v = call(false, ...)
-  return true, v
-end)
+local function install(call, pcall)
+  rawset(redis, 'call', call or raising(not_running))
+  rawset(redis, 'pcall', pcall or raising(not_running))
+end
+install()
 
 redis.sha1hex = raising(function(...)
   if select('#', ...) ~= 1 then return false, error_table('wrong number of arguments') end
@@ -345,4 +340,4 @@ local function error_parts(e)
   return str(msg), str(source), str(line)
 end
 
-return {seal = seal, compile = compile, execute = execute, run = run, error_parts = error_parts}
+return {seal = seal, compile = compile, execute = execute, install = install, error_parts = error_parts}

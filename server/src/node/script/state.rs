@@ -40,8 +40,9 @@ pub struct ScriptLua {
     pub execute: Function,
     /// `error_parts(err)`: the message, source and line of an error table.
     pub error_parts: Function,
-    /// Where redis.call's implementation is placed while a script runs (`run.call`).
-    pub run_slot: Table,
+    /// `install(call, pcall)`: sets redis.call and redis.pcall for a run; `install()` puts back
+    /// the ones that refuse outside a run.
+    pub install: Function,
 }
 
 /// The sandbox's Lua source.
@@ -113,7 +114,7 @@ impl ScriptLua {
             compile: api.get("compile")?,
             execute: api.get("execute")?,
             error_parts: api.get("error_parts")?,
-            run_slot: api.get("run")?,
+            install: api.get("install")?,
             lua,
         })
     }
@@ -121,7 +122,7 @@ impl ScriptLua {
 
 /// Turns `f` (answering `true, results...` or `false, error`) into a C closure that returns the
 /// results or raises the error, so that to Lua it is a C function as Redis's API functions are.
-fn raising(lua: &Lua, f: Function) -> mlua::Result<Function> {
+pub fn raising(lua: &Lua, f: Function) -> mlua::Result<Function> {
     // SAFETY: the closure is pushed with its one upvalue (`f`) on a stack mlua prepared with
     // `f` as its only argument; `call_and_raise` only uses the Lua C API on its own frame.
     unsafe {
