@@ -373,3 +373,42 @@ fn script_log_level(level: u8) -> LogLevel {
         _ => LogLevel::Warning,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::node::testing::Harness;
+
+    /// The bulk reply carrying `text`.
+    fn bulk(text: &str) -> String {
+        format!("${}\r\n{text}\r\n", text.len())
+    }
+
+    #[test]
+    fn random_sequence_is_the_process_one() {
+        // Proves what a fresh Redis 7.0.15 answered: the generator starts from lrand48's
+        // default state, is not reseeded per script (the second run draws the next number),
+        // and SCRIPT FLUSH leaves it alone; and that two nodes answer alike (no node randomness).
+        for _ in 0..2 {
+            let mut h = Harness::new();
+            let c = h.connect(1);
+            let draw = ["EVAL", "return tostring(math.random())", "0"];
+            assert_eq!(h.run(c, &draw), bulk("0.39646477363839"));
+            assert_eq!(h.run(c, &draw), bulk("0.84048536971234"));
+            assert_eq!(h.run(c, &["SCRIPT", "FLUSH"]), "+OK\r\n");
+            assert_eq!(h.run(c, &["EVAL", "return tostring(math.random(100))", "0"]), bulk("36"));
+        }
+    }
+
+    #[test]
+    fn script_select_leaves_the_caller_database() {
+        // Proves a SELECT inside a script changes the script's database only, and a bad index
+        // is Redis's error through redis.pcall.
+        let mut h = Harness::new();
+        let c = h.connect(1);
+        let body = "redis.call('select', 3) redis.call('set', 'k', 'v') return redis.pcall('select', 99).err";
+        assert_eq!(h.run(c, &["EVAL", body, "0"]), bulk("ERR DB index is out of range"));
+        assert_eq!(h.run(c, &["EXISTS", "k"]), ":0\r\n");
+        assert_eq!(h.run(c, &["SELECT", "3"]), "+OK\r\n");
+        assert_eq!(h.run(c, &["GET", "k"]), bulk("v"));
+    }
+}
