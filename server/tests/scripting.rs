@@ -387,7 +387,7 @@ fn aof_gets_script_effects(backend: Backend) {
     ]);
 }
 
-fn watch_and_keyspace_see_script_writes(backend: Backend) {
+fn watch_sees_script_writes(backend: Backend) {
     // Proves a script's write fires another client's WATCH, and a read-only script does not.
     let server = Server::start(backend);
     let (mut watcher, mut other) = (server.raw(), server.raw());
@@ -397,6 +397,23 @@ fn watch_and_keyspace_see_script_writes(backend: Backend) {
     watcher.step("WATCH k", "+OK\r\n");
     other.roundtrip(&resp_command(&[b"EVAL", b"return redis.call('set', 'k', 'v')", b"0"]), b"+OK\r\n");
     watcher.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", "*-1\r\n")]);
+}
+
+fn keyspace_events_of_a_script_precede_its_reply(backend: Backend) {
+    // Proves a RESP3 client subscribed to its own keys' events gets the events of its script's
+    // writes before the script's reply, as Redis sends them.
+    let server = Server::start(backend);
+    let mut c = server.raw();
+    c.send(&resp_command(&[b"HELLO", b"3"]));
+    read_reply(&mut c);
+    c.step("CONFIG SET notify-keyspace-events KEA", "+OK\r\n");
+    c.send(&resp_command(&[b"SUBSCRIBE", b"__keyspace@0__:ev"]));
+    read_reply(&mut c);
+    let body = b"redis.call('set', 'ev', '1') redis.call('lpush', 'other', 'x') return redis.call('incr', 'ev')";
+    let event =
+        |name: &str| format!(">3\r\n$7\r\nmessage\r\n$17\r\n__keyspace@0__:ev\r\n${}\r\n{name}\r\n", name.len());
+    let expected = format!("{}{}:2\r\n", event("set"), event("incrby"));
+    c.roundtrip(&resp_command(&[b"EVAL", body, b"0"]), expected.as_bytes());
 }
 
 fn blocked_client_wakes_on_script_push(backend: Backend) {
@@ -417,4 +434,9 @@ fn blocked_client_wakes_on_script_push(backend: Backend) {
     assert_eq!(String::from_utf8_lossy(&read_reply(&mut blocked)), "*2\r\n$1\r\nq\r\n$3\r\njob\r\n");
 }
 
-on_both_backends!(aof_gets_script_effects, watch_and_keyspace_see_script_writes, blocked_client_wakes_on_script_push);
+on_both_backends!(
+    aof_gets_script_effects,
+    watch_sees_script_writes,
+    keyspace_events_of_a_script_precede_its_reply,
+    blocked_client_wakes_on_script_push,
+);
