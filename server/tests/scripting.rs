@@ -194,6 +194,10 @@ fn errors_and_sandbox_match_redis() {
         &mut redis,
         &[
             &["EVAL", "return +", "0"],
+            &["EVAL", "return 1 end", "0"],
+            &["EVAL", "return select('#', ...)", "0"],
+            &["EVAL", "#!lua\nlocal a =\nreturn", "0"],
+            &["EVAL", "\u{e9}(", "0"],
             &["EVAL", "return x", "0"],
             &["EVAL", "x = 1", "0"],
             &["EVAL", "local function f() y = 1 end f() return 1", "0"],

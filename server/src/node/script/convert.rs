@@ -2,12 +2,13 @@
 //! (`script_lua.c`): a command's reply as `redis.call` returns it (in the script's protocol,
 //! `redis.setresp`), and a script's return value as the reply to EVAL.
 //!
-//! Differences from Redis: a status or error text that is not UTF-8 reaches the client with its
-//! invalid bytes replaced (the reply types hold text); a table nested deeper than
+//! Differences from Redis: a status text that is not UTF-8 reaches the client with its invalid
+//! bytes replaced (status replies hold text); a table nested deeper than
 //! `NESTING_MAX` (or a cycle) ends in `-ERR reached lua stack limit` where Redis runs its Lua
 //! stack out at a depth near that.
 
 use mlua::{Lua, Table, Value, Variadic};
+use verdis_engine::error::ClientText;
 use verdis_engine::num::format_double_17g;
 use verdis_engine::{CmdError, Reply};
 
@@ -151,14 +152,13 @@ pub fn c_string(bytes: &[u8]) -> &[u8] {
 }
 
 /// Replaces CR and LF with spaces, as Redis does in status and error replies.
-fn one_line(bytes: &[u8]) -> String {
-    let mapped: Vec<u8> = bytes.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
-    String::from_utf8_lossy(&mapped).into_owned()
+fn one_line(bytes: &[u8]) -> Vec<u8> {
+    bytes.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect()
 }
 
-/// An error reply with exactly `text` (its code included), on one line.
+/// An error reply with exactly `text` (its code included, any bytes), on one line.
 pub fn error_reply(text: &[u8]) -> Reply {
-    Reply::Error(CmdError::Message(one_line(text).into()))
+    Reply::Error(CmdError::Quoting(ClientText(one_line(text))))
 }
 
 /// A script's return value as the reply to EVAL (Redis's `luaReplyToRedisReply`); `resp` is
@@ -189,7 +189,7 @@ fn table_to_reply(t: &Table, resp: u8, depth: usize) -> Reply {
         return error_reply(c_string(&s.as_bytes()));
     }
     if let Value::String(s) = field("ok") {
-        return Reply::Simple(one_line(c_string(&s.as_bytes())).into());
+        return Reply::Simple(String::from_utf8_lossy(&one_line(c_string(&s.as_bytes()))).into_owned().into());
     }
     match field("double") {
         Value::Number(d) => return Reply::Double(d),
@@ -197,7 +197,7 @@ fn table_to_reply(t: &Table, resp: u8, depth: usize) -> Reply {
         _ => {}
     }
     if let Value::String(s) = field("big_number") {
-        return Reply::BigNumber(one_line(&s.as_bytes()).into_bytes());
+        return Reply::BigNumber(one_line(&s.as_bytes()));
     }
     if let Value::Table(v) = field("verbatim_string") {
         if let (Ok(Value::String(format)), Ok(Value::String(text))) =

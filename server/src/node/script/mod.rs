@@ -4,7 +4,7 @@
 //! # How a script runs
 //! 1. EVAL hashes the body (SHA-1, `sha1`); a body not cached yet has its shebang parsed
 //!    (`flags`) and is compiled in the one Lua state (`state`, sandboxed by `sandbox.lua`) as
-//!    Redis compiles it: `function f_<sha>() <body>\nend`, named `@user_script`.
+//!    Redis 7.0.15 compiles it: the body itself as a chunk named `@user_script`.
 //! 2. The shebang flags and the command (`_RO`) decide what the script may do, checked before it
 //!    runs as Redis's `scriptPrepareForRun` does.
 //! 3. The script runs under Redis's error handler with KEYS and ARGV set. `redis.call` and
@@ -49,7 +49,7 @@ use state::{RunState, ScriptLua};
 
 /// A cached script.
 struct Cached {
-    /// The compiled `f_<sha>`.
+    /// The compiled body.
     function: Function,
     /// Its shebang flags.
     flags: ScriptFlags,
@@ -188,30 +188,19 @@ impl Node {
             return Ok(sha.into_bytes());
         }
         let (flags, code_start) = flags::parse_shebang(body)?;
-        let name = format!("f_{sha}");
-        let mut code = Vec::with_capacity(body.len() + 64);
-        code.extend_from_slice(b"function ");
-        code.extend_from_slice(name.as_bytes());
-        code.extend_from_slice(b"() ");
-        code.extend_from_slice(&body[code_start..]);
-        code.extend_from_slice(b"\nend");
         let lua = &self.scripts.lua;
-        let code = lua.lua.create_string(&code).map_err(lua_failure)?;
-        let results: MultiValue = lua.compile.call((code, name)).map_err(lua_failure)?;
-        let mut results = results.into_iter();
-        match (results.next(), results.next(), results.next()) {
-            (Some(Value::Boolean(true)), Some(Value::Function(function)), _) => {
+        let code = lua.lua.create_string(&body[code_start..]).map_err(lua_failure)?;
+        let (compiled, result): (bool, Value) = lua.compile.call(code).map_err(lua_failure)?;
+        match result {
+            Value::Function(function) if compiled => {
                 self.scripts.cache.insert(sha.clone(), Cached { function, flags, body_len: body.len() });
                 Ok(sha.into_bytes())
             }
-            (_, Some(Value::String(stage)), message) => {
-                let message = message.as_ref().and_then(convert::lua_text).unwrap_or_default();
-                let what = if stage.as_bytes().as_ref() == b"compile" { "compiling" } else { "running" };
-                let mut text = format!("ERR Error {what} script (new function): ").into_bytes();
-                text.extend_from_slice(&message);
+            message => {
+                let mut text = b"ERR Error compiling script (new function): ".to_vec();
+                text.extend_from_slice(&convert::lua_text(&message).unwrap_or_default());
                 Err(one_line_error(&text))
             }
-            _ => Err(CmdError::msg("ERR Error compiling script (new function)")),
         }
     }
 

@@ -309,20 +309,14 @@ local function seal()
   return proxy
 end
 
--- Compiles a script body as Redis does: `function f_<sha>() <body>\nend` named @user_script.
-local function compile(code, name, env)
+-- Compiles a script body as Redis 7.0.15 does: the body (its shebang line cut, the newline kept
+-- so lines count from the body's first) as a chunk named @user_script, run in the protected
+-- globals. `true, function`, or `false, message`.
+local function compile(code)
   local chunk, err = loadstring(code, '@user_script')
-  if not chunk then return false, 'compile', err end
-  local scratch = setmetatable({}, {__newindex = function(t, k, v)
-    if k ~= name then error('Attempt to modify a readonly table', 2) end
-    rawset(t, k, v)
-  end})
-  setfenv(chunk, scratch)
-  local ok, e = lua_pcall(chunk)
-  if not ok then return false, 'run', e end
-  local f = rawget(scratch, name)
-  setfenv(f, env_of_loaded)
-  return true, f
+  if not chunk then return false, err end
+  setfenv(chunk, env_of_loaded)
+  return true, chunk
 end
 
 -- Runs a compiled script with KEYS and ARGV set; returns xpcall's results.

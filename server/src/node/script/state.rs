@@ -34,7 +34,7 @@ impl Default for RunState {
 pub struct ScriptLua {
     /// The interpreter.
     pub lua: Lua,
-    /// `compile(code, name)`: `true, function` or `false, "compile"|"run", message`.
+    /// `compile(code)`: `true, function` or `false, message`.
     pub compile: Function,
     /// `execute(function, keys, argv)`: xpcall's results under Redis's error handler.
     pub execute: Function,
