@@ -403,6 +403,29 @@ fn watch_sees_script_writes(backend: Backend) {
     watcher.script(&[("MULTI", "+OK\r\n"), ("PING", "+QUEUED\r\n"), ("EXEC", "*-1\r\n")]);
 }
 
+fn tracking_follows_redis_for_scripts(backend: Backend) {
+    // Proves Redis 7.0's tracking of scripts: a read inside a script tracks the keys EVAL
+    // declared (not the key read), a script with only writes tracks nothing, EVAL_RO's reads
+    // track its declared keys too, and another client's script writing a tracked key invalidates.
+    let server = Server::start(backend);
+    let (mut a, mut b) = (server.raw(), server.raw());
+    a.send(&resp_command(&[b"HELLO", b"3"]));
+    read_reply(&mut a);
+    a.step("CLIENT TRACKING on", "+OK\r\n");
+    a.roundtrip(&resp_command(&[b"EVAL", b"return redis.call('get', 'j')", b"1", b"k"]), b"_\r\n");
+    a.roundtrip(&resp_command(&[b"EVAL", b"return redis.call('set', 'x', '1')", b"1", b"y"]), b"+OK\r\n");
+    a.roundtrip(&resp_command(&[b"EVAL_RO", b"return redis.call('get', 'z')", b"1", b"w"]), b"_\r\n");
+    // Writes to the keys read (j) or declared by the writing script (y) are not tracked: the
+    // invalidations that follow are k's and w's only, in order.
+    for key in [b"j", b"y", b"k", b"w"] {
+        let body = format!("return redis.call('set', '{}', 'v')", key[0] as char);
+        b.roundtrip(&resp_command(&[b"EVAL", body.as_bytes(), b"0"]), b"+OK\r\n");
+    }
+    let push = |key: &str| format!(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\n{key}\r\n");
+    let expected = format!("{}{}", push("k"), push("w"));
+    a.step("PING", &format!("{expected}+PONG\r\n"));
+}
+
 fn keyspace_events_of_a_script_precede_its_reply(backend: Backend) {
     // Proves a RESP3 client subscribed to its own keys' events gets the events of its script's
     // writes before the script's reply, as Redis sends them.
@@ -441,6 +464,7 @@ fn blocked_client_wakes_on_script_push(backend: Backend) {
 on_both_backends!(
     aof_gets_script_effects,
     watch_sees_script_writes,
+    tracking_follows_redis_for_scripts,
     keyspace_events_of_a_script_precede_its_reply,
     blocked_client_wakes_on_script_push,
 );

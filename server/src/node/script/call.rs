@@ -3,18 +3,20 @@
 
 use mlua::{Lua, Value, Variadic};
 use verdis_engine::cmd::spec::CmdFlag;
-use verdis_engine::Reply;
+use verdis_engine::{Command, Reply};
 
 use super::convert;
 use crate::node::exec::{Caller, Effects};
 use crate::node::Node;
 
 impl Node {
-    /// Runs one command for the running script: `(true, reply)`, or `(false, error table)` for
-    /// an error that `redis.call` raises (`raise`) — `redis.pcall` returns the table instead.
+    /// Runs one command for the running script, which `caller` (EVAL's row and arguments)
+    /// started: `(true, reply)`, or `(false, error table)` for an error that `redis.call` raises
+    /// (`raise`) — `redis.pcall` returns the table instead.
     pub(super) fn script_call(
         &mut self,
         lua: &Lua,
+        caller: (&Command, &[&[u8]]),
         raise: bool,
         args: &Variadic<Value>,
         effects: &mut Effects,
@@ -44,7 +46,12 @@ impl Node {
         let id = running.client;
         let (reply, done) = self.execute(Caller::Script(id), cmd, &argv);
         self.count_call(cmd, &reply, 0);
-        self.tracking_after_command(id, cmd, &argv);
+        if cmd.spec.has(CmdFlag::Readonly) {
+            // Redis 7.0 remembers the keys of the caller's own command (EVAL's declared keys),
+            // not the ones this command read: measured on 7.0.15.
+            let caching = self.clients.get(&id).and_then(|c| c.tracking.as_ref()).and_then(|o| o.caching);
+            self.tracking_remember_keys(id, caller.0, caller.1, caching);
+        }
         if done.flushed {
             self.tracking_flushed(Some(id));
         }

@@ -40,7 +40,7 @@ use std::rc::Rc;
 use mlua::{Function, MultiValue, Value};
 use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::num::parse_i64;
-use verdis_engine::{CmdError, Reply};
+use verdis_engine::{CmdError, Command, Reply};
 
 use super::exec::Effects;
 use super::{ClientId, LogLevel, Node};
@@ -233,8 +233,6 @@ impl Node {
         let Some(cached) = self.scripts.cache.get(&sha) else { return Err(noscript()) };
         let (function, flags) = (cached.function.clone(), cached.flags);
         self.script_admission(flags, ro_command)?;
-        let keys = &argv[3..3 + numkeys as usize];
-        let args = &argv[3 + numkeys as usize..];
         let db = self.clients[&id].db;
         let read_only = ro_command || flags.no_writes();
         self.scripts.running = Some(Running { client: id, db, read_only });
@@ -243,7 +241,8 @@ impl Node {
             run.resp = 2;
             run.repl = 3;
         }
-        let outcome = self.script_run(&function, keys, args, effects);
+        let eval = Self::resolve(argv).expect("EVAL's own row");
+        let outcome = self.script_run(&function, (eval, argv), numkeys as usize, effects);
         self.scripts.running = None;
         let logs = std::mem::take(&mut self.scripts.run_state.borrow_mut().logs);
         for (level, line) in logs {
@@ -257,14 +256,16 @@ impl Node {
         Err(self.script_error(&value, &sha))
     }
 
-    /// Runs `function` with KEYS and ARGV; `redis.call` exists for the run's duration.
+    /// Runs `function` for `caller` (EVAL's row and arguments, `numkeys` of them keys) with
+    /// KEYS and ARGV; `redis.call` exists for the run's duration.
     fn script_run(
         &mut self,
         function: &Function,
-        keys: &[&[u8]],
-        args: &[&[u8]],
+        caller: (&Command, &[&[u8]]),
+        numkeys: usize,
         effects: &mut Effects,
     ) -> mlua::Result<(bool, Value)> {
+        let (keys, args) = caller.1[3..].split_at(numkeys);
         let lua = self.scripts.lua.lua.clone();
         let execute = self.scripts.lua.execute.clone();
         let install = self.scripts.lua.install.clone();
@@ -281,11 +282,11 @@ impl Node {
         let result = lua.scope(|scope| {
             let call = scope.create_function(|lua, args: mlua::Variadic<Value>| {
                 let (node, effects) = &mut *node.borrow_mut();
-                node.script_call(lua, true, &args, effects)
+                node.script_call(lua, caller, true, &args, effects)
             })?;
             let pcall = scope.create_function(|lua, args: mlua::Variadic<Value>| {
                 let (node, effects) = &mut *node.borrow_mut();
-                node.script_call(lua, false, &args, effects).map(|(_, value)| value)
+                node.script_call(lua, caller, false, &args, effects).map(|(_, value)| value)
             })?;
             install.call::<()>((state::raising(&lua, call)?, pcall))?;
             let results: MultiValue = execute.call((function.clone(), keys, args))?;
