@@ -426,6 +426,30 @@ fn tracking_follows_redis_for_scripts(backend: Backend) {
     a.step("PING", &format!("{expected}+PONG\r\n"));
 }
 
+fn client_pause_write_holds_scripts_that_may_write(backend: Backend) {
+    // Proves CLIENT PAUSE WRITE holds an EVAL without flags (it may write) until the pause ends,
+    // while a `no-writes` script runs at once, as Redis 7.0 admits them.
+    let server = Server::start(backend);
+    let (mut admin, mut writer, mut reader) = (server.raw(), server.raw(), server.raw());
+    admin.step("CLIENT PAUSE 60000 WRITE", "+OK\r\n");
+    writer.send(&resp_command(&[b"EVAL", b"return redis.call('set', 'p', '1')", b"0"]));
+    let mut held = false;
+    for _ in 0..500 {
+        admin.send(&resp_command(&[b"CLIENT", b"LIST"]));
+        if String::from_utf8_lossy(&read_reply(&mut admin)).contains("flags=b") {
+            held = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(held, "the writing script is held by the pause");
+    let read = b"#!lua flags=no-writes\nreturn redis.call('get', 'p')";
+    reader.roundtrip(&resp_command(&[b"EVAL", read, b"0"]), b"$-1\r\n");
+    admin.step("CLIENT UNPAUSE", "+OK\r\n");
+    assert_eq!(String::from_utf8_lossy(&read_reply(&mut writer)), "+OK\r\n");
+    reader.roundtrip(&resp_command(&[b"EVAL", read, b"0"]), b"$1\r\n1\r\n");
+}
+
 fn keyspace_events_of_a_script_precede_its_reply(backend: Backend) {
     // Proves a RESP3 client subscribed to its own keys' events gets the events of its script's
     // writes before the script's reply, as Redis sends them.
@@ -465,6 +489,7 @@ on_both_backends!(
     aof_gets_script_effects,
     watch_sees_script_writes,
     tracking_follows_redis_for_scripts,
+    client_pause_write_holds_scripts_that_may_write,
     keyspace_events_of_a_script_precede_its_reply,
     blocked_client_wakes_on_script_push,
 );

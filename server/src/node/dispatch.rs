@@ -33,7 +33,7 @@ impl Node {
                     let argv = parser.args(&buf[consumed..]);
                     // A command CLIENT PAUSE covers waits, unparsed, for the pause to end.
                     let paused = self.pause.active() && !argv.is_empty();
-                    if paused && Self::resolve(&argv).is_ok_and(|cmd| self.pause_postpones(id, cmd)) {
+                    if paused && Self::resolve(&argv).is_ok_and(|cmd| self.pause_postpones(id, cmd, &argv)) {
                         parser.reset();
                         break;
                     }
@@ -102,8 +102,11 @@ impl Node {
         let queued_write = cmd.spec.name == "exec"
             && self.clients.get(&id).and_then(|c| c.multi.as_ref()).is_some_and(|q| q.has_write());
         let is_write = cmd.spec.has(CmdFlag::Write) || queued_write;
-        if is_write || cmd.spec.name == "ping" {
-            if let Some(e) = self.disk_error_denies_writes() {
+        // A script that declared flags without `no-writes` is a write here too (Redis's
+        // `evalGetCommandFlags`), so MISCONF refuses it before it runs.
+        if let Some(e) = self.disk_error_denies_writes() {
+            let script_write = || self.eval_admission_flags(cmd, argv).is_some_and(|(write, _)| write);
+            if is_write || cmd.spec.name == "ping" || script_write() {
                 return Some(e);
             }
         }

@@ -39,6 +39,7 @@ use std::rc::Rc;
 
 use mlua::{Function, MultiValue, Value};
 use verdis_engine::cmd::node::NodeCmd;
+use verdis_engine::cmd::table::Handler;
 use verdis_engine::num::parse_i64;
 use verdis_engine::{CmdError, Command, Reply};
 
@@ -179,6 +180,36 @@ impl Node {
             NodeCmd::ScriptHelp => Ok(Reply::help(argv[0], HELP)),
             _ => unreachable!("exec_script is called for the scripting commands only"),
         }
+    }
+
+    /// Redis's `evalGetCommandFlags` for an EVAL-family `cmd`: whether this call counts as a
+    /// write at admission (its script declared flags without `no-writes`) and whether it may
+    /// replicate (any script but a `no-writes` one); `None` for other commands.
+    pub(super) fn eval_admission_flags(&self, cmd: &Command, argv: &[&[u8]]) -> Option<(bool, bool)> {
+        let Handler::Node(node_cmd) = cmd.handler else { return None };
+        let by_sha = match node_cmd {
+            NodeCmd::Eval | NodeCmd::EvalRo => false,
+            NodeCmd::Evalsha | NodeCmd::EvalshaRo => true,
+            _ => return None,
+        };
+        // The command's own flags (may replicate, no write) unless the script declared flags.
+        let compat = Some((false, true));
+        if by_sha && argv[1].len() != 40 {
+            return compat;
+        }
+        let sha = if by_sha { String::from_utf8_lossy(argv[1]).to_ascii_lowercase() } else { sha1::sha1_hex(argv[1]) };
+        let flags = match self.scripts.cache.get(&sha) {
+            Some(cached) => cached.flags,
+            None if by_sha => return compat,
+            None => match flags::parse_shebang(argv[1]) {
+                Ok((flags, _)) => flags,
+                Err(_) => return compat,
+            },
+        };
+        if !flags.declared() {
+            return compat;
+        }
+        Some((!flags.no_writes(), !flags.no_writes()))
     }
 
     /// The SHA-1 of `body`, compiling and caching it first if needed (`luaCreateFunction`).
