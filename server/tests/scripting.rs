@@ -450,6 +450,36 @@ fn client_pause_write_holds_scripts_that_may_write(backend: Backend) {
     reader.roundtrip(&resp_command(&[b"EVAL", read, b"0"]), b"$1\r\n1\r\n");
 }
 
+fn errorstats_count_script_errors_once(backend: Backend) {
+    // Proves INFO errorstats counts an error of a command a script called once (when it fails,
+    // even if pcall swallows it, and not again in EVAL's reply), a refusal of redis.call once,
+    // and errors of the script itself (runtime, compile, bad arguments, error_reply) at EVAL's
+    // reply; and that redis.pcall's error table shows Redis's `ignore_error_stats_update`.
+    let server = Server::start(backend);
+    let mut c = server.raw();
+    c.step("SET str x", "+OK\r\n");
+    let bodies: &[&str] = &[
+        "return redis.call('incr', 'str')",
+        "return redis.pcall('incr', 'str')",
+        "local r = redis.pcall('incr', 'str') return 1",
+        "return redis.call('nosuch')",
+        "error('x')",
+        "return +",
+        "return redis.call({})",
+        "return redis.error_reply('MY x')",
+    ];
+    for body in bodies {
+        c.send(&resp_command(&[b"EVAL", body.as_bytes(), b"0"]));
+        read_reply(&mut c);
+    }
+    c.send(&resp_command(&[b"INFO", b"errorstats"]));
+    let info = String::from_utf8_lossy(&read_reply(&mut c)).into_owned();
+    assert!(info.contains("errorstat_ERR:count=7\r\nerrorstat_MY:count=1\r\n"), "{info}");
+    let keys = b"local t = redis.pcall('incr', 'str') local k = {} for key in pairs(t) do k[#k+1] = key end table.sort(k) return k";
+    let expected = "*2\r\n$3\r\nerr\r\n$25\r\nignore_error_stats_update\r\n";
+    c.roundtrip(&resp_command(&[b"EVAL", keys, b"0"]), expected.as_bytes());
+}
+
 fn keyspace_events_of_a_script_precede_its_reply(backend: Backend) {
     // Proves a RESP3 client subscribed to its own keys' events gets the events of its script's
     // writes before the script's reply, as Redis sends them.
@@ -490,6 +520,7 @@ on_both_backends!(
     watch_sees_script_writes,
     tracking_follows_redis_for_scripts,
     client_pause_write_holds_scripts_that_may_write,
+    errorstats_count_script_errors_once,
     keyspace_events_of_a_script_precede_its_reply,
     blocked_client_wakes_on_script_push,
 );

@@ -57,6 +57,10 @@ pub(super) struct Effects {
     pub touches: Vec<Touch>,
     /// A database was emptied (FLUSHDB, FLUSHALL).
     pub flushed: bool,
+    /// The command's error reply is counted in INFO errorstats already: a script's error that
+    /// came from a command it called, counted when that command failed (Redis's
+    /// `ignore_error_stats_update`).
+    pub reply_error_counted: bool,
 }
 
 impl Node {
@@ -133,6 +137,7 @@ impl Node {
             propagation: Propagation::new(),
             touches: std::mem::take(&mut ctx.touches),
             flushed: ctx.flushed,
+            reply_error_counted: false,
         };
         let propagate = ctx.propagate.take();
         // With no consumer of propagation (no AOF: the default) nothing is copied: every write

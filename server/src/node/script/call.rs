@@ -21,31 +21,44 @@ impl Node {
         args: &Variadic<Value>,
         effects: &mut Effects,
     ) -> mlua::Result<(bool, Value)> {
-        let refuse = |text: &str| -> mlua::Result<(bool, Value)> { Ok((!raise, convert::error_table(lua, text)?)) };
+        // A refusal counts in INFO errorstats now, as Redis's scriptCall counts it.
+        let refuse = |node: &mut Node, text: &str| -> mlua::Result<(bool, Value)> {
+            let table = convert::error_table(lua, text, true)?;
+            if let Value::Table(t) = &table {
+                node.stats.count_error_reply(&t.raw_get::<String>("err")?);
+            }
+            Ok((!raise, table))
+        };
         let argv = match convert::lua_args_to_argv(args) {
             Ok(argv) => argv,
-            Err(text) => return refuse(text),
+            // Not a refusal of the command: Redis raises it uncounted, and counts EVAL's reply.
+            Err(text) => return Ok((!raise, convert::error_table(lua, text, false)?)),
         };
         let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        let Ok(cmd) = Self::resolve(&argv) else { return refuse("Unknown Redis command called from script") };
+        let Ok(cmd) = Self::resolve(&argv) else { return refuse(self, "Unknown Redis command called from script") };
         if !cmd.spec.arity_ok(argv.len()) {
-            return refuse("Wrong number of args calling Redis command from script");
+            return refuse(self, "Wrong number of args calling Redis command from script");
         }
         if cmd.spec.has(CmdFlag::Noscript) {
-            return refuse("This Redis command is not allowed from script");
+            return refuse(self, "This Redis command is not allowed from script");
         }
         let running = self.scripts.running.expect("redis.call runs inside a script");
         if cmd.spec.has(CmdFlag::Write) {
             if running.read_only {
-                return refuse("Write commands are not allowed from read-only scripts.");
+                return refuse(self, "Write commands are not allowed from read-only scripts.");
             }
             if let Some(e) = self.disk_error_denies_writes() {
-                return refuse(&format!("-{e}"));
+                return refuse(self, &format!("-{e}"));
             }
         }
         let id = running.client;
+        let start_us = self.now.stopwatch.read_us();
         let (reply, done) = self.execute(Caller::Script(id), cmd, &argv);
-        self.count_call(cmd, &reply, 0);
+        let duration_us = self.now.stopwatch.read_us().saturating_sub(start_us);
+        self.count_call(cmd, &reply, duration_us);
+        if let Reply::Error(e) = &reply {
+            self.stats.count_error_reply(&e.to_string());
+        }
         if cmd.spec.has(CmdFlag::Readonly) {
             // Redis 7.0 remembers the keys of the caller's own command (EVAL's declared keys),
             // not the ones this command read: measured on 7.0.15.

@@ -12,6 +12,14 @@ use verdis_engine::error::ClientText;
 use verdis_engine::num::format_double_17g;
 use verdis_engine::{CmdError, Reply};
 
+/// The field Redis sets on an error table already counted in INFO errorstats.
+const IGNORE_ERROR_STATS: &str = "ignore_error_stats_update";
+
+/// True when `value` is an error table already counted in INFO errorstats.
+pub fn error_counted(value: &Value) -> bool {
+    matches!(value, Value::Table(t) if t.raw_get::<Value>(IGNORE_ERROR_STATS).is_ok_and(|v| v == Value::Boolean(true)))
+}
+
 /// Deepest table a script's return value may nest (Redis stops at its Lua stack limit).
 const NESTING_MAX: usize = 1000;
 
@@ -37,8 +45,10 @@ pub fn lua_args_to_argv(args: &Variadic<Value>) -> Result<Vec<Vec<u8>>, &'static
 }
 
 /// `luaPushErrorBuff`: the table `{err='CODE msg'}` for `text`, which is `-CODE msg` or a bare
-/// message (then the code is ERR); CR and LF at either end of the message are trimmed.
-pub fn error_table(lua: &Lua, text: impl AsRef<[u8]>) -> mlua::Result<Value> {
+/// message (then the code is ERR); CR and LF at either end of the message are trimmed. A
+/// `counted` error (one from a command the script called, already in INFO errorstats) carries
+/// Redis's `ignore_error_stats_update = true`, which scripts see too.
+pub fn error_table(lua: &Lua, text: impl AsRef<[u8]>, counted: bool) -> mlua::Result<Value> {
     let text = text.as_ref();
     let (code, msg): (&[u8], &[u8]) = match text.strip_prefix(b"-") {
         Some(rest) => match rest.iter().position(|&b| b == b' ') {
@@ -55,6 +65,9 @@ pub fn error_table(lua: &Lua, text: impl AsRef<[u8]>) -> mlua::Result<Value> {
     full.extend_from_slice(&msg[start..end.max(start)]);
     let table = lua.create_table()?;
     table.raw_set("err", lua.create_string(&full)?)?;
+    if counted {
+        table.raw_set(IGNORE_ERROR_STATS, true)?;
+    }
     Ok(Value::Table(table))
 }
 
@@ -75,7 +88,7 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: u8) -> mlua::Result<Value> {
         Reply::Error(e) => {
             let mut text = b"-".to_vec();
             text.extend_from_slice(&e.to_bytes());
-            error_table(lua, text)?
+            error_table(lua, text, true)?
         }
         Reply::Int(n) => Value::Number(*n as f64),
         Reply::Bulk(b) => string(b)?,

@@ -5,8 +5,9 @@
 //! 1. EVAL hashes the body (SHA-1, `sha1`); a body not cached yet has its shebang parsed
 //!    (`flags`) and is compiled in the one Lua state (`state`, sandboxed by `sandbox.lua`) as
 //!    Redis 7.0.15 compiles it: the body itself as a chunk named `@user_script`.
-//! 2. The shebang flags and the command (`_RO`) decide what the script may do, checked before it
-//!    runs as Redis's `scriptPrepareForRun` does.
+//! 2. The shebang flags and the command (`_RO`) decide what the script may do: at admission
+//!    (`eval_admission_flags`, Redis's `evalGetCommandFlags`: CLIENT PAUSE WRITE, MISCONF) and
+//!    before it runs (`script_admission`, Redis's `scriptPrepareForRun`).
 //! 3. The script runs under Redis's error handler with KEYS and ARGV set. `redis.call` and
 //!    `redis.pcall` (`call`) run each command through the one execution path (`Node::execute`)
 //!    with the script as caller: the calling client's database (a SELECT inside changes the
@@ -22,9 +23,9 @@
 //! `redis.breakpoint`/`redis.debug` answer as Redis does outside a debugging session); no busy
 //! scripts: a script runs to its end (`busy-reply-threshold`, -BUSY and killing a running script
 //! are not implemented, so SCRIPT KILL always answers NOTBUSY); `redis.set_repl` without the
-//! AOF flag drops the script's propagation, as there are no replicas yet. Read-only tables are
-//! emulated with proxies (see `sandbox.lua`), which a script can tell from Redis's only through
-//! `#` or `unpack` on a protected table.
+//! AOF flag drops the script's propagation, as there are no replicas yet; an AOF written by an
+//! older Redis that holds EVAL commands (script replication) does not load. Read-only tables are
+//! emulated with proxies in stock Lua (see `sandbox.lua`); the raw functions see through them.
 
 mod call;
 mod convert;
@@ -281,6 +282,8 @@ impl Node {
         }
         let resp = self.scripts.run_state.borrow().resp;
         let (ok, value) = outcome.map_err(lua_failure)?;
+        // An error from a command the script called was counted when that command failed.
+        effects.reply_error_counted = convert::error_counted(&value);
         if ok {
             return Ok(convert::lua_to_reply(&value, resp));
         }

@@ -100,7 +100,7 @@ impl ScriptLua {
         )?;
         prims.set("acl_check_cmd", lua.create_function(acl_check_cmd)?)?;
         let error_table =
-            lua.create_function(|lua, text: mlua::String| super::convert::error_table(lua, text.as_bytes()))?;
+            lua.create_function(|lua, text: mlua::String| super::convert::error_table(lua, text.as_bytes(), false))?;
         prims.set("error_table", error_table)?;
         prims.set("version", "7.0.15")?;
         prims.set("version_num", VERSION_NUM)?;
@@ -152,11 +152,11 @@ unsafe extern "C-unwind" fn call_and_raise(state: *mut ffi::lua_State) -> c_int 
 fn acl_check_cmd(lua: &Lua, args: Variadic<Value>) -> mlua::Result<(bool, Value)> {
     let argv = match super::convert::lua_args_to_argv(&args) {
         Ok(argv) => argv,
-        Err(text) => return Ok((false, super::convert::error_table(lua, text)?)),
+        Err(text) => return Ok((false, super::convert::error_table(lua, text, false)?)),
     };
     let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
     if crate::node::Node::resolve(&refs).is_ok() {
         return Ok((true, Value::Boolean(true)));
     }
-    Ok((false, super::convert::error_table(lua, "Invalid command passed to redis.acl_check_cmd()")?))
+    Ok((false, super::convert::error_table(lua, "Invalid command passed to redis.acl_check_cmd()", false)?))
 }
