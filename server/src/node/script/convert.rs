@@ -104,7 +104,10 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: u8) -> mlua::Result<Value> {
         Reply::Set(items) if resp3 => {
             let set = lua.create_table()?;
             for item in items {
-                set.raw_set(reply_to_lua(lua, item, resp)?, true)?;
+                let member = reply_to_lua(lua, item, resp)?;
+                if usable_key(&member) {
+                    set.raw_set(member, true)?;
+                }
             }
             single("set", Value::Table(set))?
         }
@@ -112,7 +115,10 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: u8) -> mlua::Result<Value> {
         Reply::Map(pairs) if resp3 => {
             let map = lua.create_table()?;
             for (k, v) in pairs {
-                map.raw_set(reply_to_lua(lua, k, resp)?, reply_to_lua(lua, v, resp)?)?;
+                let key = reply_to_lua(lua, k, resp)?;
+                if usable_key(&key) {
+                    map.raw_set(key, reply_to_lua(lua, v, resp)?)?;
+                }
             }
             single("map", Value::Table(map))?
         }
@@ -139,6 +145,16 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: u8) -> mlua::Result<Value> {
         Reply::BigNumber(digits) if resp3 => single("big_number", string(digits)?)?,
         Reply::BigNumber(digits) => string(digits)?,
     })
+}
+
+/// True when `key` can index a Lua table: no command answers a map key or set member that is
+/// null or NaN, but one that did must not take the interpreter down (Lua raises on both).
+fn usable_key(key: &Value) -> bool {
+    match key {
+        Value::Nil => false,
+        Value::Number(n) => !n.is_nan(),
+        _ => true,
+    }
 }
 
 /// A Lua array of `items`' conversions (a RESP3 null leaves a hole, as in Redis).
@@ -254,7 +270,57 @@ pub fn lua_text(value: &Value) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::c_long_long;
+    use mlua::Lua;
+    use proptest::prelude::*;
+    use verdis_engine::Reply;
+
+    use super::{c_long_long, lua_to_reply, reply_to_lua};
+
+    /// Replies a command can give, nested a few levels.
+    fn replies() -> impl Strategy<Value = Reply> {
+        let leaf = prop_oneof![
+            any::<i32>().prop_map(|n| Reply::Int(i64::from(n))),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(Reply::Bulk),
+            Just(Reply::Null),
+            Just(Reply::NullArray),
+            Just(Reply::Ok),
+            any::<bool>().prop_map(Reply::Bool),
+            any::<f64>().prop_map(Reply::Double),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(Reply::BigNumber),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(|b| Reply::Verbatim(*b"txt", b)),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Reply::Array),
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Reply::Set),
+                proptest::collection::vec((inner.clone(), inner), 0..3).prop_map(Reply::Map),
+            ]
+        })
+    }
+
+    /// Strips what RESP2 turns into other types, so a round trip must give it back unchanged.
+    fn resp2_plain(reply: &Reply) -> bool {
+        match reply {
+            Reply::Int(_) | Reply::Bulk(_) => true,
+            Reply::Array(items) => items.iter().all(resp2_plain),
+            _ => false,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn conversions_never_panic_and_plain_replies_round_trip(reply in replies(), resp in 2u8..=3) {
+            // Proves any reply converts to Lua and back in either protocol without a panic, and
+            // that integers, bulk strings and arrays of them come back as they went (as a
+            // script returning a command's reply gives it to its caller).
+            let lua = Lua::new();
+            let value = reply_to_lua(&lua, &reply, resp).unwrap();
+            let back = lua_to_reply(&value, resp);
+            if resp2_plain(&reply) {
+                prop_assert_eq!(back, reply);
+            }
+        }
+    }
 
     #[test]
     fn numbers_truncate_as_c_casts() {
