@@ -7,7 +7,7 @@
 //! `NESTING_MAX` (or a cycle) ends in `-ERR reached lua stack limit` where Redis runs its Lua
 //! stack out at a depth near that.
 
-use mlua::{Lua, Table, Value, Variadic};
+use mlua::{BorrowedBytes, Lua, Table, Value, Variadic};
 use verdis_engine::error::ClientText;
 use verdis_engine::num::format_double_17g;
 use verdis_engine::{CmdError, Reply};
@@ -23,20 +23,39 @@ pub fn error_counted(value: &Value) -> bool {
 /// Deepest table a script's return value may nest (Redis stops at its Lua stack limit).
 const NESTING_MAX: usize = 1000;
 
+/// One argument of a command a script calls: a Lua string's own bytes, or a number printed.
+pub enum Arg<'a> {
+    /// A string, borrowed from the interpreter.
+    Lua(BorrowedBytes<'a>),
+    /// A number, printed `%.17g`.
+    Number(Vec<u8>),
+}
+
+impl std::ops::Deref for Arg<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Arg::Lua(bytes) => bytes,
+            Arg::Number(text) => text,
+        }
+    }
+}
+
 /// `luaArgsToRedisArgv`: strings as they are, numbers printed `%.17g`; Redis's error text when
 /// there is no argument or one is of another type.
-pub fn lua_args_to_argv(args: &Variadic<Value>) -> Result<Vec<Vec<u8>>, &'static str> {
+pub fn lua_args_to_argv(args: &Variadic<Value>) -> Result<Vec<Arg<'_>>, &'static str> {
     if args.is_empty() {
         return Err("Please specify at least one argument for this redis lib call");
     }
     let mut argv = Vec::with_capacity(args.len());
     for arg in args.iter() {
         match arg {
-            Value::String(s) => argv.push(s.as_bytes().to_vec()),
-            Value::Integer(n) => argv.push(n.to_string().into_bytes()),
+            Value::String(s) => argv.push(Arg::Lua(s.as_bytes())),
+            Value::Integer(n) => argv.push(Arg::Number(n.to_string().into_bytes())),
             Value::Number(n) => {
                 let mut buf = [0u8; 32];
-                argv.push(format_double_17g(*n, &mut buf).to_vec());
+                argv.push(Arg::Number(format_double_17g(*n, &mut buf).to_vec()));
             }
             _ => return Err("Lua redis lib command arguments must be strings or integers"),
         }

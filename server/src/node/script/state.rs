@@ -154,7 +154,7 @@ fn acl_check_cmd(lua: &Lua, args: Variadic<Value>) -> mlua::Result<(bool, Value)
         Ok(argv) => argv,
         Err(text) => return Ok((false, super::convert::error_table(lua, text, false)?)),
     };
-    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+    let refs: Vec<&[u8]> = argv.iter().map(|a| &**a).collect();
     if crate::node::Node::resolve(&refs).is_ok() {
         return Ok((true, Value::Boolean(true)));
     }
