@@ -36,8 +36,11 @@ pub enum Reply {
     DoubleText(Vec<u8>),
     /// A boolean (RESP3 `#`; the integer 1 or 0 in RESP2).
     Bool(bool),
-    /// Verbatim text (RESP3 `=` with a three-letter format; a bulk string in RESP2).
-    Verbatim(&'static str, Vec<u8>),
+    /// Verbatim text (RESP3 `=` with a three-byte format such as `txt`; a bulk string in RESP2).
+    Verbatim([u8; 3], Vec<u8>),
+    /// A big number's decimal text (RESP3 `(`; a bulk string in RESP2). Only scripts return one
+    /// (`{big_number=...}`).
+    BigNumber(Vec<u8>),
     /// An out-of-band push (RESP3 `>`; an array in RESP2).
     Push(Vec<Reply>),
     /// An array of bulk strings, packed (see `BulkArray`).
