@@ -31,6 +31,7 @@ mod multi;
 mod pause;
 mod persist;
 mod pubsub;
+pub mod script;
 #[cfg(test)]
 mod testing;
 mod timers;

@@ -1,0 +1,3 @@
+//! Lua scripting (EVAL and friends).
+
+pub mod libs;
