@@ -141,6 +141,32 @@ const CASES: &[(&str, &str)] = &[
         r#"local c = cjson.new() return R(c.encode_keep_buffer(), c.encode_keep_buffer(false), c.encode({1}), c.encode_keep_buffer('on'))"#,
     ),
     ("module fields", r#"return R(cjson._NAME, cjson._VERSION, cjson.null == nil, type(cjson.null), type(cjson.new))"#),
+    (
+        "encode %.14g ties and magnitudes",
+        r#"local c = cjson.new() c.encode_number_precision(1) local a = c.encode({0.5, 2.5, 3.5, 0.25, 150, 0.05}) return a .. cjson.encode({1e15, 1e21, 123.456, 0.000001, 1234567.125, -1e-7})"#,
+    ),
+    (
+        "encode infinite and huge keys",
+        r#"return R(pcall(cjson.encode, {[math.huge] = 1}), cjson.encode({[2^31] = 1}), cjson.encode({[1e15] = 2}), cjson.encode({[0] = 3}))"#,
+    ),
+    (
+        "encode_sparse_array ratio 1 convert",
+        r#"local c = cjson.new() c.encode_sparse_array(true, 1) return c.encode({[1] = 1, [3] = 3}) .. c.encode({[1] = 1, [2] = 2})"#,
+    ),
+    (
+        "instances keep their own settings",
+        r#"local c = cjson.new() c.encode_invalid_numbers(true) return R(c.encode(0/0), pcall(cjson.encode, 0/0), c.encode_invalid_numbers(), cjson.encode_invalid_numbers())"#,
+    ),
+    (
+        "config getters of the global instance",
+        r#"return R(cjson.encode_sparse_array(), cjson.encode_max_depth(), cjson.decode_max_depth(), cjson.encode_number_precision(), cjson.encode_keep_buffer(), cjson.encode_invalid_numbers(), cjson.decode_invalid_numbers())"#,
+    ),
+    (
+        "integer option cuts 64-bit values to 32",
+        r#"local c = cjson.new() return R(pcall(c.encode_max_depth, 2^32 + 5), pcall(c.encode_max_depth, 2.9), pcall(c.encode_max_depth, '7'))"#,
+    ),
+    ("enum option needs a string or boolean", r#"local c = cjson.new() return c.encode_keep_buffer({})"#),
+    ("encode userdata null inside tables", r#"return cjson.encode({cjson.null, {a = cjson.null}})"#),
     // ---------------------------------------------------------------- cjson.decode
     ("decode values", r#"return R(cjson.decode('[1, -2.5, "x", true, false, null, [], {}]'))"#),
     ("decode object", r#"return R(cjson.decode(' { "a" : [ 1 , { "b" : null } ] , "c" : "d" } '))"#),
@@ -192,6 +218,26 @@ const CASES: &[(&str, &str)] = &[
     ("decode no argument", r#"return cjson.decode()"#),
     ("decode errors caught by pcall have no position", r#"return R(pcall(cjson.decode, '[1'))"#),
     (
+        "decode more numbers",
+        r#"return R(cjson.decode('[1.7976931348623157e309, 2.2250738585072011e-308, 0.1e1, 1E-7, 12345678901234567890, -0.0, 4.9e-324, 1e-400]'))"#,
+    ),
+    (
+        "decode signed NaN words",
+        r#"local v = cjson.decode('[-nan, nan, NAN, -NaN(123)]') return string.format('%.17g %.17g %.17g %.17g', v[1], v[2], v[3], v[4])"#,
+    ),
+    ("decode word followed by garbage", r#"return cjson.decode('Infinityx')"#),
+    ("decode open bracket", r#"return cjson.decode('[')"#),
+    ("decode trailing comma in object", r#"return cjson.decode('{"a":1,}')"#),
+    ("decode short unicode at the end", r#"return cjson.decode('"\\u00')"#),
+    ("decode raw control bytes in strings", r#"return R(cjson.decode('"a\1\31\127b"'))"#),
+    ("decode duplicate keys keep the last", r#"return R(cjson.decode('{"a":1,"a":2}'))"#),
+    ("decode nested empty containers", r#"return R(cjson.decode('[[],{},[{}],{"a":[]}]'))"#),
+    ("decode hex without digits", r#"return cjson.decode('0x')"#),
+    (
+        "decode exponent without digits",
+        r#"return R(pcall(cjson.decode, '1e'), pcall(cjson.decode, '[1e+]'), cjson.decode('1.'), pcall(cjson.decode, '.5'))"#,
+    ),
+    (
         "round trip",
         r#"local v = {a = {1, 2, {b = 'c/d'}}, e = 'f'} return cjson.encode(cjson.decode(cjson.encode(v)))"#,
     ),
@@ -239,6 +285,19 @@ const CASES: &[(&str, &str)] = &[
         r#"local t = {} local c = t for i = 1, 20 do c[1] = {} c = c[1] end return H(cmsgpack.pack(t))"#,
     ),
     ("pack a cycle terminates", r#"local t = {} t[1] = t return H(cmsgpack.pack(t))"#),
+    (
+        "pack integer boundaries around 2^31 and 2^32",
+        r#"return H(cmsgpack.pack(2^31 - 1, 2^31, 2^32 - 1, 2^32, -2^31, -2^31 - 1, 0.5, 1/3))"#,
+    ),
+    (
+        "pack mixed and negative keys",
+        r#"return H(cmsgpack.pack({n = 1, 10})) .. ' ' .. H(cmsgpack.pack({[-1] = 1})) .. ' ' .. H(cmsgpack.pack({[2^31] = 1}))"#,
+    ),
+    (
+        "pack map32 header",
+        r#"local t = {} for i = 1, 70000 do t['k' .. i] = true end return H(string.sub(cmsgpack.pack(t), 1, 5))"#,
+    ),
+    ("pack nil inside arrays makes a map", r#"return H(cmsgpack.pack({1, nil, 3}))"#),
     ("pack needs input", r#"return cmsgpack.pack()"#),
     (
         "pack module fields",
@@ -300,6 +359,12 @@ const CASES: &[(&str, &str)] = &[
     ("unpack_limit zero means all", r#"return R(cmsgpack.unpack_limit('\1\2', 0))"#),
     ("unpack_limit negative", r#"return cmsgpack.unpack_limit('\1\2', -1)"#),
     ("unpack_limit needs a limit", r#"return cmsgpack.unpack_limit('\1\2')"#),
+    ("unpack truncated float", r#"return cmsgpack.unpack('\202\1')"#),
+    ("unpack array32 count without elements", r#"return cmsgpack.unpack('\221\255\255\255\255')"#),
+    ("unpack map32 count without pairs", r#"return cmsgpack.unpack('\223\0\0\0\2\1')"#),
+    ("unpack_one with a string offset", r#"return R(cmsgpack.unpack_one('\1\2\3', '1'))"#),
+    ("unpack_one needs a string", r#"return cmsgpack.unpack_one({})"#),
+    ("unpack_limit with a bad offset type", r#"return cmsgpack.unpack_limit('\1', 1, {})"#),
     (
         "pack unpack round trip",
         r#"local v = {1, -2, 3.5, 'x', {a = {b = true}}, {}} return R(cmsgpack.unpack(cmsgpack.pack(v)))"#,
@@ -330,6 +395,9 @@ const CASES: &[(&str, &str)] = &[
         "tohex",
         r#"return R(bit.tohex(255), bit.tohex(-1), bit.tohex(255, 2), bit.tohex(255, -4), bit.tohex(0x12345678, 12), bit.tohex(1, 0), bit.tohex(2^40 + 0xabc))"#,
     ),
+    ("tohex widths beyond 8", r#"return R(bit.tohex(255, 9), bit.tohex(255, -9), bit.tohex(-2, 100))"#),
+    ("bit ops convert numeric strings", r#"return R(bit.bor('0x10', 1), bit.lshift('1', '4'), bit.band('-1', '255'))"#),
+    ("band needs an argument", r#"return bit.band()"#),
     ("shift needs a count", r#"return bit.lshift(1)"#),
     // ---------------------------------------------------------------- struct
     (
@@ -385,6 +453,27 @@ const CASES: &[(&str, &str)] = &[
     ("unpack position at the end", r#"return R(struct.unpack('', 'abcd', 5))"#),
     ("unpack alignment", r#"return R(struct.unpack('!4 b i', struct.pack('!4 b i', 7, 9)))"#),
     ("unpack format stops at NUL", r#"return R(struct.unpack('b\0b', '\1\2'))"#),
+    ("pack zero-width integers", r#"return R(H(struct.pack('i0 b', 5, 1)), struct.unpack('i0 b', '\7'))"#),
+    (
+        "pack wraps and truncates",
+        r#"return H(struct.pack('<B b H h', 256, -129, -1, 40000)) .. ' ' .. H(struct.pack('<L', -1e20)) .. ' ' .. H(struct.pack('<L', 1e19))"#,
+    ),
+    ("pack floats out of range", r#"return H(struct.pack('<f f', 1e40, -1e-50))"#),
+    ("pack c0 of a number", r#"return H(struct.pack('c0', 12.5))"#),
+    (
+        "unpack unsigned 64 beyond 2^63",
+        r#"return R(struct.unpack('<L >L', string.rep('\255', 8) .. '\128' .. string.rep('\0', 7)))"#,
+    ),
+    ("unpack c0 after a numeric string", r#"return R(struct.unpack('c1 c0', '3abcd'))"#),
+    ("unpack c0 after a negative number", r#"return struct.unpack('b c0', '\255abc')"#),
+    (
+        "unpack big alignment",
+        r#"return R(pcall(struct.unpack, '!16 b d', string.rep('\0', 12)), struct.unpack('!16 b d', string.rep('\0', 16)))"#,
+    ),
+    (
+        "size of odd integer widths with alignment",
+        r#"return R(struct.size('!4 b i3'), struct.size('!4 b i3 i3'), struct.size('!2 b i5'), struct.size('!8 b i16'))"#,
+    ),
     (
         "size",
         r#"return R(struct.size('i b d'), struct.size('!8 b d'), struct.size('!4 b i c10'), struct.size('<>!2 h b'), struct.size(''), struct.size('i16 x'))"#,

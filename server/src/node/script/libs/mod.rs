@@ -31,13 +31,12 @@ pub fn register(lua: &Lua) -> mlua::Result<()> {
     Ok(())
 }
 
-/// Calls `library.function(input)` in a fresh state with the libraries registered, for the fuzz
-/// targets: an `Err` is a Lua error (expected for bad input); a panic or crash is a bug.
-pub fn call_in_fresh_state(library: &str, function: &str, input: &[u8]) -> mlua::Result<()> {
+/// Runs the Lua `chunk` with `input` as its argument (`...`) in a fresh state with the libraries
+/// registered, for the fuzz targets: an `Err` is a Lua error (expected for bad input); a panic
+/// or a crash is a bug.
+pub fn run_with_input(chunk: &str, input: &[u8]) -> mlua::Result<()> {
     let lua = Lua::new();
     register(&lua)?;
-    let table: Table = lua.globals().get(library)?;
-    let function: mlua::Function = table.get(function)?;
-    function.call::<mlua::MultiValue>(lua.create_string(input)?)?;
-    Ok(())
+    let function = lua.load(chunk).set_name("=fuzz").into_function()?;
+    function.call::<()>(lua.create_string(input)?)
 }
