@@ -218,6 +218,10 @@ const CASES: &[(&str, &str)] = &[
     ("decode no argument", r#"return cjson.decode()"#),
     ("decode errors caught by pcall have no position", r#"return R(pcall(cjson.decode, '[1'))"#),
     (
+        "decode hex numbers round as strtod does",
+        r#"return R(cjson.decode('[0x1fffffffffffff, 0x20000000000001, 0x20000000000003, 0x20000000000001000001, 0x1p-1074, 0x1p-1075, 0x1.8p-1075, 0x1p1024, 0x1.fffffffffffff8p1023, 0xAbC.dEfp-3, 0X1P+2, -0x1p-1022]'))"#,
+    ),
+    (
         "decode more numbers",
         r#"return R(cjson.decode('[1.7976931348623157e309, 2.2250738585072011e-308, 0.1e1, 1E-7, 12345678901234567890, -0.0, 4.9e-324, 1e-400]'))"#,
     ),

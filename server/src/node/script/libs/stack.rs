@@ -166,7 +166,8 @@ pub unsafe fn check_stack(state: *mut lua_State, slots: c_int, what: &str) -> Li
 pub fn c_double_to_i64(d: f64) -> i64 {
     // 2^63 as a double; every double in [-2^63, 2^63) truncates to an i64.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if d.is_nan() || d >= LIMIT || d < -LIMIT {
+    // NaN is in no range.
+    if !(-LIMIT..LIMIT).contains(&d) {
         i64::MIN
     } else {
         d as i64
@@ -176,7 +177,7 @@ pub fn c_double_to_i64(d: f64) -> i64 {
 /// A C cast of a double to a 32-bit `int` as x86-64 performs it: as [`c_double_to_i64`] but with
 /// `i32::MIN` as the indefinite value.
 pub fn c_double_to_i32(d: f64) -> i32 {
-    if d.is_nan() || d >= 2_147_483_648.0 || d < -2_147_483_648.0 {
+    if !(-2_147_483_648.0..2_147_483_648.0).contains(&d) {
         i32::MIN
     } else {
         d as i32
