@@ -213,6 +213,10 @@ const CASES: &[(&str, &str)] = &[
         "decode_invalid_numbers off",
         r#"local c = cjson.new() c.decode_invalid_numbers(false) return R(pcall(c.decode, '0x10'), pcall(c.decode, 'nan'), pcall(c.decode, '+1'), pcall(c.decode, '01'), pcall(c.decode, '-Infinity'), c.decode('[0.5, -0]'))"#,
     ),
+    (
+        "decode depth limit counts objects too",
+        r#"return cjson.decode(string.rep('{"a":', 1001) .. '1' .. string.rep('}', 1001))"#,
+    ),
     ("decode a number argument", r#"return R(cjson.decode(123))"#),
     ("decode a table argument", r#"return cjson.decode({})"#),
     ("decode no argument", r#"return cjson.decode()"#),
@@ -369,6 +373,8 @@ const CASES: &[(&str, &str)] = &[
     ("unpack_one with a string offset", r#"return R(cmsgpack.unpack_one('\1\2\3', '1'))"#),
     ("unpack_one needs a string", r#"return cmsgpack.unpack_one({})"#),
     ("unpack_limit with a bad offset type", r#"return cmsgpack.unpack_limit('\1', 1, {})"#),
+    ("pack many arguments", r#"local t = {} for i = 1, 300 do t[i] = i end return H(cmsgpack.pack(unpack(t)))"#),
+    ("unpack_limit with a limit beyond 32 bits", r#"return R(cmsgpack.unpack_limit('\1\2', 2^32 + 1))"#),
     (
         "pack unpack round trip",
         r#"local v = {1, -2, 3.5, 'x', {a = {b = true}}, {}} return R(cmsgpack.unpack(cmsgpack.pack(v)))"#,
@@ -401,6 +407,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     ("tohex widths beyond 8", r#"return R(bit.tohex(255, 9), bit.tohex(255, -9), bit.tohex(-2, 100))"#),
     ("bit ops convert numeric strings", r#"return R(bit.bor('0x10', 1), bit.lshift('1', '4'), bit.band('-1', '255'))"#),
+    ("tohex width beyond 32 bits wraps", r#"return R(bit.tohex(255, 2^32 + 4))"#),
     ("band needs an argument", r#"return bit.band()"#),
     ("shift needs a count", r#"return bit.lshift(1)"#),
     // ---------------------------------------------------------------- struct
@@ -477,6 +484,11 @@ const CASES: &[(&str, &str)] = &[
     (
         "size of odd integer widths with alignment",
         r#"return R(struct.size('!4 b i3'), struct.size('!4 b i3 i3'), struct.size('!2 b i5'), struct.size('!8 b i16'))"#,
+    ),
+    ("unpack too many results", r#"return struct.unpack(string.rep('b', 9000), string.rep('\0', 9000))"#),
+    (
+        "unpack just under the result limit",
+        r#"return tostring(select('#', struct.unpack(string.rep('b', 3900), string.rep('\0', 3900))))"#,
     ),
     (
         "size",

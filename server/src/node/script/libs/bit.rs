@@ -56,7 +56,7 @@ unsafe fn open(state: *mut lua_State) -> LibResult {
 }
 
 /// LuaBitOp's conversion of a number to 32 bits.
-pub fn to_bits(n: f64) -> u32 {
+fn to_bits(n: f64) -> u32 {
     (n + 6_755_399_441_055_744.0).to_bits() as u32
 }
 

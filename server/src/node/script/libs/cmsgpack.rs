@@ -85,7 +85,7 @@ fn encode_double(buf: &mut Vec<u8>, d: f64) {
 }
 
 /// The smallest msgpack integer for `n`.
-pub fn encode_int(buf: &mut Vec<u8>, n: i64) {
+fn encode_int(buf: &mut Vec<u8>, n: i64) {
     if n >= 0 {
         if n <= 127 {
             buf.push(n as u8);

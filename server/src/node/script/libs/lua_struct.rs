@@ -220,12 +220,9 @@ unsafe fn pack(state: *mut lua_State) -> LibResult {
 
 /// C's `getinteger`: `size` bytes as a number, sign-extended for signed options.
 fn get_integer(bytes: &[u8], big: bool, signed: bool, size: usize) -> f64 {
-    let mut l: u64 = 0;
-    let ordered: Box<dyn Iterator<Item = &u8>> =
-        if big { Box::new(bytes.iter()) } else { Box::new(bytes.iter().rev()) };
-    for &b in ordered {
-        l = (l << 8) | u64::from(b);
-    }
+    // Bytes pushed in from the low end: beyond 8 bytes the first ones fall off, as in C.
+    let push = |acc: u64, byte: &u8| (acc << 8) | u64::from(*byte);
+    let mut l = if big { bytes.iter().fold(0, push) } else { bytes.iter().rev().fold(0, push) };
     if !signed {
         return l as f64;
     }
