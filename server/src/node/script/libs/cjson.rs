@@ -291,6 +291,8 @@ enum Open {
 
 /// Appends the value on top of the stack (C's recursive `json_append_data`, as a loop).
 unsafe fn append_data(state: *mut lua_State, cfg: &Config, json: &mut Vec<u8>) -> LibResult<()> {
+    // Bounded: each open table holds Lua stack slots, and `lua_checkstack` caps those at
+    // LUAI_MAXCSTACK (8000), besides `encode_max_depth`.
     let mut open: Vec<Open> = Vec::new();
     loop {
         // The value on top of the stack: written whole, or opened as a table.
@@ -705,6 +707,7 @@ unsafe fn object_key(state: *mut lua_State, parser: &mut Parser, token: &Token) 
 /// Pushes the value that `token` starts (C's recursive `json_process_value` with its object and
 /// array contexts, as a loop: nesting lives on the heap, not in Rust's call stack).
 unsafe fn process_value(state: *mut lua_State, parser: &mut Parser, token: Token) -> LibResult<()> {
+    // Bounded by `decode_max_depth` and by the Lua stack slots each level holds (`descend`).
     let mut open: Vec<Filling> = Vec::new();
     let mut token = token;
     loop {

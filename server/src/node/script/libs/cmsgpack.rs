@@ -312,6 +312,8 @@ enum Item {
 /// Pushes the value at the cursor (C's recursive `mp_decode_to_lua_type`, as a loop: nesting
 /// lives on the heap, and the Lua stack holds what C's recursion holds there).
 unsafe fn decode_lua_type(state: *mut lua_State, c: &mut Cursor) -> Result<(), Stop> {
+    // Bounded: each open container holds Lua stack slots, checked before every item against
+    // LUAI_MAXCSTACK (8000).
     let mut open: Vec<Filling> = Vec::new();
     loop {
         let mut finished = match decode_item(state, c)? {
