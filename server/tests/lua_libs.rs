@@ -245,6 +245,13 @@ const CASES: &[(&str, &str)] = &[
         "decode exponent without digits",
         r#"return R(pcall(cjson.decode, '1e'), pcall(cjson.decode, '[1e+]'), cjson.decode('1.'), pcall(cjson.decode, '.5'))"#,
     ),
+    ("argument errors name the function as called", r#"local d = cjson.decode return d({})"#),
+    ("method calls report a bad self", r#"return cjson:decode()"#),
+    ("errors name the line that called", "local x = 1\nlocal y = 2\nreturn cmsgpack.unpack('\\193')"),
+    (
+        "errors from a nested Lua function name its line",
+        "local function f()\n  return struct.pack('z')\nend\nreturn f()",
+    ),
     (
         "round trip",
         r#"local v = {a = {1, 2, {b = 'c/d'}}, e = 'f'} return cjson.encode(cjson.decode(cjson.encode(v)))"#,
