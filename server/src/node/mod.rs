@@ -32,7 +32,7 @@ mod multi;
 mod pause;
 mod persist;
 mod pubsub;
-mod script;
+pub mod script;
 mod slowlog;
 #[cfg(test)]
 mod testing;

@@ -30,6 +30,7 @@
 mod call;
 mod convert;
 mod flags;
+pub mod libs;
 mod rand48;
 mod sha1;
 mod state;

@@ -105,9 +105,8 @@ impl ScriptLua {
         prims.set("version", "7.0.15")?;
         prims.set("version_num", VERSION_NUM)?;
         let api: Table = lua.load(SANDBOX).set_name("=redis_api").call(prims.clone())?;
-        // The marked place where the integrator wires Redis's bundled libraries (cjson,
-        // cmsgpack, bit, struct) before the globals are sealed:
-        // super::libs::register(&lua)?;
+        // Redis's bundled libraries (cjson, cmsgpack, bit, struct), before the globals are sealed.
+        super::libs::register(&lua)?;
         let seal: Function = api.get("seal")?;
         seal.call::<()>(())?;
         Ok(ScriptLua {
