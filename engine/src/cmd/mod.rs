@@ -19,6 +19,7 @@ pub mod redis_specs;
 pub mod server;
 pub mod set;
 pub mod spec;
+pub mod stream;
 pub mod string;
 pub mod table;
 #[cfg(test)]

@@ -1,0 +1,686 @@
+//! The stream type (Redis's `t_stream.c` data layer and `stream.h`).
+//!
+//! Entries live in nodes as Redis keeps them: each node is one listpack in Redis's own byte
+//! format (`rdb::listpack`), opened by a "master entry" (live count, deleted count, the first
+//! entry's field names, a 0 terminator) and followed by entries written as deltas from the
+//! node's first ID, with the field names left out when they equal the master's
+//! (`FLAG_SAMEFIELDS`). Deleting an entry only flags it (`FLAG_DELETED`) and moves the master's
+//! counts; a node goes when its last live entry does.
+//!
+//! Why Redis's bytes: they cost what Redis's cost per entry (a few bytes of overhead), RDB and
+//! DUMP write them as they are, and node boundaries (which XINFO's `radix-tree-keys` shows and
+//! approximate trimming depends on) fall exactly where Redis puts them. The radix tree keyed by
+//! the node's first ID becomes a `BTreeMap`; XINFO's `radix-tree-nodes`, which counts rax nodes,
+//! is computed from the keys as a compressed rax would hold them (`rax_nodes`).
+//!
+//! Consumer groups keep Redis's model: a group's pending entries list (PEL) maps IDs to their
+//! delivery data and owner, each consumer lists the IDs it owns.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::rdb::listpack::{self, Builder, Elements, Item};
+
+/// The entry is deleted (flagged, not removed).
+pub const FLAG_DELETED: i64 = 1;
+/// The entry's field names are the master entry's.
+pub const FLAG_SAMEFIELDS: i64 = 2;
+/// Redis's `STREAM_LISTPACK_MAX_SIZE`: the most bytes a node may reach, and the most bytes of
+/// fields and values one entry may carry.
+pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
+/// Redis's `SCG_INVALID_ENTRIES_READ`: a group's read counter is unknown.
+pub const ENTRIES_READ_INVALID: i64 = -1;
+
+/// A stream entry ID: milliseconds and sequence, ordered as a 128-bit number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct StreamId {
+    /// The milliseconds part.
+    pub ms: u64,
+    /// The sequence part.
+    pub seq: u64,
+}
+
+impl StreamId {
+    /// `0-0`.
+    pub const MIN: StreamId = StreamId { ms: 0, seq: 0 };
+    /// The largest ID.
+    pub const MAX: StreamId = StreamId { ms: u64::MAX, seq: u64::MAX };
+
+    /// The ID `ms-seq`.
+    pub const fn new(ms: u64, seq: u64) -> StreamId {
+        StreamId { ms, seq }
+    }
+
+    /// True for `0-0`.
+    pub fn is_zero(self) -> bool {
+        self == StreamId::MIN
+    }
+
+    /// The next ID (Redis's `streamIncrID`), `None` past the largest.
+    pub fn incr(self) -> Option<StreamId> {
+        match (self.ms, self.seq) {
+            (u64::MAX, u64::MAX) => None,
+            (ms, u64::MAX) => Some(StreamId::new(ms + 1, 0)),
+            (ms, seq) => Some(StreamId::new(ms, seq + 1)),
+        }
+    }
+
+    /// The previous ID (Redis's `streamDecrID`), `None` before `0-0`.
+    pub fn decr(self) -> Option<StreamId> {
+        match (self.ms, self.seq) {
+            (0, 0) => None,
+            (ms, 0) => Some(StreamId::new(ms - 1, u64::MAX)),
+            (ms, seq) => Some(StreamId::new(ms, seq - 1)),
+        }
+    }
+
+    /// The `ms-seq` text replies and propagation use.
+    pub fn to_bytes(self) -> Vec<u8> {
+        format!("{}-{}", self.ms, self.seq).into_bytes()
+    }
+
+    /// The 16 big-endian bytes Redis keys its radix trees with (`streamEncodeID`).
+    pub fn key_bytes(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.ms.to_be_bytes());
+        out[8..].copy_from_slice(&self.seq.to_be_bytes());
+        out
+    }
+
+    /// The ID from its radix-tree key (`streamDecodeID`).
+    pub fn from_key_bytes(key: &[u8; 16]) -> StreamId {
+        let (ms, seq) = key.split_at(8);
+        StreamId::new(
+            u64::from_be_bytes(ms.try_into().expect("8 bytes")),
+            u64::from_be_bytes(seq.try_into().expect("8 bytes")),
+        )
+    }
+}
+
+/// Where the last node ends (the `stream-node-max-*` settings).
+#[derive(Clone, Copy, Debug)]
+pub struct StreamLimits {
+    /// `stream-node-max-bytes` (0: only `LISTPACK_MAX_SIZE`).
+    pub node_max_bytes: usize,
+    /// `stream-node-max-entries` (0: no limit).
+    pub node_max_entries: usize,
+}
+
+/// How XADD and XTRIM trim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrimStrategy {
+    /// Keep at most this many entries.
+    MaxLen(u64),
+    /// Drop entries below this ID.
+    MinId(StreamId),
+}
+
+/// One entry read from a node: its ID and field/value pairs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// The entry's ID.
+    pub id: StreamId,
+    /// Field/value pairs in order.
+    pub fields: Vec<(Item<'a>, Item<'a>)>,
+}
+
+/// An entry of a node as stored: where its flags sit, and whether it is deleted.
+struct Slot<'a> {
+    entry: Entry<'a>,
+    flags_at: usize,
+    flags: i64,
+}
+
+/// A pending entry: delivered to a consumer, not yet acknowledged (Redis's `streamNACK`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nack {
+    /// When it was last delivered (unix ms).
+    pub delivery_time_ms: i64,
+    /// How many times it was delivered.
+    pub delivery_count: u64,
+    /// The consumer that owns it.
+    pub consumer: Vec<u8>,
+}
+
+/// A consumer of a group (Redis's `streamConsumer`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Consumer {
+    /// Last time it was seen (unix ms).
+    pub seen_time_ms: i64,
+    /// The IDs it owns in the group's PEL.
+    pub pel: BTreeSet<StreamId>,
+}
+
+/// A consumer group (Redis's `streamCG`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// The last ID delivered to any consumer.
+    pub last_id: StreamId,
+    /// The logical count of entries read, or `ENTRIES_READ_INVALID`.
+    pub entries_read: i64,
+    /// Delivered, unacknowledged entries by ID.
+    pub pel: BTreeMap<StreamId, Nack>,
+    /// The consumers by name.
+    pub consumers: BTreeMap<Vec<u8>, Consumer>,
+}
+
+impl Group {
+    /// A group with nothing delivered yet.
+    pub fn new(last_id: StreamId, entries_read: i64) -> Group {
+        Group { last_id, entries_read, pel: BTreeMap::new(), consumers: BTreeMap::new() }
+    }
+}
+
+/// A stream value (Redis's `stream`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StreamValue {
+    /// Nodes by their master ID, each a listpack in Redis's format.
+    nodes: BTreeMap<StreamId, Vec<u8>>,
+    /// Live entries.
+    length: u64,
+    /// The largest ID ever added (or set by XSETID).
+    pub last_id: StreamId,
+    /// The first live entry's ID (0-0 when empty).
+    pub first_id: StreamId,
+    /// The largest ID ever deleted.
+    pub max_deleted_entry_id: StreamId,
+    /// Entries ever added.
+    pub entries_added: u64,
+    /// Consumer groups by name.
+    pub groups: BTreeMap<Vec<u8>, Group>,
+}
+
+fn int(item: Item) -> i64 {
+    match item {
+        Item::Int(n) => n,
+        Item::Str(s) => crate::num::parse_i64(s).expect("a stream node integer"),
+    }
+}
+
+/// Reads every entry of the node `lp` with master ID `master`, deleted ones included.
+fn node_slots(master: StreamId, lp: &[u8]) -> Vec<Slot<'_>> {
+    let mut el = Elements::new(lp).map(|(at, item)| (at, item));
+    let mut next = || el.next().expect("a well-formed stream node");
+    let _count = next();
+    let _deleted = next();
+    let master_fields: Vec<Item> = {
+        let n = int(next().1);
+        (0..n).map(|_| next().1).collect()
+    };
+    let _terminator = next();
+    drop(next);
+    let mut slots = Vec::new();
+    while let Some((flags_at, flags)) = el.next() {
+        let flags = int(flags);
+        let mut next = || el.next().expect("a well-formed stream node").1;
+        let ms = master.ms.wrapping_add(int(next()) as u64);
+        let seq = master.seq.wrapping_add(int(next()) as u64);
+        let fields = if flags & FLAG_SAMEFIELDS != 0 {
+            master_fields.iter().map(|f| (*f, next())).collect()
+        } else {
+            let n = int(next());
+            (0..n).map(|_| (next(), next())).collect()
+        };
+        let _lp_count = next();
+        slots.push(Slot { entry: Entry { id: StreamId::new(ms, seq), fields }, flags_at, flags });
+    }
+    slots
+}
+
+/// The node's live and deleted counts (the master entry's first two elements).
+fn node_counts(lp: &[u8]) -> (i64, i64) {
+    let mut el = Elements::new(lp);
+    let count = int(el.next().expect("a stream node").1);
+    let deleted = int(el.next().expect("a stream node").1);
+    (count, deleted)
+}
+
+/// Sets the node's live and deleted counts.
+fn set_node_counts(lp: &mut Vec<u8>, count: i64, deleted: i64) {
+    let first = Elements::new(lp).next().expect("a stream node").0;
+    listpack::replace_int(lp, first, count);
+    let second = Elements::new(lp).nth(1).expect("a stream node").0;
+    listpack::replace_int(lp, second, deleted);
+}
+
+/// Checks a node from a file or payload as Redis's `streamValidateListpackIntegrity` does
+/// (deep): the listpack's bytes, the master entry, each entry's shape and `lp-count`, the
+/// master's counts, and IDs rising from the master's. Returns the node's last ID.
+pub fn validate_node(master: StreamId, lp: &[u8]) -> Result<StreamId, &'static str> {
+    let items = listpack::decode(lp).map_err(|(_, why)| why)?;
+    let mut it = items.into_iter();
+    let next_int = |it: &mut std::vec::IntoIter<Item>| match it.next() {
+        Some(Item::Int(n)) => Ok(n),
+        Some(Item::Str(s)) => crate::num::parse_i64(s).ok_or("stream node integer expected"),
+        None => Err("stream node ends early"),
+    };
+    let count = next_int(&mut it)?;
+    let deleted = next_int(&mut it)?;
+    let master_fields = next_int(&mut it)?;
+    if master_fields < 0 {
+        return Err("negative master field count");
+    }
+    for _ in 0..master_fields {
+        it.next().ok_or("stream node ends in the master entry")?;
+    }
+    if next_int(&mut it)? != 0 {
+        return Err("master entry terminator is not 0");
+    }
+    let (mut live, mut dead) = (0i64, 0i64);
+    let mut last = None::<StreamId>;
+    while it.len() > 0 {
+        let flags = next_int(&mut it)?;
+        let ms = master.ms.wrapping_add(next_int(&mut it)? as u64);
+        let seq = master.seq.wrapping_add(next_int(&mut it)? as u64);
+        let id = StreamId::new(ms, seq);
+        if id < master || last.is_some_and(|l| id <= l) {
+            return Err("stream node IDs out of order");
+        }
+        last = Some(id);
+        let (fields, lp_count) = if flags & FLAG_SAMEFIELDS != 0 {
+            (master_fields, master_fields + 3)
+        } else {
+            let n = next_int(&mut it)?;
+            if n < 0 {
+                return Err("negative entry field count");
+            }
+            (n * 2, n * 2 + 4)
+        };
+        if fields > it.len() as i64 {
+            return Err("stream entry runs past the node");
+        }
+        for _ in 0..fields {
+            it.next();
+        }
+        if next_int(&mut it)? != lp_count {
+            return Err("stream entry lp-count does not match");
+        }
+        if flags & FLAG_DELETED != 0 {
+            dead += 1;
+        } else {
+            live += 1;
+        }
+    }
+    if live != count || dead != deleted {
+        return Err("stream node counts do not match its entries");
+    }
+    last.ok_or("empty stream node")
+}
+
+impl StreamValue {
+    /// An empty stream.
+    pub fn new() -> StreamValue {
+        StreamValue::default()
+    }
+
+    /// Live entries (XLEN).
+    pub fn len(&self) -> u64 {
+        self.length
+    }
+
+    /// True when no live entry is left.
+    pub fn is_empty(&self) -> bool {
+        self.length == 0
+    }
+
+    /// Nodes (XINFO's `radix-tree-keys`).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The nodes as stored: master ID and listpack, in order (for RDB and DUMP).
+    pub fn nodes(&self) -> impl Iterator<Item = (StreamId, &[u8])> {
+        self.nodes.iter().map(|(id, lp)| (*id, &lp[..]))
+    }
+
+    /// Bytes the nodes' listpacks take.
+    pub fn node_bytes(&self) -> usize {
+        self.nodes.values().map(Vec::len).sum()
+    }
+
+    /// Adds a node read from a file or payload, checked first (`validate_node`); the caller
+    /// restores the counters after the last node. An empty listpack is refused as Redis does.
+    pub fn load_node(&mut self, master: StreamId, lp: Vec<u8>) -> Result<(), &'static str> {
+        validate_node(master, &lp)?;
+        if self.nodes.last_key_value().is_some_and(|(k, _)| *k >= master) {
+            return Err("stream nodes out of order");
+        }
+        // A node with no live entry is kept (a MINID trim can leave one), as Redis keeps it.
+        let (count, _) = node_counts(&lp);
+        self.length += count as u64;
+        self.nodes.insert(master, lp);
+        Ok(())
+    }
+
+    /// Live entries counted from the nodes (a loader's cross-check of the saved length).
+    pub fn counted_len(&self) -> u64 {
+        self.nodes.values().map(|lp| node_counts(lp).0 as u64).sum()
+    }
+
+    /// XINFO's `radix-tree-nodes`: the nodes of a compressed radix tree (Redis's rax) holding
+    /// the 16-byte node keys: the root, each point where keys branch, each child of a branch,
+    /// and each key's leaf (a chain of single bytes is one compressed node).
+    pub fn rax_nodes(&self) -> usize {
+        let keys: Vec<[u8; 16]> = self.nodes.keys().map(|id| id.key_bytes()).collect();
+        if keys.is_empty() {
+            return 1;
+        }
+        1 + rax_nodes_below(&keys, 0)
+    }
+
+    /// Appends an entry with `id` (greater than `last_id`, the caller checked) and the flat
+    /// field/value list `pairs` (Redis's `streamAppendItem` after the ID is chosen).
+    pub fn append(&mut self, id: StreamId, pairs: &[&[u8]], limits: StreamLimits) {
+        debug_assert!(id > self.last_id && pairs.len().is_multiple_of(2));
+        let numfields = pairs.len() / 2;
+        let max_bytes = match limits.node_max_bytes {
+            0 => LISTPACK_MAX_SIZE,
+            n => n.min(LISTPACK_MAX_SIZE),
+        };
+        let fields_bytes: usize = pairs.iter().map(|p| p.len()).sum();
+        let tail = self.nodes.last_key_value().map(|(master, lp)| (*master, lp.len(), node_counts(lp)));
+        let reuse = match tail {
+            Some((_, bytes, (count, deleted))) => {
+                bytes + fields_bytes < max_bytes
+                    && (limits.node_max_entries == 0 || ((count + deleted) as usize) < limits.node_max_entries)
+            }
+            None => false,
+        };
+        let mut flags = 0;
+        let (master, mut b) = match tail {
+            Some((master, ..)) if reuse => {
+                let mut lp = self.nodes.remove(&master).expect("the tail node");
+                let (count, _) = node_counts(&lp);
+                let first = Elements::new(&lp).next().expect("a stream node").0;
+                listpack::replace_int(&mut lp, first, count + 1);
+                let master_fields: Vec<Item> = {
+                    let mut el = Elements::new(&lp).skip(2);
+                    let n = int(el.next().expect("a stream node").1);
+                    el.take(n as usize).map(|(_, item)| item).collect()
+                };
+                if master_fields.len() == numfields
+                    && master_fields.iter().zip(pairs.chunks(2)).all(|(m, p)| m.with_bytes(|m| m == p[0]))
+                {
+                    flags |= FLAG_SAMEFIELDS;
+                }
+                (master, Builder::reopen(lp))
+            }
+            _ => {
+                if let Some((master, ..)) = tail {
+                    // The old tail takes no more entries: give back its growth room.
+                    if let Some(lp) = self.nodes.get_mut(&master) {
+                        lp.shrink_to_fit();
+                    }
+                }
+                let mut b = Builder::new();
+                b.push_int(1);
+                b.push_int(0);
+                b.push_int(numfields as i64);
+                for pair in pairs.chunks(2) {
+                    b.push(pair[0]);
+                }
+                b.push_int(0);
+                flags |= FLAG_SAMEFIELDS;
+                (id, b)
+            }
+        };
+        b.push_int(flags);
+        b.push_int(id.ms.wrapping_sub(master.ms) as i64);
+        b.push_int(id.seq.wrapping_sub(master.seq) as i64);
+        let same = flags & FLAG_SAMEFIELDS != 0;
+        if !same {
+            b.push_int(numfields as i64);
+        }
+        for pair in pairs.chunks(2) {
+            if !same {
+                b.push(pair[0]);
+            }
+            b.push(pair[1]);
+        }
+        let lp_count = if same { numfields + 3 } else { 2 * numfields + 4 };
+        b.push_int(lp_count as i64);
+        self.nodes.insert(master, b.finish());
+        self.length += 1;
+        self.entries_added += 1;
+        self.last_id = id;
+        if self.length == 1 {
+            self.first_id = id;
+        }
+    }
+
+    /// The node that may hold `id`: the last one whose master ID is not above it.
+    fn node_of(&self, id: StreamId) -> Option<StreamId> {
+        self.nodes.range(..=id).next_back().map(|(k, _)| *k)
+    }
+
+    /// Live entries from `start` to `end` inclusive, forward or in reverse.
+    pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Range<'_> {
+        let nodes: Vec<(StreamId, &[u8])> = if start > end {
+            Vec::new()
+        } else {
+            let from = self.node_of(start).unwrap_or(StreamId::MIN);
+            let mut v: Vec<_> = self.nodes.range(from..=end).map(|(k, lp)| (*k, &lp[..])).collect();
+            if rev {
+                v.reverse();
+            }
+            v
+        };
+        Range { nodes: nodes.into_iter(), current: Vec::new().into_iter(), start, end, rev }
+    }
+
+    /// The first (or last) live entry's ID, if any (Redis's `streamGetEdgeID` skipping
+    /// tombstones).
+    pub fn edge_id(&self, last: bool) -> Option<StreamId> {
+        self.range(StreamId::MIN, StreamId::MAX, last).next().map(|e| e.id)
+    }
+
+    /// The first (or last) entry's ID counting deleted ones (`streamGetEdgeID` without
+    /// skipping tombstones): `MAX` (or `MIN`) when there is no node.
+    pub fn edge_id_with_tombstones(&self, last: bool) -> StreamId {
+        let node = if last { self.nodes.last_key_value() } else { self.nodes.first_key_value() };
+        match node {
+            Some((master, lp)) => {
+                let slots = node_slots(*master, lp);
+                let slot = if last { slots.last() } else { slots.first() };
+                slot.expect("a node holds an entry").entry.id
+            }
+            None if last => StreamId::MIN,
+            None => StreamId::MAX,
+        }
+    }
+
+    /// The fields of the live entry `id`, if there is one.
+    pub fn get(&self, id: StreamId) -> Option<Entry<'_>> {
+        self.range(id, id, false).next()
+    }
+
+    /// Flags entry `id` deleted (Redis's `streamDeleteItem`); false when no live entry has it.
+    /// The caller moves `max_deleted_entry_id` and `first_id`.
+    pub fn delete(&mut self, id: StreamId) -> bool {
+        let Some(master) = self.node_of(id) else { return false };
+        let lp = self.nodes.get_mut(&master).expect("node_of found it");
+        let Some(at) = node_slots(master, lp)
+            .iter()
+            .find(|s| s.entry.id == id && s.flags & FLAG_DELETED == 0)
+            .map(|s| (s.flags_at, s.flags))
+        else {
+            return false;
+        };
+        let (count, deleted) = node_counts(lp);
+        if count == 1 {
+            self.nodes.remove(&master);
+        } else {
+            listpack::replace_int(lp, at.0, at.1 | FLAG_DELETED);
+            set_node_counts(lp, count - 1, deleted + 1);
+        }
+        self.length -= 1;
+        true
+    }
+
+    /// Trims by `strategy` (Redis's `streamTrim`): whole nodes from the head, then, unless
+    /// `approx`, entries flagged in the first node left. `limit` (0: none) caps the entries
+    /// removed by whole nodes. Returns how many entries went; sets `first_id`.
+    pub fn trim(&mut self, strategy: TrimStrategy, approx: bool, limit: u64) -> u64 {
+        let mut deleted = 0u64;
+        while let Some((&master, lp)) = self.nodes.first_key_value() {
+            if matches!(strategy, TrimStrategy::MaxLen(max) if self.length <= max) {
+                break;
+            }
+            let (entries, marked) = node_counts(lp);
+            let entries = entries as u64;
+            if limit != 0 && deleted + entries > limit {
+                break;
+            }
+            let remove_node = match strategy {
+                TrimStrategy::MaxLen(max) => self.length - entries >= max,
+                TrimStrategy::MinId(min) => {
+                    node_slots(master, lp).last().expect("a node holds an entry").entry.id < min
+                }
+            };
+            if remove_node {
+                self.nodes.remove(&master);
+                self.length -= entries;
+                deleted += entries;
+                continue;
+            }
+            if approx {
+                break;
+            }
+            let lp = self.nodes.get_mut(&master).expect("the first node");
+            let to_flag: Vec<(usize, i64)> = {
+                let mut out = Vec::new();
+                let mut length = self.length;
+                for slot in node_slots(master, lp) {
+                    let stop = match strategy {
+                        TrimStrategy::MaxLen(max) => length <= max,
+                        TrimStrategy::MinId(min) => slot.entry.id >= min,
+                    };
+                    if stop {
+                        break;
+                    }
+                    if slot.flags & FLAG_DELETED == 0 {
+                        out.push((slot.flags_at, slot.flags));
+                        length -= 1;
+                    }
+                }
+                out
+            };
+            // Flag from the back so earlier offsets stay valid while encodings keep their size
+            // (flags are one-byte integers either way).
+            for &(at, flags) in to_flag.iter().rev() {
+                listpack::replace_int(lp, at, flags | FLAG_DELETED);
+            }
+            let n = to_flag.len() as u64;
+            set_node_counts(lp, (entries - n) as i64, marked + n as i64);
+            self.length -= n;
+            deleted += n;
+            break;
+        }
+        if self.length > 0 {
+            self.first_id = self.edge_id(false).expect("a live entry");
+        } else {
+            self.first_id = StreamId::MIN;
+        }
+        deleted
+    }
+
+    /// Redis's `streamRangeHasTombstones`: whether a deleted entry may lie in `start..=end`.
+    pub fn range_has_tombstones(&self, start: StreamId, end: StreamId) -> bool {
+        if self.length == 0 || self.max_deleted_entry_id.is_zero() {
+            return false;
+        }
+        if self.first_id > self.max_deleted_entry_id {
+            return false;
+        }
+        start <= self.max_deleted_entry_id && self.max_deleted_entry_id <= end
+    }
+
+    /// Redis's `streamEstimateDistanceFromFirstEverEntry`: the logical read counter of `id`, or
+    /// `ENTRIES_READ_INVALID` when it cannot be known.
+    pub fn estimate_distance(&self, id: StreamId) -> i64 {
+        if self.entries_added == 0 {
+            return 0;
+        }
+        if self.length == 0 && id <= self.last_id {
+            return self.entries_added as i64;
+        }
+        if id == self.last_id {
+            return self.entries_added as i64;
+        }
+        if id > self.last_id {
+            return ENTRIES_READ_INVALID;
+        }
+        if self.max_deleted_entry_id.is_zero() || self.max_deleted_entry_id < self.first_id {
+            if id < self.first_id {
+                return (self.entries_added - self.length) as i64;
+            }
+            if id == self.first_id {
+                return (self.entries_added - self.length + 1) as i64;
+            }
+        }
+        ENTRIES_READ_INVALID
+    }
+
+    /// A group's lag (Redis's `streamReplyWithCGLag`), `None` when it cannot be known.
+    pub fn group_lag(&self, group: &Group) -> Option<i64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        if group.entries_read != ENTRIES_READ_INVALID && !self.range_has_tombstones(group.last_id, StreamId::MAX) {
+            return Some(self.entries_added as i64 - group.entries_read);
+        }
+        match self.estimate_distance(group.last_id) {
+            ENTRIES_READ_INVALID => None,
+            read => Some(self.entries_added as i64 - read),
+        }
+    }
+}
+
+/// Rax nodes below the node at `depth` that the sorted `keys` (sharing `depth` bytes) pass
+/// through, that node excluded.
+fn rax_nodes_below(keys: &[[u8; 16]], depth: usize) -> usize {
+    if keys.len() == 1 {
+        return usize::from(depth < 16);
+    }
+    let mut d = depth;
+    while keys.iter().all(|k| k[d] == keys[0][d]) {
+        d += 1;
+    }
+    // A branch below this node is a node of its own; at this node it is this node.
+    let mut nodes = usize::from(d > depth);
+    for group in keys.chunk_by(|a, b| a[d] == b[d]) {
+        nodes += 1 + rax_nodes_below(group, d + 1);
+    }
+    nodes
+}
+
+/// Live entries of a range, node by node (Redis's `streamIterator`).
+pub struct Range<'a> {
+    nodes: std::vec::IntoIter<(StreamId, &'a [u8])>,
+    current: std::vec::IntoIter<Entry<'a>>,
+    start: StreamId,
+    end: StreamId,
+    rev: bool,
+}
+
+impl<'a> Iterator for Range<'a> {
+    type Item = Entry<'a>;
+
+    fn next(&mut self) -> Option<Entry<'a>> {
+        loop {
+            if let Some(e) = self.current.next() {
+                return Some(e);
+            }
+            let (master, lp) = self.nodes.next()?;
+            let (start, end) = (self.start, self.end);
+            let mut live: Vec<Entry<'a>> = node_slots(master, lp)
+                .into_iter()
+                .filter(|s| s.flags & FLAG_DELETED == 0 && s.entry.id >= start && s.entry.id <= end)
+                .map(|s| s.entry)
+                .collect();
+            if self.rev {
+                live.reverse();
+            }
+            self.current = live.into_iter();
+        }
+    }
+}
