@@ -165,6 +165,8 @@ fn serve_new(ctx: &mut Ctx, key: &[u8], group_name: &[u8], consumer: &[u8], coun
         Some(start) => stream.range(start, StreamId::MAX, false).take(limit).map(|e| (e.id, entry_reply(&e))).collect(),
         None => Vec::new(),
     };
+    // Each claim carries the group's last ID as it stood after that entry, as Redis propagates
+    // it entry by entry.
     let mut claims = Vec::new();
     let mut moved = false;
     for (id, _) in &entries {
@@ -191,11 +193,11 @@ fn serve_new(ctx: &mut Ctx, key: &[u8], group_name: &[u8], consumer: &[u8], coun
             }
         }
         group.consumers.get_mut(consumer).expect("created before serving").pel.insert(*id);
-        claims.push((*id, nack));
+        claims.push((*id, nack, group.last_id));
     }
     let group = &stream.groups[group_name];
     let (last, read) = (group.last_id, group.entries_read);
-    for (id, nack) in claims {
+    for (id, nack, last) in claims {
         let (time, count) = (nack.delivery_time_ms.to_string(), nack.delivery_count.to_string());
         ctx.propagate_also(&[
             b"XCLAIM",
@@ -214,11 +216,20 @@ fn serve_new(ctx: &mut Ctx, key: &[u8], group_name: &[u8], consumer: &[u8], coun
             &last.to_bytes(),
         ]);
     }
-    if moved {
+    // Without PEL entries nothing carries the group's new position: Redis sends it alone.
+    if moved && noack {
         let read = read.to_string();
         ctx.propagate_also(&[b"XGROUP", b"SETID", key, group_name, &last.to_bytes(), b"ENTRIESREAD", read.as_bytes()]);
     }
     entries.into_iter().map(|(_, reply)| reply).collect()
+}
+
+/// Redis's `streamPropagateConsumerCreation`, which XREADGROUP calls for a consumer it created
+/// only with NOACK: otherwise the XCLAIMs it propagates create the consumer.
+fn propagate_consumer_creation(ctx: &mut Ctx, key: &[u8], group_name: &[u8], consumer: &[u8], noack: bool) {
+    if noack {
+        ctx.propagate_also(&[b"XGROUP", b"CREATECONSUMER", key, group_name, consumer]);
+    }
 }
 
 /// Serves `consumer`'s own pending entries after `after` (Redis's
@@ -289,7 +300,9 @@ fn read(ctx: &mut Ctx, argv: &[&[u8]], xreadgroup: bool) -> Result<Reply, CmdErr
         if serve {
             // Redis 7.0 looks the consumer up (creating it, or refreshing its seen time) only
             // for a stream it serves.
-            if !create_consumer(ctx, key, group_name, consumer) {
+            if create_consumer(ctx, key, group_name, consumer) {
+                propagate_consumer_creation(ctx, key, group_name, consumer, args.noack);
+            } else {
                 let stream = write_stream(ctx, key)?.expect("found above");
                 let c = stream.groups.get_mut(group_name).and_then(|g| g.consumers.get_mut(consumer));
                 c.expect("exists").seen_time_ms = now_ms;
@@ -360,7 +373,9 @@ fn serve_blocked(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8]) -> Option<Result<Rep
     let entries = match args.group {
         Some((group_name, consumer)) => {
             ctx.propagate.get_or_insert_with(Vec::new);
-            create_consumer(ctx, key, group_name, consumer);
+            if create_consumer(ctx, key, group_name, consumer) {
+                propagate_consumer_creation(ctx, key, group_name, consumer, args.noack);
+            }
             serve_new(ctx, key, group_name, consumer, args.count, args.noack)
         }
         None => plain_entries(stream, after, args.count),
