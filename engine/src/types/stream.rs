@@ -256,8 +256,8 @@ pub fn validate_node(master: StreamId, lp: &[u8]) -> Result<StreamId, &'static s
     let count = next_int(&mut it)?;
     let deleted = next_int(&mut it)?;
     let master_fields = next_int(&mut it)?;
-    if master_fields < 0 {
-        return Err("negative master field count");
+    if master_fields < 0 || master_fields as u64 > it.len() as u64 {
+        return Err("master field count out of range");
     }
     for _ in 0..master_fields {
         it.next().ok_or("stream node ends in the master entry")?;
@@ -280,8 +280,8 @@ pub fn validate_node(master: StreamId, lp: &[u8]) -> Result<StreamId, &'static s
             (master_fields, master_fields + 3)
         } else {
             let n = next_int(&mut it)?;
-            if n < 0 {
-                return Err("negative entry field count");
+            if n < 0 || n as u64 > it.len() as u64 {
+                return Err("entry field count out of range");
             }
             (n * 2, n * 2 + 4)
         };
