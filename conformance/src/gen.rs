@@ -45,6 +45,7 @@ const FAMILY_ALIASES: &[(&str, &str)] = &[
     ("zsets", "sorted-set"),
     ("sorted-sets", "sorted-set"),
     ("bitmaps", "bitmap"),
+    ("streams", "stream"),
     ("transaction", "transactions"),
 ];
 
@@ -198,6 +199,24 @@ enum TimeoutAt {
 /// (block forever) nor a large or hexadecimal number (seconds of blocking).
 const BLOCKING_TIMEOUTS: &[&[u8]] =
     &[b"0.01", b"0.001", b"1e-3", b".005", b"-1", b"abc", b"", b"inf", b"nan", b"1e400", b" 1"];
+/// Stream IDs the stream commands' ID arguments draw from: explicit, partial, `ms-*`, the
+/// range ends, exclusive bounds, `$` and `>`, 0-0 and the largest ID, and a few refused forms.
+const STREAM_IDS: &[&[u8]] = &[
+    b"1-1", b"1-2", b"2-1", b"2", b"3-*", b"5-0", b"5-*", b"9-9", b"0-1", b"0", b"-", b"+", b"(1-1", b"(2-1", b"$",
+    b">", b"0-0", b"18446744073709551615-18446744073709551615", b"1-x", b"(",
+];
+/// Minimum idle times for XCLAIM and XAUTOCLAIM: everything qualifies, or nothing does.
+const STREAM_IDLE_TIMES: &[&[u8]] = &[b"0", b"1000000"];
+/// Group names the stream commands use.
+const STREAM_GROUPS: &[&[u8]] = &[b"g", b"g2"];
+/// Consumer names the stream commands use.
+const STREAM_CONSUMERS: &[&[u8]] = &[b"alice", b"bob"];
+
+/// Argument names that hold a stream ID (or a trim threshold, an ID or a count).
+fn is_stream_id(name: &str) -> bool {
+    matches!(name, "id" | "start" | "end" | "last-id" | "max_deleted_entry_id" | "threshold")
+}
+
 /// How many of `BLOCKING_TIMEOUTS`, from the start, are accepted.
 const BLOCKING_TIMEOUTS_VALID: usize = 4;
 /// How often (percent) a blocking command gets an accepted timeout.
@@ -205,7 +224,7 @@ const BLOCKING_TIMEOUT_VALID_PERCENT: u32 = 80;
 
 /// A type-making command, used to put keys of other types in a sequence.
 const TYPE_SEEDS: &[(&str, &[&[u8]])] =
-    &[("rpush", &[b"a", b"b"]), ("sadd", &[b"a", b"b"]), ("hset", &[b"f", b"v"]), ("zadd", &[b"1", b"a"])];
+    &[("rpush", &[b"a", b"b"]), ("sadd", &[b"a", b"b"]), ("hset", &[b"f", b"v"]), ("zadd", &[b"1", b"a"]), ("xadd", &[b"1-*", b"f", b"v"])];
 
 /// Generates commands and sequences for a set of families.
 #[derive(Clone, Debug)]
@@ -227,8 +246,8 @@ impl Generator {
                 continue;
             }
             let generated = CommandGen::from_spec(spec);
-            if spec.has(CmdFlag::Blocking) && generated.timeout.is_none() {
-                // A blocking form without a `timeout` argument (XREAD's BLOCK) cannot be bounded.
+            if spec.has(CmdFlag::Blocking) && generated.timeout.is_none() && !is_stream_read(spec.name) {
+                // A blocking form without a `timeout` argument cannot be bounded.
                 continue;
             }
             let family = group_of(spec);
@@ -426,8 +445,23 @@ fn gen_list(args: &[ArgSpec], rng: &mut Rng, out: &mut Argv) {
     }
 }
 
+/// XREAD and XREADGROUP: generated without BLOCK (see `gen_arg`), so they answer at once.
+fn is_stream_read(name: &str) -> bool {
+    matches!(name, "xread" | "xreadgroup")
+}
+
 fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
     if arg.optional && rng.chance(50) {
+        return;
+    }
+    // XREAD's and XREADGROUP's BLOCK has no timeout argument the campaign could bound: left out.
+    if arg.token == Some("BLOCK") {
+        return;
+    }
+    // XADD's `*` takes the ID from each server's clock, which the two sides never share: an
+    // explicit or `ms-*` ID from the pool stands in for it.
+    if arg.name == "auto_id" {
+        out.push(rng.pick(STREAM_IDS).to_vec());
         return;
     }
     let reps = if arg.multiple { rng.range(1, REPEAT_MAX) } else { 1 };
@@ -455,6 +489,14 @@ fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
             }
             Kind::String if arg.name == "operation" && rng.chance(90) => out.push(rng.pick(BITOP_OPERATIONS).to_vec()),
             Kind::String if arg.name == "encoding" && rng.chance(85) => out.push(gen_bitfield_type(rng)),
+            Kind::String if is_stream_id(arg.name) && rng.chance(90) => out.push(rng.pick(STREAM_IDS).to_vec()),
+            Kind::String if matches!(arg.name, "group" | "groupname") && rng.chance(90) => {
+                out.push(rng.pick(STREAM_GROUPS).to_vec())
+            }
+            Kind::String if matches!(arg.name, "consumer" | "consumername") && rng.chance(90) => {
+                out.push(rng.pick(STREAM_CONSUMERS).to_vec())
+            }
+            Kind::String if arg.name == "min-idle-time" && rng.chance(90) => out.push(rng.pick(STREAM_IDLE_TIMES).to_vec()),
             Kind::String => out.push(gen_string(rng)),
             // A bit (SETBIT's value, BITPOS's bit) is mostly 0 or 1, else nearly every one is refused.
             Kind::Integer if matches!(arg.name, "bit" | "value") && rng.chance(60) => {

@@ -29,7 +29,7 @@ struct TrimArgs {
     limit: u64,
     /// NOMKSTREAM (XADD).
     no_mkstream: bool,
-    /// The ID argument's position (XADD), or where parsing stopped (XTRIM).
+    /// The ID argument's position (XADD).
     id_pos: usize,
     /// The ID as written (XADD, absent for `*`).
     id: Option<Parsed>,
@@ -89,7 +89,7 @@ fn parse(ctx: &Ctx, argv: &[&[u8]], xadd: bool) -> Result<TrimArgs, CmdError> {
             args.id = Some(parse_id_generic(opt, 0, true, true)?);
             break;
         } else {
-            break;
+            return Err(CmdError::Syntax);
         }
         i += 1;
     }
@@ -190,9 +190,6 @@ pub fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 /// XTRIM: trims a stream and replies with how many entries went.
 pub fn xtrim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     let args = parse(ctx, argv, false)?;
-    if args.id_pos < argv.len() {
-        return Err(CmdError::Syntax);
-    }
     let key = argv[1];
     if write_stream(ctx, key)?.is_none() {
         return Ok(Reply::Int(0));

@@ -120,11 +120,20 @@ pub fn create(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
 
 /// XGROUP SETID.
 pub fn setid(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    // Redis reads SETID's options as a list, as CREATE's: a bad value is reported before a
+    // wrong count of them.
     let mut entries_read = ENTRIES_READ_INVALID;
-    match argv.len() {
-        7 if eq_ci(argv[5], "ENTRIESREAD") => entries_read = entries_read_arg(argv[6])?,
-        5 => {}
-        _ => return Err(syntax(argv)),
+    let mut i = 5;
+    while i < argv.len() {
+        if eq_ci(argv[i], "ENTRIESREAD") && i + 1 < argv.len() {
+            entries_read = entries_read_arg(argv[i + 1])?;
+            i += 2;
+        } else {
+            return Err(syntax(argv));
+        }
+    }
+    if argv.len() != 5 && argv.len() != 7 {
+        return Err(syntax(argv));
     }
     let stream = stream_with_group(ctx, argv)?;
     let id = match argv[4] {
