@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
+use verdis_engine::types::stream::StreamId;
 use verdis_engine::value::Value;
 use verdis_engine::{CmdError, Keyspace, Reply};
 
@@ -29,7 +30,13 @@ pub enum MVal {
     Set(BTreeSet<Vec<u8>>),
     /// A sorted set: member to score.
     Zset(BTreeMap<Vec<u8>, f64>),
+    /// A stream: its entries (ID, field/value pairs) in order. The workload makes none yet; a
+    /// stream the node holds is compared by its entries.
+    Stream(Vec<StreamEntry>),
 }
+
+/// A stream entry in model form: its ID's text and its field/value pairs.
+pub type StreamEntry = (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>);
 
 impl MVal {
     fn type_name(&self) -> &'static str {
@@ -39,6 +46,7 @@ impl MVal {
             MVal::Hash(_) => "hash",
             MVal::Set(_) => "set",
             MVal::Zset(_) => "zset",
+            MVal::Stream(_) => "stream",
         }
     }
 
@@ -49,6 +57,8 @@ impl MVal {
             MVal::Hash(h) => h.is_empty(),
             MVal::Set(s) => s.is_empty(),
             MVal::Zset(z) => z.is_empty(),
+            // Redis keeps an emptied stream.
+            MVal::Stream(_) => false,
         }
     }
 }
@@ -461,6 +471,11 @@ impl Model {
                 Value::Hash(h) => MVal::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
                 Value::Set(s) => MVal::Set(s.iter().map(|m| m.into_owned()).collect()),
                 Value::Zset(z) => MVal::Zset(z.iter().map(|(m, s)| (m.to_vec(), s)).collect()),
+                Value::Stream(st) => MVal::Stream(
+                    st.range(StreamId::MIN, StreamId::MAX, false)
+                        .map(|e| (e.id.to_bytes(), e.fields.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()))
+                        .collect(),
+                ),
             };
             keys.insert(key.to_vec(), Entry { val, expire_at: db.expire_at(key) });
         }

@@ -71,14 +71,14 @@ pub fn within(a: &Value, b: &Value, tolerance: i64) -> bool {
 /// `within` at every depth: aggregates of the same kind and length whose elements are each
 /// `within_deep`.
 pub fn within_deep(a: &Value, b: &Value, tolerance: i64) -> bool {
-    let all = |x: &[Value], y: &[Value]| x.len() == y.len() && x.iter().zip(y).all(|(x, y)| within_deep(x, y, tolerance));
+    let all =
+        |x: &[Value], y: &[Value]| x.len() == y.len() && x.iter().zip(y).all(|(x, y)| within_deep(x, y, tolerance));
     match (a, b) {
         (Value::Array(x), Value::Array(y)) | (Value::Set(x), Value::Set(y)) | (Value::Push(x), Value::Push(y)) => {
             all(x, y)
         }
         (Value::Map(x), Value::Map(y)) => {
-            x.len() == y.len()
-                && x.iter().zip(y).all(|((ka, va), (kb, vb))| ka == kb && within_deep(va, vb, tolerance))
+            x.len() == y.len() && x.iter().zip(y).all(|((ka, va), (kb, vb))| ka == kb && within_deep(va, vb, tolerance))
         }
         _ => within(a, b, tolerance),
     }

@@ -202,8 +202,26 @@ const BLOCKING_TIMEOUTS: &[&[u8]] =
 /// Stream IDs the stream commands' ID arguments draw from: explicit, partial, `ms-*`, the
 /// range ends, exclusive bounds, `$` and `>`, 0-0 and the largest ID, and a few refused forms.
 const STREAM_IDS: &[&[u8]] = &[
-    b"1-1", b"1-2", b"2-1", b"2", b"3-*", b"5-0", b"5-*", b"9-9", b"0-1", b"0", b"-", b"+", b"(1-1", b"(2-1", b"$",
-    b">", b"0-0", b"18446744073709551615-18446744073709551615", b"1-x", b"(",
+    b"1-1",
+    b"1-2",
+    b"2-1",
+    b"2",
+    b"3-*",
+    b"5-0",
+    b"5-*",
+    b"9-9",
+    b"0-1",
+    b"0",
+    b"-",
+    b"+",
+    b"(1-1",
+    b"(2-1",
+    b"$",
+    b">",
+    b"0-0",
+    b"18446744073709551615-18446744073709551615",
+    b"1-x",
+    b"(",
 ];
 /// Minimum idle times for XCLAIM and XAUTOCLAIM: everything qualifies, or nothing does.
 const STREAM_IDLE_TIMES: &[&[u8]] = &[b"0", b"1000000"];
@@ -223,8 +241,13 @@ const BLOCKING_TIMEOUTS_VALID: usize = 4;
 const BLOCKING_TIMEOUT_VALID_PERCENT: u32 = 80;
 
 /// A type-making command, used to put keys of other types in a sequence.
-const TYPE_SEEDS: &[(&str, &[&[u8]])] =
-    &[("rpush", &[b"a", b"b"]), ("sadd", &[b"a", b"b"]), ("hset", &[b"f", b"v"]), ("zadd", &[b"1", b"a"]), ("xadd", &[b"1-*", b"f", b"v"])];
+const TYPE_SEEDS: &[(&str, &[&[u8]])] = &[
+    ("rpush", &[b"a", b"b"]),
+    ("sadd", &[b"a", b"b"]),
+    ("hset", &[b"f", b"v"]),
+    ("zadd", &[b"1", b"a"]),
+    ("xadd", &[b"1-*", b"f", b"v"]),
+];
 
 /// Generates commands and sequences for a set of families.
 #[derive(Clone, Debug)]
@@ -496,7 +519,9 @@ fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
             Kind::String if matches!(arg.name, "consumer" | "consumername") && rng.chance(90) => {
                 out.push(rng.pick(STREAM_CONSUMERS).to_vec())
             }
-            Kind::String if arg.name == "min-idle-time" && rng.chance(90) => out.push(rng.pick(STREAM_IDLE_TIMES).to_vec()),
+            Kind::String if arg.name == "min-idle-time" && rng.chance(90) => {
+                out.push(rng.pick(STREAM_IDLE_TIMES).to_vec())
+            }
             Kind::String => out.push(gen_string(rng)),
             // A bit (SETBIT's value, BITPOS's bit) is mostly 0 or 1, else nearly every one is refused.
             Kind::Integer if matches!(arg.name, "bit" | "value") && rng.chance(60) => {

@@ -138,7 +138,7 @@ fn stream_sample(n: u64) -> StreamValue {
     for (i, entry) in st.range(StreamId::MIN, StreamId::MAX, false).take(20).enumerate() {
         let consumer = if i % 2 == 0 { b"alice".to_vec() } else { b"bob".to_vec() };
         let nack = Nack { delivery_time_ms: NOW_MS - i as i64, delivery_count: i as u64 + 1, consumer };
-        group.consumers.entry(nack.consumer.clone()).or_insert_with(Consumer::default).pel.insert(entry.id);
+        group.consumers.entry(nack.consumer.clone()).or_default().pel.insert(entry.id);
         group.pel.insert(entry.id, nack);
     }
     group.consumers.insert(b"idle".to_vec(), Consumer { seen_time_ms: NOW_MS, pel: Default::default() });

@@ -196,31 +196,31 @@ fn int(item: Item) -> i64 {
     }
 }
 
+/// The next element of a node this process validated or built.
+fn take<'a>(el: &mut Elements<'a>) -> (usize, Item<'a>) {
+    el.next().expect("a well-formed stream node")
+}
+
 /// Reads every entry of the node `lp` with master ID `master`, deleted ones included.
 fn node_slots(master: StreamId, lp: &[u8]) -> Vec<Slot<'_>> {
-    let mut el = Elements::new(lp).map(|(at, item)| (at, item));
-    let mut next = || el.next().expect("a well-formed stream node");
-    let _count = next();
-    let _deleted = next();
-    let master_fields: Vec<Item> = {
-        let n = int(next().1);
-        (0..n).map(|_| next().1).collect()
-    };
-    let _terminator = next();
-    drop(next);
+    let mut el = Elements::new(lp);
+    let _count = take(&mut el);
+    let _deleted = take(&mut el);
+    let master_count = int(take(&mut el).1);
+    let master_fields: Vec<Item> = (0..master_count).map(|_| take(&mut el).1).collect();
+    let _terminator = take(&mut el);
     let mut slots = Vec::new();
     while let Some((flags_at, flags)) = el.next() {
         let flags = int(flags);
-        let mut next = || el.next().expect("a well-formed stream node").1;
-        let ms = master.ms.wrapping_add(int(next()) as u64);
-        let seq = master.seq.wrapping_add(int(next()) as u64);
+        let ms = master.ms.wrapping_add(int(take(&mut el).1) as u64);
+        let seq = master.seq.wrapping_add(int(take(&mut el).1) as u64);
         let fields = if flags & FLAG_SAMEFIELDS != 0 {
-            master_fields.iter().map(|f| (*f, next())).collect()
+            master_fields.iter().map(|f| (*f, take(&mut el).1)).collect()
         } else {
-            let n = int(next());
-            (0..n).map(|_| (next(), next())).collect()
+            let n = int(take(&mut el).1);
+            (0..n).map(|_| (take(&mut el).1, take(&mut el).1)).collect()
         };
-        let _lp_count = next();
+        let _lp_count = take(&mut el);
         slots.push(Slot { entry: Entry { id: StreamId::new(ms, seq), fields }, flags_at, flags });
     }
     slots

@@ -270,7 +270,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             }
             continue;
         }
-        let Some(nack) = pending.or_else(|| force.then(|| Nack::forced())) else { continue };
+        let Some(nack) = pending.or_else(|| force.then(Nack::forced)) else { continue };
         if !nack.consumer.is_empty() && min_idle != 0 && now_ms - nack.delivery_time_ms < min_idle {
             continue;
         }
