@@ -181,7 +181,6 @@ pub(super) fn create_consumer(ctx: &mut Ctx, key: &[u8], group: &[u8], name: &[u
 /// XGROUP CREATECONSUMER: 1 when the consumer is new.
 pub fn createconsumer(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
     stream_with_group(ctx, argv)?;
-    ctx.reply_first();
     Ok(Reply::Int(i64::from(create_consumer(ctx, argv[2], argv[3], argv[4]))))
 }
 
@@ -194,7 +193,6 @@ pub fn delconsumer(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         group.pel.remove(id);
     }
     ctx.dirty += 1;
-    ctx.reply_first();
     ctx.notify(NotifyClass::STREAM, "xgroup-delconsumer", argv[2]);
     Ok(Reply::Int(consumer.pel.len() as i64))
 }

@@ -11,7 +11,12 @@
 //! | `info.rs` | XINFO STREAM/GROUPS/CONSUMERS/HELP |
 //!
 //! Time (new IDs, delivery and seen times, idle times) is the command's `Ctx::now_ms`, never a
-//! clock. Deliberate difference from Redis: a replica applying `XADD ... ~ ... LIMIT` from its
+//! clock.
+//!
+//! Deliberate difference from Redis: a consumer that XREADGROUP, XCLAIM or XAUTOCLAIM creates
+//! raises `xgroup-createconsumer` while Redis is writing the reply, so a RESP3 client
+//! subscribed to its own key's events gets that push inside the reply's array from Redis and
+//! before the reply from verdis (which builds a reply whole). Deliberate difference from Redis: a replica applying `XADD ... ~ ... LIMIT` from its
 //! primary would get the LIMIT error, because the engine cannot tell a primary from a client
 //! (Redis's `mustObeyClient`); the AOF loader is told apart (`Keyspace::loading`).
 

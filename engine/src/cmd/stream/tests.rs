@@ -332,3 +332,35 @@ fn resp3_xread_replies_with_a_map() {
     db.resp = 3;
     db.check(&[("XADD s 1-1 a 1", "\"1-1\""), ("XREAD STREAMS s 0", "{\"s\": [[\"1-1\", [\"a\", \"1\"]]]}")]);
 }
+
+#[test]
+fn events_are_redis_s() {
+    // Proves the keyspace events each stream command raises, in order, as Redis 7.0.15 raised
+    // them for the same lines (`notify-keyspace-events KEAnm`): `new` on creation, `xtrim`
+    // after `xadd` when XADD trims, nothing for a no-op, the group events, and XREAD's two
+    // lookups of a missing key.
+    TestDb::new().check_events(&[
+        ("XADD s 1-1 a 1", "new:s xadd:s"),
+        ("XADD s MAXLEN 1 2-1 a 1", "xadd:s xtrim:s"),
+        ("XADD s NOMKSTREAM 3-1 a 1", "xadd:s"),
+        ("XDEL s 3-1", "xdel:s"),
+        ("XDEL s 9-9", ""),
+        ("XTRIM s MAXLEN 0", "xtrim:s"),
+        ("XSETID s 10-0", "xsetid:s"),
+        ("XGROUP CREATE s g $", "xgroup-create:s"),
+        ("XGROUP CREATE n g $ MKSTREAM", "new:n xgroup-create:n"),
+        ("XGROUP CREATECONSUMER s g c", "xgroup-createconsumer:s"),
+        ("XGROUP SETID s g 0", "xgroup-setid:s"),
+        ("XADD s 11-1 a 1", "xadd:s"),
+        ("XREADGROUP GROUP g alice STREAMS s >", "xgroup-createconsumer:s"),
+        ("XREADGROUP GROUP g bob NOACK STREAMS s 0", "xgroup-createconsumer:s"),
+        ("XACK s g 11-1", ""),
+        ("XCLAIM s g bob 0 11-1 FORCE", ""),
+        ("XAUTOCLAIM s g carol 0 0", "xgroup-createconsumer:s"),
+        ("XGROUP DELCONSUMER s g c", "xgroup-delconsumer:s"),
+        ("XGROUP DESTROY s g", "xgroup-destroy:s"),
+        ("XREAD STREAMS nokey 0", "keymiss:nokey keymiss:nokey"),
+        ("XINFO STREAM s", ""),
+        ("XLEN nokey", "keymiss:nokey"),
+    ]);
+}
