@@ -104,7 +104,12 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "xreadgroup",
-        &["GROUP g c STREAMS a >", "GROUP g c NOACK COUNT 1 STREAMS a b > >", "GROUP streams c STREAMS a 0", "NOACK STREAMS a"],
+        &[
+            "GROUP g c STREAMS a >",
+            "GROUP g c NOACK COUNT 1 STREAMS a b > >",
+            "GROUP streams c STREAMS a 0",
+            "NOACK STREAMS a",
+        ],
     ),
 ];
 
