@@ -30,6 +30,8 @@ pub const KEY_POOL: [&[u8]; 5] = [b"k0", b"k1", b"k2", b"k3", b"k\xff"];
 pub const SEQUENCE_LEN_MAX: usize = 50;
 /// How often (percent) a blocking command is preceded by a push to its first key.
 const FED_BLOCKING_PERCENT: u32 = 97;
+/// How often (percent) a command that needs a consumer group is preceded by creating it.
+const FED_GROUP_PERCENT: u32 = 60;
 /// How often (percent) SORT is preceded by a push to its key.
 const FED_SORT_PERCENT: u32 = 50;
 /// Most repetitions of a `multiple` argument.
@@ -230,6 +232,25 @@ const STREAM_GROUPS: &[&[u8]] = &[b"g", b"g2"];
 /// Consumer names the stream commands use.
 const STREAM_CONSUMERS: &[&[u8]] = &[b"alice", b"bob"];
 
+/// The key and group of a stream command that needs the group to exist (XREADGROUP, XACK,
+/// XPENDING, XCLAIM, XAUTOCLAIM, XINFO CONSUMERS, XGROUP's subcommands but CREATE), so
+/// `Generator::feed` can create it first: otherwise nearly every one answers NOGROUP.
+fn stream_group_of<'a>(name: &str, argv: &'a [Vec<u8>]) -> Option<(&'a [u8], &'a [u8])> {
+    let (key_at, group_at) = match name {
+        "xack" | "xpending" | "xclaim" | "xautoclaim" => (1, 2),
+        "xinfo|consumers" | "xgroup|setid" | "xgroup|createconsumer" | "xgroup|delconsumer" | "xgroup|destroy" => {
+            (2, 3)
+        }
+        "xreadgroup" => {
+            let group_at = argv.iter().position(|a| a.eq_ignore_ascii_case(b"GROUP"))? + 1;
+            let streams_at = argv.iter().position(|a| a.eq_ignore_ascii_case(b"STREAMS"))? + 1;
+            (streams_at, group_at)
+        }
+        _ => return None,
+    };
+    Some((argv.get(key_at)?, argv.get(group_at)?))
+}
+
 /// Argument names that hold a stream ID (or a trim threshold, an ID or a count).
 fn is_stream_id(name: &str) -> bool {
     matches!(name, "id" | "start" | "end" | "last-id" | "max_deleted_entry_id" | "threshold")
@@ -328,6 +349,12 @@ impl Generator {
     /// - before SORT (`FED_SORT_PERCENT`), so it has elements to sort (in the generic family
     ///   nothing else makes a list or a set).
     fn feed(&self, cmd: &CommandGen, argv: &[Vec<u8>], rng: &mut Rng) -> Option<Argv> {
+        if let Some((key, group)) = stream_group_of(cmd.name, argv) {
+            return rng.chance(FED_GROUP_PERCENT).then(|| {
+                let words: [&[u8]; 6] = [b"XGROUP", b"CREATE", key, group, b"0", b"MKSTREAM"];
+                words.iter().map(|w| w.to_vec()).collect()
+            });
+        }
         let (key_at, percent, seeds): (usize, u32, &[&str]) = match (cmd.name, cmd.timeout, cmd.family) {
             ("sort" | "sort_ro", ..) => (1, FED_SORT_PERCENT, &["rpush", "sadd"]),
             (_, Some(at), family) => {

@@ -440,7 +440,7 @@ impl StreamValue {
         b.push_int(lp_count as i64);
         self.nodes.insert(master, b.finish());
         self.length += 1;
-        self.entries_added += 1;
+        self.entries_added = self.entries_added.wrapping_add(1);
         self.last_id = id;
         if self.length == 1 {
             self.first_id = id;
@@ -595,7 +595,8 @@ impl StreamValue {
     }
 
     /// Redis's `streamEstimateDistanceFromFirstEverEntry`: the logical read counter of `id`, or
-    /// `ENTRIES_READ_INVALID` when it cannot be known.
+    /// `ENTRIES_READ_INVALID` when it cannot be known. (Counters from a file may disagree with
+    /// each other; the arithmetic wraps as Redis's does rather than panic.)
     pub fn estimate_distance(&self, id: StreamId) -> i64 {
         if self.entries_added == 0 {
             return 0;
@@ -611,10 +612,10 @@ impl StreamValue {
         }
         if self.max_deleted_entry_id.is_zero() || self.max_deleted_entry_id < self.first_id {
             if id < self.first_id {
-                return (self.entries_added - self.length) as i64;
+                return self.entries_added.wrapping_sub(self.length) as i64;
             }
             if id == self.first_id {
-                return (self.entries_added - self.length + 1) as i64;
+                return self.entries_added.wrapping_sub(self.length).wrapping_add(1) as i64;
             }
         }
         ENTRIES_READ_INVALID
@@ -626,11 +627,11 @@ impl StreamValue {
             return Some(0);
         }
         if group.entries_read != ENTRIES_READ_INVALID && !self.range_has_tombstones(group.last_id, StreamId::MAX) {
-            return Some(self.entries_added as i64 - group.entries_read);
+            return Some((self.entries_added as i64).wrapping_sub(group.entries_read));
         }
         match self.estimate_distance(group.last_id) {
             ENTRIES_READ_INVALID => None,
-            read => Some(self.entries_added as i64 - read),
+            read => Some((self.entries_added as i64).wrapping_sub(read)),
         }
     }
 }

@@ -186,7 +186,7 @@ pub fn consumers(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
                 Reply::Map(vec![
                     (field("name"), Reply::Bulk(name.clone())),
                     (field("pending"), Reply::Int(consumer.pel.len() as i64)),
-                    (field("idle"), Reply::Int((now_ms - consumer.seen_time_ms).max(0))),
+                    (field("idle"), Reply::Int(now_ms.wrapping_sub(consumer.seen_time_ms).max(0))),
                 ])
             })
             .collect(),

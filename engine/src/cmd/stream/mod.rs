@@ -11,7 +11,8 @@
 //! | `info.rs` | XINFO STREAM/GROUPS/CONSUMERS/HELP |
 //!
 //! Time (new IDs, delivery and seen times, idle times) is the command's `Ctx::now_ms`, never a
-//! clock.
+//! clock. Idle times are differences of 64-bit milliseconds that a client (XCLAIM IDLE/TIME) or a
+//! file can make extreme: they wrap as Redis's `mstime_t` arithmetic does instead of panicking.
 //!
 //! Deliberate difference from Redis: a consumer that XREADGROUP, XCLAIM or XAUTOCLAIM creates
 //! raises `xgroup-createconsumer` while Redis is writing the reply, so a RESP3 client

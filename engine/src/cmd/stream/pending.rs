@@ -87,7 +87,7 @@ pub fn xpending(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             break;
         }
         let nack = &group.pel[id];
-        let idle = now_ms - nack.delivery_time_ms;
+        let idle = now_ms.wrapping_sub(nack.delivery_time_ms);
         if min_idle != 0 && idle < min_idle {
             continue;
         }
@@ -166,7 +166,7 @@ fn claim_one(
     nack.delivery_time_ms = delivery_time_ms;
     match delivery_count {
         Some(n) => nack.delivery_count = n,
-        None if bump => nack.delivery_count += 1,
+        None if bump => nack.delivery_count = nack.delivery_count.wrapping_add(1),
         None => {}
     }
     let nack = nack.clone();
@@ -230,7 +230,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             justid = true;
         } else if eq_ci(opt, "IDLE") && more {
             j += 1;
-            delivery_time = Some(now_ms - int(argv[j], "ERR Invalid IDLE option argument for XCLAIM")?);
+            delivery_time = Some(now_ms.wrapping_sub(int(argv[j], "ERR Invalid IDLE option argument for XCLAIM")?));
         } else if eq_ci(opt, "TIME") && more {
             j += 1;
             delivery_time = Some(int(argv[j], "ERR Invalid TIME option argument for XCLAIM")?);
@@ -271,7 +271,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             continue;
         }
         let Some(nack) = pending.or_else(|| force.then(Nack::forced)) else { continue };
-        if !nack.consumer.is_empty() && min_idle != 0 && now_ms - nack.delivery_time_ms < min_idle {
+        if !nack.consumer.is_empty() && min_idle != 0 && now_ms.wrapping_sub(nack.delivery_time_ms) < min_idle {
             continue;
         }
         let count = retry_count.filter(|n| *n >= 0).map(|n| n as u64);
@@ -337,7 +337,7 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Reply, CmdError> {
             exhausted = true;
             break;
         };
-        let idle = now_ms - nack.delivery_time_ms;
+        let idle = now_ms.wrapping_sub(nack.delivery_time_ms);
         cursor = id.incr();
         if stream.get(id).is_none() {
             drop_deleted(ctx, key, group_name, id);

@@ -140,7 +140,11 @@ fn resolve(ctx: &mut Ctx, args: &ReadArgs) -> Result<Vec<After>, CmdError> {
                 "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.",
             )),
             b">" => After::New,
-            arg => After::Id(parse_strict_id(arg)?),
+            // Redis marks `>` as the largest ID, so that ID given explicitly reads new entries too.
+            arg => match parse_strict_id(arg)? {
+                StreamId::MAX if args.group.is_some() => After::New,
+                id => After::Id(id),
+            },
         });
     }
     Ok(out)
@@ -176,7 +180,7 @@ fn serve_new(ctx: &mut Ctx, key: &[u8], group_name: &[u8], consumer: &[u8], coun
         let group = stream.groups.get_mut(group_name).expect("the caller found the group");
         if *id > group.last_id {
             if group.entries_read != ENTRIES_READ_INVALID && !tombstones {
-                group.entries_read += 1;
+                group.entries_read = group.entries_read.wrapping_add(1);
             } else if entries_added != 0 {
                 group.entries_read = estimate;
             }
@@ -256,7 +260,7 @@ fn serve_history(
                 let nack =
                     stream.groups.get_mut(group_name).and_then(|g| g.pel.get_mut(&id)).expect("owned IDs are pending");
                 nack.delivery_time_ms = now_ms;
-                nack.delivery_count += 1;
+                nack.delivery_count = nack.delivery_count.wrapping_add(1);
             }
             None => out.push(Reply::Array(vec![id_reply(id), Reply::NullArray])),
         }

@@ -326,6 +326,36 @@ fn blocked_readers_are_served_what_arrived_after_they_blocked() {
 }
 
 #[test]
+fn the_largest_id_reads_new_entries_as_redis_does() {
+    // Proves XREADGROUP with the largest ID given explicitly behaves as `>` (Redis marks `>`
+    // with that ID): nothing new is the null array, a new entry is delivered (found by the
+    // stream generators against Redis 7.0.15).
+    TestDb::new().check(&[
+        ("XGROUP CREATE k g 0 MKSTREAM", "+OK"),
+        ("XREADGROUP GROUP g c STREAMS k 18446744073709551615-18446744073709551615", "(nil array)"),
+        ("XADD k 1-1 f v", "\"1-1\""),
+        (
+            "XREADGROUP GROUP g c STREAMS k 18446744073709551615-18446744073709551615",
+            "[[\"k\", [[\"1-1\", [\"f\", \"v\"]]]]]",
+        ),
+    ]);
+}
+
+#[test]
+fn extreme_idle_times_wrap_as_redis() {
+    // Proves an IDLE of i64::MIN (which overflows `now - idle`) is taken as Redis takes it (the
+    // delivery time is then out of range, so it becomes now), found by the stream generators
+    // against Redis 7.0.15.
+    TestDb::new().check(&[
+        ("XADD k 1-1 f v", "\"1-1\""),
+        ("XGROUP CREATE k g 0", "+OK"),
+        ("XCLAIM k g bob 1000000 idle -9223372036854775808", "[]"),
+        ("XCLAIM k g bob 0 1-1 FORCE JUSTID IDLE -9223372036854775808", "[\"1-1\"]"),
+        ("XPENDING k g - + 1", &format!("[[\"1-1\", \"bob\", :0, :1]]")),
+    ]);
+}
+
+#[test]
 fn resp3_xread_replies_with_a_map() {
     // Proves XREAD's RESP3 form is a map of key to entries, as Redis 7.0 replies.
     let mut db = TestDb::new();
