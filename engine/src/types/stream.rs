@@ -452,19 +452,16 @@ impl StreamValue {
         self.nodes.range(..=id).next_back().map(|(k, _)| *k)
     }
 
-    /// Live entries from `start` to `end` inclusive, forward or in reverse.
+    /// Live entries from `start` to `end` inclusive, forward or in reverse, node by node (no
+    /// node is read before the iteration reaches it).
     pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Range<'_> {
-        let nodes: Vec<(StreamId, &[u8])> = if start > end {
-            Vec::new()
+        let nodes = if start > end {
+            None
         } else {
             let from = self.node_of(start).unwrap_or(StreamId::MIN);
-            let mut v: Vec<_> = self.nodes.range(from..=end).map(|(k, lp)| (*k, &lp[..])).collect();
-            if rev {
-                v.reverse();
-            }
-            v
+            Some(self.nodes.range(from..=end))
         };
-        Range { nodes: nodes.into_iter(), current: Vec::new().into_iter(), start, end, rev }
+        Range { nodes, current: Vec::new().into_iter(), start, end, rev }
     }
 
     /// The first (or last) live entry's ID, if any (Redis's `streamGetEdgeID` skipping
@@ -656,7 +653,8 @@ fn rax_nodes_below(keys: &[[u8; 16]], depth: usize) -> usize {
 
 /// Live entries of a range, node by node (Redis's `streamIterator`).
 pub struct Range<'a> {
-    nodes: std::vec::IntoIter<(StreamId, &'a [u8])>,
+    /// The nodes left to read (`None`: an empty range).
+    nodes: Option<std::collections::btree_map::Range<'a, StreamId, Vec<u8>>>,
     current: std::vec::IntoIter<Entry<'a>>,
     start: StreamId,
     end: StreamId,
@@ -671,7 +669,9 @@ impl<'a> Iterator for Range<'a> {
             if let Some(e) = self.current.next() {
                 return Some(e);
             }
-            let (master, lp) = self.nodes.next()?;
+            let nodes = self.nodes.as_mut()?;
+            let (master, lp) = if self.rev { nodes.next_back()? } else { nodes.next()? };
+            let (master, lp) = (*master, &lp[..]);
             let (start, end) = (self.start, self.end);
             let mut live: Vec<Entry<'a>> = node_slots(master, lp)
                 .into_iter()
