@@ -351,7 +351,7 @@ fn extreme_idle_times_wrap_as_redis() {
         ("XGROUP CREATE k g 0", "+OK"),
         ("XCLAIM k g bob 1000000 idle -9223372036854775808", "[]"),
         ("XCLAIM k g bob 0 1-1 FORCE JUSTID IDLE -9223372036854775808", "[\"1-1\"]"),
-        ("XPENDING k g - + 1", &format!("[[\"1-1\", \"bob\", :0, :1]]")),
+        ("XPENDING k g - + 1", "[[\"1-1\", \"bob\", :0, :1]]"),
     ]);
 }
 
