@@ -245,6 +245,36 @@ impl Raw {
         buf
     }
 
+    /// Reads one bulk string reply (`$len` and the bytes).
+    pub fn read_bulk(&mut self) -> Vec<u8> {
+        let mut header = Vec::new();
+        while !header.ends_with(b"\r\n") {
+            header.extend(self.read_n(1));
+        }
+        let text = String::from_utf8_lossy(&header);
+        let len: usize = text.trim_start_matches('$').trim_end().parse().expect("a bulk length");
+        let mut body = self.read_n(len + 2);
+        body.truncate(len);
+        body
+    }
+
+    /// Waits until exactly `n` connections are blocked (CLIENT LIST flag `b`), asking on this
+    /// connection.
+    pub fn wait_for_blocked(&mut self, n: usize) {
+        /// How many CLIENT LIST probes to make, and the pause between two.
+        const PROBES_MAX: u32 = 500;
+        const PROBE_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+        for _ in 0..PROBES_MAX {
+            self.send(&resp_command(&[b"CLIENT", b"LIST"]));
+            let list = self.read_bulk();
+            if String::from_utf8_lossy(&list).lines().filter(|l| l.contains(" flags=b ")).count() == n {
+                return;
+            }
+            std::thread::sleep(PROBE_PAUSE);
+        }
+        panic!("{n} clients never blocked");
+    }
+
     /// Sends `request` and asserts the reply is exactly `expected`.
     pub fn roundtrip(&mut self, request: &[u8], expected: &[u8]) {
         self.send(request);
