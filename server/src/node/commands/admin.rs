@@ -4,6 +4,8 @@
 //!   matches in hash order; verdis returns table order (the same set, deterministically).
 //! - `CONFIG SET name value [name value ...]`: all or nothing, Redis's error texts
 //!   (`config::Config::set_many`).
+//! - `CONFIG REWRITE`: the configuration file rewritten as Redis does (`config::Config::rewrite`),
+//!   through disk requests (`persist::config_rewrite`); the caller waits for the rename.
 //! - `CONFIG RESETSTAT`: zeroes what Redis's `resetServerStats`, `resetCommandTableStats` and
 //!   `resetErrorTableStats` zero; `dirty` (changes since the last save) is not a statistic.
 //! - `DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | ERROR string | LOG message | HELP`. Deliberate difference: the other
@@ -94,6 +96,7 @@ impl Node {
                 Ok(Reply::Ok)
             }
             NodeCmd::ConfigHelp => Ok(Reply::help(argv[0], CONFIG_HELP)),
+            NodeCmd::ConfigRewrite => self.config_rewrite_command(id).unwrap_or(Ok(Reply::Ok)),
             NodeCmd::Debug => self.debug(id, argv),
             NodeCmd::Shutdown => self.shutdown_command(id, argv),
             NodeCmd::Save => self.save_command(id).unwrap_or(Ok(Reply::Ok)),

@@ -58,6 +58,7 @@ impl Node {
             NodeCmd::ConfigGet
             | NodeCmd::ConfigSet
             | NodeCmd::ConfigResetstat
+            | NodeCmd::ConfigRewrite
             | NodeCmd::ConfigHelp
             | NodeCmd::Debug
             | NodeCmd::Shutdown
