@@ -40,6 +40,11 @@ pub enum Reply {
     Verbatim(&'static str, Vec<u8>),
     /// An out-of-band push (RESP3 `>`; an array in RESP2).
     Push(Vec<Reply>),
+    /// A big number, as its decimal digits (RESP3 `(`; a bulk string in RESP2).
+    BigNum(Vec<u8>),
+    /// Attributes, then the reply they describe (RESP3 `|` and its pairs before the reply; RESP2
+    /// has no attributes and gets the reply alone).
+    Attribute(Vec<(Reply, Reply)>, Box<Reply>),
     /// An array of bulk strings, packed (see `BulkArray`).
     Bulks(BulkArray),
 }

@@ -8,19 +8,23 @@
 //!   through disk requests (`persist::config_rewrite`); the caller waits for the rename.
 //! - `CONFIG RESETSTAT`: zeroes what Redis's `resetServerStats`, `resetCommandTableStats` and
 //!   `resetErrorTableStats` zero; `dirty` (changes since the last save) is not a statistic.
-//! - `DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | ERROR string | LOG message | HELP`. Deliberate difference: the other
-//!   DEBUG subcommands (RELOAD, OBJECT, DIGEST...) are not implemented yet and answer as unknown
+//! - `DEBUG DIGEST | DIGEST-VALUE key... | PROTOCOL type | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 |
+//!   ERROR string | LOG message | RELOAD | HELP`, gated by `enable-debug-command`. DIGEST uses
+//!   Redis's algorithm (`verdis_engine::digest`). Deliberate difference: the other DEBUG
+//!   subcommands (OBJECT, POPULATE...) are not implemented yet and answer as unknown
 //!   subcommands do, and DEBUG HELP lists only what is implemented.
 //! - `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: the process exits 0. Until persistence
 //!   arrives there is no final save, and with no replicas there is nothing to wait for, so NOW and
 //!   FORCE change nothing yet and a shutdown never stays "in progress" (ABORT always errors).
 
 use verdis_engine::cmd::args::eq_ci;
+use verdis_engine::digest::{dataset_digest, hex, key_value_digest};
 use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::error::clip128;
 use verdis_engine::{CmdError, Reply};
 
 use super::super::{Action, ClientId, LogLevel, Node, ServerStats};
+use crate::resp::encode::encode;
 
 /// CONFIG HELP's lines (the intro and HELP entry come from `Reply::help`).
 const CONFIG_HELP: &[&str] = &[
@@ -34,13 +38,21 @@ const CONFIG_HELP: &[&str] = &[
     "    Rewrite the configuration file.",
 ];
 
-/// DEBUG HELP's lines for the subcommands verdis implements, in Redis's words.
+/// DEBUG HELP's lines for the subcommands verdis implements, in Redis's words and order.
 const DEBUG_HELP: &[&str] = &[
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
     "ERROR <string>",
     "    Return a Redis protocol error with <string> as message. Useful for clients",
     "    unit tests to simulate Redis errors.",
     "LOG <message>",
     "    Write <message> to the server log.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -186,6 +198,12 @@ impl Node {
                 self.log(LogLevel::Warning, format!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2])));
                 Ok(Reply::Ok)
             }
+            2 if eq_ci(sub, "digest") => Ok(Reply::Simple(hex(&dataset_digest(&self.keyspace)).into())),
+            n if n >= 3 && eq_ci(sub, "digest-value") => {
+                let db = &self.keyspace.dbs[self.clients.get(&id).map_or(0, |c| c.db)];
+                Ok(Reply::Array(argv[2..].iter().map(|k| Reply::Simple(hex(&key_value_digest(db, k)).into())).collect()))
+            }
+            3 if eq_ci(sub, "protocol") => self.debug_protocol(id, argv[2]),
             2 if eq_ci(sub, "reload") => Ok(self.debug_reload(id).unwrap_or(Ok(Reply::Ok))?),
             3 if eq_ci(sub, "set-active-expire") => {
                 self.config.engine.active_expire_enabled = c_atoi(argv[2]) != 0;
@@ -196,6 +214,45 @@ impl Node {
                 container: verdis_engine::error::ClientText(argv[0].to_ascii_uppercase()),
             }),
         }
+    }
+
+    /// DEBUG PROTOCOL type: one sample of each reply type, as Redis's `debugCommand` sends them.
+    fn debug_protocol(&mut self, id: ClientId, name: &[u8]) -> Result<Reply, CmdError> {
+        let ints = || (0..3).map(Reply::Int).collect::<Vec<_>>();
+        let resp = self.clients.get(&id).map_or(2, |c| c.resp);
+        Ok(match () {
+            _ if eq_ci(name, "string") => Reply::Bulk(b"Hello World".to_vec()),
+            _ if eq_ci(name, "integer") => Reply::Int(12345),
+            _ if eq_ci(name, "double") => Reply::Double(3.141),
+            _ if eq_ci(name, "bignum") => Reply::BigNum(b"1234567999999999999999999999999999999".to_vec()),
+            _ if eq_ci(name, "null") => Reply::Null,
+            _ if eq_ci(name, "array") => Reply::Array(ints()),
+            _ if eq_ci(name, "set") => Reply::Set(ints()),
+            _ if eq_ci(name, "map") => Reply::Map((0..3).map(|j| (Reply::Int(j), Reply::Bool(j == 1))).collect()),
+            _ if eq_ci(name, "attrib") => Reply::Attribute(
+                vec![(
+                    Reply::Bulk(b"key-popularity".to_vec()),
+                    Reply::Array(vec![Reply::Bulk(b"key:123".to_vec()), Reply::Int(90)]),
+                )],
+                Box::new(Reply::Bulk(b"Some real reply following the attribute".to_vec())),
+            ),
+            _ if eq_ci(name, "push") && resp < 3 => return Err(CmdError::msg("ERR RESP2 is not supported by this command")),
+            _ if eq_ci(name, "push") => {
+                // The push goes out first, then a real reply for clients that skip pushes.
+                let push = Reply::Push(vec![Reply::Bulk(b"server-cpu-usage".to_vec()), Reply::Int(42)]);
+                if let Some(client) = self.clients.get_mut(&id).filter(|c| !c.replies_suppressed()) {
+                    encode(&push, resp, &mut client.reply_buf);
+                    self.pending_output.insert(id);
+                }
+                Reply::Bulk(b"Some real reply following the push reply".to_vec())
+            }
+            _ if eq_ci(name, "true") => Reply::Bool(true),
+            _ if eq_ci(name, "false") => Reply::Bool(false),
+            _ if eq_ci(name, "verbatim") => Reply::Verbatim("txt", b"This is a verbatim\nstring".to_vec()),
+            _ => return Err(CmdError::msg(
+                "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+            )),
+        })
     }
 
     /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
