@@ -141,3 +141,53 @@ fn protocol_sends_each_type_as_redis_does() {
         }
     }
 }
+
+#[test]
+fn populate_change_repl_id_and_pause_cron_behave_as_in_redis() {
+    // Proves on both servers: POPULATE's key names, values, sizes, kept keys and errors; a
+    // WATCHed key it creates fails the transaction; CHANGE-REPL-ID draws a new master_replid;
+    // PAUSE-CRON 1 stops the active expire cycle (an expired key stays counted) until 0.
+    for backend in [Backend::Verdis, Backend::Redis] {
+        let server = debug_server(backend);
+        let mut raw = server.raw();
+        raw.script(&[
+            ("SET key:1 kept", "+OK\r\n"),
+            ("DEBUG POPULATE 3", "+OK\r\n"),
+            ("MGET key:0 key:1 key:2 key:3", "*4\r\n$7\r\nvalue:0\r\n$4\r\nkept\r\n$7\r\nvalue:2\r\n$-1\r\n"),
+            ("DEBUG POPULATE 2 p 3", "+OK\r\n"),
+            ("GET p:1", "$3\r\nval\r\n"),
+            ("DEBUG POPULATE 1 z 10", "+OK\r\n"),
+            ("GET z:0", "$10\r\nvalue:0\0\0\0\r\n"),
+            ("DEBUG POPULATE -1", "-ERR value is out of range, must be positive\r\n"),
+            ("DEBUG POPULATE x", "-ERR value is out of range, must be positive\r\n"),
+            ("DBSIZE", ":6\r\n"),
+            ("WATCH w:0", "+OK\r\n"),
+            ("DEBUG POPULATE 1 w", "+OK\r\n"),
+            ("MULTI", "+OK\r\n"),
+            ("PING", "+QUEUED\r\n"),
+            ("EXEC", "*-1\r\n"),
+        ]);
+        let replid = |con: &mut redis::Connection| -> String {
+            let info: String = redis::cmd("INFO").arg("replication").query(con).expect("INFO");
+            info.lines().find_map(|l| l.strip_prefix("master_replid:")).expect("master_replid").to_string()
+        };
+        let mut con = server.client();
+        let before = replid(&mut con);
+        raw.step("DEBUG CHANGE-REPL-ID", "+OK\r\n");
+        let after = replid(&mut con);
+        assert!(after != before && after.len() == 40, "{backend:?}: {before} -> {after}");
+        raw.script(&[("FLUSHALL", "+OK\r\n"), ("DEBUG PAUSE-CRON 1", "+OK\r\n"), ("SET t v PX 1", "+OK\r\n")]);
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        raw.step("DBSIZE", ":1\r\n");
+        raw.step("DEBUG PAUSE-CRON 0", "+OK\r\n");
+        let mut size = String::new();
+        for _ in 0..50 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            size = redis::cmd("DBSIZE").query::<i64>(&mut con).expect("DBSIZE").to_string();
+            if size == "0" {
+                break;
+            }
+        }
+        assert_eq!(size, "0", "{backend:?}: the cron expires the key once resumed");
+    }
+}

@@ -167,6 +167,12 @@ pub struct InfoState {
 }
 
 impl InfoState {
+    /// DEBUG CHANGE-REPL-ID: a new replication id (there is no previous one to keep: verdis has
+    /// no replication yet, so `master_replid2` stays zero as Redis's `clearReplicationId2` leaves it).
+    pub fn change_replication_id(&mut self, rng: &mut Rng) {
+        self.master_replid = random_hex40(rng);
+    }
+
     /// Restarts the instantaneous rates from zero at `now_ms` (CONFIG RESETSTAT).
     pub fn reset_metrics(&mut self, now_ms: u64) {
         for metric in [&mut self.ops, &mut self.net_input, &mut self.net_output] {

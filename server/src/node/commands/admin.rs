@@ -21,8 +21,11 @@ use verdis_engine::cmd::args::eq_ci;
 use verdis_engine::digest::{dataset_digest, hex, key_value_digest};
 use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::error::clip128;
+use verdis_engine::cmd::effects::Touch;
+use verdis_engine::value::{Object, StrValue, Value};
 use verdis_engine::{CmdError, Reply};
 
+use super::super::exec::Effects;
 use super::super::{Action, ClientId, LogLevel, Node, ServerStats};
 use crate::resp::encode::encode;
 
@@ -40,6 +43,9 @@ const CONFIG_HELP: &[&str] = &[
 
 /// DEBUG HELP's lines for the subcommands verdis implements, in Redis's words and order.
 const DEBUG_HELP: &[&str] = &[
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
     "DIGEST",
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
@@ -49,6 +55,11 @@ const DEBUG_HELP: &[&str] = &[
     "    unit tests to simulate Redis errors.",
     "LOG <message>",
     "    Write <message> to the server log.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
     "PROTOCOL <type>",
     "    Reply with a test value of the specified type. <type> can be: string,",
     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -59,7 +70,12 @@ const DEBUG_HELP: &[&str] = &[
     "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
 ];
+
+/// Longest key name DEBUG POPULATE makes (Redis's 128-byte buffer, less its NUL).
+const POPULATE_NAME_BYTES_MAX: usize = 127;
 
 /// Redis's refusal when `enable-debug-command` does not allow the client.
 const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
@@ -99,7 +115,13 @@ impl ShutdownFlags {
 
 impl Node {
     /// Runs an admin command (CONFIG *, DEBUG, SHUTDOWN).
-    pub(super) fn exec_admin(&mut self, cmd: NodeCmd, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    pub(super) fn exec_admin(
+        &mut self,
+        cmd: NodeCmd,
+        id: ClientId,
+        argv: &[&[u8]],
+        effects: &mut Effects,
+    ) -> Result<Reply, CmdError> {
         match cmd {
             NodeCmd::ConfigGet => Ok(self.config_get(&argv[2..])),
             NodeCmd::ConfigSet => self.config_set(id, &argv[2..]),
@@ -109,7 +131,7 @@ impl Node {
             }
             NodeCmd::ConfigHelp => Ok(Reply::help(argv[0], CONFIG_HELP)),
             NodeCmd::ConfigRewrite => self.config_rewrite_command(id).unwrap_or(Ok(Reply::Ok)),
-            NodeCmd::Debug => self.debug(id, argv),
+            NodeCmd::Debug => self.debug(id, argv, effects),
             NodeCmd::Shutdown => self.shutdown_command(id, argv),
             NodeCmd::Save => self.save_command(id).unwrap_or(Ok(Reply::Ok)),
             NodeCmd::Bgsave => match argv.get(1) {
@@ -168,7 +190,7 @@ impl Node {
     }
 
     /// DEBUG subcommand [args...]
-    fn debug(&mut self, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    fn debug(&mut self, id: ClientId, argv: &[&[u8]], effects: &mut Effects) -> Result<Reply, CmdError> {
         let addr = self.clients.get(&id).map(|c| c.addr.as_str()).unwrap_or_default();
         if !self.config.enable_debug_command.allows(addr) {
             return Err(CmdError::msg(DEBUG_NOT_ALLOWED));
@@ -204,6 +226,16 @@ impl Node {
                 Ok(Reply::Array(argv[2..].iter().map(|k| Reply::Simple(hex(&key_value_digest(db, k)).into())).collect()))
             }
             3 if eq_ci(sub, "protocol") => self.debug_protocol(id, argv[2]),
+            2 if eq_ci(sub, "change-repl-id") => {
+                self.log(LogLevel::Warning, "Changing replication IDs after receiving DEBUG change-repl-id".into());
+                self.info.change_replication_id(&mut self.rng);
+                Ok(Reply::Ok)
+            }
+            3 if eq_ci(sub, "pause-cron") => {
+                self.cron_paused = c_atoi(argv[2]) != 0;
+                Ok(Reply::Ok)
+            }
+            3..=5 if eq_ci(sub, "populate") => self.debug_populate(id, &argv[2..], effects),
             2 if eq_ci(sub, "reload") => Ok(self.debug_reload(id).unwrap_or(Ok(Reply::Ok))?),
             3 if eq_ci(sub, "set-active-expire") => {
                 self.config.engine.active_expire_enabled = c_atoi(argv[2]) != 0;
@@ -214,6 +246,40 @@ impl Node {
                 container: verdis_engine::error::ClientText(argv[0].to_ascii_uppercase()),
             }),
         }
+    }
+
+    /// DEBUG POPULATE count [prefix] [size]: `count` string keys `prefix:N` (default `key`)
+    /// holding `value:N`, cut or zero-padded to `size` bytes when given; existing keys are kept.
+    /// As in Redis, nothing is propagated and the dirty count does not move; WATCH and tracking
+    /// see the new keys.
+    fn debug_populate(&mut self, id: ClientId, args: &[&[u8]], effects: &mut Effects) -> Result<Reply, CmdError> {
+        // Redis answers a negative number and a non-number alike.
+        let positive = |arg: &[u8]| match verdis_engine::num::parse_i64(arg) {
+            Some(n) if n >= 0 => Ok(n as u64),
+            _ => Err(CmdError::msg("ERR value is out of range, must be positive")),
+        };
+        let count = positive(args[0])?;
+        let size = args.get(2).map(|s| positive(s)).transpose()?.unwrap_or(0) as usize;
+        let prefix = args.get(1).copied().unwrap_or(b"key");
+        let db_index = self.clients.get(&id).map_or(0, |c| c.db);
+        let (now_ms, lru) = (self.now.unix_ms(), crate::node::dispatch::lru_clock(self.now.unix_ms()));
+        let db = &mut self.keyspace.dbs[db_index];
+        for j in 0..count {
+            let mut key = prefix.to_vec();
+            key.extend_from_slice(format!(":{j}").as_bytes());
+            // Redis formats the name into a 128-byte buffer.
+            key.truncate(POPULATE_NAME_BYTES_MAX);
+            if db.exists(&key, now_ms) {
+                continue;
+            }
+            let mut value = format!("value:{j}").into_bytes();
+            if size > 0 {
+                value.resize(size, 0);
+            }
+            db.set(&key, Object::new(Value::Str(StrValue::from_bytes(&value)), lru), false);
+            effects.touches.push(Touch { db: db_index, key, modified: true, event: None, after_reply: false });
+        }
+        Ok(Reply::Ok)
     }
 
     /// DEBUG PROTOCOL type: one sample of each reply type, as Redis's `debugCommand` sends them.

@@ -65,7 +65,7 @@ impl Node {
             | NodeCmd::Save
             | NodeCmd::Bgsave
             | NodeCmd::Lastsave
-            | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv),
+            | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv, effects),
             NodeCmd::SlowlogGet
             | NodeCmd::SlowlogLen
             | NodeCmd::SlowlogReset
