@@ -120,8 +120,7 @@ fn rewritten_file_loads_on_redis_and_verdis_to_the_same_configuration() {
     let (old_port, old_dir) = (verdis.port().to_string(), verdis.dir().display().to_string());
     drop(verdis);
     let moved = |port: u16, dir: &std::path::Path| {
-        file.replace(&format!("port {old_port}"), &format!("port {port}"))
-            .replace(&old_dir, &dir.display().to_string())
+        file.replace(&format!("port {old_port}"), &format!("port {port}")).replace(&old_dir, &dir.display().to_string())
     };
     let on_redis = config_get_all(&Server::start_with_config(Backend::Redis, &moved));
     let on_verdis = config_get_all(&Server::start_with_config(Backend::Verdis, &moved));

@@ -66,7 +66,8 @@ fn digest_is_redis_digest_for_every_type() {
     let before = digest(&mut r);
     assert_ne!(before, "0".repeat(40));
     assert_eq!(digest(&mut v), before);
-    let keys = ["s", "n", "neg", "big", "l", "lbig", "si", "ss", "sbig", "sibig", "z", "zbig", "h", "hbig", "e", "nope"];
+    let keys =
+        ["s", "n", "neg", "big", "l", "lbig", "si", "ss", "sbig", "sibig", "z", "zbig", "h", "hbig", "e", "nope"];
     let values = |con: &mut redis::Connection| -> Vec<String> {
         redis::cmd("DEBUG").arg("DIGEST-VALUE").arg(&keys[..]).query(con).expect("DIGEST-VALUE")
     };

@@ -213,10 +213,8 @@ pub(crate) fn show(reply: &Reply) -> String {
         Reply::DoubleText(t) => format!(",{}", t.escape_ascii()),
         Reply::Bool(b) => format!("#{b}"),
         Reply::BigNum(digits) => format!("({}", digits.escape_ascii()),
-        Reply::Attribute(pairs, reply) => format!(
-            "|{{{}}} {}",
-            list(pairs.iter().map(|(k, v)| format!("{}: {}", show(k), show(v)))),
-            show(reply)
-        ),
+        Reply::Attribute(pairs, reply) => {
+            format!("|{{{}}} {}", list(pairs.iter().map(|(k, v)| format!("{}: {}", show(k), show(v)))), show(reply))
+        }
     }
 }

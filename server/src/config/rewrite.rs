@@ -280,7 +280,9 @@ mod tests {
     fn format_memory_picks_the_largest_unit() {
         // Proves Redis's memory notation: exact multiples of gb/mb/kb use the unit, 0 and other
         // amounts stay plain bytes.
-        for (bytes, text) in [(0, "0"), (1024, "1kb"), (1536, "1536"), (3 << 20, "3mb"), (1 << 30, "1gb"), (1000, "1000")] {
+        for (bytes, text) in
+            [(0, "0"), (1024, "1kb"), (1536, "1536"), (3 << 20, "3mb"), (1 << 30, "1gb"), (1000, "1000")]
+        {
             assert_eq!(format_memory(bytes), text);
         }
     }
@@ -291,13 +293,15 @@ mod tests {
         // place (an alias and a `slave` name land on their option), an unknown line commented
         // out, extra `save` lines blanked and empty runs collapsed, `dir` and changed options
         // appended under the signature, options at their default not added.
-        let mut config = Config::default();
-        config.dir = "/data".into();
+        let mut config = Config { dir: "/data".into(), ..Config::default() };
         let set = |c: &mut Config, pairs: &[(&str, &str)]| {
             let pairs: Vec<(&[u8], &[u8])> = pairs.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())).collect();
             c.set_many(&pairs, true).unwrap();
         };
-        set(&mut config, &[("save", ""), ("maxmemory", "100mb"), ("timeout", "7"), ("hash-max-listpack-entries", "100")]);
+        set(
+            &mut config,
+            &[("save", ""), ("maxmemory", "100mb"), ("timeout", "7"), ("hash-max-listpack-entries", "100")],
+        );
         set(&mut config, &[("replica-read-only", "no"), ("hz", "20")]);
         let old = b"# top\n  timeout 0  \nslave-read-only yes\nhash-max-ziplist-entries 5\nsave 900 1\n\nsave 60 1\nbogus 1\n";
         let new = String::from_utf8(config.rewrite(old)).unwrap();

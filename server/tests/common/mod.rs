@@ -86,6 +86,9 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
+/// Makes a configuration file's text from the server's port and directory.
+pub type ConfigText<'a> = &'a dyn Fn(u16, &std::path::Path) -> String;
+
 /// A running server process; killed, and its directory removed, on drop.
 pub struct Server {
     /// Which server this is.
@@ -110,15 +113,11 @@ impl Server {
     /// Starts a server of `backend` on a configuration file only: `config(port, dir)` gives the
     /// text of `server.conf`, written into the server's directory, which must set `port` to the
     /// port given (and nothing else is passed on the command line).
-    pub fn start_with_config(backend: Backend, config: &dyn Fn(u16, &std::path::Path) -> String) -> Server {
+    pub fn start_with_config(backend: Backend, config: ConfigText) -> Server {
         Server::start_inner(backend, &[], Some(config))
     }
 
-    fn start_inner(
-        backend: Backend,
-        extra: &[&str],
-        config: Option<&dyn Fn(u16, &std::path::Path) -> String>,
-    ) -> Server {
+    fn start_inner(backend: Backend, extra: &[&str], config: Option<ConfigText>) -> Server {
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS_MAX {
             match Server::try_start(backend, extra, config) {
@@ -129,11 +128,7 @@ impl Server {
         panic!("{backend:?} server did not start after {START_ATTEMPTS_MAX} attempts:\n{}", failures.join("\n---\n"));
     }
 
-    fn try_start(
-        backend: Backend,
-        extra: &[&str],
-        config: Option<&dyn Fn(u16, &std::path::Path) -> String>,
-    ) -> Result<Server, String> {
+    fn try_start(backend: Backend, extra: &[&str], config: Option<ConfigText>) -> Result<Server, String> {
         let dir = tempfile::Builder::new().prefix("verdis-test-").tempdir().expect("create temp dir");
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).expect("create server log");

@@ -18,10 +18,10 @@
 //!   FORCE change nothing yet and a shutdown never stays "in progress" (ABORT always errors).
 
 use verdis_engine::cmd::args::eq_ci;
-use verdis_engine::digest::{dataset_digest, hex, key_value_digest};
-use verdis_engine::cmd::node::NodeCmd;
-use verdis_engine::error::clip128;
 use verdis_engine::cmd::effects::Touch;
+use verdis_engine::cmd::node::NodeCmd;
+use verdis_engine::digest::{dataset_digest, hex, key_value_digest};
+use verdis_engine::error::clip128;
 use verdis_engine::value::{Object, StrValue, Value};
 use verdis_engine::{CmdError, Reply};
 
@@ -223,7 +223,9 @@ impl Node {
             2 if eq_ci(sub, "digest") => Ok(Reply::Simple(hex(&dataset_digest(&self.keyspace)).into())),
             n if n >= 3 && eq_ci(sub, "digest-value") => {
                 let db = &self.keyspace.dbs[self.clients.get(&id).map_or(0, |c| c.db)];
-                Ok(Reply::Array(argv[2..].iter().map(|k| Reply::Simple(hex(&key_value_digest(db, k)).into())).collect()))
+                Ok(Reply::Array(
+                    argv[2..].iter().map(|k| Reply::Simple(hex(&key_value_digest(db, k)).into())).collect(),
+                ))
             }
             3 if eq_ci(sub, "protocol") => self.debug_protocol(id, argv[2]),
             2 if eq_ci(sub, "change-repl-id") => {
@@ -289,7 +291,8 @@ impl Node {
         Ok(match () {
             _ if eq_ci(name, "string") => Reply::Bulk(b"Hello World".to_vec()),
             _ if eq_ci(name, "integer") => Reply::Int(12345),
-            _ if eq_ci(name, "double") => Reply::Double(3.141),
+            // Redis's sample value, not an approximation of pi.
+            _ if eq_ci(name, "double") => Reply::DoubleText(b"3.141".to_vec()),
             _ if eq_ci(name, "bignum") => Reply::BigNum(b"1234567999999999999999999999999999999".to_vec()),
             _ if eq_ci(name, "null") => Reply::Null,
             _ if eq_ci(name, "array") => Reply::Array(ints()),

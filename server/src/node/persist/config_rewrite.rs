@@ -133,7 +133,8 @@ impl Node {
         for id in callers {
             self.reply_unblocked(id, &reply);
         }
-        if let Some(path) = self.config.config_file.clone().filter(|_| !self.persist.config_rewrite.current.is_empty()) {
+        if let Some(path) = self.config.config_file.clone().filter(|_| !self.persist.config_rewrite.current.is_empty())
+        {
             self.disk(DiskOp::Read { path }, Purpose::ConfigRewrite(Step::Read));
         }
     }
@@ -148,8 +149,8 @@ mod tests {
 
     fn with_file(text: &str) -> Harness {
         let mut config = Config::default();
-        config.config_file = Some("/etc/r.conf".into());
-        config.dir = "/data".into();
+        // Set one at a time: `Config` has private fields, so no struct-update syntax here.
+        (config.config_file, config.dir) = (Some("/etc/r.conf".into()), "/data".into());
         let mut disk = MemDisk::default();
         disk.files.insert("/etc/r.conf".into(), text.as_bytes().to_vec());
         Harness::with_config(config, disk)
@@ -165,7 +166,8 @@ mod tests {
         assert_eq!(h.run(c, &["CONFIG", "SET", "hz", "20", "maxmemory", "2mb"]), "+OK\r\n");
         h.disk.log.clear();
         assert_eq!(h.request_all(c, &["CONFIG", "REWRITE"]).get(&c).map(String::as_str), Some("+OK\r\n"));
-        let ops: Vec<String> = h.disk.log.iter().map(|op| op.split(' ').next().unwrap_or_default().to_string()).collect();
+        let ops: Vec<String> =
+            h.disk.log.iter().map(|op| op.split(' ').next().unwrap_or_default().to_string()).collect();
         assert_eq!(ops, ["Read", "Create", "Fsync", "Rename", "Fsync"]);
         let text = String::from_utf8(h.disk.files["/etc/r.conf"].clone()).unwrap();
         // `save` lines and the percentiles are always written, as in Redis.
