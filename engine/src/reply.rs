@@ -36,12 +36,13 @@ pub enum Reply {
     DoubleText(Vec<u8>),
     /// A boolean (RESP3 `#`; the integer 1 or 0 in RESP2).
     Bool(bool),
-    /// Verbatim text (RESP3 `=` with a three-letter format; a bulk string in RESP2).
-    Verbatim(&'static str, Vec<u8>),
+    /// Verbatim text (RESP3 `=` with a three-byte format such as `txt`; a bulk string in RESP2).
+    Verbatim([u8; 3], Vec<u8>),
+    /// A big number's decimal text (RESP3 `(`; a bulk string in RESP2). Only scripts return one
+    /// (`{big_number=...}`).
+    BigNumber(Vec<u8>),
     /// An out-of-band push (RESP3 `>`; an array in RESP2).
     Push(Vec<Reply>),
-    /// A big number, as its decimal digits (RESP3 `(`; a bulk string in RESP2).
-    BigNum(Vec<u8>),
     /// Attributes, then the reply they describe (RESP3 `|` and its pairs before the reply; RESP2
     /// has no attributes and gets the reply alone).
     Attribute(Vec<(Reply, Reply)>, Box<Reply>),

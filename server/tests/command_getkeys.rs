@@ -74,6 +74,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("blmpop", &["0 2 a b left", "1.5 1 a right count 2", "0 0 a left", "0 3 a b left", "0 2x a b left"]),
     ("zmpop", &["2 a b min", "1 a max count 2", "0 a min", "3 a b min", "+2 a b min"]),
     ("bzmpop", &["0 2 a b min", "0 1 a max count 3", "0 0 a min", "0 9 a min", "0 2abc a b max"]),
+    ("eval", &["s 2 a b x", "s 0 x", "s 0", "s 1 a", "s 3 a b", "s -1 a", "s 2x a b", "s 1"]),
+    ("eval_ro", &["s 2 a b x", "s 0 x", "s 1 a", "s 3 a b"]),
+    ("evalsha", &["s 2 a b x", "s 0 x", "s 1 a", "s 3 a b"]),
+    ("evalsha_ro", &["s 2 a b x", "s 0", "s 1 a", "s 3 a b"]),
     (
         "georadius",
         &[

@@ -31,4 +31,10 @@ fn transactions(backend: Backend) {
     run_script(backend, "transactions");
 }
 
-on_both_backends!(transactions);
+fn lock(backend: Backend) {
+    // Proves redis-py's Lock (whose extend, reacquire and release are Lua scripts it loads and
+    // runs by EVALSHA) acquires, extends, reacquires and releases, and refuses a stale owner.
+    run_script(backend, "lock");
+}
+
+on_both_backends!(transactions, lock);

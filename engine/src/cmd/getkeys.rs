@@ -128,7 +128,7 @@ fn finder_of(spec: &CommandSpec) -> Option<KeyFinder> {
         "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
             |argv| numkeys_keys(argv, None, 1)
         }
-        "blmpop" | "bzmpop" => |argv| numkeys_keys(argv, None, 2),
+        "blmpop" | "bzmpop" | "eval" | "eval_ro" | "evalsha" | "evalsha_ro" => |argv| numkeys_keys(argv, None, 2),
         "georadius" | "georadiusbymember" => georadius_keys,
         _ => return None,
     };
@@ -333,6 +333,8 @@ mod tests {
             ("zunionstore d 3 a b", vec![]),
             ("lmpop +2 a b left", vec![k("a", &[]), k("b", &[])]),
             ("blmpop 0 2x a b left", vec![k("a", &[]), k("b", &[])]),
+            ("eval s 2x a b", vec![k("a", &[]), k("b", &[])]),
+            ("evalsha_ro s 2 a b x", vec![k("a", &ro), k("b", &ro)]),
             ("bitfield k get u8 0", vec![k("k", &ro)]),
             ("bitfield k", vec![k("k", &ro)]),
             ("bitfield k overflow sat get u8 0", vec![k("k", &ro)]),

@@ -16,6 +16,7 @@ pub mod node;
 pub mod pubsub;
 #[allow(missing_docs)]
 pub mod redis_specs;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod spec;

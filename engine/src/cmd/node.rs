@@ -137,4 +137,22 @@ pub enum NodeCmd {
     Role,
     /// LOLWUT [VERSION version]
     Lolwut,
+    /// EVAL script numkeys [key ...] [arg ...]
+    Eval,
+    /// EVAL_RO script numkeys [key ...] [arg ...]
+    EvalRo,
+    /// EVALSHA sha1 numkeys [key ...] [arg ...]
+    Evalsha,
+    /// EVALSHA_RO sha1 numkeys [key ...] [arg ...]
+    EvalshaRo,
+    /// SCRIPT LOAD script
+    ScriptLoad,
+    /// SCRIPT EXISTS sha1 [sha1 ...]
+    ScriptExists,
+    /// SCRIPT FLUSH [ASYNC|SYNC]
+    ScriptFlush,
+    /// SCRIPT KILL
+    ScriptKill,
+    /// SCRIPT HELP
+    ScriptHelp,
 }

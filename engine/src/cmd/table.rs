@@ -56,7 +56,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 14] {
+fn families() -> [&'static [Command]; 15] {
     [
         super::string::COMMANDS,
         super::bitmap::COMMANDS,
@@ -72,6 +72,7 @@ fn families() -> [&'static [Command]; 14] {
         super::transactions::COMMANDS,
         super::pubsub::COMMANDS,
         super::hyperloglog::COMMANDS,
+        super::scripting::COMMANDS,
     ]
 }
 

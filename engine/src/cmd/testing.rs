@@ -203,7 +203,7 @@ pub(crate) fn show(reply: &Reply) -> String {
         Reply::Simple(s) => format!("+{s}"),
         Reply::Error(e) => format!("-{e}"),
         Reply::Int(n) => format!(":{n}"),
-        Reply::Bulk(b) | Reply::Verbatim(_, b) => format!("\"{}\"", b.escape_ascii()),
+        Reply::Bulk(b) | Reply::Verbatim(_, b) | Reply::BigNumber(b) => format!("\"{}\"", b.escape_ascii()),
         Reply::Null => "(nil)".into(),
         Reply::NullArray => "(nil array)".into(),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => format!("[{}]", list(items.iter().map(show))),
@@ -212,7 +212,6 @@ pub(crate) fn show(reply: &Reply) -> String {
         Reply::Double(d) => format!(",{d}"),
         Reply::DoubleText(t) => format!(",{}", t.escape_ascii()),
         Reply::Bool(b) => format!("#{b}"),
-        Reply::BigNum(digits) => format!("({}", digits.escape_ascii()),
         Reply::Attribute(pairs, reply) => {
             format!("|{{{}}} {}", list(pairs.iter().map(|(k, v)| format!("{}: {}", show(k), show(v)))), show(reply))
         }

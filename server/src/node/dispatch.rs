@@ -33,7 +33,7 @@ impl Node {
                     let argv = parser.args(&buf[consumed..]);
                     // A command CLIENT PAUSE covers waits, unparsed, for the pause to end.
                     let paused = self.pause.active() && !argv.is_empty();
-                    if paused && Self::resolve(&argv).is_ok_and(|cmd| self.pause_postpones(id, cmd)) {
+                    if paused && Self::resolve(&argv).is_ok_and(|cmd| self.pause_postpones(id, cmd, &argv)) {
                         parser.reset();
                         break;
                     }
@@ -102,8 +102,11 @@ impl Node {
         let queued_write = cmd.spec.name == "exec"
             && self.clients.get(&id).and_then(|c| c.multi.as_ref()).is_some_and(|q| q.has_write());
         let is_write = cmd.spec.has(CmdFlag::Write) || queued_write;
-        if is_write || cmd.spec.name == "ping" {
-            if let Some(e) = self.disk_error_denies_writes() {
+        // A script that declared flags without `no-writes` is a write here too (Redis's
+        // `evalGetCommandFlags`), so MISCONF refuses it before it runs.
+        if let Some(e) = self.disk_error_denies_writes() {
+            let script_write = || self.eval_admission_flags(cmd, argv).is_some_and(|(write, _)| write);
+            if is_write || cmd.spec.name == "ping" || script_write() {
                 return Some(e);
             }
         }
@@ -134,7 +137,7 @@ impl Node {
             Err(e) => {
                 // A refused command aborts an open transaction (Redis's `rejectCommand`).
                 self.flag_transaction(id);
-                return self.reply_command(id, &Reply::Error(e));
+                return self.reply_command(id, &Reply::Error(e), true);
             }
             Ok(cmd) => cmd,
         };
@@ -153,11 +156,11 @@ impl Node {
             } else {
                 refusal
             };
-            return self.reply_command(id, &Reply::Error(refusal));
+            return self.reply_command(id, &Reply::Error(refusal), true);
         }
         if self.in_multi(id) && Self::queues(cmd) {
             let reply = self.queue_command(id, cmd, argv);
-            return self.reply_command(id, &reply);
+            return self.reply_command(id, &reply, true);
         }
         let caller = Caller::Client(id);
         let start_us = self.now.stopwatch.read_us();
@@ -170,13 +173,14 @@ impl Node {
         self.count_call(cmd, &reply, duration_us, block_on.is_some());
         self.observe_call(id, cmd, argv, duration_us, block_on.is_some());
         self.tracking_after_command(id, cmd, argv);
+        let count_error = !effects.reply_error_counted;
         self.commit(caller, effects);
         self.handle_ready_keys();
         // A client parked by its command (a blocking pop, a SAVE) gets its reply later.
         if let Some(request) = block_on {
             self.park(id, argv, request);
         } else if !self.persist.is_waiting(id) {
-            self.reply_command(id, &reply);
+            self.reply_command(id, &reply, count_error);
         }
         self.publish_events_after_reply(id);
         self.feed_monitors(id, cmd, argv);
@@ -261,10 +265,12 @@ impl Node {
     }
 
     /// Queues the reply to the command `id` just ran (unless CLIENT REPLY suppresses it) and
-    /// ends the command.
-    fn reply_command(&mut self, id: ClientId, reply: &Reply) {
+    /// ends the command; an error reply is counted in INFO errorstats when `count_error`.
+    fn reply_command(&mut self, id: ClientId, reply: &Reply, count_error: bool) {
         if let Reply::Error(e) = reply {
-            self.stats.count_error_reply(&e.to_string());
+            if count_error {
+                self.stats.count_error_reply(&e.to_string());
+            }
         }
         if let Some(client) = self.clients.get_mut(&id) {
             // CLIENT REPLY OFF/SKIP: the command ran, its reply is dropped. A reply pushed as it

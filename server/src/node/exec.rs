@@ -21,6 +21,7 @@
 use verdis_engine::aof::Propagation;
 use verdis_engine::cmd::ctx::{BlockOn, ServeReady};
 use verdis_engine::cmd::effects::{NotifyClass, Touch};
+use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::cmd::table::Handler;
 use verdis_engine::{CmdError, Command, Ctx, Reply};
 
@@ -32,6 +33,9 @@ use super::{ClientId, Node};
 pub(super) enum Caller {
     /// A connected client, in its selected database and protocol.
     Client(ClientId),
+    /// A script run by this client (`redis.call`): the script's database and protocol (see
+    /// `script`), its effects joined to the script's call unit.
+    Script(ClientId),
     /// The AOF loader (Redis's fake client): database `db`, RESP2, nothing counted or
     /// propagated.
     Loader {
@@ -53,6 +57,10 @@ pub(super) struct Effects {
     pub touches: Vec<Touch>,
     /// A database was emptied (FLUSHDB, FLUSHALL).
     pub flushed: bool,
+    /// The command's error reply is counted in INFO errorstats already: a script's error that
+    /// came from a command it called, counted when that command failed (Redis's
+    /// `ignore_error_stats_update`).
+    pub reply_error_counted: bool,
 }
 
 impl Node {
@@ -63,6 +71,7 @@ impl Node {
                 let client = self.clients.get(&id).expect("a command's caller is connected");
                 (client.db, client.resp)
             }
+            Caller::Script(_) => self.scripts.caller_context(),
             Caller::Loader { db } => (db, 2),
         }
     }
@@ -75,9 +84,22 @@ impl Node {
                 (reply.unwrap_or_else(Reply::Error), effects)
             }
             Handler::Node(node_cmd) => {
-                let Caller::Client(id) = caller else {
+                let id = match caller {
+                    Caller::Client(id) => id,
+                    // A script's SELECT changes the script's database, not its caller's.
+                    Caller::Script(_) if node_cmd == NodeCmd::Select => {
+                        let reply = self.db_index(argv[1]).map(|db| {
+                            self.scripts.select(db);
+                            Reply::Ok
+                        });
+                        return (reply.unwrap_or_else(Reply::Error), Effects::default());
+                    }
+                    // Node commands scripts may call (PING, INFO, PUBLISH...) run for the caller.
+                    Caller::Script(id) => id,
                     // The loader only replays engine commands (it handles SELECT itself).
-                    return (Reply::Error(CmdError::unknown_command(argv)), Effects::default());
+                    Caller::Loader { .. } => {
+                        return (Reply::Error(CmdError::unknown_command(argv)), Effects::default());
+                    }
                 };
                 let mut effects = Effects::default();
                 let reply = self.exec_node(node_cmd, id, argv, &mut effects).unwrap_or_else(Reply::Error);
@@ -115,6 +137,7 @@ impl Node {
             propagation: Propagation::new(),
             touches: std::mem::take(&mut ctx.touches),
             flushed: ctx.flushed,
+            reply_error_counted: false,
         };
         let propagate = ctx.propagate.take();
         // With no consumer of propagation (no AOF: the default) nothing is copied: every write
@@ -139,7 +162,7 @@ impl Node {
         if !effects.propagation.is_empty() {
             self.propagate_unit(effects.propagation);
         }
-        let Caller::Client(id) = caller else { unreachable!("the loader returned above") };
+        let (Caller::Client(id) | Caller::Script(id)) = caller else { unreachable!("the loader returned above") };
         if effects.flushed {
             self.tracking_flushed(Some(id));
         }

@@ -470,24 +470,21 @@ impl Node {
         field(out, "allocator_resident", rss);
         field(out, "total_system_memory", self.process.total_system_memory_bytes);
         field(out, "total_system_memory_human", bytes_to_human(self.process.total_system_memory_bytes));
+        let scripts = self.scripts.memory();
         for name in ["used_memory_lua", "used_memory_vm_eval"] {
+            field(out, name, scripts.lua_bytes);
+        }
+        field(out, "used_memory_lua_human", bytes_to_human(scripts.lua_bytes));
+        field(out, "used_memory_scripts_eval", scripts.cache_bytes);
+        field(out, "number_of_cached_scripts", scripts.cached);
+        for name in ["number_of_functions", "number_of_libraries", "used_memory_vm_functions"] {
             field(out, name, 0);
         }
-        field(out, "used_memory_lua_human", "0B");
-        for name in [
-            "used_memory_scripts_eval",
-            "number_of_cached_scripts",
-            "number_of_functions",
-            "number_of_libraries",
-            "used_memory_vm_functions",
-            "used_memory_vm_total",
-        ] {
-            field(out, name, 0);
-        }
-        field(out, "used_memory_vm_total_human", "0B");
+        field(out, "used_memory_vm_total", scripts.lua_bytes);
+        field(out, "used_memory_vm_total_human", bytes_to_human(scripts.lua_bytes));
         field(out, "used_memory_functions", 0);
-        field(out, "used_memory_scripts", 0);
-        field(out, "used_memory_scripts_human", "0B");
+        field(out, "used_memory_scripts", scripts.cache_bytes);
+        field(out, "used_memory_scripts_human", bytes_to_human(scripts.cache_bytes));
         field(out, "maxmemory", self.config.maxmemory);
         field(out, "maxmemory_human", bytes_to_human(self.config.maxmemory));
         field(out, "maxmemory_policy", self.config_text("maxmemory-policy"));

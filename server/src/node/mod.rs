@@ -32,6 +32,7 @@ mod multi;
 mod pause;
 mod persist;
 mod pubsub;
+pub mod script;
 mod slowlog;
 #[cfg(test)]
 mod testing;
@@ -220,6 +221,8 @@ pub struct Node {
     /// shell sleeps after the node returns, out of the stopwatch's sight, yet the time is the
     /// command's, as in Redis, whose DEBUG SLEEP sleeps inside the command.
     command_sleep_us: u64,
+    /// The Lua interpreter, the script cache and the script running now.
+    scripts: script::Scripts,
 }
 
 impl Node {
@@ -256,6 +259,7 @@ impl Node {
             slowlog: slowlog::SlowLog::default(),
             latency_monitor: latency_monitor::LatencyMonitor::default(),
             command_sleep_us: 0,
+            scripts: script::Scripts::new(),
         }
     }
 

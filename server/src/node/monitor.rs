@@ -44,8 +44,32 @@ impl Node {
         if self.monitors.is_empty() || cmd.spec.has(CmdFlag::SkipMonitor) || cmd.spec.has(CmdFlag::Admin) {
             return;
         }
+        self.feed_monitors_eval(id, argv);
+    }
+
+    /// Shows EVAL (and its kin) to every monitor before its script runs, as Redis feeds it
+    /// itself so that the script's commands follow it (the command is `skip-monitor` otherwise).
+    pub(super) fn feed_monitors_eval(&mut self, id: ClientId, argv: &[&[u8]]) {
+        if self.monitors.is_empty() {
+            return;
+        }
         let Some(client) = self.clients.get(&id) else { return };
         let line = monitor_line(self.now.unix_us, client.db, &client.addr, argv);
+        self.send_monitor_line(&line);
+    }
+
+    /// Shows a command a script ran, as `[db lua]`.
+    pub(super) fn feed_monitors_from_script(&mut self, cmd: &Command, argv: &[&[u8]]) {
+        if self.monitors.is_empty() || cmd.spec.has(CmdFlag::SkipMonitor) || cmd.spec.has(CmdFlag::Admin) {
+            return;
+        }
+        let (db, _) = self.scripts.caller_context();
+        let line = monitor_line(self.now.unix_us, db, "lua", argv);
+        self.send_monitor_line(&line);
+    }
+
+    /// Queues `line` to every monitor.
+    fn send_monitor_line(&mut self, line: &str) {
         for &monitor in &self.monitors {
             if let Some(m) = self.clients.get_mut(&monitor) {
                 m.reply_buf.extend_from_slice(line.as_bytes());

@@ -90,14 +90,15 @@ impl Node {
     }
 
     /// Postpones `id`'s command `cmd` when the pause in force covers it; true when it did.
-    pub(super) fn pause_postpones(&mut self, id: ClientId, cmd: &Command) -> bool {
+    pub(super) fn pause_postpones(&mut self, id: ClientId, cmd: &Command, argv: &[&[u8]]) -> bool {
         if !self.pause.paused {
             return false;
         }
         let may_replicate = cmd.spec.has(CmdFlag::Write)
             || cmd.spec.has(CmdFlag::MayReplicate)
             || (cmd.spec.name == "exec"
-                && self.clients.get(&id).and_then(|c| c.multi.as_ref()).is_some_and(|q| q.has_write()));
+                && self.clients.get(&id).and_then(|c| c.multi.as_ref()).is_some_and(|q| q.has_write()))
+            || self.eval_admission_flags(cmd, argv).is_some_and(|(_, may_replicate)| may_replicate);
         if !(self.pause.all || may_replicate) {
             return false;
         }

@@ -324,7 +324,22 @@ impl Node {
         if !in_multi && cmd.spec.name != "client|caching" {
             options.caching = None;
         }
-        if options.bcast || !cmd.spec.has(CmdFlag::Readonly) {
+        if cmd.spec.has(CmdFlag::Readonly) {
+            self.tracking_remember_keys(id, cmd, argv, caching);
+        }
+    }
+
+    /// Redis's `trackingRememberKeys`: `cmd`'s keys in `argv` go into the tracking table for
+    /// `id`, as its options (BCAST, OPTIN/OPTOUT with the CACHING flag `caching`) allow.
+    pub(super) fn tracking_remember_keys(
+        &mut self,
+        id: ClientId,
+        cmd: &Command,
+        argv: &[&[u8]],
+        caching: Option<bool>,
+    ) {
+        let Some(options) = self.clients.get(&id).and_then(|c| c.tracking.as_ref()) else { return };
+        if options.bcast {
             return;
         }
         if (options.optin && caching != Some(true)) || (options.optout && caching == Some(false)) {

@@ -95,18 +95,18 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
         Reply::Bool(b) => push_header(out, b':', *b as i64),
         Reply::Verbatim(format, text) if resp3 => {
             push_header(out, b'=', text.len() as i64 + 4);
-            out.extend_from_slice(format.as_bytes());
+            out.extend_from_slice(format);
             out.push(b':');
             out.extend_from_slice(text);
             out.extend_from_slice(b"\r\n");
         }
         Reply::Verbatim(_, text) => push_bulk(out, text),
-        Reply::BigNum(digits) if resp3 => {
+        Reply::BigNumber(digits) if resp3 => {
             out.push(b'(');
             out.extend_from_slice(digits);
             out.extend_from_slice(b"\r\n");
         }
-        Reply::BigNum(digits) => push_bulk(out, digits),
+        Reply::BigNumber(digits) => push_bulk(out, digits),
         Reply::Attribute(pairs, reply) => {
             if resp3 {
                 push_header(out, b'|', pairs.len() as i64);
@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(enc(&Reply::DoubleText(b"1.25".to_vec()), 3), ",1.25\r\n");
         assert_eq!(enc(&Reply::Bool(true), 2), ":1\r\n");
         assert_eq!(enc(&Reply::Bool(false), 3), "#f\r\n");
-        assert_eq!(enc(&Reply::Verbatim("txt", b"hi".to_vec()), 3), "=6\r\ntxt:hi\r\n");
+        assert_eq!(enc(&Reply::Verbatim(*b"txt", b"hi".to_vec()), 3), "=6\r\ntxt:hi\r\n");
         let bulks: verdis_engine::reply::BulkArray = [&b"a"[..], b"", b"bc"].into_iter().collect();
         let array = Reply::Array(vec![Reply::bulk(b"a"), Reply::bulk(b""), Reply::bulk(b"bc")]);
         assert_eq!(enc(&Reply::Bulks(bulks.clone()), 2), enc(&array, 2));

@@ -293,7 +293,7 @@ impl Node {
             _ if eq_ci(name, "integer") => Reply::Int(12345),
             // Redis's sample value, not an approximation of pi.
             _ if eq_ci(name, "double") => Reply::DoubleText(b"3.141".to_vec()),
-            _ if eq_ci(name, "bignum") => Reply::BigNum(b"1234567999999999999999999999999999999".to_vec()),
+            _ if eq_ci(name, "bignum") => Reply::BigNumber(b"1234567999999999999999999999999999999".to_vec()),
             _ if eq_ci(name, "null") => Reply::Null,
             _ if eq_ci(name, "array") => Reply::Array(ints()),
             _ if eq_ci(name, "set") => Reply::Set(ints()),
@@ -317,7 +317,7 @@ impl Node {
             }
             _ if eq_ci(name, "true") => Reply::Bool(true),
             _ if eq_ci(name, "false") => Reply::Bool(false),
-            _ if eq_ci(name, "verbatim") => Reply::Verbatim("txt", b"This is a verbatim\nstring".to_vec()),
+            _ if eq_ci(name, "verbatim") => Reply::Verbatim(*b"txt", b"This is a verbatim\nstring".to_vec()),
             _ => return Err(CmdError::msg(
                 "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
             )),

@@ -179,7 +179,7 @@ impl Node {
             NodeCmd::ClientReply => self.client_reply(id, argv[2]),
             NodeCmd::ClientHelp => Ok(Reply::help(argv[0], CLIENT_HELP)),
             NodeCmd::ClientUnblock => self.client_unblock(argv),
-            NodeCmd::Info => Ok(Reply::Verbatim("txt", self.info_string(&argv[1..]).into_bytes())),
+            NodeCmd::Info => Ok(Reply::Verbatim(*b"txt", self.info_string(&argv[1..]).into_bytes())),
             // exec_node's exhaustive match decides what comes here.
             other => unreachable!("exec_node routes {other:?} elsewhere"),
         }
@@ -192,13 +192,18 @@ impl Node {
 
     /// SELECT index
     fn select(&mut self, id: ClientId, index: &[u8]) -> Result<Reply, CmdError> {
+        self.client_mut(id).db = self.db_index(index)?;
+        Ok(Reply::Ok)
+    }
+
+    /// The database SELECT names, or Redis's error for `index`.
+    pub(in crate::node) fn db_index(&self, index: &[u8]) -> Result<usize, CmdError> {
         let index = parse_i64(index).ok_or(CmdError::NotInteger)?;
         if i32::try_from(index).is_err() {
             return Err(CmdError::msg("ERR value is out of range, value must between -2147483648 and 2147483647"));
         }
         let db = usize::try_from(index).ok().filter(|&db| db < self.keyspace.dbs.len());
-        self.client_mut(id).db = db.ok_or(CmdError::DbIndexOutOfRange)?;
-        Ok(Reply::Ok)
+        db.ok_or(CmdError::DbIndexOutOfRange)
     }
 
     /// HELLO [protover [AUTH username password] [SETNAME clientname]]
@@ -267,7 +272,7 @@ impl Node {
                 out.push('\n');
             }
         }
-        Reply::Verbatim("txt", out.into_bytes())
+        Reply::Verbatim(*b"txt", out.into_bytes())
     }
 
     /// CLIENT LIST [TYPE type | ID id ...]

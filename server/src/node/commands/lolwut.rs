@@ -109,7 +109,7 @@ pub fn lolwut(argv: &[&[u8]], rng: &mut Rng) -> Result<Reply, CmdError> {
         Some(6) => skyline(args, rng)?,
         _ => format!("Redis ver. {REDIS_VERSION}\n"),
     };
-    Ok(Reply::Verbatim("txt", text.into_bytes()))
+    Ok(Reply::Verbatim(*b"txt", text.into_bytes()))
 }
 
 /// The `index`th argument as an integer, or `default` when absent.
@@ -268,7 +268,7 @@ mod tests {
     fn text(argv: &[&str], rng: &mut Rng) -> String {
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
         match lolwut(&argv, rng).expect("art") {
-            Reply::Verbatim("txt", bytes) => String::from_utf8(bytes).expect("UTF-8"),
+            Reply::Verbatim(_, bytes) => String::from_utf8(bytes).expect("UTF-8"),
             other => panic!("{other:?}"),
         }
     }

@@ -91,6 +91,15 @@ impl Node {
             NodeCmd::Discard => self.discard_command(id),
             NodeCmd::Watch => self.watch_command(id, argv),
             NodeCmd::Unwatch => self.unwatch_command(id),
+            NodeCmd::Eval
+            | NodeCmd::EvalRo
+            | NodeCmd::Evalsha
+            | NodeCmd::EvalshaRo
+            | NodeCmd::ScriptLoad
+            | NodeCmd::ScriptExists
+            | NodeCmd::ScriptFlush
+            | NodeCmd::ScriptKill
+            | NodeCmd::ScriptHelp => self.exec_script(cmd, id, argv, effects),
         }
     }
 }

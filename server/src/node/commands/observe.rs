@@ -67,7 +67,7 @@ impl Node {
             NodeCmd::LatencyGraph => {
                 let now_s = self.now.unix_us.div_euclid(1_000_000);
                 match self.latency_monitor.graph(argv[2], now_s) {
-                    Some(graph) => Ok(Reply::Verbatim("txt", graph.into_bytes())),
+                    Some(graph) => Ok(Reply::Verbatim(*b"txt", graph.into_bytes())),
                     None => Err(CmdError::Message(
                         format!("ERR No samples available for event '{}'", String::from_utf8_lossy(argv[2])).into(),
                     )),
@@ -81,7 +81,7 @@ impl Node {
                     fsync_always: self.config.persist.appendfsync == crate::config::AppendFsync::Always,
                 };
                 let report = self.latency_monitor.doctor(&config, self.now.unix_us.div_euclid(1_000_000));
-                Ok(Reply::Verbatim("txt", report.into_bytes()))
+                Ok(Reply::Verbatim(*b"txt", report.into_bytes()))
             }
             NodeCmd::LatencyHistogram => Ok(self.latency_histogram(&argv[2..])),
             NodeCmd::LatencyHelp => Ok(Reply::help(argv[0], LATENCY_HELP)),
