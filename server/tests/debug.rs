@@ -152,6 +152,11 @@ fn populate_change_repl_id_and_pause_cron_behave_as_in_redis() {
         let server = debug_server(backend);
         let mut raw = server.raw();
         raw.script(&[
+            ("DEBUG DIGEST-VALUE", "*0\r\n"),
+            (
+                "DEBUG PAUSE-CRON",
+                "-ERR unknown subcommand or wrong number of arguments for 'PAUSE-CRON'. Try DEBUG HELP.\r\n",
+            ),
             ("SET key:1 kept", "+OK\r\n"),
             ("DEBUG POPULATE 3", "+OK\r\n"),
             ("MGET key:0 key:1 key:2 key:3", "*4\r\n$7\r\nvalue:0\r\n$4\r\nkept\r\n$7\r\nvalue:2\r\n$-1\r\n"),
