@@ -20,6 +20,7 @@
 //! CONFIG SET cannot change `port` or `bind` (the runtime cannot rebind yet). `dir` is validated for syntax only here; the file loader enters it.
 
 mod file;
+mod rewrite;
 mod support;
 pub(crate) mod syntax;
 mod table;

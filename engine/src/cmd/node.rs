@@ -57,6 +57,8 @@ pub enum NodeCmd {
     ConfigSet,
     /// CONFIG RESETSTAT
     ConfigResetstat,
+    /// CONFIG REWRITE
+    ConfigRewrite,
     /// CONFIG HELP
     ConfigHelp,
     /// DEBUG subcommand ...

@@ -224,5 +224,8 @@ pub(crate) fn show(reply: &Reply) -> String {
         Reply::Double(d) => format!(",{d}"),
         Reply::DoubleText(t) => format!(",{}", t.escape_ascii()),
         Reply::Bool(b) => format!("#{b}"),
+        Reply::Attribute(pairs, reply) => {
+            format!("|{{{}}} {}", list(pairs.iter().map(|(k, v)| format!("{}: {}", show(k), show(v)))), show(reply))
+        }
     }
 }

@@ -167,6 +167,12 @@ pub struct InfoState {
 }
 
 impl InfoState {
+    /// DEBUG CHANGE-REPL-ID: a new replication id (there is no previous one to keep: verdis has
+    /// no replication yet, so `master_replid2` stays zero as Redis's `clearReplicationId2` leaves it).
+    pub fn change_replication_id(&mut self, rng: &mut Rng) {
+        self.master_replid = random_hex40(rng);
+    }
+
     /// Restarts the instantaneous rates from zero at `now_ms` (CONFIG RESETSTAT).
     pub fn reset_metrics(&mut self, now_ms: u64) {
         for metric in [&mut self.ops, &mut self.net_input, &mut self.net_output] {
@@ -500,7 +506,7 @@ impl Node {
         }
         field(out, "mem_clients_normal", clients);
         field(out, "mem_cluster_links", 0);
-        field(out, "mem_aof_buffer", 0);
+        field(out, "mem_aof_buffer", self.persist.aof.buffer_capacity());
         field(out, "mem_allocator", "libc");
         for name in ["active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects"] {
             field(out, name, 0);
@@ -551,6 +557,8 @@ impl Node {
             field(out, "aof_pending_rewrite", u8::from(aof.rewrite_scheduled));
             field(out, "aof_buffer_length", aof.buffered());
             field(out, "aof_pending_bio_fsync", u8::from(aof.fsync_pending()));
+            // Honestly 0: Redis counts writes it held back behind a slow background fsync for
+            // over 2 s; verdis never holds a write back behind an fsync, so none is delayed.
             field(out, "aof_delayed_fsync", 0);
         }
     }

@@ -203,6 +203,8 @@ pub struct Node {
     monitors: BTreeSet<ClientId>,
     /// True while EXEC runs its queue (blocking and MONITOR are refused).
     in_exec: bool,
+    /// DEBUG PAUSE-CRON: periodic work is skipped while set.
+    cron_paused: bool,
     /// CLIENT PAUSE in force and the clients it postponed.
     pause: pause::Pause,
     /// Keyspace events a command raised after its reply, held until the reply is queued.
@@ -249,6 +251,7 @@ impl Node {
             tracking: tracking::Tracking::default(),
             monitors: BTreeSet::new(),
             in_exec: false,
+            cron_paused: false,
             pause: pause::Pause::default(),
             events_after_reply: Vec::new(),
             persist: persist::Persist::new(now),
@@ -517,6 +520,10 @@ impl Node {
 
     /// Periodic work, `hz` times a second (Redis's `serverCron`).
     fn cron(&mut self) {
+        // DEBUG PAUSE-CRON 1 stops all of it, as Redis's `server.pause_cron` does.
+        if self.cron_paused {
+            return;
+        }
         self.info_cron();
         self.persist_cron();
         let now_ms = self.now.unix_ms();

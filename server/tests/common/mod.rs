@@ -86,6 +86,9 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
+/// Makes a configuration file's text from the server's port and directory.
+pub type ConfigText<'a> = &'a dyn Fn(u16, &std::path::Path) -> String;
+
 /// A running server process; killed, and its directory removed, on drop.
 pub struct Server {
     /// Which server this is.
@@ -104,9 +107,20 @@ impl Server {
     /// Starts a server of `backend` with `extra` arguments after the common ones (which they
     /// may override, as later arguments do on redis-server's command line).
     pub fn start_with(backend: Backend, extra: &[&str]) -> Server {
+        Server::start_inner(backend, extra, None)
+    }
+
+    /// Starts a server of `backend` on a configuration file only: `config(port, dir)` gives the
+    /// text of `server.conf`, written into the server's directory, which must set `port` to the
+    /// port given (and nothing else is passed on the command line).
+    pub fn start_with_config(backend: Backend, config: ConfigText) -> Server {
+        Server::start_inner(backend, &[], Some(config))
+    }
+
+    fn start_inner(backend: Backend, extra: &[&str], config: Option<ConfigText>) -> Server {
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS_MAX {
-            match Server::try_start(backend, extra) {
+            match Server::try_start(backend, extra, config) {
                 Ok(server) => return server,
                 Err(reason) => failures.push(reason),
             }
@@ -114,7 +128,7 @@ impl Server {
         panic!("{backend:?} server did not start after {START_ATTEMPTS_MAX} attempts:\n{}", failures.join("\n---\n"));
     }
 
-    fn try_start(backend: Backend, extra: &[&str]) -> Result<Server, String> {
+    fn try_start(backend: Backend, extra: &[&str], config: Option<ConfigText>) -> Result<Server, String> {
         let dir = tempfile::Builder::new().prefix("verdis-test-").tempdir().expect("create temp dir");
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).expect("create server log");
@@ -122,9 +136,14 @@ impl Server {
             Backend::Verdis => Command::new(env!("CARGO_BIN_EXE_verdis-server")),
             Backend::Redis => redis_tool("redis-server"),
         };
-        // The same redis-server command line for both: persistence off, loopback only.
+        if let Some(config) = config {
+            std::fs::write(dir.path().join("server.conf"), config(port, dir.path())).expect("write server.conf");
+            command.arg("server.conf");
+        } else {
+            // The same redis-server command line for both: persistence off, loopback only.
+            command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        }
         command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .args(extra)
             .current_dir(dir.path())
             .stdin(Stdio::null())

@@ -58,13 +58,14 @@ impl Node {
             NodeCmd::ConfigGet
             | NodeCmd::ConfigSet
             | NodeCmd::ConfigResetstat
+            | NodeCmd::ConfigRewrite
             | NodeCmd::ConfigHelp
             | NodeCmd::Debug
             | NodeCmd::Shutdown
             | NodeCmd::Save
             | NodeCmd::Bgsave
             | NodeCmd::Lastsave
-            | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv),
+            | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv, effects),
             NodeCmd::SlowlogGet
             | NodeCmd::SlowlogLen
             | NodeCmd::SlowlogReset

@@ -2,7 +2,7 @@
 //! `script.c`, `script_lua.c` as 7.0.15 runs them).
 //!
 //! # How a script runs
-//! 1. EVAL hashes the body (SHA-1, `sha1`); a body not cached yet has its shebang parsed
+//! 1. EVAL hashes the body (SHA-1, `verdis_engine::sha1`); a body not cached yet has its shebang parsed
 //!    (`flags`) and is compiled in the one Lua state (`state`, sandboxed by `sandbox.lua`) as
 //!    Redis 7.0.15 compiles it: the body itself as a chunk named `@user_script`.
 //! 2. The shebang flags and the command (`_RO`) decide what the script may do: at admission
@@ -32,7 +32,6 @@ mod convert;
 mod flags;
 pub mod libs;
 mod rand48;
-mod sha1;
 mod state;
 
 use std::cell::RefCell;
@@ -199,7 +198,11 @@ impl Node {
         if by_sha && argv[1].len() != 40 {
             return compat;
         }
-        let sha = if by_sha { String::from_utf8_lossy(argv[1]).to_ascii_lowercase() } else { sha1::sha1_hex(argv[1]) };
+        let sha = if by_sha {
+            String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
+        } else {
+            verdis_engine::sha1::sha1_hex(argv[1])
+        };
         let flags = match self.scripts.cache.get(&sha) {
             Some(cached) => cached.flags,
             None if by_sha => return compat,
@@ -216,7 +219,7 @@ impl Node {
 
     /// The SHA-1 of `body`, compiling and caching it first if needed (`luaCreateFunction`).
     fn script_create(&mut self, body: &[u8]) -> Result<Vec<u8>, CmdError> {
-        let sha = sha1::sha1_hex(body);
+        let sha = verdis_engine::sha1::sha1_hex(body);
         if self.scripts.cache.contains_key(&sha) {
             return Ok(sha.into_bytes());
         }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use mlua::{ffi, Function, Lua, LuaOptions, StdLib, Table, Value, Variadic};
 
 use super::rand48::Rand48;
-use super::sha1::sha1_hex;
+use verdis_engine::sha1::sha1_hex;
 
 /// What a running script changed through the `redis` API, besides its commands.
 #[derive(Debug)]
