@@ -12,6 +12,7 @@
 use crate::db::{Db, Keyspace};
 use crate::num::format_double_17g;
 use crate::sha1::sha1;
+use crate::types::stream::StreamId;
 use crate::value::Value;
 
 /// A digest being built: 20 bytes, all zero to start.
@@ -38,6 +39,7 @@ fn type_code(value: &Value) -> u32 {
         Value::Set(_) => 2,
         Value::Zset(_) => 3,
         Value::Hash(_) => 4,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -63,6 +65,16 @@ fn value_digest(db: &Db, key: &[u8], value: &Value, digest: &mut Digest) {
                 mix(&mut element, field);
                 mix(&mut element, value);
                 xor(digest, &element);
+            }
+        }
+        // Each entry's ID as `ms.seq`, then its fields and values, in order; groups do not count.
+        Value::Stream(stream) => {
+            for entry in stream.range(StreamId::MIN, StreamId::MAX, false) {
+                mix(digest, format!("{}.{}", entry.id.ms, entry.id.seq).as_bytes());
+                for (field, value) in &entry.fields {
+                    mix(digest, &field.to_vec());
+                    mix(digest, &value.to_vec());
+                }
             }
         }
     }

@@ -29,6 +29,9 @@ fn fill(con: &mut redis::Connection) {
         "HSET h f v f2 2",
         "SET e v PX 100000",
         "EXPIRE l 10000",
+        "XADD x 1-1 a 1 b 2",
+        "XADD x 5-0 c 3",
+        "XGROUP CREATE x g 0",
     ] {
         run(words(line));
     }
@@ -67,7 +70,7 @@ fn digest_is_redis_digest_for_every_type() {
     assert_ne!(before, "0".repeat(40));
     assert_eq!(digest(&mut v), before);
     let keys =
-        ["s", "n", "neg", "big", "l", "lbig", "si", "ss", "sbig", "sibig", "z", "zbig", "h", "hbig", "e", "nope"];
+        ["s", "n", "neg", "big", "l", "lbig", "si", "ss", "sbig", "sibig", "z", "zbig", "h", "hbig", "x", "e", "nope"];
     let values = |con: &mut redis::Connection| -> Vec<String> {
         redis::cmd("DEBUG").arg("DIGEST-VALUE").arg(&keys[..]).query(con).expect("DIGEST-VALUE")
     };
