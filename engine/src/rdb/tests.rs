@@ -542,7 +542,7 @@ fn bad_files_are_refused_with_their_offset() {
         let e = err(&legacy_file(10, ty, b"k", b"\x00"));
         assert!(e.what.contains(name) && e.offset == 14, "{e}");
     }
-    for op in [OPCODE_MODULE_AUX, OPCODE_FUNCTION2] {
+    for op in [OPCODE_MODULE_AUX, OPCODE_FUNCTION] {
         let e = err(&[&b"REDIS0010"[..], &[op, 0, 0]].concat());
         assert!(e.offset == 9, "{e}");
     }

@@ -30,6 +30,7 @@
 mod call;
 mod convert;
 mod flags;
+pub(super) mod function;
 pub mod libs;
 mod rand48;
 mod sha1;
@@ -48,6 +49,7 @@ use verdis_engine::{CmdError, Command, Reply};
 use super::exec::Effects;
 use super::{ClientId, LogLevel, Node};
 use flags::ScriptFlags;
+use function::Functions;
 use state::{RunState, ScriptLua};
 
 /// A cached script.
@@ -79,6 +81,8 @@ pub(super) struct Scripts {
     /// What the `redis` API changes during a run (shared with the Lua primitives).
     run_state: Rc<RefCell<RunState>>,
     running: Option<Running>,
+    /// The function libraries and their own interpreter.
+    pub(super) functions: Functions,
 }
 
 impl Scripts {
@@ -86,7 +90,17 @@ impl Scripts {
     pub fn new() -> Scripts {
         let run_state = Rc::new(RefCell::new(RunState::default()));
         let lua = ScriptLua::new(run_state.clone()).expect("the sandbox chunk compiles and runs");
-        Scripts { lua, cache: BTreeMap::new(), run_state, running: None }
+        let functions_lua = ScriptLua::new(run_state.clone()).expect("the sandbox chunk compiles and runs");
+        Scripts { lua, cache: BTreeMap::new(), run_state, running: None, functions: Functions::new(functions_lua) }
+    }
+
+    /// The interpreter of EVAL's scripts, or of the functions.
+    fn state(&self, functions: bool) -> &ScriptLua {
+        if functions {
+            &self.functions.lua
+        } else {
+            &self.lua
+        }
     }
 
     /// The database and protocol of the running script (its caller context).
@@ -184,18 +198,25 @@ impl Node {
         }
     }
 
-    /// Redis's `evalGetCommandFlags` for an EVAL-family `cmd`: whether this call counts as a
+    /// Redis's `evalGetCommandFlags` (and `fcallGetCommandFlags`) for an EVAL- or FCALL-family `cmd`: whether this call counts as a
     /// write at admission (its script declared flags without `no-writes`) and whether it may
     /// replicate (any script but a `no-writes` one); `None` for other commands.
     pub(super) fn eval_admission_flags(&self, cmd: &Command, argv: &[&[u8]]) -> Option<(bool, bool)> {
         let Handler::Node(node_cmd) = cmd.handler else { return None };
+        // The command's own flags (may replicate, no write) unless the script declared flags.
+        let compat = Some((false, true));
         let by_sha = match node_cmd {
             NodeCmd::Eval | NodeCmd::EvalRo => false,
             NodeCmd::Evalsha | NodeCmd::EvalshaRo => true,
+            // Redis's `fcallGetCommandFlags`: the function's flags, when it exists.
+            NodeCmd::Fcall | NodeCmd::FcallRo => {
+                return match self.scripts.functions.flags_of(argv[1]) {
+                    Some(flags) => Some((!flags.no_writes(), !flags.no_writes())),
+                    None => compat,
+                };
+            }
             _ => return None,
         };
-        // The command's own flags (may replicate, no write) unless the script declared flags.
-        let compat = Some((false, true));
         if by_sha && argv[1].len() != 40 {
             return compat;
         }
@@ -265,6 +286,23 @@ impl Node {
         };
         let Some(cached) = self.scripts.cache.get(&sha) else { return Err(noscript()) };
         let (function, flags) = (cached.function.clone(), cached.flags);
+        self.run_script(id, argv, (&function, false), (flags, ro_command), numkeys as usize, &sha, effects)
+    }
+
+    /// Runs a script (`as_function`: a function's callback) for client `id`, called by `argv`
+    /// (EVAL's or FCALL's arguments, `numkeys` of them keys after the third), once its flags pass
+    /// admission; `name` is what its errors name (the SHA-1, or the function).
+    #[allow(clippy::too_many_arguments)]
+    fn run_script(
+        &mut self,
+        id: ClientId,
+        argv: &[&[u8]],
+        (function, as_function): (&Function, bool),
+        (flags, ro_command): (ScriptFlags, bool),
+        numkeys: usize,
+        name: &str,
+        effects: &mut Effects,
+    ) -> Result<Reply, CmdError> {
         self.script_admission(flags, ro_command)?;
         let db = self.clients[&id].db;
         let read_only = ro_command || flags.no_writes();
@@ -274,8 +312,8 @@ impl Node {
             run.resp = 2;
             run.repl = 3;
         }
-        let eval = Self::resolve(argv).expect("EVAL's own row");
-        let outcome = self.script_run(&function, (eval, argv), numkeys as usize, effects);
+        let caller = Self::resolve(argv).expect("the caller's own row");
+        let outcome = self.script_run(function, as_function, (caller, argv), numkeys, effects);
         self.scripts.running = None;
         let logs = std::mem::take(&mut self.scripts.run_state.borrow_mut().logs);
         for (level, line) in logs {
@@ -288,22 +326,23 @@ impl Node {
         if ok {
             return Ok(convert::lua_to_reply(&value, resp));
         }
-        Err(self.script_error(&value, &sha))
+        Err(self.script_error(&value, name, as_function))
     }
 
-    /// Runs `function` for `caller` (EVAL's row and arguments, `numkeys` of them keys) with
-    /// KEYS and ARGV; `redis.call` exists for the run's duration.
+    /// Runs `function` for `caller` (EVAL's or FCALL's row and arguments, `numkeys` of them keys)
+    /// with KEYS and ARGV (a function: as its arguments); `redis.call` exists for the run's
+    /// duration.
     fn script_run(
         &mut self,
         function: &Function,
+        as_function: bool,
         caller: (&Command, &[&[u8]]),
         numkeys: usize,
         effects: &mut Effects,
     ) -> mlua::Result<(bool, Value)> {
         let (keys, args) = caller.1[3..].split_at(numkeys);
-        let lua = self.scripts.lua.lua.clone();
-        let execute = self.scripts.lua.execute.clone();
-        let install = self.scripts.lua.install.clone();
+        let state = self.scripts.state(as_function);
+        let (lua, execute, install) = (state.lua.clone(), state.execute.clone(), state.install.clone());
         let array = |items: &[&[u8]]| -> mlua::Result<mlua::Table> {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
@@ -324,7 +363,7 @@ impl Node {
                 node.script_call(lua, caller, false, &args, effects).map(|(_, value)| value)
             })?;
             install.call::<()>((state::raising(&lua, call)?, pcall))?;
-            let results: MultiValue = execute.call((function.clone(), keys, args))?;
+            let results: MultiValue = execute.call((function.clone(), keys, args, as_function))?;
             let mut results = results.into_iter();
             let ok = matches!(results.next(), Some(Value::Boolean(true)));
             Ok((ok, results.next().unwrap_or(Value::Nil)))
@@ -335,8 +374,8 @@ impl Node {
 
     /// The reply to a script that raised `err` (Redis's luaCallFunction): its message, and where
     /// the script raised it.
-    fn script_error(&self, err: &Value, sha: &str) -> CmdError {
-        let parts: mlua::Result<(Value, Value, Value)> = self.scripts.lua.error_parts.call(err.clone());
+    fn script_error(&self, err: &Value, name: &str, as_function: bool) -> CmdError {
+        let parts: mlua::Result<(Value, Value, Value)> = self.scripts.state(as_function).error_parts.call(err.clone());
         let (msg, source, line) = parts.unwrap_or((Value::Nil, Value::Nil, Value::Nil));
         let Some(msg) = convert::lua_text(&msg) else {
             // Redis 7.0.15 crashes on an error table without a message (`error({})`).
@@ -344,7 +383,7 @@ impl Node {
         };
         let mut text = convert::c_string(&msg).to_vec();
         if let (Some(source), Some(line)) = (convert::lua_text(&source), convert::lua_text(&line)) {
-            text.extend_from_slice(format!(" script: {sha}, on ").as_bytes());
+            text.extend_from_slice(format!(" script: {name}, on ").as_bytes());
             text.extend_from_slice(&source);
             text.push(b':');
             text.extend_from_slice(&line);
