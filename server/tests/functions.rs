@@ -128,6 +128,17 @@ fn functions_match_redis() {
             &["FUNCTION", "HELP"],
         ],
     );
+    // INFO memory counts the libraries and functions as Redis does.
+    let counts = |conn: &mut Raw| -> Vec<String> {
+        let info = String::from_utf8_lossy(&call(conn, &[b"INFO", b"memory"])).into_owned();
+        info.lines()
+            .filter(|l| l.starts_with("number_of_functions:") || l.starts_with("number_of_libraries:"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let ours = counts(&mut verdis);
+    assert_eq!(ours, counts(&mut redis));
+    assert_eq!(ours, ["number_of_functions:4", "number_of_libraries:3"]);
     // The same in RESP3 (HELLO's reply names each server's own client id: not compared).
     for conn in [&mut verdis, &mut redis] {
         assert!(call(conn, &[b"HELLO", b"3"]).starts_with(b"%7\r\n"));

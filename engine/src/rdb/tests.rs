@@ -694,7 +694,8 @@ fn function_payloads_round_trip_and_refuse_other_records() {
     // Proves FUNCTION DUMP's payload restores to the same code list (empty included), and that
     // a bad footer, a key's payload and a pre-GA record are each refused with Redis's text.
     use super::payload::{dump_functions, restore_functions, FunctionsPayloadError};
-    let codes: [&[u8]; 2] = [b"#!lua name=a\nredis.register_function('f', function() return 1 end)", b"#!lua name=b\ny"];
+    let codes: [&[u8]; 2] =
+        [b"#!lua name=a\nredis.register_function('f', function() return 1 end)", b"#!lua name=b\ny"];
     for compress in [false, true] {
         let payload = dump_functions(codes.iter().copied(), compress);
         assert_eq!(restore_functions(&payload).expect("restores"), codes.map(<[u8]>::to_vec).to_vec());
@@ -705,7 +706,10 @@ fn function_payloads_round_trip_and_refuse_other_records() {
     assert_eq!(restore_functions(&corrupt), Err(FunctionsPayloadError::VersionOrChecksum));
     let key = dump(&Value::Str(StrValue::from_bytes(b"v")), false);
     let e = restore_functions(&key).unwrap_err();
-    assert_eq!((e.clone(), e.to_string()), (FunctionsPayloadError::NotAFunction, "ERR given type is not a function".into()));
+    assert_eq!(
+        (e.clone(), e.to_string()),
+        (FunctionsPayloadError::NotAFunction, "ERR given type is not a function".into())
+    );
     let pre_ga = {
         // A pre-GA record, then the version and checksum.
         let mut out = vec![OPCODE_FUNCTION];

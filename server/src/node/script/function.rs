@@ -215,6 +215,25 @@ impl Functions {
         Ok(Library { code: code.to_vec(), functions })
     }
 
+    /// Loaded libraries.
+    pub(super) fn library_count(&self) -> usize {
+        self.registry.libraries.len()
+    }
+
+    /// Registered functions, as FUNCTION STATS counts them.
+    pub(super) fn function_count(&self) -> usize {
+        self.registry.function_count()
+    }
+
+    /// What the libraries hold: names, code, function names and descriptions.
+    pub(super) fn bytes(&self) -> usize {
+        let of_function = |f: &Func| f.name.len() + f.description.as_ref().map_or(0, Vec::len);
+        let of_library = |(name, lib): (&Vec<u8>, &Library)| {
+            name.len() + lib.code.len() + lib.functions.values().map(of_function).sum::<usize>()
+        };
+        self.registry.libraries.iter().map(of_library).sum()
+    }
+
     /// The libraries' code in order (RDB, AOF rewrite, FUNCTION DUMP).
     pub(in crate::node) fn codes(&self) -> impl Iterator<Item = &[u8]> {
         self.registry.libraries.values().map(|l| l.code.as_slice())

@@ -19,10 +19,16 @@
 //! 5. The return value becomes the reply (`convert`); an error becomes Redis's error reply with
 //!    its `script: <sha>, on @user_script:<line>.` decoration.
 //!
+//! Functions (FUNCTION *, FCALL, FCALL_RO) live in `function`: their libraries run in a second
+//! Lua state built by the same sandbox, and a callback runs through the same steps 2 to 5 as
+//! an EVAL script (`run_script`), with the function's flags in place of a shebang's and its
+//! name in place of the SHA-1 in error replies.
+//!
 //! Differences from Redis: no script debugger (SCRIPT DEBUG is not implemented, and
 //! `redis.breakpoint`/`redis.debug` answer as Redis does outside a debugging session); no busy
-//! scripts: a script runs to its end (`busy-reply-threshold`, -BUSY and killing a running script
-//! are not implemented, so SCRIPT KILL always answers NOTBUSY); `redis.set_repl` without the
+//! scripts: a script or function runs to its end (`busy-reply-threshold`, -BUSY and killing a
+//! running script are not implemented, so SCRIPT KILL and FUNCTION KILL always answer NOTBUSY,
+//! and FUNCTION STATS never shows a running script); `redis.set_repl` without the
 //! AOF flag drops the script's propagation, as there are no replicas yet; an AOF written by an
 //! older Redis that holds EVAL commands (script replication) does not load. Read-only tables are
 //! emulated with proxies in stock Lua (see `sandbox.lua`); the raw functions see through them.
@@ -115,6 +121,10 @@ impl Scripts {
             lua_bytes: self.lua.lua.used_memory() as u64,
             cached: self.cache.len() as u64,
             cache_bytes: self.cache.iter().map(|(sha, s)| (sha.len() + s.body_len) as u64).sum(),
+            functions_lua_bytes: self.functions.lua.lua.used_memory() as u64,
+            libraries: self.functions.library_count() as u64,
+            functions: self.functions.function_count() as u64,
+            functions_bytes: self.functions.bytes() as u64,
         }
     }
 
@@ -133,6 +143,15 @@ pub(super) struct ScriptsMemory {
     pub cached: u64,
     /// The cache's bodies and SHA keys (`used_memory_scripts_eval`).
     pub cache_bytes: u64,
+    /// Bytes the functions' interpreter holds (`used_memory_vm_functions`).
+    pub functions_lua_bytes: u64,
+    /// Loaded libraries (`number_of_libraries`).
+    pub libraries: u64,
+    /// Registered functions (`number_of_functions`).
+    pub functions: u64,
+    /// The libraries' code, names and descriptions (`used_memory_functions`; Redis counts its
+    /// structures' allocations, so the number is of the same order, not the same).
+    pub functions_bytes: u64,
 }
 
 /// SCRIPT HELP's lines after the intro, as Redis 7.0.15 prints them.
