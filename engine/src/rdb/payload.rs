@@ -33,11 +33,12 @@ pub enum FunctionsPayloadError {
     /// A record that is not a library (`functionRestoreCommand`'s text).
     #[error("ERR given type is not a function")]
     NotAFunction,
-    /// A 7.0 release candidate's record, which Redis refuses too.
+    /// A 7.0 release candidate's record (`RDB_OPCODE_FUNCTION`): Redis 7.0.15 tries to read
+    /// that old format and fails with one of several texts; verdis does not read it.
     #[error("ERR Pre-GA function format not supported")]
     PreGa,
-    /// A record cut short.
-    #[error("ERR {0}")]
+    /// A record cut short (the `RdbError` says where).
+    #[error("ERR Failed loading library payload")]
     Bad(RdbError),
 }
 
@@ -62,10 +63,12 @@ pub fn restore_functions(payload: &[u8]) -> Result<Vec<Vec<u8>>, FunctionsPayloa
     if !footer_ok(payload) {
         return Err(FunctionsPayloadError::VersionOrChecksum);
     }
-    let body = &payload[..payload.len() - FOOTER_LEN];
-    let mut r = Reader::new(body);
+    // As Redis: records are read while they start before the footer, from the whole payload (a
+    // record that claims more bytes than the body has reads into the footer).
+    let body_len = payload.len() - FOOTER_LEN;
+    let mut r = Reader::new(payload);
     let mut codes = Vec::new();
-    while r.pos() < body.len() {
+    while r.pos() < body_len {
         match r.u8("a function record").map_err(FunctionsPayloadError::Bad)? {
             OPCODE_FUNCTION2 => {
                 codes.push(r.string("a function library's code").map_err(FunctionsPayloadError::Bad)?.into_owned())
