@@ -332,7 +332,27 @@ fn aof_keeps_libraries(backend: Backend) {
     }
 }
 
-on_both_backends!(aof_keeps_libraries);
+fn load_time_log_lines_reach_the_log(backend: Backend) {
+    // Proves `redis.log` at load time writes its line to the server's log when the library
+    // loads (not at the next script run).
+    let server = Server::start(backend);
+    let mut c = server.raw();
+    let code = load(
+        "logs",
+        "redis.log(redis.LOG_WARNING, 'library logs loaded') redis.register_function('l', function() return 1 end)",
+    );
+    assert_eq!(call(&mut c, &[b"FUNCTION", b"LOAD", code.as_bytes()]), b"$4\r\nlogs\r\n");
+    let logged = (0..100).any(|_| {
+        let found = server.log().contains("library logs loaded");
+        if !found {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        found
+    });
+    assert!(logged, "{}", server.log());
+}
+
+on_both_backends!(aof_keeps_libraries, load_time_log_lines_reach_the_log);
 
 /// Runs `redis-check-rdb` on `file` and asserts it accepts it.
 fn check_rdb(file: &Path) {

@@ -182,7 +182,9 @@ impl Node {
         let config = &self.config.engine;
         match verdis_engine::rdb::load_with(bytes, &mut loading.keyspace, now_ms, config, &mut self.rng, expired) {
             Ok(info) => {
-                if let Err(e) = self.scripts.functions.load_from_rdb(&info.functions, false) {
+                let functions = self.scripts.functions.load_from_rdb(&info.functions, false);
+                self.script_logs_to_log();
+                if let Err(e) = functions {
                     let loading = self.persist.loading.as_mut().expect("loading");
                     for db in &mut loading.keyspace.dbs {
                         db.clear();
@@ -344,7 +346,9 @@ impl Node {
         let info = verdis_engine::rdb::load(bytes, &mut fresh, now_ms, &self.config.engine, &mut self.rng)
             .map_err(|e| e.to_string())?;
         // Redis's emptyData empties the libraries too, and the file brings them back.
-        self.scripts.functions.load_from_rdb(&info.functions, true)?;
+        let functions = self.scripts.functions.load_from_rdb(&info.functions, true);
+        self.script_logs_to_log();
+        functions?;
         std::mem::swap(&mut self.keyspace, &mut fresh);
         Ok(())
     }

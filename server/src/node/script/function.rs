@@ -336,7 +336,11 @@ impl Node {
                 let id = id.expect("FCALL has a calling client");
                 return self.fcall(id, argv, cmd == NodeCmd::FcallRo, effects);
             }
-            NodeCmd::FunctionLoad => self.function_load(argv)?,
+            NodeCmd::FunctionLoad => {
+                let loaded = self.function_load(argv);
+                self.script_logs_to_log();
+                loaded?
+            }
             NodeCmd::FunctionDelete => {
                 if self.scripts.functions.registry.unlink(argv[2]).is_none() {
                     return Err(err("Library not found"));
@@ -360,7 +364,11 @@ impl Node {
                 let compress = self.config.persist.rdbcompression;
                 return Ok(Reply::Bulk(payload::dump_functions(self.scripts.functions.codes(), compress)));
             }
-            NodeCmd::FunctionRestore => self.function_restore(argv)?,
+            NodeCmd::FunctionRestore => {
+                let restored = self.function_restore(argv);
+                self.script_logs_to_log();
+                restored?
+            }
             NodeCmd::FunctionStats => return Ok(self.function_stats()),
             // Functions run to their end within one input: none is running when this arrives.
             NodeCmd::FunctionKill => return Err(CmdError::msg("NOTBUSY No scripts in execution right now.")),

@@ -334,10 +334,7 @@ impl Node {
         let caller = Self::resolve(argv).expect("the caller's own row");
         let outcome = self.script_run(function, as_function, (caller, argv), numkeys, effects);
         self.scripts.running = None;
-        let logs = std::mem::take(&mut self.scripts.run_state.borrow_mut().logs);
-        for (level, line) in logs {
-            self.log(script_log_level(level), line);
-        }
+        self.script_logs_to_log();
         let resp = self.scripts.run_state.borrow().resp;
         let (ok, value) = outcome.map_err(lua_failure)?;
         // An error from a command the script called was counted when that command failed.
@@ -389,6 +386,14 @@ impl Node {
         });
         install.call::<()>(())?;
         result
+    }
+
+    /// Hands the `redis.log` lines of the script (or library load) that just ran to the log.
+    pub(super) fn script_logs_to_log(&mut self) {
+        let logs = std::mem::take(&mut self.scripts.run_state.borrow_mut().logs);
+        for (level, line) in logs {
+            self.log(script_log_level(level), line);
+        }
     }
 
     /// The reply to a script that raised `err` (Redis's luaCallFunction): its message, and where
