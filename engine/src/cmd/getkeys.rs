@@ -128,7 +128,9 @@ fn finder_of(spec: &CommandSpec) -> Option<KeyFinder> {
         "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
             |argv| numkeys_keys(argv, None, 1)
         }
-        "blmpop" | "bzmpop" | "eval" | "eval_ro" | "evalsha" | "evalsha_ro" => |argv| numkeys_keys(argv, None, 2),
+        "blmpop" | "bzmpop" | "eval" | "eval_ro" | "evalsha" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+            |argv| numkeys_keys(argv, None, 2)
+        }
         "georadius" | "georadiusbymember" => georadius_keys,
         "xread" | "xreadgroup" => xread_keys,
         _ => return None,
@@ -364,6 +366,9 @@ mod tests {
             ("blmpop 0 2x a b left", vec![k("a", &[]), k("b", &[])]),
             ("eval s 2x a b", vec![k("a", &[]), k("b", &[])]),
             ("evalsha_ro s 2 a b x", vec![k("a", &ro), k("b", &ro)]),
+            ("fcall f 2x a b", vec![k("a", &[]), k("b", &[])]),
+            ("fcall_ro f 2 a b x", vec![k("a", &ro), k("b", &ro)]),
+            ("fcall f 2 a b x", vec![k("a", &rw), k("b", &rw)]),
             ("bitfield k get u8 0", vec![k("k", &ro)]),
             ("bitfield k", vec![k("k", &ro)]),
             ("bitfield k overflow sat get u8 0", vec![k("k", &ro)]),

@@ -603,7 +603,13 @@ fn load_into(
                 continue;
             }
             OPCODE_MODULE_AUX => return Err(r.error(at, "module aux data is not supported")),
-            OPCODE_FUNCTION | OPCODE_FUNCTION2 => return Err(r.error(at, "functions are not supported")),
+            OPCODE_FUNCTION2 => {
+                info.functions.push(r.string("a function library's code")?.into_owned());
+                continue;
+            }
+            OPCODE_FUNCTION => {
+                return Err(r.error(at, "pre-release function records (RDB_OPCODE_FUNCTION) are not supported"))
+            }
             _ => {}
         }
         let key = r.string("a key")?;

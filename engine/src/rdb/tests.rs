@@ -617,7 +617,7 @@ fn bad_files_are_refused_with_their_offset() {
     // A stream of no nodes whose length field is the file's end marker.
     let e = err(&legacy_file(10, TYPE_STREAM_LISTPACKS_2, b"k", b"\x00"));
     assert!(e.what.contains("stream length") && e.offset == 15, "{e}");
-    for op in [OPCODE_MODULE_AUX, OPCODE_FUNCTION2] {
+    for op in [OPCODE_MODULE_AUX, OPCODE_FUNCTION] {
         let e = err(&[&b"REDIS0010"[..], &[op, 0, 0]].concat());
         assert!(e.offset == 9, "{e}");
     }
@@ -741,4 +741,58 @@ proptest! {
             prop_assert_eq!(ks.dbs[*db].expire_at(key), *expire);
         }
     }
+}
+
+#[test]
+fn function_records_load_as_their_code() {
+    // Proves RDB_OPCODE_FUNCTION2 records (compressed or not) between the aux fields and the
+    // keys come back as the libraries' code in file order, the keys load as usual, and the
+    // checksum covers them.
+    let cfg = EngineConfig::default();
+    let long = b"#!lua name=lib\nredis.register_function('f', function() return 'aaaaaaaaaaaaaaaaaaaaaaaaaaaa' end)";
+    let mut file = Vec::new();
+    write_header(&mut file, &[("redis-ver", AuxValue::Str(b"7.0.15".to_vec()))]);
+    write_function(&mut file, long, true);
+    write_function(&mut file, b"#!lua name=b\nx", false);
+    write_select_db(&mut file, 0, 1, 0);
+    write_entry(&mut file, b"k", &Object::new(Value::Str(StrValue::from_bytes(b"v")), 0), None, &OPTS);
+    let file = finish(file);
+    let (keyspace, info) = load_file(&file, &cfg).expect("the file loads");
+    assert_eq!(info.functions, vec![long.to_vec(), b"#!lua name=b\nx".to_vec()]);
+    assert_eq!(keyspace.key_count(), 1);
+    let mut bad = file.clone();
+    bad[40] ^= 1;
+    assert!(load_file(&bad, &cfg).is_err());
+}
+
+#[test]
+fn function_payloads_round_trip_and_refuse_other_records() {
+    // Proves FUNCTION DUMP's payload restores to the same code list (empty included), and that
+    // a bad footer, a key's payload and a pre-GA record are each refused with Redis's text.
+    use super::payload::{dump_functions, restore_functions, FunctionsPayloadError};
+    let codes: [&[u8]; 2] =
+        [b"#!lua name=a\nredis.register_function('f', function() return 1 end)", b"#!lua name=b\ny"];
+    for compress in [false, true] {
+        let payload = dump_functions(codes.iter().copied(), compress);
+        assert_eq!(restore_functions(&payload).expect("restores"), codes.map(<[u8]>::to_vec).to_vec());
+    }
+    assert_eq!(restore_functions(&dump_functions([], true)).expect("empty"), Vec::<Vec<u8>>::new());
+    let mut corrupt = dump_functions(codes.iter().copied(), true);
+    corrupt[3] ^= 1;
+    assert_eq!(restore_functions(&corrupt), Err(FunctionsPayloadError::VersionOrChecksum));
+    let key = dump(&Value::Str(StrValue::from_bytes(b"v")), false);
+    let e = restore_functions(&key).unwrap_err();
+    assert_eq!(
+        (e.clone(), e.to_string()),
+        (FunctionsPayloadError::NotAFunction, "ERR given type is not a function".into())
+    );
+    let pre_ga = {
+        // A pre-GA record, then the version and checksum.
+        let mut out = vec![OPCODE_FUNCTION];
+        out.extend_from_slice(&(RDB_VERSION as u16).to_le_bytes());
+        let crc = Crc64::of(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    };
+    assert_eq!(restore_functions(&pre_ga), Err(FunctionsPayloadError::PreGa));
 }

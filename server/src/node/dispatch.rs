@@ -1,10 +1,11 @@
 //! From bytes to replies: the parse loop and `process_command`, which reads as Redis's policy —
 //! a top-to-bottom list of admission checks, then execution.
 
+use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::cmd::table::{lookup_sub, Handler};
 use verdis_engine::{lookup, CmdError, Command, Reply};
 
-use super::exec::Caller;
+use super::exec::{Caller, Effects};
 use super::{ClientId, Node};
 use crate::resp::encode::{encode, push_error};
 
@@ -302,7 +303,7 @@ impl Node {
                 self.commit(caller, effects);
                 Ok(())
             }
-            Handler::Node(verdis_engine::cmd::node::NodeCmd::Select) => {
+            Handler::Node(NodeCmd::Select) => {
                 let index = std::str::from_utf8(argv[1]).ok().and_then(|t| t.parse::<usize>().ok());
                 match index {
                     Some(i) if i < self.keyspace.dbs.len() => {
@@ -311,6 +312,18 @@ impl Node {
                     }
                     _ => Err("Invalid SELECT".into()),
                 }
+            }
+            // The library changes the AOF holds (Redis propagates them as they were called).
+            Handler::Node(
+                node_cmd @ (NodeCmd::FunctionLoad
+                | NodeCmd::FunctionDelete
+                | NodeCmd::FunctionFlush
+                | NodeCmd::FunctionRestore),
+            ) => {
+                let mut effects = Effects::default();
+                // A command that fails here failed when it first ran too.
+                let _ = self.exec_function(node_cmd, None, argv, &mut effects);
+                Ok(())
             }
             _ => Err(format!("Unexpected command '{name}'")),
         }

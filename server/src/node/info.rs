@@ -477,12 +477,13 @@ impl Node {
         field(out, "used_memory_lua_human", bytes_to_human(scripts.lua_bytes));
         field(out, "used_memory_scripts_eval", scripts.cache_bytes);
         field(out, "number_of_cached_scripts", scripts.cached);
-        for name in ["number_of_functions", "number_of_libraries", "used_memory_vm_functions"] {
-            field(out, name, 0);
-        }
-        field(out, "used_memory_vm_total", scripts.lua_bytes);
-        field(out, "used_memory_vm_total_human", bytes_to_human(scripts.lua_bytes));
-        field(out, "used_memory_functions", 0);
+        field(out, "number_of_functions", scripts.functions);
+        field(out, "number_of_libraries", scripts.libraries);
+        field(out, "used_memory_vm_functions", scripts.functions_lua_bytes);
+        let vm_total = scripts.lua_bytes + scripts.functions_lua_bytes;
+        field(out, "used_memory_vm_total", vm_total);
+        field(out, "used_memory_vm_total_human", bytes_to_human(vm_total));
+        field(out, "used_memory_functions", scripts.functions_bytes);
         field(out, "used_memory_scripts", scripts.cache_bytes);
         field(out, "used_memory_scripts_human", bytes_to_human(scripts.cache_bytes));
         field(out, "maxmemory", self.config.maxmemory);

@@ -100,6 +100,17 @@ impl Node {
             | NodeCmd::ScriptFlush
             | NodeCmd::ScriptKill
             | NodeCmd::ScriptHelp => self.exec_script(cmd, id, argv, effects),
+            NodeCmd::Fcall
+            | NodeCmd::FcallRo
+            | NodeCmd::FunctionLoad
+            | NodeCmd::FunctionDelete
+            | NodeCmd::FunctionList
+            | NodeCmd::FunctionFlush
+            | NodeCmd::FunctionDump
+            | NodeCmd::FunctionRestore
+            | NodeCmd::FunctionStats
+            | NodeCmd::FunctionKill
+            | NodeCmd::FunctionHelp => self.exec_function(cmd, Some(id), argv, effects),
         }
     }
 }

@@ -36,10 +36,13 @@ pub struct ScriptLua {
     pub lua: Lua,
     /// `compile(code)`: `true, function` or `false, message`.
     pub compile: Function,
-    /// `execute(function, keys, argv)`: xpcall's results under Redis's error handler.
+    /// `execute(function, keys, argv, as_function)`: xpcall's results under Redis's error handler.
     pub execute: Function,
     /// `error_parts(err)`: the message, source and line of an error table.
     pub error_parts: Function,
+    /// `load_library(code)`: runs a function library's code; `true, registered` or
+    /// `false, message`.
+    pub load_library: Function,
     /// `install(call, pcall)`: sets redis.call and redis.pcall for a run; `install()` puts back
     /// the ones that refuse outside a run.
     pub install: Function,
@@ -114,6 +117,7 @@ impl ScriptLua {
             execute: api.get("execute")?,
             error_parts: api.get("error_parts")?,
             install: api.get("install")?,
+            load_library: api.get("load_library")?,
             lua,
         })
     }
