@@ -274,7 +274,7 @@ impl Node {
             run.resp = 2;
             run.repl = 3;
         }
-        let eval = Self::resolve(argv).expect("EVAL's own row");
+        let eval = self.resolve(argv).expect("EVAL's own row");
         let outcome = self.script_run(&function, (eval, argv), numkeys as usize, effects);
         self.scripts.running = None;
         let logs = std::mem::take(&mut self.scripts.run_state.borrow_mut().logs);
