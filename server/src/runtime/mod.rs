@@ -345,7 +345,7 @@ async fn accept_loop(shell: Rc<Shell>, listener: TcpListener, tls: Option<TlsCon
 /// ones it was built from. CONFIG SET already checked that they load; should the files have
 /// changed since, the old context stays and the failure is logged.
 fn current_tls_context(shell: &Shell, tls: &TlsContext) -> Arc<rustls::ServerConfig> {
-    let settings = tls::TlsSettings::from_config(&shell.node.borrow().config());
+    let settings = tls::TlsSettings::from_config(shell.node.borrow().config());
     let mut current = tls.borrow_mut();
     if current.0 != settings {
         match settings.server_config() {
