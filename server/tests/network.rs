@@ -16,7 +16,8 @@ const EXIT_WAIT: Duration = Duration::from_secs(10);
 
 fn unix_socket_serves_clients(backend: Backend) {
     // Proves `unixsocket` listens where configured with `unixsocketperm`'s mode, that redis-cli -s
-    // runs commands there (protected mode treats it as local), and how CLIENT LIST shows it.
+    // runs commands there (protected mode treats it as local), how CLIENT LIST shows it, and that
+    // SHUTDOWN removes the socket file.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("verdis.sock").display().to_string();
     let server = Server::start_with(backend, &["--unixsocket", &path, "--unixsocketperm", "700"]);
@@ -30,6 +31,13 @@ fn unix_socket_serves_clients(backend: Backend) {
     assert_eq!(cli(&["GET", "k"]), "by-socket");
     assert!(cli(&["CLIENT", "LIST"]).contains(&format!(" addr={path}:0 ")), "{}", cli(&["CLIENT", "LIST"]));
     assert_eq!(String::from_utf8_lossy(&server.cli_run(&["GET", "k"]).stdout).trim_end(), "by-socket");
+    // A clean shutdown removes the socket file.
+    cli(&["SHUTDOWN", "NOSAVE"]);
+    let start = Instant::now();
+    while std::path::Path::new(&path).exists() {
+        assert!(start.elapsed() < EXIT_WAIT, "{backend:?} left its socket file after SHUTDOWN");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Starts `backend` with `args` and waits for it to exit (it must refuse them); its exit status.
@@ -68,6 +76,8 @@ fn bind_skips_only_optional_missing_addresses(backend: Backend) {
     assert_eq!(String::from_utf8_lossy(&server.cli_run(&["PING"]).stdout).trim_end(), "PONG");
     let port = free_port().to_string();
     assert!(!exit_status(backend, &["--port", &port, "--bind", "127.0.0.1", missing]).success());
+    // Nothing to listen on at all (port 0, no TLS port, no unix socket) stops the server too.
+    assert!(!exit_status(backend, &["--port", "0"]).success());
 }
 
 fn maxclients_refuses_with_redis_error(backend: Backend) {

@@ -252,11 +252,45 @@ fn config_set_reloads_the_certificate(backend: Backend) {
     assert_refused(&tls_cli(&certs, tls_port, "ca", None, &["PING"]), "old CA after reload");
 }
 
+fn tls_port_instead_of_port(backend: Backend) {
+    // Proves a server with `port 0` listens on its TLS port only.
+    let certs = Certs::new();
+    let dir = tempfile::tempdir().unwrap();
+    let tls_port = free_port();
+    let mut command = match backend {
+        Backend::Verdis => Command::new(env!("CARGO_BIN_EXE_verdis-server")),
+        Backend::Redis => common::redis_tool("redis-server"),
+    };
+    let mut child = command
+        .args(["--port", "0", "--bind", "127.0.0.1", "--save", ""])
+        .args(certs.server_args(tls_port))
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let mut answered = false;
+    for _ in 0..START_PROBES_MAX {
+        if stdout(&tls_cli(&certs, tls_port, "ca", Some("client"), &["PING"])) == "PONG" {
+            answered = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answered, "{backend:?} did not answer on its TLS port");
+}
+
+/// PING attempts a TLS-only server gets to come up (50 ms apart).
+const START_PROBES_MAX: u32 = 200;
+
 on_both_backends!(
     clients_connect_over_tls,
     bad_client_certificates_are_refused_and_the_server_keeps_serving,
     tls_auth_clients_optional_and_no,
     config_set_reloads_the_certificate,
+    tls_port_instead_of_port,
 );
 
 /// Runs verdis with `args` until it exits (it must: each case is a refused configuration).

@@ -201,6 +201,10 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
+    if listeners.is_empty() && unix_listener.is_none() {
+        logger.log(crate::node::LogLevel::Warning, "Configured to not listen anywhere, exiting.");
+        return Ok(1);
+    }
     let origin = Instant::now();
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
         ^ u64::from(std::process::id()).rotate_left(32);
@@ -228,6 +232,7 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
         let tls = if is_tls { tls_context.clone() } else { None };
         tokio::task::spawn_local(accept_loop(shell.clone(), listener, tls));
     }
+    let unix_path = unix_listener.as_ref().map(|(_, path)| path.clone());
     if let Some((listener, path)) = unix_listener {
         tokio::task::spawn_local(stream::unix_accept_loop(shell.clone(), listener, path));
     }
@@ -243,6 +248,10 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
     });
     loop {
         if let Some(code) = *shell.exit.borrow() {
+            // Redis removes its unix socket file on shutdown.
+            if let Some(path) = &unix_path {
+                let _ = std::fs::remove_file(path);
+            }
             return Ok(code);
         }
         shell.exit_wake.notified().await;
