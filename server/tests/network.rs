@@ -29,7 +29,8 @@ fn unix_socket_serves_clients(backend: Backend) {
     };
     assert_eq!(cli(&["SET", "k", "by-socket"]), "OK");
     assert_eq!(cli(&["GET", "k"]), "by-socket");
-    assert!(cli(&["CLIENT", "LIST"]).contains(&format!(" addr={path}:0 ")), "{}", cli(&["CLIENT", "LIST"]));
+    let list = cli(&["CLIENT", "LIST"]);
+    assert!(list.contains(&format!(" addr={path}:0 laddr={path}:0 ")) && list.contains(" flags=U "), "{list}");
     assert_eq!(String::from_utf8_lossy(&server.cli_run(&["GET", "k"]).stdout).trim_end(), "by-socket");
     // A clean shutdown removes the socket file.
     cli(&["SHUTDOWN", "NOSAVE"]);
