@@ -33,6 +33,9 @@ pub struct TlsSettings {
     session_cache_size: usize,
 }
 
+/// The session cache's size for `tls-session-cache-size 0` (OpenSSL's "no limit").
+const SESSION_CACHE_UNLIMITED_MAX: usize = 1 << 20;
+
 /// OpenSSL's names for the TLSv1.2 ciphers rustls offers, and rustls's names for them.
 const TLS12_CIPHERS: [(&str, &str); 6] = [
     ("ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
@@ -94,7 +97,9 @@ impl TlsSettings {
             .map_err(|e| format!("Failed to load private key: {}: {e}", self.key_file))?;
         config.ignore_client_order = self.prefer_server_ciphers;
         if self.session_caching {
-            config.session_storage = ServerSessionMemoryCache::new(self.session_cache_size.max(1));
+            // 0 means "no limit" to OpenSSL; rustls's cache needs a bound.
+            let size = if self.session_cache_size == 0 { SESSION_CACHE_UNLIMITED_MAX } else { self.session_cache_size };
+            config.session_storage = ServerSessionMemoryCache::new(size);
         } else {
             config.session_storage = Arc::new(NoServerSessionStorage {});
             config.send_tls13_tickets = 0;
