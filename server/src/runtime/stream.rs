@@ -79,7 +79,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         loop {
             let (chunk, close, dropped) = {
                 let mut ob = outbox.borrow_mut();
-                (ob.chunks.pop_front(), ob.close, ob.dropped)
+                (coalesce(&mut ob.chunks), ob.close, ob.dropped)
             };
             if dropped {
                 // The node dropped this connection and already forgot it.
@@ -109,6 +109,25 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     shell.unregister(id);
+}
+
+/// Bytes gathered into one write: a TLS record holds at most 16 KiB of plaintext, so a few
+/// records' worth per write call keeps the call count low without copying much.
+const COALESCE_BYTES_MAX: usize = 64 * 1024;
+
+/// The next chunk to write: the queued chunks joined while they fit in `COALESCE_BYTES_MAX`.
+/// Pipelined replies arrive as many small chunks; written one by one over TLS, each would be its
+/// own record and its own syscall.
+fn coalesce(chunks: &mut std::collections::VecDeque<Vec<u8>>) -> Option<Vec<u8>> {
+    let mut first = chunks.pop_front()?;
+    while let Some(next) = chunks.front() {
+        if first.len() + next.len() > COALESCE_BYTES_MAX {
+            break;
+        }
+        first.extend_from_slice(next);
+        chunks.pop_front();
+    }
+    Some(first)
 }
 
 /// Writes all of `bytes`, telling the node what each write took; gives up when the node drops
