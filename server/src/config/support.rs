@@ -48,7 +48,8 @@ use Support::{ActedOn as A, Refused as R, Warned as W};
 // Shared reasons.
 const REPLICATION: &str = "has no replication yet, so this replication setting changes nothing";
 const CLUSTER: &str = "has no cluster mode yet, so this cluster setting changes nothing";
-const TLS: &str = "has no TLS yet, so this TLS setting changes nothing";
+const TLS: &str = "has no TLS for replication or cluster links yet, so this setting changes nothing";
+const TLS_CONTEXT: &str = "the runtime builds the TLS context from it (runtime/tls.rs)";
 const DEFRAG: &str = "has no active defragmenter, so this setting changes nothing";
 const LAZYFREE: &str = "frees values in the foreground, so this lazy-free setting changes nothing";
 const PROCESS: &str = "does not apply this process setting yet";
@@ -110,7 +111,7 @@ pub static AUDIT: &[Audit] = &[
     line("aof-disable-auto-gc", W, NO_EFFECT),
     line("replica-ignore-disk-write-errors", W, REPLICATION),
     line("aclfile", R, "has no ACL users yet: the file's users and passwords would not exist"),
-    line("unixsocket", R, "does not listen on a unix socket yet: clients could not connect there"),
+    line("unixsocket", A, RUNTIME),
     line("pidfile", A, RUNTIME),
     line("replica-announce-ip", W, REPLICATION),
     line("masteruser", W, REPLICATION),
@@ -133,7 +134,7 @@ pub static AUDIT: &[Audit] = &[
     line(
         "requirepass",
         W,
-        "does not enforce AUTH yet: clients run commands without the password (protected mode still refuses non-local clients)",
+        "does not enforce AUTH yet: clients run commands without the password, and a password lifts protected mode as in Redis, so non-local clients get in",
     ),
     line("supervised", W, "does not notify a supervisor (systemd, upstart) yet"),
     line("syslog-facility", W, SYSLOG),
@@ -193,7 +194,7 @@ pub static AUDIT: &[Audit] = &[
     line("shutdown-timeout", W, REPLICATION),
     line("repl-diskless-sync-max-replicas", W, REPLICATION),
     line("maxclients", A, NODE),
-    line("unixsocketperm", W, "does not listen on a unix socket yet, so this setting changes nothing"),
+    line("unixsocketperm", A, RUNTIME),
     line("socket-mark-id", W, PROCESS),
     line("active-defrag-max-scan-fields", W, DEFRAG),
     line("slowlog-max-len", A, "the slow log keeps this many entries (node/slowlog.rs)"),
@@ -221,26 +222,30 @@ pub static AUDIT: &[Audit] = &[
     line("repl-backlog-ttl", W, REPLICATION),
     line("auto-aof-rewrite-min-size", A, PERSIST),
     line("loading-process-events-interval-bytes", W, NO_EFFECT),
-    line("tls-port", R, "has no TLS yet: nothing would listen on the TLS port"),
-    line("tls-session-cache-size", W, TLS),
-    line("tls-session-cache-timeout", W, TLS),
+    line("tls-port", A, RUNTIME),
+    line("tls-session-cache-size", A, TLS_CONTEXT),
+    line("tls-session-cache-timeout", W, "keeps TLS sessions until its cache is full (rustls has no session timeout), so this setting changes nothing"),
     line("tls-cluster", W, TLS),
     line("tls-replication", W, TLS),
-    line("tls-auth-clients", W, TLS),
-    line("tls-prefer-server-ciphers", W, TLS),
-    line("tls-session-caching", W, TLS),
-    line("tls-cert-file", W, TLS),
-    line("tls-key-file", W, TLS),
-    line("tls-key-file-pass", W, TLS),
+    line("tls-auth-clients", A, TLS_CONTEXT),
+    line("tls-prefer-server-ciphers", A, TLS_CONTEXT),
+    line("tls-session-caching", A, TLS_CONTEXT),
+    line("tls-cert-file", A, TLS_CONTEXT),
+    line("tls-key-file", A, TLS_CONTEXT),
+    line(
+        "tls-key-file-pass",
+        R,
+        "cannot read encrypted private keys (rustls reads only unencrypted PEM keys): decrypt the key file (openssl pkey -in KEY -out PLAIN) and leave tls-key-file-pass empty",
+    ),
     line("tls-client-cert-file", W, TLS),
     line("tls-client-key-file", W, TLS),
     line("tls-client-key-file-pass", W, TLS),
-    line("tls-dh-params-file", W, TLS),
-    line("tls-ca-cert-file", W, TLS),
-    line("tls-ca-cert-dir", W, TLS),
-    line("tls-protocols", W, TLS),
-    line("tls-ciphers", W, TLS),
-    line("tls-ciphersuites", W, TLS),
+    line("tls-dh-params-file", W, "offers only ECDHE key exchange (rustls has no finite-field DH), so DH parameters change nothing"),
+    line("tls-ca-cert-file", A, TLS_CONTEXT),
+    line("tls-ca-cert-dir", A, TLS_CONTEXT),
+    line("tls-protocols", A, TLS_CONTEXT),
+    line("tls-ciphers", A, TLS_CONTEXT),
+    line("tls-ciphersuites", A, TLS_CONTEXT),
     line("dir", A, RUNTIME),
     line("save", A, PERSIST),
     line("client-output-buffer-limit", A, "the node's output limits per client class (node/limits.rs)"),

@@ -160,8 +160,29 @@ impl Node {
         let protected_ok = self.config.enable_protected_configs.allows(addr);
         let pairs: Vec<(&[u8], &[u8])> = args.chunks(2).map(|p| (p[0], p[1])).collect();
         let aof_before = self.config.appendonly;
-        let warnings =
-            self.config.set_many(&pairs, protected_ok).map_err(|e| CmdError::Message(e.to_string().into()))?;
+        let mut next = self.config.clone();
+        let warnings = next.set_many(&pairs, protected_ok).map_err(|e| CmdError::Message(e.to_string().into()))?;
+        // Redis reconfigures its TLS context when a TLS option changes, and keeps the old
+        // settings when the new ones do not load.
+        let tls_changed = pairs.iter().find(|(name, _)| {
+            let name = String::from_utf8_lossy(name);
+            name.to_ascii_lowercase().starts_with("tls-") && next.get_by_name(&name) != self.config.get_by_name(&name)
+        });
+        if let Some((name, _)) = tls_changed {
+            let name = String::from_utf8_lossy(name).into_owned();
+            if let Err(reason) = (self.tls_check)(&next) {
+                self.log(LogLevel::Warning, reason);
+                self.log(
+                    LogLevel::Warning,
+                    format!("Failed applying new configuration. Possibly related to new {name} setting. Restoring previous settings."),
+                );
+                let text = format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - Unable to update TLS configuration. Check server logs."
+                );
+                return Err(CmdError::Message(text.into()));
+            }
+        }
+        self.config = next;
         for warning in warnings {
             self.log(LogLevel::Warning, warning);
         }

@@ -334,7 +334,7 @@ impl Node {
             run.resp = 2;
             run.repl = 3;
         }
-        let caller = Self::resolve(argv).expect("the caller's own row");
+        let caller = self.resolve(argv).expect("the caller's own row");
         let outcome = self.script_run(function, as_function, (caller, argv), numkeys, effects);
         self.scripts.running = None;
         self.script_logs_to_log();

@@ -158,7 +158,9 @@ fn acl_check_cmd(lua: &Lua, args: Variadic<Value>) -> mlua::Result<(bool, Value)
         Err(text) => return Ok((false, super::convert::error_table(lua, text, false)?)),
     };
     let refs: Vec<&[u8]> = argv.iter().map(|a| &**a).collect();
-    if crate::node::Node::resolve(&refs).is_ok() {
+    // The Lua state holds no node, so this check sees the table without rename-command.
+    let renames = crate::config::CommandRenames::default();
+    if crate::node::dispatch::resolve_with(&renames, &refs).is_ok() {
         return Ok((true, Value::Boolean(true)));
     }
     Ok((false, super::convert::error_table(lua, "Invalid command passed to redis.acl_check_cmd()", false)?))
