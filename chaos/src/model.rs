@@ -50,9 +50,12 @@ pub struct MStream {
     pub entries_added: u64,
     /// The largest deleted ID.
     pub max_deleted: Vec<u8>,
-    /// Each group's last delivered ID and pending entries (ID to consumer and delivery count).
-    pub groups: BTreeMap<Vec<u8>, (Vec<u8>, BTreeMap<Vec<u8>, (Vec<u8>, u64)>)>,
+    /// Each group's last delivered ID and pending entries.
+    pub groups: BTreeMap<Vec<u8>, (Vec<u8>, Pending)>,
 }
+
+/// A group's pending entries: ID to consumer and delivery count.
+pub type Pending = BTreeMap<Vec<u8>, (Vec<u8>, u64)>;
 
 impl MVal {
     fn type_name(&self) -> &'static str {
