@@ -159,7 +159,8 @@ pub struct Config {
     pub appendfilename: String,
     /// The other persistence options.
     pub persist: PersistConfig,
-    /// `requirepass`; `None` when unset. AUTH arrives later; protected mode already reads it.
+    /// `requirepass`, the default user's password; `None` when unset (`nopass`). AUTH and
+    /// protected mode read it.
     pub requirepass: Option<String>,
     /// `maxmemory` in bytes (0 = no limit).
     pub maxmemory: u64,
@@ -320,14 +321,10 @@ impl Config {
     }
 
     /// True when protected mode turns away a client connecting from `addr`: protected mode is
-    /// on and the peer is neither 127.0.0.1 nor ::1 (Redis trusts those two addresses only).
-    ///
-    /// Deliberate difference, for safety: Redis also admits everyone once the default user has a
-    /// password (`requirepass`), because it then demands AUTH. verdis does not enforce AUTH yet,
-    /// so a password must not open the door; when AUTH is enforced, add
-    /// `&& self.requirepass.is_none()` here.
+    /// on, the default user has no password (`requirepass`, which then demands AUTH), and the
+    /// peer is neither 127.0.0.1 nor ::1 (Redis trusts those two addresses only).
     pub fn protected_mode_refuses(&self, addr: &str) -> bool {
-        self.protected_mode && !is_local_addr(addr)
+        self.protected_mode && self.requirepass.is_none() && !is_local_addr(addr)
     }
 
     /// The warnings to log at startup: one per option set away from its default that verdis

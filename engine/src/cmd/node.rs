@@ -13,6 +13,8 @@ pub enum NodeCmd {
     Quit,
     /// RESET
     Reset,
+    /// AUTH [username] password
+    Auth,
     /// HELLO [protover [AUTH username password] [SETNAME clientname]]
     Hello,
     /// CLIENT ID

@@ -130,11 +130,7 @@ pub static AUDIT: &[Audit] = &[
     line("bind-source-addr", W, REPLICATION),
     line("logfile", A, RUNTIME),
     line("masterauth", W, REPLICATION),
-    line(
-        "requirepass",
-        W,
-        "does not enforce AUTH yet: clients run commands without the password (protected mode still refuses non-local clients)",
-    ),
+    line("requirepass", A, "AUTH, HELLO AUTH, admission (NOAUTH) and protected mode read it"),
     line("supervised", W, "does not notify a supervisor (systemd, upstart) yet"),
     line("syslog-facility", W, SYSLOG),
     line("repl-diskless-load", W, REPLICATION),

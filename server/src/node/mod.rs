@@ -17,6 +17,7 @@
 //! The node never touches a socket, file, thread or clock, and draws randomness only from its
 //! seeded `Rng`: the same inputs give the same outputs, bit for bit.
 
+mod auth;
 mod blocking;
 pub mod client;
 mod commands;
@@ -358,7 +359,10 @@ impl Node {
         }
         // Like Redis, only accepted connections count (refusals count as rejected_connections).
         self.stats.total_connections_received += 1;
-        self.clients.insert(id, Client::new(id, addr, laddr, now.unix_ms()));
+        let mut client = Client::new(id, addr, laddr, now.unix_ms());
+        client.authenticated = self.auth_default_authenticated();
+        client.ever_authenticated = client.authenticated;
+        self.clients.insert(id, client);
         id
     }
 

@@ -78,6 +78,7 @@ impl Node {
             | NodeCmd::LatencyHelp
             | NodeCmd::Role
             | NodeCmd::Lolwut => self.exec_observe(cmd, argv),
+            NodeCmd::Auth => self.auth_command(id, argv),
             NodeCmd::ClientTracking => self.client_tracking(id, argv),
             NodeCmd::ClientCaching => self.client_caching(id, argv[2]),
             NodeCmd::ClientGetredir => Ok(self.client_getredir(id)),
