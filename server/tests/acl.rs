@@ -8,6 +8,8 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use common::{resp_command, Backend, Raw, Server};
 
 const NOAUTH: &str = "-NOAUTH Authentication required.\r\n";
@@ -188,10 +190,89 @@ fn unauthenticated_clients_are_bounded(backend: Backend) {
     step_args(&mut user, &many, "+OK\r\n");
 }
 
+fn acl_reads_the_default_user(backend: Backend) {
+    // Proves ACL WHOAMI, USERS, LIST and GETUSER (RESP2 and RESP3) describe the default user with
+    // no password and with `requirepass` (its SHA-256), that a missing user is null, and ACL
+    // CAT's category list, HELP and errors.
+    let server = Server::start(backend);
+    let mut c = server.raw();
+    let getuser = |flags: &str, passwords: &str| {
+        format!(
+            "$5\r\nflags\r\n{flags}$9\r\npasswords\r\n{passwords}$8\r\ncommands\r\n$5\r\n+@all\r\n$4\r\nkeys\r\n\
+             $2\r\n~*\r\n$8\r\nchannels\r\n$2\r\n&*\r\n$9\r\nselectors\r\n*0\r\n"
+        )
+    };
+    let hash = "30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4";
+    c.script(&[
+        ("ACL WHOAMI", "$7\r\ndefault\r\n"),
+        ("ACL WHOAMI x", "-ERR wrong number of arguments for 'acl|whoami' command\r\n"),
+        ("ACL USERS", "*1\r\n$7\r\ndefault\r\n"),
+        ("ACL LIST", "*1\r\n$34\r\nuser default on nopass ~* &* +@all\r\n"),
+        ("ACL GETUSER default", &format!("*12\r\n{}", getuser("*2\r\n$2\r\non\r\n$6\r\nnopass\r\n", "*0\r\n"))),
+        ("ACL GETUSER nobody", "$-1\r\n"),
+        ("ACL CAT nosuch", "-ERR Unknown category 'nosuch'\r\n"),
+        ("ACL CAT a b", "-ERR unknown subcommand or wrong number of arguments for 'CAT'. Try ACL HELP.\r\n"),
+        ("ACL NOSUCH", "-ERR unknown subcommand 'NOSUCH'. Try ACL HELP.\r\n"),
+        ("CONFIG SET requirepass pw", "+OK\r\n"),
+        ("ACL LIST", &format!("*1\r\n$93\r\nuser default on #{hash} ~* &* +@all\r\n")),
+        (
+            "ACL GETUSER default",
+            &format!("*12\r\n{}", getuser("*1\r\n$2\r\non\r\n", &format!("*1\r\n$64\r\n{hash}\r\n"))),
+        ),
+        ("HELLO 3", ""),
+    ]);
+    // HELLO 3's map (its id varies) is read and set aside: the next reply starts after it.
+    let mut hello = Vec::new();
+    while !hello.ends_with(b"modules\r\n*0\r\n") {
+        hello.extend(c.read_n(1));
+    }
+    c.script(&[
+        (
+            "ACL GETUSER default",
+            &format!("%6\r\n{}", getuser("~1\r\n$2\r\non\r\n", &format!("*1\r\n$64\r\n{hash}\r\n"))),
+        ),
+        ("ACL GETUSER nobody", "_\r\n"),
+    ]);
+    let mut con = server.client();
+    let _: () = redis::cmd("AUTH").arg("pw").query(&mut con).expect("AUTH");
+    let categories: Vec<String> = redis::cmd("ACL").arg("CAT").query(&mut con).expect("ACL CAT");
+    assert_eq!(
+        categories.join(" "),
+        "keyspace read write set sortedset list hash string bitmap hyperloglog geo stream pubsub admin fast slow \
+         blocking dangerous connection transaction scripting"
+    );
+    let help: Vec<String> = redis::cmd("ACL").arg("HELP").query(&mut con).expect("ACL HELP");
+    assert_eq!(help.len(), 29);
+    assert_eq!(help[0], "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    assert_eq!((help[25].as_str(), help[28].as_str()), ("WHOAMI", "    Prints this help."));
+}
+
+#[test]
+fn acl_cat_lists_what_redis_lists() {
+    // Proves ACL CAT <category>, for every category, names exactly the commands (subcommands as
+    // `container|sub`) that Redis 7.0 names and verdis implements: compared as sets, since
+    // Redis's order is its hash table's.
+    let verdis = Server::start(Backend::Verdis);
+    let redis = Server::start(Backend::Redis);
+    let implemented: BTreeSet<String> =
+        verdis_engine::cmd::table::all_rows().map(|row| row.spec.name.to_string()).collect();
+    let (mut v, mut r) = (verdis.client(), redis.client());
+    let categories: Vec<String> = redis::cmd("ACL").arg("CAT").query(&mut r).expect("ACL CAT");
+    for category in categories {
+        let cat = |con: &mut redis::Connection| -> BTreeSet<String> {
+            redis::cmd("ACL").arg("CAT").arg(&category).query(con).expect("ACL CAT category")
+        };
+        let ours = cat(&mut v);
+        let theirs: BTreeSet<String> = cat(&mut r).intersection(&implemented).cloned().collect();
+        assert_eq!(ours, theirs, "ACL CAT {category}");
+    }
+}
+
 on_both_backends!(
     requirepass_refuses_until_auth,
     requirepass_set_at_runtime,
     redis_cli_with_a_password,
     wrong_passwords_do_not_stop_the_server,
     unauthenticated_clients_are_bounded,
+    acl_reads_the_default_user,
 );

@@ -15,6 +15,18 @@ pub enum NodeCmd {
     Reset,
     /// AUTH [username] password
     Auth,
+    /// ACL WHOAMI
+    AclWhoami,
+    /// ACL USERS
+    AclUsers,
+    /// ACL LIST
+    AclList,
+    /// ACL GETUSER username
+    AclGetuser,
+    /// ACL CAT [category]
+    AclCat,
+    /// ACL HELP
+    AclHelp,
     /// HELLO [protover [AUTH username password] [SETNAME clientname]]
     Hello,
     /// CLIENT ID

@@ -30,6 +30,13 @@ impl Node {
         self.config.requirepass.is_none()
     }
 
+    /// The default user's password as Redis shows it (ACL GETUSER, ACL LIST): the SHA-256 in
+    /// lowercase hex; `None` for `nopass`.
+    pub(super) fn auth_default_password_hex(&self) -> Option<String> {
+        let digest = sha256::sha256(self.config.requirepass.as_ref()?.as_bytes());
+        Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
     /// True when client `id` must authenticate before running a command without the `no_auth`
     /// flag (Redis's `authRequired`): the default user has a password and the client has not
     /// authenticated.
