@@ -177,6 +177,8 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// `slowlog-max-len`: entries the slow log keeps.
     pub slowlog_max_len: u64,
+    /// `acllog-max-len`: most entries ACL LOG keeps.
+    pub acllog_max_len: u64,
     /// `latency-monitor-threshold`: events lasting at least this many milliseconds are recorded
     /// by the latency monitor (0: it is off).
     pub latency_monitor_threshold_ms: u64,
@@ -292,6 +294,7 @@ impl Default for Config {
             enable_debug_command: ProtectedAction::No,
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
+            acllog_max_len: 0,
             latency_monitor_threshold_ms: 0,
             enable_protected_configs: ProtectedAction::No,
             config_file: None,

@@ -247,6 +247,102 @@ fn acl_reads_the_default_user(backend: Backend) {
     assert_eq!((help[25].as_str(), help[28].as_str()), ("WHOAMI", "    Prints this help."));
 }
 
+/// ACL LOG's entries as (field, value) lists, each value as text; `age-seconds` is checked to
+/// be a small non-negative number and replaced by `AGE`, and client-info is kept only for its
+/// field names and its `name`, `cmd` and `user` (ids, ports and sizes differ run to run).
+fn acl_log(con: &mut redis::Connection, args: &[&str]) -> Vec<Vec<(String, String)>> {
+    let entries: Vec<Vec<redis::Value>> = redis::cmd("ACL").arg("LOG").arg(args).query(con).expect("ACL LOG");
+    let text = |v: &redis::Value| match v {
+        redis::Value::Int(i) => i.to_string(),
+        other => redis::from_redis_value::<String>(other).expect("text"),
+    };
+    entries
+        .iter()
+        .map(|flat| {
+            flat.chunks(2)
+                .map(|pair| {
+                    let (name, value) = (text(&pair[0]), text(&pair[1]));
+                    let value = match name.as_str() {
+                        "age-seconds" => {
+                            let age: f64 = value.parse().expect("a number");
+                            assert!((0.0..60.0).contains(&age), "{age}");
+                            "AGE".to_string()
+                        }
+                        "client-info" => value
+                            .split(' ')
+                            .map(|kv| match kv.split_once('=') {
+                                Some((k @ ("name" | "cmd" | "user"), v)) => format!("{k}={v}"),
+                                Some((k, _)) => k.to_string(),
+                                None => kv.to_string(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        _ => value,
+                    };
+                    (name, value)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn acl_log_records_failed_auth(backend: Backend) {
+    // Proves ACL LOG's entries for failed AUTH and HELLO AUTH field by field (count, reason,
+    // context toplevel or multi, object, username, age, client-info's fields), like denials
+    // grouped, the count argument, RESET, its errors, and `acllog-max-len`.
+    let server = Server::start_with(backend, &["--requirepass", "pw"]);
+    let mut c = server.raw();
+    c.script(&[
+        ("AUTH wrong", WRONGPASS),
+        ("AUTH default wrong2", WRONGPASS),
+        ("HELLO 3 AUTH bob y SETNAME never", WRONGPASS),
+        ("AUTH pw", "+OK\r\n"),
+        ("CLIENT SETNAME tx", "+OK\r\n"),
+        ("MULTI", "+OK\r\n"),
+        ("AUTH bad", "+QUEUED\r\n"),
+        ("EXEC", &format!("*1\r\n{WRONGPASS}")),
+        ("ACL LOG x", "-ERR value is not an integer or out of range\r\n"),
+        ("ACL LOG 1 2", "-ERR unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP.\r\n"),
+        ("ACL LOG -1", "*0\r\n"),
+    ]);
+    let mut con = server.client();
+    let _: () = redis::cmd("AUTH").arg("pw").query(&mut con).expect("AUTH");
+    let entry = |count: &str, context: &str, object: &str, user: &str, name: &str, cmd: &str| {
+        let info = format!(
+            "id addr laddr fd name={name} age idle flags db sub psub ssub multi qbuf qbuf-free argv-mem multi-mem rbs rbp \
+             obl oll omem tot-mem events cmd={cmd} user=default redir resp"
+        );
+        [
+            ("count", count),
+            ("reason", "auth"),
+            ("context", context),
+            ("object", object),
+            ("username", user),
+            ("age-seconds", "AGE"),
+            ("client-info", &info),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect::<Vec<_>>()
+    };
+    let all = acl_log(&mut con, &[]);
+    assert_eq!(
+        all,
+        [
+            entry("1", "multi", "AUTH", "default", "tx", "exec"),
+            entry("1", "toplevel", "HELLO", "bob", "", "hello"),
+            entry("2", "toplevel", "AUTH", "default", "", "auth"),
+        ]
+    );
+    assert_eq!(acl_log(&mut con, &["1"]), all[..1]);
+    let _: () = redis::cmd("CONFIG").arg("SET").arg("acllog-max-len").arg("2").query(&mut con).expect("CONFIG SET");
+    c.step("AUTH carol z", WRONGPASS);
+    let trimmed = acl_log(&mut con, &[]);
+    assert_eq!((trimmed.len(), &trimmed[0][4].1, &trimmed[1]), (2, &"carol".to_string(), &all[0]));
+    let _: () = redis::cmd("ACL").arg("LOG").arg("RESET").query(&mut con).expect("ACL LOG RESET");
+    assert!(acl_log(&mut con, &[]).is_empty());
+}
+
 #[test]
 fn acl_cat_lists_what_redis_lists() {
     // Proves ACL CAT <category>, for every category, names exactly the commands (subcommands as
@@ -275,4 +371,5 @@ on_both_backends!(
     wrong_passwords_do_not_stop_the_server,
     unauthenticated_clients_are_bounded,
     acl_reads_the_default_user,
+    acl_log_records_failed_auth,
 );

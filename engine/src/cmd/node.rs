@@ -27,6 +27,8 @@ pub enum NodeCmd {
     AclCat,
     /// ACL HELP
     AclHelp,
+    /// ACL LOG [count | RESET]
+    AclLog,
     /// HELLO [protover [AUTH username password] [SETNAME clientname]]
     Hello,
     /// CLIENT ID

@@ -193,7 +193,7 @@ pub static AUDIT: &[Audit] = &[
     line("socket-mark-id", W, PROCESS),
     line("active-defrag-max-scan-fields", W, DEFRAG),
     line("slowlog-max-len", A, "the slow log keeps this many entries (node/slowlog.rs)"),
-    line("acllog-max-len", W, "has no ACL LOG yet, so this setting changes nothing"),
+    line("acllog-max-len", A, "ACL LOG reads it"),
     line("busy-reply-threshold", W, "has no scripting yet, so this setting changes nothing"),
     line("cluster-node-timeout", W, CLUSTER),
     line("slowlog-log-slower-than", A, "the slow log records commands this slow (node/slowlog.rs)"),

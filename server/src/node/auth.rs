@@ -8,6 +8,7 @@
 //! starts it over. Changing `requirepass` does not touch connections already authenticated.
 //! Passwords are compared as SHA-256 digests in constant time, as Redis compares them.
 
+pub mod log;
 mod sha256;
 
 use verdis_engine::{CmdError, Reply};
@@ -44,15 +45,23 @@ impl Node {
         self.config.requirepass.is_some() && self.clients.get(&id).is_some_and(|c| !c.authenticated)
     }
 
-    /// Checks `user` and `password` and marks client `id` authenticated when they match
-    /// (Redis's `ACLAuthenticateUser`); a failure changes nothing and is Redis's WRONGPASS.
-    pub(super) fn authenticate(&mut self, id: ClientId, user: &[u8], password: &[u8]) -> Result<(), CmdError> {
+    /// Checks `user` and `password` for `command` (AUTH or HELLO, as sent) and marks client `id`
+    /// authenticated when they match (Redis's `ACLAuthenticateUser`); a failure changes nothing
+    /// but the ACL log and is Redis's WRONGPASS.
+    pub(super) fn authenticate(
+        &mut self,
+        id: ClientId,
+        command: &[u8],
+        user: &[u8],
+        password: &[u8],
+    ) -> Result<(), CmdError> {
         let password_ok = match &self.config.requirepass {
             // `nopass`: any password is accepted.
             None => true,
             Some(expected) => sha256::digests_equal(&sha256::sha256(expected.as_bytes()), &sha256::sha256(password)),
         };
         if user != DEFAULT_USER || !password_ok {
+            self.auth_log_denial(id, command, user);
             return Err(CmdError::msg(WRONGPASS));
         }
         if let Some(client) = self.clients.get_mut(&id) {
@@ -78,7 +87,25 @@ impl Node {
             [_, user, password] => (*user, *password),
             _ => return Err(CmdError::Syntax),
         };
-        self.authenticate(id, user, password)?;
+        self.authenticate(id, argv[0], user, password)?;
         Ok(Reply::Ok)
+    }
+
+    /// Adds a failed authentication of client `id` as `user` by `command` to the ACL log.
+    fn auth_log_denial(&mut self, id: ClientId, command: &[u8], user: &[u8]) {
+        let now_ms = self.now.unix_ms();
+        let Some(client) = self.clients.get(&id) else { return };
+        let mut client_info = String::new();
+        client.write_info_line(&mut client_info, now_ms, 0);
+        let entry = log::Entry {
+            count: 1,
+            reason: "auth",
+            context: if client.multi.is_some() { "multi" } else { "toplevel" },
+            object: command.to_vec(),
+            username: user.to_vec(),
+            time_ms: now_ms,
+            client_info,
+        };
+        self.acl_log.add(entry, self.config.acllog_max_len);
     }
 }

@@ -214,6 +214,8 @@ pub struct Node {
     pubsub: pubsub::Pubsub,
     /// The latest slow commands (SLOWLOG).
     slowlog: slowlog::SlowLog,
+    /// ACL LOG's entries.
+    acl_log: auth::log::AclLog,
     /// Latency events by class (LATENCY).
     latency_monitor: latency_monitor::LatencyMonitor,
     /// How long the running command asked the shell to stop the server for (DEBUG SLEEP): the
@@ -255,6 +257,7 @@ impl Node {
             persist: persist::Persist::new(now),
             pubsub: pubsub::Pubsub::default(),
             slowlog: slowlog::SlowLog::default(),
+            acl_log: auth::log::AclLog::default(),
             latency_monitor: latency_monitor::LatencyMonitor::default(),
             command_sleep_us: 0,
             scripts: script::Scripts::new(),

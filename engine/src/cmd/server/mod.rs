@@ -18,6 +18,7 @@ pub static COMMANDS: &[Command] = &[
     node(&s::ACL_GETUSER, NodeCmd::AclGetuser),
     node(&s::ACL_CAT, NodeCmd::AclCat),
     node(&s::ACL_HELP, NodeCmd::AclHelp),
+    node(&s::ACL_LOG, NodeCmd::AclLog),
     container(&s::CONFIG),
     node(&s::CONFIG_GET, NodeCmd::ConfigGet),
     node(&s::CONFIG_SET, NodeCmd::ConfigSet),

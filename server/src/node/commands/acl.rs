@@ -1,9 +1,10 @@
-//! The ACL commands that read the user list: ACL WHOAMI | USERS | LIST | GETUSER username |
-//! CAT [category] | HELP.
+//! The ACL commands that read the user list, and the ACL log: ACL WHOAMI | USERS | LIST |
+//! GETUSER username | CAT [category] | LOG [count | RESET] | HELP.
 //!
 //! Deliberate differences from Redis, until ACL users exist: the default user is the only user,
 //! with every permission (`~* &* +@all`) and `requirepass` as its password, so every connection
-//! is `default`. ACL SETUSER, DELUSER, DRYRUN, LOG, LOAD, SAVE and GENPASS are not implemented
+//! is `default`, and the ACL log holds failed authentications only. ACL SETUSER, DELUSER,
+//! DRYRUN, LOAD, SAVE and GENPASS are not implemented
 //! (Redis's unknown-subcommand error), though ACL HELP lists them as Redis does. ACL CAT
 //! `category` lists the commands verdis implements, in table order (Redis lists all of its own,
 //! in hash-table order).
@@ -13,6 +14,10 @@ use verdis_engine::cmd::spec::AclCategory;
 use verdis_engine::cmd::table::all_rows;
 use verdis_engine::{CmdError, Reply};
 
+use verdis_engine::cmd::args::eq_ci;
+use verdis_engine::num::parse_i64;
+
+use super::super::auth::log::SHOWN_BY_DEFAULT;
 use super::super::auth::DEFAULT_USER;
 use super::super::Node;
 
@@ -74,7 +79,7 @@ const CATEGORIES: [AclCategory; 21] = [
 
 impl Node {
     /// Runs an ACL command.
-    pub(super) fn exec_acl(&self, cmd: NodeCmd, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    pub(super) fn exec_acl(&mut self, cmd: NodeCmd, argv: &[&[u8]]) -> Result<Reply, CmdError> {
         match cmd {
             NodeCmd::AclWhoami => Ok(Reply::bulk(DEFAULT_USER)),
             NodeCmd::AclUsers => Ok(Reply::Array(vec![Reply::bulk(DEFAULT_USER)])),
@@ -86,9 +91,28 @@ impl Node {
             }
             NodeCmd::AclCat => acl_cat(argv.get(2).copied()),
             NodeCmd::AclHelp => Ok(Reply::help(argv[0], ACL_HELP)),
+            NodeCmd::AclLog => self.acl_log_command(argv),
             // exec_node's exhaustive match decides what comes here.
             other => unreachable!("exec_node routes {other:?} elsewhere"),
         }
+    }
+
+    /// ACL LOG [count | RESET]
+    fn acl_log_command(&mut self, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+        let count = match argv {
+            [_, _] => SHOWN_BY_DEFAULT,
+            [_, _, arg] if eq_ci(arg, "reset") => {
+                self.acl_log.reset();
+                return Ok(Reply::Ok);
+            }
+            // A negative count shows nothing, as in Redis.
+            [_, _, arg] => usize::try_from(parse_i64(arg).ok_or(CmdError::NotInteger)?).unwrap_or(0),
+            _ => {
+                let sub = verdis_engine::error::clip128(argv[1]);
+                return Err(CmdError::SubcommandSyntax { sub, container: "ACL".into() });
+            }
+        };
+        Ok(self.acl_log.reply(count, self.now.unix_ms()))
     }
 
     /// The default user's password rule: `#<sha256 hex>`, or `nopass`.

@@ -225,7 +225,7 @@ impl Node {
             let more = argv.len() - 1 - j;
             let option = argv[j];
             if eq_ci(option, "auth") && more >= 2 {
-                self.authenticate(id, argv[j + 1], argv[j + 2])?;
+                self.authenticate(id, argv[0], argv[j + 1], argv[j + 2])?;
                 j += 3;
             } else if eq_ci(option, "setname") && more >= 1 {
                 set_client_name(self.client_mut(id), argv[j + 1])?;

@@ -85,7 +85,8 @@ impl Node {
             | NodeCmd::AclList
             | NodeCmd::AclGetuser
             | NodeCmd::AclCat
-            | NodeCmd::AclHelp => self.exec_acl(cmd, argv),
+            | NodeCmd::AclHelp
+            | NodeCmd::AclLog => self.exec_acl(cmd, argv),
             NodeCmd::ClientTracking => self.client_tracking(id, argv),
             NodeCmd::ClientCaching => self.client_caching(id, argv[2]),
             NodeCmd::ClientGetredir => Ok(self.client_getredir(id)),
