@@ -192,8 +192,8 @@ fn unauthenticated_clients_are_bounded(backend: Backend) {
 
 fn acl_reads_the_default_user(backend: Backend) {
     // Proves ACL WHOAMI, USERS, LIST and GETUSER (RESP2 and RESP3) describe the default user with
-    // no password and with `requirepass` (its SHA-256), that a missing user is null, and ACL
-    // CAT's category list, HELP and errors.
+    // no password and with `requirepass` (its SHA-256), that a missing user is null, ACL
+    // DRYRUN's answers and errors, and ACL CAT's category list, HELP and errors.
     let server = Server::start(backend);
     let mut c = server.raw();
     let getuser = |flags: &str, passwords: &str| {
@@ -213,6 +213,15 @@ fn acl_reads_the_default_user(backend: Backend) {
         ("ACL CAT nosuch", "-ERR Unknown category 'nosuch'\r\n"),
         ("ACL CAT a b", "-ERR unknown subcommand or wrong number of arguments for 'CAT'. Try ACL HELP.\r\n"),
         ("ACL NOSUCH", "-ERR unknown subcommand 'NOSUCH'. Try ACL HELP.\r\n"),
+        ("ACL DRYRUN default GET k", "+OK\r\n"),
+        ("ACL DRYRUN default CONFIG GET x", "+OK\r\n"),
+        ("ACL DRYRUN bob GET k", "-ERR User 'bob' not found\r\n"),
+        ("ACL DRYRUN default nosuch", "-ERR Command 'nosuch' not found\r\n"),
+        ("ACL DRYRUN default config nosuch", "-ERR Command 'config' not found\r\n"),
+        ("ACL DRYRUN default GET", "-ERR wrong number of arguments for 'get' command\r\n"),
+        ("ACL DRYRUN default CONFIG", "-ERR wrong number of arguments for 'config' command\r\n"),
+        ("ACL DRYRUN default CONFIG GET", "-ERR wrong number of arguments for 'config|get' command\r\n"),
+        ("ACL DRYRUN default", "-ERR wrong number of arguments for 'acl|dryrun' command\r\n"),
         ("CONFIG SET requirepass pw", "+OK\r\n"),
         ("ACL LIST", &format!("*1\r\n$93\r\nuser default on #{hash} ~* &* +@all\r\n")),
         (

@@ -29,6 +29,8 @@ pub enum NodeCmd {
     AclHelp,
     /// ACL LOG [count | RESET]
     AclLog,
+    /// ACL DRYRUN username command [arg ...]
+    AclDryrun,
     /// HELLO [protover [AUTH username password] [SETNAME clientname]]
     Hello,
     /// CLIENT ID

@@ -19,6 +19,7 @@ pub static COMMANDS: &[Command] = &[
     node(&s::ACL_CAT, NodeCmd::AclCat),
     node(&s::ACL_HELP, NodeCmd::AclHelp),
     node(&s::ACL_LOG, NodeCmd::AclLog),
+    node(&s::ACL_DRYRUN, NodeCmd::AclDryrun),
     container(&s::CONFIG),
     node(&s::CONFIG_GET, NodeCmd::ConfigGet),
     node(&s::CONFIG_SET, NodeCmd::ConfigSet),

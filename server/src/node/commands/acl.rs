@@ -1,10 +1,12 @@
 //! The ACL commands that read the user list, and the ACL log: ACL WHOAMI | USERS | LIST |
-//! GETUSER username | CAT [category] | LOG [count | RESET] | HELP.
+//! GETUSER username | CAT [category] | LOG [count | RESET] | DRYRUN username command [arg ...] |
+//! HELP.
 //!
 //! Deliberate differences from Redis, until ACL users exist: the default user is the only user,
 //! with every permission (`~* &* +@all`) and `requirepass` as its password, so every connection
-//! is `default`, and the ACL log holds failed authentications only. ACL SETUSER, DELUSER,
-//! DRYRUN, LOAD, SAVE and GENPASS are not implemented
+//! is `default`, the ACL log holds failed authentications only, and ACL DRYRUN answers OK
+//! for any command verdis implements (`Command '...' not found` for one it does not, where
+//! Redis checks its own table). ACL SETUSER, DELUSER, LOAD, SAVE and GENPASS are not implemented
 //! (Redis's unknown-subcommand error), though ACL HELP lists them as Redis does. ACL CAT
 //! `category` lists the commands verdis implements, in table order (Redis lists all of its own,
 //! in hash-table order).
@@ -92,6 +94,7 @@ impl Node {
             NodeCmd::AclCat => acl_cat(argv.get(2).copied()),
             NodeCmd::AclHelp => Ok(Reply::help(argv[0], ACL_HELP)),
             NodeCmd::AclLog => self.acl_log_command(argv),
+            NodeCmd::AclDryrun => acl_dryrun(argv),
             // exec_node's exhaustive match decides what comes here.
             other => unreachable!("exec_node routes {other:?} elsewhere"),
         }
@@ -146,6 +149,20 @@ impl Node {
             field("selectors", Reply::Array(Vec::new())),
         ])
     }
+}
+
+/// ACL DRYRUN username command [arg ...]: whether the user may run the command. The default
+/// user may run every command, so only the user, the command and its arity are checked.
+fn acl_dryrun(argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    let (user, command) = (argv[2], &argv[3..]);
+    if user != DEFAULT_USER {
+        return Err(CmdError::quoting("ERR User '", user, "' not found"));
+    }
+    let cmd = Node::resolve(command).map_err(|_| CmdError::quoting("ERR Command '", command[0], "' not found"))?;
+    if !cmd.spec.arity_ok(command.len()) {
+        return Err(CmdError::WrongArity(cmd.spec.name.into()));
+    }
+    Ok(Reply::Ok)
 }
 
 /// ACL CAT [category]: the categories, or the implemented commands (subcommands as

@@ -86,7 +86,8 @@ impl Node {
             | NodeCmd::AclGetuser
             | NodeCmd::AclCat
             | NodeCmd::AclHelp
-            | NodeCmd::AclLog => self.exec_acl(cmd, argv),
+            | NodeCmd::AclLog
+            | NodeCmd::AclDryrun => self.exec_acl(cmd, argv),
             NodeCmd::ClientTracking => self.client_tracking(id, argv),
             NodeCmd::ClientCaching => self.client_caching(id, argv[2]),
             NodeCmd::ClientGetredir => Ok(self.client_getredir(id)),
