@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
+use verdis_engine::types::stream::StreamId;
 use verdis_engine::value::Value;
 use verdis_engine::{CmdError, Keyspace, Reply};
 
@@ -29,6 +30,28 @@ pub enum MVal {
     Set(BTreeSet<Vec<u8>>),
     /// A sorted set: member to score.
     Zset(BTreeMap<Vec<u8>, f64>),
+    /// A stream, made only by the table commands (whose effect is taken from the node).
+    Stream(MStream),
+}
+
+/// A stream entry in model form: its ID's text and its field/value pairs.
+pub type StreamEntry = (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>);
+
+/// A stream in model form: what its commands propagate and a restart must bring back. Left
+/// out: delivery and seen times (clock readings), and what Redis 7.0 itself does not propagate
+/// (a group's `entries-read`, consumers created by a read that delivered nothing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MStream {
+    /// The entries in ID order.
+    pub entries: Vec<StreamEntry>,
+    /// The last ID, the entries ever added and the largest deleted ID (XSETID's arguments).
+    pub last_id: Vec<u8>,
+    /// Entries ever added.
+    pub entries_added: u64,
+    /// The largest deleted ID.
+    pub max_deleted: Vec<u8>,
+    /// Each group's last delivered ID and pending entries (ID to consumer and delivery count).
+    pub groups: BTreeMap<Vec<u8>, (Vec<u8>, BTreeMap<Vec<u8>, (Vec<u8>, u64)>)>,
 }
 
 impl MVal {
@@ -39,6 +62,7 @@ impl MVal {
             MVal::Hash(_) => "hash",
             MVal::Set(_) => "set",
             MVal::Zset(_) => "zset",
+            MVal::Stream(_) => "stream",
         }
     }
 
@@ -49,6 +73,8 @@ impl MVal {
             MVal::Hash(h) => h.is_empty(),
             MVal::Set(s) => s.is_empty(),
             MVal::Zset(z) => z.is_empty(),
+            // Redis keeps an emptied stream.
+            MVal::Stream(_) => false,
         }
     }
 }
@@ -555,6 +581,24 @@ fn entry_of(db: &verdis_engine::db::Db, key: &[u8], value: &Value) -> Entry {
         Value::Hash(h) => MVal::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
         Value::Set(s) => MVal::Set(s.iter().map(|m| m.into_owned()).collect()),
         Value::Zset(z) => MVal::Zset(z.iter().map(|(m, s)| (m.to_vec(), s)).collect()),
+        Value::Stream(st) => MVal::Stream(MStream {
+            entries: st
+                .range(StreamId::MIN, StreamId::MAX, false)
+                .map(|e| (e.id.to_bytes(), e.fields.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()))
+                .collect(),
+            last_id: st.last_id.to_bytes(),
+            entries_added: st.entries_added,
+            max_deleted: st.max_deleted_entry_id.to_bytes(),
+            groups: st
+                .groups
+                .iter()
+                .map(|(name, g)| {
+                    let pel =
+                        g.pel.iter().map(|(id, n)| (id.to_bytes(), (n.consumer.clone(), n.delivery_count))).collect();
+                    (name.clone(), (g.last_id.to_bytes(), pel))
+                })
+                .collect(),
+        }),
     };
     Entry { val, expire_at: db.expire_at(key) }
 }

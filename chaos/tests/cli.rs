@@ -65,7 +65,7 @@ fn campaign_junit_has_a_case_per_seed_and_the_planted_failures() {
     // With a planted bug (GET serves expired values) the campaign fails; its JUnit report, read by
     // a real XML parser, has one case per seed, and exactly the seeds the summary lists as failing
     // carry a failure with the check, the model's verdict and the replay command. The plan pins
-    // the workload it was written for (no transactions), where seed 6 finds the bug.
+    // the workload it was written for (no transactions, no table commands), where seed 6 finds the bug.
     let dir = tempfile::tempdir().expect("tempdir");
     let junit = dir.path().join("chaos.xml");
     let out = chaos(&[
@@ -77,7 +77,7 @@ fn campaign_junit_has_a_case_per_seed_and_the_planted_failures() {
         "--jobs",
         "1",
         "--faults",
-        "none,persistence=none,keys=24,transactions=0",
+        "none,persistence=none,keys=24,transactions=0,table_commands=0",
         "--config",
         "hz=1",
         "--plant",

@@ -46,6 +46,7 @@ pub fn compare(rule: Rule, oracle: &Reply, subject: &Reply) -> Verdict {
         Rule::UnorderedDeep => unordered_deep(&oracle.value) == unordered_deep(&subject.value),
         Rule::UnorderedPairs => unordered_pairs(&oracle.value) == unordered_pairs(&subject.value),
         Rule::Tolerance(tolerance) => within(&oracle.value, &subject.value, tolerance),
+        Rule::DeepTolerance(tolerance) => within_deep(&oracle.value, &subject.value, tolerance),
         Rule::SameShape => shape(&oracle.value) == shape(&subject.value),
         Rule::MaskFields(fields) => mask(&oracle.value, fields) == mask(&subject.value, fields),
     };
@@ -64,6 +65,22 @@ pub fn within(a: &Value, b: &Value, tolerance: i64) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) if *x >= 0 && *y >= 0 => x.abs_diff(*y) <= tolerance.unsigned_abs(),
         _ => a == b,
+    }
+}
+
+/// `within` at every depth: aggregates of the same kind and length whose elements are each
+/// `within_deep`.
+pub fn within_deep(a: &Value, b: &Value, tolerance: i64) -> bool {
+    let all =
+        |x: &[Value], y: &[Value]| x.len() == y.len() && x.iter().zip(y).all(|(x, y)| within_deep(x, y, tolerance));
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) | (Value::Set(x), Value::Set(y)) | (Value::Push(x), Value::Push(y)) => {
+            all(x, y)
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|((ka, va), (kb, vb))| ka == kb && within_deep(va, vb, tolerance))
+        }
+        _ => within(a, b, tolerance),
     }
 }
 
@@ -320,6 +337,10 @@ mod tests {
             (Rule::Tolerance(1), b":100\r\n", b":98\r\n", false),
             (Rule::Tolerance(1000), b":-1\r\n", b":-2\r\n", false),
             (Rule::Tolerance(1000), b":0\r\n", b":-2\r\n", false),
+            (Rule::DeepTolerance(200), b"*2\r\n*1\r\n:1000\r\n$1\r\na\r\n", b"*2\r\n*1\r\n:1150\r\n$1\r\na\r\n", true),
+            (Rule::DeepTolerance(200), b"*2\r\n*1\r\n:1000\r\n$1\r\na\r\n", b"*2\r\n*1\r\n:1300\r\n$1\r\na\r\n", false),
+            (Rule::DeepTolerance(200), b"*2\r\n*1\r\n:1000\r\n$1\r\na\r\n", b"*2\r\n*1\r\n:1000\r\n$1\r\nb\r\n", false),
+            (Rule::DeepTolerance(200), b"*1\r\n:1\r\n", b"*2\r\n:1\r\n:1\r\n", false),
             (Rule::SameShape, b"*1\r\n$1\r\na\r\n", b"*1\r\n$1\r\nb\r\n", true),
             (Rule::SameShape, b"*1\r\n$1\r\na\r\n", b"*2\r\n$1\r\nb\r\n$1\r\nc\r\n", false),
             (Rule::SameShape, b"$-1\r\n", b"$1\r\na\r\n", false),

@@ -30,6 +30,8 @@ pub const KEY_POOL: [&[u8]; 5] = [b"k0", b"k1", b"k2", b"k3", b"k\xff"];
 pub const SEQUENCE_LEN_MAX: usize = 50;
 /// How often (percent) a blocking command is preceded by a push to its first key.
 const FED_BLOCKING_PERCENT: u32 = 97;
+/// How often (percent) a command that needs a consumer group is preceded by creating it.
+const FED_GROUP_PERCENT: u32 = 60;
 /// How often (percent) SORT is preceded by a push to its key.
 const FED_SORT_PERCENT: u32 = 50;
 /// Most repetitions of a `multiple` argument.
@@ -45,6 +47,7 @@ const FAMILY_ALIASES: &[(&str, &str)] = &[
     ("zsets", "sorted-set"),
     ("sorted-sets", "sorted-set"),
     ("bitmaps", "bitmap"),
+    ("streams", "stream"),
     ("transaction", "transactions"),
 ];
 
@@ -198,14 +201,74 @@ enum TimeoutAt {
 /// (block forever) nor a large or hexadecimal number (seconds of blocking).
 const BLOCKING_TIMEOUTS: &[&[u8]] =
     &[b"0.01", b"0.001", b"1e-3", b".005", b"-1", b"abc", b"", b"inf", b"nan", b"1e400", b" 1"];
+/// Stream IDs the stream commands' ID arguments draw from: explicit, partial, `ms-*`, the
+/// range ends, exclusive bounds, `$` and `>`, 0-0 and the largest ID, and a few refused forms.
+const STREAM_IDS: &[&[u8]] = &[
+    b"1-1",
+    b"1-2",
+    b"2-1",
+    b"2",
+    b"3-*",
+    b"5-0",
+    b"5-*",
+    b"9-9",
+    b"0-1",
+    b"0",
+    b"-",
+    b"+",
+    b"(1-1",
+    b"(2-1",
+    b"$",
+    b">",
+    b"0-0",
+    b"18446744073709551615-18446744073709551615",
+    b"1-x",
+    b"(",
+];
+/// Minimum idle times for XCLAIM and XAUTOCLAIM: everything qualifies, or nothing does.
+const STREAM_IDLE_TIMES: &[&[u8]] = &[b"0", b"1000000"];
+/// Group names the stream commands use.
+const STREAM_GROUPS: &[&[u8]] = &[b"g", b"g2"];
+/// Consumer names the stream commands use.
+const STREAM_CONSUMERS: &[&[u8]] = &[b"alice", b"bob"];
+
+/// The key and group of a stream command that needs the group to exist (XREADGROUP, XACK,
+/// XPENDING, XCLAIM, XAUTOCLAIM, XINFO CONSUMERS, XGROUP's subcommands but CREATE), so
+/// `Generator::feed` can create it first: otherwise nearly every one answers NOGROUP.
+fn stream_group_of<'a>(name: &str, argv: &'a [Vec<u8>]) -> Option<(&'a [u8], &'a [u8])> {
+    let (key_at, group_at) = match name {
+        "xack" | "xpending" | "xclaim" | "xautoclaim" => (1, 2),
+        "xinfo|consumers" | "xgroup|setid" | "xgroup|createconsumer" | "xgroup|delconsumer" | "xgroup|destroy" => {
+            (2, 3)
+        }
+        "xreadgroup" => {
+            let group_at = argv.iter().position(|a| a.eq_ignore_ascii_case(b"GROUP"))? + 1;
+            let streams_at = argv.iter().position(|a| a.eq_ignore_ascii_case(b"STREAMS"))? + 1;
+            (streams_at, group_at)
+        }
+        _ => return None,
+    };
+    Some((argv.get(key_at)?, argv.get(group_at)?))
+}
+
+/// Argument names that hold a stream ID (or a trim threshold, an ID or a count).
+fn is_stream_id(name: &str) -> bool {
+    matches!(name, "id" | "start" | "end" | "last-id" | "max_deleted_entry_id" | "threshold")
+}
+
 /// How many of `BLOCKING_TIMEOUTS`, from the start, are accepted.
 const BLOCKING_TIMEOUTS_VALID: usize = 4;
 /// How often (percent) a blocking command gets an accepted timeout.
 const BLOCKING_TIMEOUT_VALID_PERCENT: u32 = 80;
 
 /// A type-making command, used to put keys of other types in a sequence.
-const TYPE_SEEDS: &[(&str, &[&[u8]])] =
-    &[("rpush", &[b"a", b"b"]), ("sadd", &[b"a", b"b"]), ("hset", &[b"f", b"v"]), ("zadd", &[b"1", b"a"])];
+const TYPE_SEEDS: &[(&str, &[&[u8]])] = &[
+    ("rpush", &[b"a", b"b"]),
+    ("sadd", &[b"a", b"b"]),
+    ("hset", &[b"f", b"v"]),
+    ("zadd", &[b"1", b"a"]),
+    ("xadd", &[b"1-*", b"f", b"v"]),
+];
 
 /// Generates commands and sequences for a set of families.
 #[derive(Clone, Debug)]
@@ -227,8 +290,8 @@ impl Generator {
                 continue;
             }
             let generated = CommandGen::from_spec(spec);
-            if spec.has(CmdFlag::Blocking) && generated.timeout.is_none() {
-                // A blocking form without a `timeout` argument (XREAD's BLOCK) cannot be bounded.
+            if spec.has(CmdFlag::Blocking) && generated.timeout.is_none() && !is_stream_read(spec.name) {
+                // A blocking form without a `timeout` argument cannot be bounded.
                 continue;
             }
             let family = group_of(spec);
@@ -286,6 +349,12 @@ impl Generator {
     /// - before SORT (`FED_SORT_PERCENT`), so it has elements to sort (in the generic family
     ///   nothing else makes a list or a set).
     fn feed(&self, cmd: &CommandGen, argv: &[Vec<u8>], rng: &mut Rng) -> Option<Argv> {
+        if let Some((key, group)) = stream_group_of(cmd.name, argv) {
+            return rng.chance(FED_GROUP_PERCENT).then(|| {
+                let words: [&[u8]; 6] = [b"XGROUP", b"CREATE", key, group, b"0", b"MKSTREAM"];
+                words.iter().map(|w| w.to_vec()).collect()
+            });
+        }
         let (key_at, percent, seeds): (usize, u32, &[&str]) = match (cmd.name, cmd.timeout, cmd.family) {
             ("sort" | "sort_ro", ..) => (1, FED_SORT_PERCENT, &["rpush", "sadd"]),
             (_, Some(at), family) => {
@@ -426,8 +495,23 @@ fn gen_list(args: &[ArgSpec], rng: &mut Rng, out: &mut Argv) {
     }
 }
 
+/// XREAD and XREADGROUP: generated without BLOCK (see `gen_arg`), so they answer at once.
+fn is_stream_read(name: &str) -> bool {
+    matches!(name, "xread" | "xreadgroup")
+}
+
 fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
     if arg.optional && rng.chance(50) {
+        return;
+    }
+    // XREAD's and XREADGROUP's BLOCK has no timeout argument the campaign could bound: left out.
+    if arg.token == Some("BLOCK") {
+        return;
+    }
+    // XADD's `*` takes the ID from each server's clock, which the two sides never share: an
+    // explicit or `ms-*` ID from the pool stands in for it.
+    if arg.name == "auto_id" {
+        out.push(rng.pick(STREAM_IDS).to_vec());
         return;
     }
     let reps = if arg.multiple { rng.range(1, REPEAT_MAX) } else { 1 };
@@ -455,6 +539,16 @@ fn gen_arg(arg: &ArgSpec, rng: &mut Rng, out: &mut Argv) {
             }
             Kind::String if arg.name == "operation" && rng.chance(90) => out.push(rng.pick(BITOP_OPERATIONS).to_vec()),
             Kind::String if arg.name == "encoding" && rng.chance(85) => out.push(gen_bitfield_type(rng)),
+            Kind::String if is_stream_id(arg.name) && rng.chance(90) => out.push(rng.pick(STREAM_IDS).to_vec()),
+            Kind::String if matches!(arg.name, "group" | "groupname") && rng.chance(90) => {
+                out.push(rng.pick(STREAM_GROUPS).to_vec())
+            }
+            Kind::String if matches!(arg.name, "consumer" | "consumername") && rng.chance(90) => {
+                out.push(rng.pick(STREAM_CONSUMERS).to_vec())
+            }
+            Kind::String if arg.name == "min-idle-time" && rng.chance(90) => {
+                out.push(rng.pick(STREAM_IDLE_TIMES).to_vec())
+            }
             Kind::String => out.push(gen_string(rng)),
             // A bit (SETBIT's value, BITPOS's bit) is mostly 0 or 1, else nearly every one is refused.
             Kind::Integer if matches!(arg.name, "bit" | "value") && rng.chance(60) => {

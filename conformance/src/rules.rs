@@ -46,6 +46,9 @@ pub enum Rule {
     /// The exact bytes, after the oracle has run this command on a connection of its own: it
     /// resets process state Redis 7.0 leaks from earlier commands into this command's reply.
     ExactAfterOracleReset(&'static [&'static str]),
+    /// Every integer at any depth within ± the tolerance (negative ones exactly), everything
+    /// else exact: replies that embed clock readings among other data (XPENDING, XINFO).
+    DeepTolerance(i64),
     /// Never generated, for the reason given.
     Excluded(&'static str),
 }
@@ -53,6 +56,10 @@ pub enum Rule {
 /// Clears the C `errno` of a Redis process: GEORADIUS_RO parses its coordinates with
 /// `string2d`, which sets `errno` to 0 before `strtod`, and on a missing key it touches nothing.
 const ERRNO_RESET: &[&str] = &["GEORADIUS_RO", "conform:errno-reset", "0", "0", "1", "m"];
+
+/// How far apart two servers' clock readings inside a stream reply may be: both run the same
+/// sequence moments apart, so a reading differs by the time between them.
+const STREAM_CLOCK_TOLERANCE_MS: i64 = 200;
 
 /// The one table of rules. Names are the command table's (`container|sub` for subcommands).
 pub static RULES: &[(&str, Rule)] = &[
@@ -93,6 +100,12 @@ pub static RULES: &[(&str, Rule)] = &[
     // any earlier sequence (FLUSHALL does not reset it): only the reply's type is comparable.
     ("object|idletime", Rule::SameShape),
     ("object|freq", Rule::Tolerance(1)),
+    // Milliseconds from each server's clock inside stream replies: XPENDING's idle times,
+    // XINFO CONSUMERS' idle, XINFO STREAM FULL's delivery and seen times. Every integer in the
+    // reply, at any depth, within the tolerance; everything else exact.
+    ("xpending", Rule::DeepTolerance(STREAM_CLOCK_TOLERANCE_MS)),
+    ("xinfo|consumers", Rule::DeepTolerance(STREAM_CLOCK_TOLERANCE_MS)),
+    ("xinfo|stream", Rule::DeepTolerance(STREAM_CLOCK_TOLERANCE_MS)),
     // Per-process fields.
     ("hello", Rule::MaskFields(&["id"])),
     // Excluded, with the reason.

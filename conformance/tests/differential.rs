@@ -88,6 +88,22 @@ fn verdis_server_matches_redis_per_family_and_mixed_in_both_protocols() {
 }
 
 #[test]
+fn verdis_streams_match_redis_in_both_protocols() {
+    // Proves every stream command (XADD ... XINFO; XREAD and XREADGROUP without BLOCK, XADD
+    // with explicit and `ms-*` IDs) of the verdis-server binary replies as Redis 7.0.15 does
+    // under the declared rules, and leaves the same keyspace, in RESP2 and RESP3.
+    let verdis = verdis_server();
+    let mut failures = String::new();
+    for (resp, seed) in [(2, 41), (3, 42)] {
+        let c = campaign(verdis.clone(), &["streams"], 250, seed, resp);
+        if c.failed_sequences > 0 {
+            failures.push_str(&format!("\n=== streams RESP{resp} seed {seed}:{}", transcripts(&c)));
+        }
+    }
+    assert!(failures.is_empty(), "verdis differs from Redis:{failures}");
+}
+
+#[test]
 fn verdis_linked_in_process_matches_redis_too() {
     // Proves the in-process backend (the tool's default when no binary is beside it) runs the
     // same server: a short campaign on it matches as well.

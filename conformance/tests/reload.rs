@@ -118,7 +118,7 @@ fn every_family_survives_reloads() {
     // Proves every command of the data families propagates to the AOF and is saved in the RDB
     // so that a restart or reload gives back exactly the keyspace Redis holds.
     let subject = Process { binary: support::verdis_server_binary(), dir: tempfile::tempdir().expect("temp dir") };
-    let found = reload_differences(&subject, &["strings", "keys", "hash", "list", "set", "zsets"], 2026);
+    let found = reload_differences(&subject, &["strings", "keys", "hash", "list", "set", "zsets", "streams"], 2026);
     assert!(found.is_empty(), "{} reloads differ:\n{}", found.len(), found.join("\n"));
 }
 

@@ -59,6 +59,12 @@ pub struct EngineConfig {
     /// `hll-sparse-max-bytes`: a sparse HyperLogLog that would grow past this many bytes
     /// (header included) is promoted to the dense encoding.
     pub hll_sparse_max_bytes: usize,
+    /// `stream-node-max-bytes`: a stream's last node takes no new entry once it is this big
+    /// (0: no limit but Redis's 1 GiB listpack cap).
+    pub stream_node_max_bytes: usize,
+    /// `stream-node-max-entries`: nor once it holds this many entries, live or deleted (0: no
+    /// limit).
+    pub stream_node_max_entries: usize,
     /// Planted bugs for the simulator's self-test; always off outside it.
     pub plants: crate::plants::Plants,
 }
@@ -78,6 +84,8 @@ impl Default for EngineConfig {
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
             hll_sparse_max_bytes: 3000,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
             plants: crate::plants::Plants::default(),
         }
     }

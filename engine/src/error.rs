@@ -141,6 +141,12 @@ impl CmdError {
         CmdError::Quoting(ClientText(text))
     }
 
+    /// An error text joined from `parts`, each printed as C's `%s` prints it (up to its first
+    /// NUL): literal text and client arguments alternating, as in Redis's `-NOGROUP` messages.
+    pub fn quoting_many(parts: &[&[u8]]) -> CmdError {
+        CmdError::Quoting(ClientText(parts.iter().flat_map(|p| c_str(p).iter().copied()).collect()))
+    }
+
     /// The exact text of the reply, without the leading `-`.
     pub fn to_bytes(&self) -> Cow<'_, [u8]> {
         let join = |parts: &[&[u8]]| Cow::Owned(parts.concat());

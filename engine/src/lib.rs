@@ -16,6 +16,7 @@
 //! - `sds`: Redis's line splitting and quoting (`sdssplitargs`, `sdscatrepr`), shared by config
 //!   files, the inline protocol and the AOF manifest.
 //! - `rdb`, `aof`: Redis's file formats (RDB 10, multi-part AOF), read and written.
+//! - `digest`, `sha1`: DEBUG DIGEST's dataset digest, Redis's algorithm over SHA-1.
 //! - `snapshot`: point-in-time serialization a step at a time, without fork or copy.
 //! - `types`: the collection values, one module per Redis type, in Redis's compact shapes.
 //!
@@ -33,6 +34,7 @@ pub mod compact;
 pub mod config;
 pub mod db;
 pub mod dict;
+pub mod digest;
 pub mod error;
 pub mod expire;
 pub mod glob;
@@ -42,6 +44,7 @@ pub mod rdb;
 pub mod reply;
 pub mod rng;
 pub mod sds;
+pub mod sha1;
 pub mod snapshot;
 pub mod types;
 pub mod value;

@@ -43,6 +43,9 @@ pub enum Reply {
     BigNumber(Vec<u8>),
     /// An out-of-band push (RESP3 `>`; an array in RESP2).
     Push(Vec<Reply>),
+    /// Attributes, then the reply they describe (RESP3 `|` and its pairs before the reply; RESP2
+    /// has no attributes and gets the reply alone).
+    Attribute(Vec<(Reply, Reply)>, Box<Reply>),
     /// An array of bulk strings, packed (see `BulkArray`).
     Bulks(BulkArray),
 }

@@ -323,6 +323,8 @@ mod tests {
         Hash(BTreeMap<Vec<u8>, Vec<u8>>),
         /// Member → score bits (exact, -0 included).
         Zset(BTreeMap<Vec<u8>, u64>),
+        /// A stream compares whole: its nodes are already Redis's bytes.
+        Stream(crate::types::stream::StreamValue),
     }
 
     fn logical(value: &Value) -> Logical {
@@ -332,6 +334,7 @@ mod tests {
             Value::Set(s) => Logical::Set(s.iter().map(|m| m.into_owned()).collect()),
             Value::Hash(h) => Logical::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
             Value::Zset(z) => Logical::Zset(z.iter().map(|(m, s)| (m.to_vec(), s.to_bits())).collect()),
+            Value::Stream(st) => Logical::Stream((**st).clone()),
         }
     }
 

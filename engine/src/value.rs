@@ -10,6 +10,7 @@ use crate::compact::CompactBytes;
 use crate::types::hash::HashValue;
 use crate::types::list::ListValue;
 use crate::types::set::SetValue;
+use crate::types::stream::StreamValue;
 use crate::types::zset::ZsetValue;
 
 /// Longest string Redis stores as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
@@ -122,6 +123,8 @@ pub enum Value {
     Hash(HashValue),
     /// A set (Redis type `set`), stored inline like hashes.
     Set(SetValue),
+    /// A stream (Redis type `stream`), boxed like lists.
+    Stream(Box<StreamValue>),
 }
 
 /// A concrete value type that commands ask for by key (`Ctx::read_typed`); anything else at
@@ -160,7 +163,8 @@ macro_rules! value_type {
     )*};
 }
 
-value_type!(StrValue => Str, ListValue => List, ZsetValue => Zset, HashValue => Hash, SetValue => Set);
+value_type!(StrValue => Str, ListValue => List, ZsetValue => Zset, HashValue => Hash, SetValue => Set,
+    StreamValue => Stream);
 
 impl Value {
     /// True for a collection with no elements, which Redis never keeps: the command that emptied
@@ -172,6 +176,8 @@ impl Value {
             Value::Zset(z) => z.is_empty(),
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
+            // Redis keeps an empty stream: its last ID and groups still matter.
+            Value::Stream(_) => false,
         }
     }
 
@@ -183,6 +189,7 @@ impl Value {
             Value::Zset(_) => "zset",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -194,6 +201,7 @@ impl Value {
             Value::Zset(z) => z.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 }

@@ -20,6 +20,8 @@
 //! CONFIG SET cannot change `port` or `bind` (the runtime cannot rebind yet). `dir` is validated for syntax only here; the file loader enters it.
 
 mod file;
+mod renames;
+mod rewrite;
 mod support;
 pub(crate) mod syntax;
 mod table;
@@ -34,6 +36,7 @@ use verdis_engine::EngineConfig;
 
 use crate::logging::LogLevel;
 pub use file::{command_line_options, CommandLine, ConfigFileError, ConfigHost, RealHost};
+pub use renames::CommandRenames;
 pub use support::{Audit, Support, AUDIT};
 pub use syntax::strerror;
 pub use table::Row;
@@ -103,14 +106,16 @@ impl ProtectedAction {
 }
 
 /// True when the peer address (`ip:port`, `[ip]:port` or `ip`) is 127.0.0.1 or ::1, the two
-/// addresses Redis's `islocalClient` treats as local.
+/// addresses Redis's `islocalClient` treats as local, or a unix socket's path (`path:0`: not an
+/// IP address but an absolute path: the runtime passes unix peers so), which Redis treats as
+/// local too.
 pub fn is_local_addr(addr: &str) -> bool {
     let ip = match addr.rsplit_once(':') {
         Some((ip, port)) if !port.is_empty() && port.bytes().all(|c| c.is_ascii_digit()) => ip,
         _ => addr,
     };
     let ip = ip.trim_start_matches('[').trim_end_matches(']');
-    ip == "127.0.0.1" || ip == "::1"
+    ip == "127.0.0.1" || ip == "::1" || ip.starts_with('/')
 }
 
 /// What a non-loopback client receives, before being disconnected, while protected mode is on
@@ -159,6 +164,8 @@ pub struct Config {
     pub appendfilename: String,
     /// The other persistence options.
     pub persist: PersistConfig,
+    /// `rename-command` lines: the command names clients use.
+    pub rename_commands: CommandRenames,
     /// `requirepass`, the default user's password; `None` when unset (`nopass`). AUTH and
     /// protected mode read it.
     pub requirepass: Option<String>,
@@ -286,6 +293,7 @@ impl Default for Config {
             dbfilename: String::new(),
             appendfilename: String::new(),
             persist: PersistConfig::default(),
+            rename_commands: CommandRenames::default(),
             requirepass: None,
             maxmemory: 0,
             client_query_buffer_limit: 0,
@@ -323,9 +331,17 @@ impl Config {
         ROWS.iter().find(|r| r.name.eq_ignore_ascii_case(name) || r.alias.is_some_and(|a| a.eq_ignore_ascii_case(name)))
     }
 
-    /// True when protected mode turns away a client connecting from `addr`: protected mode is
-    /// on, the default user has no password (`requirepass`, which then demands AUTH), and the
-    /// peer is neither 127.0.0.1 nor ::1 (Redis trusts those two addresses only).
+    /// The current value of the option `name` as CONFIG GET shows it; `name` must be an option
+    /// of the table (a programmer error otherwise).
+    pub fn get_by_name(&self, name: &str) -> String {
+        self.get(Config::lookup(name).unwrap_or_else(|| panic!("{name} is not a config option")))
+    }
+
+    /// True when protected mode turns away a client connecting from `addr`: Redis 7.0's rule
+    /// (`clientAcceptHandler`): protected mode is on, the default user has no password, and the
+    /// peer is not local (127.0.0.1, ::1 or the unix socket). `bind` plays no part in 7.0,
+    /// whatever the comment above that check in Redis says. The default user's password is
+    /// `requirepass` here; once ACL users exist it is the default user's.
     pub fn protected_mode_refuses(&self, addr: &str) -> bool {
         self.protected_mode && self.requirepass.is_none() && !is_local_addr(addr)
     }
@@ -452,6 +468,9 @@ impl Config {
         let failed = |name: &str, reason: &'static str| SetError::Failed { name: name.into(), reason: reason.into() };
         if next.port != self.port {
             return Err(failed("port", "Unable to listen on this port. Check server logs."));
+        }
+        if next.get_by_name("tls-port") != self.get_by_name("tls-port") {
+            return Err(failed("tls-port", "Unable to listen on this port. Check server logs."));
         }
         if next.bind != self.bind {
             return Err(failed("bind", "Failed to bind to specified addresses."));

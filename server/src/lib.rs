@@ -8,7 +8,8 @@
 //!   clock, no threads.
 //! - `logging`: log levels, shared by the node and the config table.
 //! - `config`: the configuration table (redis.conf, command line, CONFIG GET/SET).
-//! - `runtime`: the production shell — tokio, TCP, the real clock, signals, logging.
+//! - `runtime`: the production shell — tokio, TCP, TLS (rustls), the unix socket, the real clock,
+//!   signals, logging.
 //!
 //! # Architecture invariant
 //! Everything Redis-semantic lives in `node` and the engine. `runtime` only moves bytes, arms the

@@ -1,7 +1,8 @@
 //! The bitmap commands over the wire: exact reply bytes, the change counter Redis reports as
 //! `rdb_changes_since_last_save` (its `server.dirty`), OBJECT ENCODING after each kind of write,
-//! and what reaches the AOF (only commands that changed something: a BITFIELD of GETs, a SETBIT
-//! that sets a bit to its value, a BITFIELD whose writes all FAIL are not written).
+//! and what reaches the AOF (only commands that changed something: a BITFIELD of GETs and a SETBIT
+//! that sets a bit to its value are not written; a BITFIELD whose writes all FAIL is written by
+//! verdis only when it created or grew the key, see `GROWN_BY_FAILED_WRITES`).
 //!
 //! Every test runs on verdis and on real Redis (`on_verdis::` and `on_redis::`), so each expected
 //! value is one Redis 7.0 produces.
@@ -65,6 +66,7 @@ const AOF_COMMANDS: &[&str] = &[
     "SETBIT k 100 0",
     "SET n 12",
     "SET e abc",
+    GROWN_BY_FAILED_WRITES,
     "BITFIELD nw SET u8 0 0 SET u8 0 0 GET u8 0",
     "BITFIELD nw OVERFLOW SAT SET i8 0 -9223372036854775808 GET i8 0",
     "BITOP XOR d k nw",
@@ -72,6 +74,11 @@ const AOF_COMMANDS: &[&str] = &[
     "LPUSH l a",
     "SETBIT big 8388607 1",
 ];
+
+/// The one place verdis's AOF differs from Redis's on purpose: a BITFIELD whose writes all
+/// FAIL but which created the key is written, so a restart holds the key memory held (Redis
+/// 7.0.15 loses it; the simulator found the grown string coming back shorter).
+const GROWN_BY_FAILED_WRITES: &str = "BITFIELD b OVERFLOW FAIL INCRBY u2 0 5";
 
 /// `line` split on spaces.
 fn words(line: &str) -> Vec<&[u8]> {
@@ -113,7 +120,9 @@ fn effects_match_redis(backend: Backend) {
     let aof = server.dir().join("appendonlydir").join("appendonly.aof.1.incr.aof");
     let written = aof_commands(&std::fs::read(&aof).unwrap_or_else(|e| panic!("{}: {e}", aof.display())));
     let written: Vec<&str> = written.iter().map(String::as_str).filter(|c| !c.starts_with("SELECT ")).collect();
-    assert_eq!(written, AOF_COMMANDS);
+    let expected: Vec<&str> =
+        AOF_COMMANDS.iter().copied().filter(|c| backend == Backend::Verdis || *c != GROWN_BY_FAILED_WRITES).collect();
+    assert_eq!(written, expected);
 }
 
 /// Proves the bit offset limit follows `proto-max-bulk-len` as CONFIG SET changes it, for

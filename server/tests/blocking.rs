@@ -46,32 +46,7 @@ fn wait_for_clients_in(admin: &mut Raw, cmd: &str, n: usize) {
 
 /// Reads one bulk string reply.
 fn read_bulk(conn: &mut Raw) -> String {
-    String::from_utf8_lossy(&read_bulk_bytes(conn)).into_owned()
-}
-
-/// Reads one bulk string reply as bytes (a DUMP payload).
-fn read_bulk_bytes(conn: &mut Raw) -> Vec<u8> {
-    let mut header = Vec::new();
-    while !header.ends_with(b"\r\n") {
-        header.extend(conn.read_n(1));
-    }
-    let text = String::from_utf8_lossy(&header);
-    let len: usize = text.trim_start_matches('$').trim_end().parse().expect("a bulk length");
-    let mut body = conn.read_n(len + 2);
-    body.truncate(len);
-    body
-}
-
-/// Waits until exactly `n` connections are blocked (CLIENT LIST flag `b`).
-fn wait_for_blocked(admin: &mut Raw, n: usize) {
-    for _ in 0..BLOCK_PROBES_MAX {
-        send(admin, &["CLIENT", "LIST"]);
-        if read_bulk(admin).lines().filter(|l| l.contains(" flags=b ")).count() == n {
-            return;
-        }
-        std::thread::sleep(BLOCK_PROBE_PAUSE);
-    }
-    panic!("{n} clients never blocked");
+    String::from_utf8_lossy(&conn.read_bulk()).into_owned()
 }
 
 /// Asserts the next bytes on `conn` are `expected`.
@@ -278,7 +253,7 @@ fn any_command_creating_the_key_wakes_a_waiter(backend: Backend) {
     let mut other = server.raw();
     roundtrip(&mut other, &["RPUSH", "src", "v"], ":1\r\n");
     send(&mut other, &["DUMP", "src"]);
-    let payload = read_bulk_bytes(&mut other);
+    let payload = other.read_bulk();
     roundtrip(&mut other, &["ZADD", "z", "1", "m"], ":1\r\n");
     let list_served = "*2\r\n$1\r\nk\r\n$1\r\nv\r\n";
     let zset_served = "*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n1\r\n";
@@ -298,7 +273,7 @@ fn any_command_creating_the_key_wakes_a_waiter(backend: Backend) {
     for (blocking, commands, served) in cases {
         let mut waiter = server.raw();
         send(&mut waiter, &[blocking, "k", "0"]);
-        wait_for_blocked(&mut other, 1);
+        other.wait_for_blocked(1);
         for command in *commands {
             let argv: Vec<&[u8]> =
                 command.iter().map(|a| if *a == "<payload>" { &payload[..] } else { a.as_bytes() }).collect();

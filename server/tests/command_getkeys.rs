@@ -94,6 +94,27 @@ const CASES: &[(&str, &[&str])] = &[
         "georadiusbymember",
         &["g m 1 km", "g m 1 km store d", "g m 1 km storedist e", "g m 1 km store", "g m 1 km STOREDIST d desc"],
     ),
+    (
+        "xread",
+        &[
+            "STREAMS a b 0 0",
+            "COUNT 2 BLOCK 10 STREAMS a 0",
+            "streams a b c 0 0 0",
+            "STREAMS a b 0",
+            "STREAMS",
+            "FOO STREAMS a 0",
+            "COUNT STREAMS a 0",
+        ],
+    ),
+    (
+        "xreadgroup",
+        &[
+            "GROUP g c STREAMS a >",
+            "GROUP g c NOACK COUNT 1 STREAMS a b > >",
+            "GROUP streams c STREAMS a 0",
+            "NOACK STREAMS a",
+        ],
+    ),
 ];
 
 /// True when GETKEYS of `name` needs more than the key specs: movable keys, or varying flags.

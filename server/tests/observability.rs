@@ -691,3 +691,23 @@ on_both_backends!(
     commandstats_count_rejected_and_failed,
     commandstats_in_transactions_and_subscribed_mode,
 );
+
+#[test]
+fn mem_aof_buffer_reports_the_aof_buffer() {
+    // Proves INFO's `mem_aof_buffer` is measured, on both servers: 0 with the AOF off, and
+    // above 0 once a write has gone through the AOF buffer (its allocation is kept, as Redis's
+    // `sdsclear` keeps it).
+    for backend in [Backend::Verdis, Backend::Redis] {
+        let field = |server: &Server| -> u64 {
+            let info: String = redis::cmd("INFO").arg("memory").query(&mut server.client()).expect("INFO");
+            let value = info.lines().find_map(|l| l.strip_prefix("mem_aof_buffer:")).expect("mem_aof_buffer");
+            value.parse().expect("a number")
+        };
+        let off = Server::start(backend);
+        let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut off.client()).expect("SET");
+        assert_eq!(field(&off), 0, "{backend:?} without AOF");
+        let on = Server::start_with(backend, &["--appendonly", "yes"]);
+        let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut on.client()).expect("SET");
+        assert!(field(&on) > 0, "{backend:?} with AOF");
+    }
+}

@@ -191,6 +191,28 @@ fn populate(con: &mut redis::Connection) {
     run(&[b"ZADD", b"z:special", b"inf", b"top", b"-inf", b"bottom", b"0.1", b"tenth", b"1e300", b"huge"]);
     run(&[b"ZADD", b"z:ttl", b"1", b"a"]);
     run(&[b"PEXPIREAT", b"z:ttl", exat.as_bytes()]);
+    // Streams: several nodes (100 entries each), same and other fields, deleted entries, a
+    // consumer group with pending entries over two consumers and one owning none, an empty
+    // stream with a group, and XSETID's counters.
+    for i in 0..250u32 {
+        let id = format!("{}-{}", 1_700_000_000_000u64 + u64::from(i / 3), i % 3);
+        let value = format!("v{i}");
+        if i % 7 == 0 {
+            run(&[b"XADD", b"x:big", id.as_bytes(), b"other", value.as_bytes()]);
+        } else {
+            run(&[b"XADD", b"x:big", id.as_bytes(), b"name", value.as_bytes(), b"n", i.to_string().as_bytes()]);
+        }
+    }
+    run(&[b"XDEL", b"x:big", b"1700000000000-0", b"1700000000010-1"]);
+    run(&[b"XGROUP", b"CREATE", b"x:big", b"g", b"0"]);
+    run(&[b"XREADGROUP", b"GROUP", b"g", b"alice", b"COUNT", b"5", b"STREAMS", b"x:big", b">"]);
+    run(&[b"XREADGROUP", b"GROUP", b"g", b"bob", b"COUNT", b"3", b"STREAMS", b"x:big", b">"]);
+    run(&[b"XGROUP", b"CREATECONSUMER", b"x:big", b"g", b"idle"]);
+    run(&[b"XGROUP", b"CREATE", b"x:big", b"g2", b"$", b"ENTRIESREAD", b"7"]);
+    run(&[b"XADD", b"x:small", b"5-1", b"k", b"v"]);
+    run(&[b"XDEL", b"x:small", b"5-1"]);
+    run(&[b"XSETID", b"x:small", b"9-9", b"ENTRIESADDED", b"12", b"MAXDELETEDID", b"5-1"]);
+    run(&[b"XGROUP", b"CREATE", b"x:empty", b"g", b"$", b"MKSTREAM"]);
     // Other databases.
     run(&[b"SELECT", b"1"]);
     run(&[b"SET", b"db1:s", b"in db 1"]);
@@ -253,6 +275,13 @@ fn populate_more(con: &mut redis::Connection, transaction: bool) {
         run(&["RPUSH", "tx:list", "a", "b"]);
         run(&["EXEC"]);
     }
+    run(&["XADD", "x:big", "1800000000000-0", "name", "after"]);
+    run(&["XREADGROUP", "GROUP", "g", "carol", "COUNT", "2", "STREAMS", "x:big", ">"]);
+    run(&["XREADGROUP", "GROUP", "g2", "dave", "NOACK", "STREAMS", "x:big", ">"]);
+    run(&["XACK", "x:big", "g", "1700000000000-1"]);
+    run(&["XCLAIM", "x:big", "g", "bob", "0", "1700000000000-2", "JUSTID"]);
+    run(&["XTRIM", "x:big", "MAXLEN", "~", "150"]);
+    run(&["XTRIM", "x:small", "MINID", "10"]);
     run(&["MOVE", "after:s", "2"]);
     run(&["SELECT", "1"]);
     run(&["INCRBY", "db1:counter", "41"]);
@@ -301,7 +330,12 @@ fn read_keyspace(proc: &Proc) -> Keyspace {
 
 fn read_entry(con: &mut redis::Connection, key: &[u8]) -> Entry {
     let type_name: String = redis::cmd("TYPE").arg(key).query(con).expect("TYPE");
-    let encoding: String = redis::cmd("OBJECT").arg("ENCODING").arg(key).query(con).expect("OBJECT ENCODING");
+    let mut encoding: String = redis::cmd("OBJECT").arg("ENCODING").arg(key).query(con).expect("OBJECT ENCODING");
+    if type_name == "stream" {
+        // A stream's layout: its nodes and its radix tree's.
+        let info: Vec<redis::Value> = redis::cmd("XINFO").arg("STREAM").arg(key).query(con).expect("XINFO");
+        encoding = format!("{encoding} {:?} {:?}", info[3], info[5]);
+    }
     let expire_at_ms: i64 = redis::cmd("PEXPIRETIME").arg(key).query(con).expect("PEXPIRETIME");
     let read = |cmd: &mut redis::Cmd, con: &mut redis::Connection| -> Vec<Vec<u8>> { cmd.query(con).expect("read") };
     let value = match type_name.as_str() {
@@ -320,9 +354,44 @@ fn read_entry(con: &mut redis::Connection, key: &[u8]) -> Entry {
             pairs
         }
         "zset" => read(redis::cmd("ZRANGE").arg(key).arg(0).arg(-1).arg("WITHSCORES"), con),
+        // Everything a stream holds but what an AOF replay makes anew: entries, counters,
+        // groups, PELs with their delivery data, consumers and what they own. (The node layout
+        // is compared as the encoding; consumers' seen times are when the replay made them.)
+        "stream" => {
+            let full: redis::Value =
+                redis::cmd("XINFO").arg("STREAM").arg(key).arg("FULL").arg("COUNT").arg(0).query(con).expect("XINFO");
+            vec![format!("{:?}", without_fields(full, &["radix-tree-keys", "radix-tree-nodes", "seen-time"]))
+                .into_bytes()]
+        }
         other => panic!("unexpected type {other} for {:?}", String::from_utf8_lossy(key)),
     };
     Entry { type_name, encoding, value, expire_at_ms }
+}
+
+/// `value` with the named fields (and their values) left out of every map or flat field list in
+/// it, at any depth.
+fn without_fields(value: redis::Value, names: &[&str]) -> redis::Value {
+    let named = |v: &redis::Value| matches!(v, redis::Value::BulkString(b) if names.iter().any(|n| n.as_bytes() == b.as_slice()));
+    match value {
+        redis::Value::Array(items) => {
+            let is_fields =
+                items.len() % 2 == 0 && items.iter().step_by(2).all(|k| matches!(k, redis::Value::BulkString(_)));
+            let mut out = Vec::new();
+            let mut items = items.into_iter();
+            while let Some(item) = items.next() {
+                if is_fields && named(&item) {
+                    items.next();
+                    continue;
+                }
+                out.push(without_fields(item, names));
+                if is_fields {
+                    out.extend(items.next().map(|v| without_fields(v, names)));
+                }
+            }
+            redis::Value::Array(out)
+        }
+        other => other,
+    }
 }
 
 /// What a comparison looks at.

@@ -6,52 +6,7 @@
 
 mod common;
 
-use std::io::Read;
-
-use common::{resp_command, Backend, Raw, Server};
-
-/// Reads one whole reply (any RESP2/RESP3 type, nested aggregates included) as its bytes.
-fn read_reply(conn: &mut Raw) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut pending = 1usize;
-    // Every aggregate adds its elements to the count of values still to read; bounded by the
-    // replies the corpus provokes (a few hundred values at most).
-    while pending > 0 {
-        pending -= 1;
-        let mut line = Vec::new();
-        while !line.ends_with(b"\r\n") {
-            let mut byte = [0u8; 1];
-            conn.stream.read_exact(&mut byte).expect("read a reply byte");
-            line.push(byte[0]);
-        }
-        let len: i64 = String::from_utf8_lossy(&line[1..line.len() - 2]).parse().unwrap_or(0);
-        out.extend_from_slice(&line);
-        match line[0] {
-            b'$' | b'=' | b'!' if len >= 0 => out.extend(conn.read_n(len as usize + 2)),
-            b'*' | b'~' | b'>' if len > 0 => pending += len as usize,
-            b'%' | b'|' if len > 0 => pending += 2 * len as usize,
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Sends each command to both servers and asserts the replies are the same bytes.
-fn same_replies(verdis: &mut Raw, redis: &mut Raw, commands: &[&[&str]]) {
-    for args in commands {
-        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        let request = resp_command(&args);
-        verdis.send(&request);
-        redis.send(&request);
-        let (ours, theirs) = (read_reply(verdis), read_reply(redis));
-        assert_eq!(
-            String::from_utf8_lossy(&ours),
-            String::from_utf8_lossy(&theirs),
-            "reply to {:?} (verdis, then Redis)",
-            args.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>()
-        );
-    }
-}
+use common::{read_reply, resp_command, same_replies, Backend, Raw, Server};
 
 /// redis-py 8.2's `Lock.LUA_RELEASE_SCRIPT`.
 const LOCK_RELEASE: &str = "

@@ -4,6 +4,7 @@
 //! `rewriteAppendOnlyFileRio`, the base file when `aof-use-rdb-preamble` is `no`).
 
 use crate::num::{format_double_17g, format_i64};
+use crate::types::stream::{StreamId, StreamValue};
 use crate::value::{Object, Value};
 
 /// Most elements one rewrite command carries (AOF_REWRITE_ITEMS_PER_CMD): a big collection
@@ -55,10 +56,78 @@ pub fn write_entry(out: &mut Vec<u8>, key: &[u8], obj: &Object, expire_ms: Optio
             write_bulk(out, field);
             write_bulk(out, value);
         }),
+        Value::Stream(stream) => write_stream(out, key, stream),
     }
     if let Some(when_ms) = expire_ms {
         let mut buf = [0u8; 20];
         write_command(out, &[b"PEXPIREAT", key, format_i64(when_ms, &mut buf)]);
+    }
+}
+
+/// Writes the commands that rebuild a stream (Redis 7.0's `rewriteStreamObject`): one XADD
+/// per entry (an empty stream as `XADD key MAXLEN 0 0-1 x y`), XSETID with the counters, then
+/// per group XGROUP CREATE ... ENTRIESREAD, and per consumer either its pending entries as
+/// XCLAIM ... FORCE or, when it owns none, XGROUP CREATECONSUMER.
+fn write_stream(out: &mut Vec<u8>, key: &[u8], stream: &StreamValue) {
+    let mut buf = [0u8; 20];
+    if stream.is_empty() {
+        write_command(out, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
+    } else {
+        for entry in stream.range(StreamId::MIN, StreamId::MAX, false) {
+            write_header(out, b'*', 3 + entry.fields.len() * 2);
+            write_bulk(out, b"XADD");
+            write_bulk(out, key);
+            write_bulk(out, &entry.id.to_bytes());
+            for (field, value) in entry.fields {
+                field.with_bytes(|f| write_bulk(out, f));
+                value.with_bytes(|v| write_bulk(out, v));
+            }
+        }
+    }
+    let added = format_i64(stream.entries_added as i64, &mut buf).to_vec();
+    write_command(
+        out,
+        &[
+            b"XSETID",
+            key,
+            &stream.last_id.to_bytes(),
+            b"ENTRIESADDED",
+            &added,
+            b"MAXDELETEDID",
+            &stream.max_deleted_entry_id.to_bytes(),
+        ],
+    );
+    for (name, group) in &stream.groups {
+        let read = format_i64(group.entries_read, &mut buf).to_vec();
+        write_command(out, &[b"XGROUP", b"CREATE", key, name, &group.last_id.to_bytes(), b"ENTRIESREAD", &read]);
+        for (cname, consumer) in &group.consumers {
+            if consumer.pel.is_empty() {
+                write_command(out, &[b"XGROUP", b"CREATECONSUMER", key, name, cname]);
+                continue;
+            }
+            for id in &consumer.pel {
+                let nack = &group.pel[id];
+                let time = format_i64(nack.delivery_time_ms, &mut buf).to_vec();
+                let count = format_i64(nack.delivery_count as i64, &mut buf).to_vec();
+                write_command(
+                    out,
+                    &[
+                        b"XCLAIM",
+                        key,
+                        name,
+                        cname,
+                        b"0",
+                        &id.to_bytes(),
+                        b"TIME",
+                        &time,
+                        b"RETRYCOUNT",
+                        &count,
+                        b"JUSTID",
+                        b"FORCE",
+                    ],
+                );
+            }
+        }
     }
 }
 

@@ -82,6 +82,9 @@ pub struct BlockOn {
     /// Serves the parked command from a key of its: `None` (and no change) while the key does
     /// not hold the type the command waits for (a list for BLPOP, a sorted set for BZPOPMIN).
     pub serve: ServeReady,
+    /// The argv to park and serve with instead of the command's own, when the command resolved
+    /// something at blocking time that the serve must see as it was (XREAD's `$`).
+    pub argv: Option<Vec<Vec<u8>>>,
 }
 
 /// A blocking command's serve function: `(ctx, argv, ready key)`, Redis's `serveClientBlockedOn*`.

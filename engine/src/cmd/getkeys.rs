@@ -128,8 +128,11 @@ fn finder_of(spec: &CommandSpec) -> Option<KeyFinder> {
         "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
             |argv| numkeys_keys(argv, None, 1)
         }
-        "blmpop" | "bzmpop" | "eval" | "eval_ro" | "evalsha" | "evalsha_ro" => |argv| numkeys_keys(argv, None, 2),
+        "blmpop" | "bzmpop" | "eval" | "eval_ro" | "evalsha" | "evalsha_ro" | "fcall" | "fcall_ro" => {
+            |argv| numkeys_keys(argv, None, 2)
+        }
         "georadius" | "georadiusbymember" => georadius_keys,
+        "xread" | "xreadgroup" => xread_keys,
         _ => return None,
     };
     Some(finder)
@@ -193,6 +196,34 @@ fn georadius_keys(argv: &[&[u8]]) -> Vec<KeyRef> {
     }
     keys.extend(store.map(|pos| KeyRef { pos, flags: FLAGS_NONE }));
     keys
+}
+
+/// Redis's `xreadGetKeys`: the first half of the arguments after STREAMS, found by skipping
+/// BLOCK, COUNT and GROUP with their arguments and NOACK; none when anything else comes first
+/// or the keys and IDs do not pair up.
+fn xread_keys(argv: &[&[u8]]) -> Vec<KeyRef> {
+    let mut i = 1;
+    let mut streams_at = None;
+    while i < argv.len() {
+        let option = c_option(argv[i]);
+        if eq_ci(option, "block") || eq_ci(option, "count") {
+            i += 1;
+        } else if eq_ci(option, "group") {
+            i += 2;
+        } else if eq_ci(option, "streams") {
+            streams_at = Some(i);
+            break;
+        } else if !eq_ci(option, "noack") {
+            break;
+        }
+        i += 1;
+    }
+    let Some(at) = streams_at else { return Vec::new() };
+    let num = argv.len() - at - 1;
+    if num == 0 || !num.is_multiple_of(2) {
+        return Vec::new();
+    }
+    (at + 1..at + 1 + num / 2).map(|pos| KeyRef { pos, flags: FLAGS_NONE }).collect()
 }
 
 /// Redis's `sortGetKeys`: the sorted key, and the key after the last STORE. Options taking
@@ -335,6 +366,9 @@ mod tests {
             ("blmpop 0 2x a b left", vec![k("a", &[]), k("b", &[])]),
             ("eval s 2x a b", vec![k("a", &[]), k("b", &[])]),
             ("evalsha_ro s 2 a b x", vec![k("a", &ro), k("b", &ro)]),
+            ("fcall f 2x a b", vec![k("a", &[]), k("b", &[])]),
+            ("fcall_ro f 2 a b x", vec![k("a", &ro), k("b", &ro)]),
+            ("fcall f 2 a b x", vec![k("a", &rw), k("b", &rw)]),
             ("bitfield k get u8 0", vec![k("k", &ro)]),
             ("bitfield k", vec![k("k", &ro)]),
             ("bitfield k overflow sat get u8 0", vec![k("k", &ro)]),

@@ -20,6 +20,7 @@ pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod spec;
+pub mod stream;
 pub mod string;
 pub mod table;
 #[cfg(test)]

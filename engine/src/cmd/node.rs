@@ -75,6 +75,8 @@ pub enum NodeCmd {
     ConfigSet,
     /// CONFIG RESETSTAT
     ConfigResetstat,
+    /// CONFIG REWRITE
+    ConfigRewrite,
     /// CONFIG HELP
     ConfigHelp,
     /// DEBUG subcommand ...
@@ -171,4 +173,26 @@ pub enum NodeCmd {
     ScriptKill,
     /// SCRIPT HELP
     ScriptHelp,
+    /// FCALL function numkeys [key ...] [arg ...]
+    Fcall,
+    /// FCALL_RO function numkeys [key ...] [arg ...]
+    FcallRo,
+    /// FUNCTION LOAD [REPLACE] code
+    FunctionLoad,
+    /// FUNCTION DELETE library
+    FunctionDelete,
+    /// FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]
+    FunctionList,
+    /// FUNCTION FLUSH [ASYNC|SYNC]
+    FunctionFlush,
+    /// FUNCTION DUMP
+    FunctionDump,
+    /// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]
+    FunctionRestore,
+    /// FUNCTION STATS
+    FunctionStats,
+    /// FUNCTION KILL
+    FunctionKill,
+    /// FUNCTION HELP
+    FunctionHelp,
 }

@@ -56,7 +56,7 @@ pub const fn container(spec: &'static CommandSpec) -> Command {
 }
 
 /// Every family's rows.
-fn families() -> [&'static [Command]; 15] {
+fn families() -> [&'static [Command]; 16] {
     [
         super::string::COMMANDS,
         super::bitmap::COMMANDS,
@@ -73,6 +73,7 @@ fn families() -> [&'static [Command]; 15] {
         super::pubsub::COMMANDS,
         super::hyperloglog::COMMANDS,
         super::scripting::COMMANDS,
+        super::stream::COMMANDS,
     ]
 }
 

@@ -7,10 +7,10 @@
 
 use super::ctx::{BlockOn, Ctx, EngineConfig};
 use super::effects::{NotifyClass, Touch};
-use super::table::{lookup, Handler};
+use super::table::{lookup, lookup_sub, Handler};
 use crate::aof::{PropagatedOp, Propagation};
 use crate::db::Keyspace;
-use crate::error::CmdError;
+use crate::error::{clip128, CmdError};
 use crate::reply::Reply;
 use crate::rng::Rng;
 use crate::value::Value;
@@ -73,6 +73,16 @@ impl TestDb {
         let cmd = match lookup(argv[0]) {
             Some(cmd) => cmd,
             None => return Reply::Error(CmdError::unknown_command(argv)),
+        };
+        let cmd = match (cmd.handler, argv.get(1)) {
+            (Handler::Container, Some(sub)) => match lookup_sub(cmd, sub) {
+                Some(sub) => sub,
+                None => {
+                    let container = clip128(&argv[0].to_ascii_uppercase());
+                    return Reply::Error(CmdError::UnknownSubcommand { sub: clip128(sub), container });
+                }
+            },
+            _ => cmd,
         };
         if !cmd.spec.arity_ok(argv.len()) {
             return Reply::Error(CmdError::WrongArity(cmd.spec.name.into()));
@@ -145,7 +155,9 @@ impl TestDb {
         self.cmd(line);
         let block = self.block_on.take().unwrap_or_else(|| panic!("`{line}` did not block"));
         self.cmd(write);
-        let argv: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+        let own: Vec<Vec<u8>> = line.split(' ').map(|w| w.as_bytes().to_vec()).collect();
+        let parked = block.argv.unwrap_or(own);
+        let argv: Vec<&[u8]> = parked.iter().map(Vec::as_slice).collect();
         let mut ctx = self.ctx();
         let reply = (block.serve)(&mut ctx, &argv, key.as_bytes()).expect("the key holds what the client waits for");
         let touches = std::mem::take(&mut ctx.touches);
@@ -212,5 +224,8 @@ pub(crate) fn show(reply: &Reply) -> String {
         Reply::Double(d) => format!(",{d}"),
         Reply::DoubleText(t) => format!(",{}", t.escape_ascii()),
         Reply::Bool(b) => format!("#{b}"),
+        Reply::Attribute(pairs, reply) => {
+            format!("|{{{}}} {}", list(pairs.iter().map(|(k, v)| format!("{}: {}", show(k), show(v)))), show(reply))
+        }
     }
 }

@@ -206,6 +206,68 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// Reopens a finished listpack to append to it (a stream node takes each new entry at its
+    /// end, as Redis's `lpAppend` does on the node in place).
+    pub fn reopen(mut lp: Vec<u8>) -> Builder {
+        assert!(lp.len() > HEADER_LEN && lp.last() == Some(&EOF), "reopening a listpack that is not finished");
+        let count = match u16::from_le_bytes([lp[4], lp[5]]) {
+            COUNT_UNKNOWN => Elements::new(&lp).count(),
+            count => usize::from(count),
+        };
+        lp.pop();
+        Builder { buf: lp, count }
+    }
+}
+
+/// Walks a listpack this process built or validated (`decode`), yielding each element's offset
+/// and value. Malformed bytes are a programmer error here: loaders validate first.
+pub struct Elements<'a> {
+    lp: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Elements<'a> {
+    /// The elements of `lp` from the first.
+    pub fn new(lp: &'a [u8]) -> Elements<'a> {
+        Elements { lp, pos: HEADER_LEN }
+    }
+
+    /// The elements of `lp` from the one at offset `pos`.
+    pub fn at(lp: &'a [u8], pos: usize) -> Elements<'a> {
+        Elements { lp, pos }
+    }
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = (usize, Item<'a>);
+
+    fn next(&mut self) -> Option<(usize, Item<'a>)> {
+        let end = self.lp.len() - 1;
+        if self.pos >= end {
+            return None;
+        }
+        let at = self.pos;
+        let (item, enc_len) = decode_entry(&self.lp[at..end]).expect("a validated listpack");
+        self.pos = at + enc_len + backlen_size(enc_len);
+        Some((at, item))
+    }
+}
+
+/// Replaces the integer element at offset `pos` of a finished listpack with `v` (Redis's
+/// `lpReplaceInteger`), fixing the total length in the header when the encoding's size changes.
+pub fn replace_int(lp: &mut Vec<u8>, pos: usize, v: i64) {
+    let end = lp.len() - 1;
+    let (_, enc_len) = decode_entry(&lp[pos..end]).expect("a validated listpack");
+    let old_len = enc_len + backlen_size(enc_len);
+    let mut one = Builder::new();
+    one.push_int(v);
+    let new = &one.buf[HEADER_LEN..];
+    lp.splice(pos..pos + old_len, new.iter().copied());
+    let total = u32::try_from(lp.len()).expect("listpack under 4 GB");
+    lp[..4].copy_from_slice(&total.to_le_bytes());
+}
+
 impl Default for Builder {
     fn default() -> Builder {
         Builder::new()

@@ -16,8 +16,10 @@
 //! # Deliberate differences from Redis
 //! - A duplicate key is an error, not a crash; so is a duplicate field or member in any
 //!   encoding (Redis checks listpacks for duplicates only with `sanitize-dump-payload yes`).
-//! - Module values, module aux data, functions and streams are refused with an error naming them
-//!   (verdis has none of them).
+//! - Module values, module aux data and the 7.0 release candidates' function records
+//!   (`RDB_OPCODE_FUNCTION`) are refused with an error naming them (verdis has none of them).
+//!   Redis 7.0's function libraries (`RDB_OPCODE_FUNCTION2`) are read as their code and handed
+//!   to the caller (`LoadInfo::functions`): the engine knows no Lua, the node compiles them.
 //! - `LruField::Freq` writes the stored LFU counter without Redis's decay at save time.
 //! - An intset is written at the narrowest width its members need (Redis keeps the widest width
 //!   it ever needed, even after the wide members are removed).
@@ -179,6 +181,8 @@ pub struct LoadInfo {
     /// Keys skipped because their collection was empty (Redis skips them too: old versions
     /// could write such keys).
     pub empty_skipped: u64,
+    /// The function libraries' code (`RDB_OPCODE_FUNCTION2` records), in file order.
+    pub functions: Vec<Vec<u8>>,
     /// Bytes consumed, up to and including the EOF opcode and checksum (an AOF with an RDB
     /// preamble continues with commands after them).
     pub consumed: usize,
@@ -196,6 +200,13 @@ pub fn write_select_db(out: &mut Vec<u8>, db: usize, size: u64, expires: u64) {
     out.push(OPCODE_RESIZEDB);
     write::len(out, size);
     write::len(out, expires);
+}
+
+/// Writes one function library (`RDB_OPCODE_FUNCTION2` and its code), as `rdbSaveFunctions`
+/// does between the aux fields and the databases; `compress` is `rdbcompression`.
+pub fn write_function(out: &mut Vec<u8>, code: &[u8], compress: bool) {
+    out.push(OPCODE_FUNCTION2);
+    write::string(out, code, compress);
 }
 
 /// Writes one key: its expiry (`EXPIRETIME_MS`), LRU/LFU opcode, type and value.

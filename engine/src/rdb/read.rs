@@ -29,6 +29,7 @@ use crate::types::hash::{HashLimits, HashValue};
 use crate::types::list::{End, ListValue};
 use crate::types::listpack::Listpack;
 use crate::types::set::{Intset, SetValue};
+use crate::types::stream::{Consumer, Group, Nack, StreamId, StreamValue};
 use crate::types::zset::{ZsetLimits, ZsetValue};
 use crate::value::{Object, StrValue, Value};
 
@@ -362,11 +363,93 @@ pub(super) fn value(r: &mut Reader, ty: u8, cx: &mut ValueCtx) -> Result<Option<
             return Err(r.error(at, format!("module values (RDB type {ty}) are not supported")))
         }
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => {
-            return Err(r.error(at, format!("stream values (RDB type {ty}) are not supported")))
+            return stream(r, ty == TYPE_STREAM_LISTPACKS_2).map(|s| Some(Value::Stream(Box::new(s))))
         }
         _ => return Err(r.error(at, format!("unknown value type {ty}"))),
     };
     Ok((!value.is_empty_collection()).then_some(value))
+}
+
+/// A stream (`rdbLoadObject`'s stream branch): nodes, counters (7.0's `_2` form adds the first
+/// ID, the largest deleted ID and the added count; the older form derives them as Redis does),
+/// then groups, each PEL entry resolved to the consumer that lists it. Every node is checked
+/// deeply (`stream::validate_node`) and a PEL entry no consumer owns is refused.
+fn stream(r: &mut Reader, v2: bool) -> Result<StreamValue, RdbError> {
+    let mut s = StreamValue::new();
+    let nodes = r.len("stream node count")?;
+    for _ in 0..nodes {
+        let at = r.pos();
+        let key = r.string("stream node key")?;
+        let key: [u8; 16] =
+            key[..].try_into().map_err(|_| r.error(at, "Stream node key entry is not the size of a stream ID"))?;
+        let at = r.pos();
+        let lp = r.string("stream listpack")?.into_owned();
+        s.load_node(StreamId::from_key_bytes(&key), lp)
+            .map_err(|why| r.error(at, format!("Stream listpack integrity check failed: {why}")))?;
+    }
+    let at = r.pos();
+    let length = r.len("stream length")?;
+    if length != s.counted_len() {
+        return Err(r.error(at, "stream length differs from its nodes' entries"));
+    }
+    let id =
+        |r: &mut Reader, what: &str| -> Result<StreamId, RdbError> { Ok(StreamId::new(r.len(what)?, r.len(what)?)) };
+    s.last_id = id(r, "stream last ID")?;
+    if v2 {
+        s.first_id = id(r, "stream first ID")?;
+        s.max_deleted_entry_id = id(r, "stream max deleted ID")?;
+        s.entries_added = r.len("stream entries added")?;
+    } else {
+        s.entries_added = s.len();
+        s.first_id = s.edge_id(false).unwrap_or(StreamId::MAX);
+    }
+    let groups = r.len("stream group count")?;
+    for _ in 0..groups {
+        let at = r.pos();
+        let name = r.string("stream group name")?.into_owned();
+        let last_id = id(r, "stream group last ID")?;
+        let entries_read = if v2 { r.len("stream group entries read")? as i64 } else { s.estimate_distance(last_id) };
+        let mut group = Group::new(last_id, entries_read);
+        for _ in 0..r.len("stream PEL size")? {
+            let at = r.pos();
+            let raw: [u8; 16] = r.array("stream PEL ID")?;
+            let delivery_time_ms = i64::from_le_bytes(r.array("stream PEL delivery time")?);
+            let delivery_count = r.len("stream PEL delivery count")?;
+            let nack = Nack { delivery_time_ms, delivery_count, consumer: Vec::new() };
+            if group.pel.insert(StreamId::from_key_bytes(&raw), nack).is_some() {
+                return Err(r.error(at, "Duplicated global PEL entry loading stream consumer group"));
+            }
+        }
+        for _ in 0..r.len("stream consumer count")? {
+            let at = r.pos();
+            let cname = r.string("stream consumer name")?.into_owned();
+            let seen_time_ms = i64::from_le_bytes(r.array("stream consumer seen time")?);
+            let mut consumer = Consumer { seen_time_ms, pel: Default::default() };
+            for _ in 0..r.len("stream consumer PEL size")? {
+                let at = r.pos();
+                let pending = StreamId::from_key_bytes(&r.array("stream consumer PEL ID")?);
+                let nack = group
+                    .pel
+                    .get_mut(&pending)
+                    .ok_or_else(|| r.error(at, "Consumer entry not found in group global PEL"))?;
+                if !consumer.pel.insert(pending) || !nack.consumer.is_empty() {
+                    return Err(r.error(at, "Duplicated consumer PEL entry loading a stream consumer group"));
+                }
+                nack.consumer = cname.clone();
+            }
+            if group.consumers.insert(cname, consumer).is_some() {
+                return Err(r.error(at, "Duplicate stream consumer detected."));
+            }
+        }
+        let owned: usize = group.consumers.values().map(|c| c.pel.len()).sum();
+        if owned != group.pel.len() {
+            return Err(r.error(at, "Stream CG PEL entry without consumer"));
+        }
+        if s.groups.insert(name, group).is_some() {
+            return Err(r.error(at, "Duplicated consumer group name"));
+        }
+    }
+    Ok(s)
 }
 
 /// Pairs up field/value (or member/score) items, refusing an odd count or a repeated first
@@ -520,7 +603,13 @@ fn load_into(
                 continue;
             }
             OPCODE_MODULE_AUX => return Err(r.error(at, "module aux data is not supported")),
-            OPCODE_FUNCTION | OPCODE_FUNCTION2 => return Err(r.error(at, "functions are not supported")),
+            OPCODE_FUNCTION2 => {
+                info.functions.push(r.string("a function library's code")?.into_owned());
+                continue;
+            }
+            OPCODE_FUNCTION => {
+                return Err(r.error(at, "pre-release function records (RDB_OPCODE_FUNCTION) are not supported"))
+            }
             _ => {}
         }
         let key = r.string("a key")?;

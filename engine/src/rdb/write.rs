@@ -5,12 +5,13 @@ use super::{lzf, AuxValue, EntryOptions, LruField};
 use super::{
     ENC_INT16, ENC_INT32, ENC_INT8, ENC_LZF, LEN_32BIT, LEN_64BIT, OPCODE_AUX, OPCODE_EXPIRETIME_MS, OPCODE_FREQ,
     OPCODE_IDLE, QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, TYPE_HASH, TYPE_HASH_LISTPACK, TYPE_LIST_QUICKLIST_2,
-    TYPE_SET, TYPE_SET_INTSET, TYPE_STRING, TYPE_ZSET_2, TYPE_ZSET_LISTPACK,
+    TYPE_SET, TYPE_SET_INTSET, TYPE_STREAM_LISTPACKS_2, TYPE_STRING, TYPE_ZSET_2, TYPE_ZSET_LISTPACK,
 };
 use crate::num::{format_double_17g, parse_i64};
 use crate::types::hash::HashValue;
 use crate::types::list::{ListValue, NODE_BYTES_MAX};
 use crate::types::set::SetValue;
+use crate::types::stream::{StreamId, StreamValue};
 use crate::types::zset::ZsetValue;
 use crate::value::{Object, StrValue, Value};
 
@@ -136,6 +137,7 @@ pub fn value_type(v: &Value) -> u8 {
         },
         Value::Hash(HashValue::Listpack(_)) => TYPE_HASH_LISTPACK,
         Value::Hash(HashValue::Table(_)) => TYPE_HASH,
+        Value::Stream(_) => TYPE_STREAM_LISTPACKS_2,
     }
 }
 
@@ -189,6 +191,48 @@ pub fn value(out: &mut Vec<u8>, v: &Value, compress: bool) {
             for (f, v) in h.iter() {
                 string(out, f, compress);
                 string(out, v, compress);
+            }
+        }
+        Value::Stream(s) => stream(out, s, compress),
+    }
+}
+
+/// A stream as `RDB_TYPE_STREAM_LISTPACKS_2` (Redis 7.0's `rdbSaveObject`): the nodes as they
+/// are (key, listpack), the counters, then each group with its PEL and consumers.
+fn stream(out: &mut Vec<u8>, s: &StreamValue, compress: bool) {
+    let id = |out: &mut Vec<u8>, id: StreamId| {
+        len(out, id.ms);
+        len(out, id.seq);
+    };
+    len(out, s.node_count() as u64);
+    for (master, lp) in s.nodes() {
+        string(out, &master.key_bytes(), compress);
+        string(out, lp, compress);
+    }
+    len(out, s.len());
+    id(out, s.last_id);
+    id(out, s.first_id);
+    id(out, s.max_deleted_entry_id);
+    len(out, s.entries_added);
+    len(out, s.groups.len() as u64);
+    for (name, group) in &s.groups {
+        string(out, name, compress);
+        id(out, group.last_id);
+        // Redis saves the signed counter as a length: -1 becomes 2^64-1.
+        len(out, group.entries_read as u64);
+        len(out, group.pel.len() as u64);
+        for (pending, nack) in &group.pel {
+            out.extend_from_slice(&pending.key_bytes());
+            out.extend_from_slice(&nack.delivery_time_ms.to_le_bytes());
+            len(out, nack.delivery_count);
+        }
+        len(out, group.consumers.len() as u64);
+        for (cname, consumer) in &group.consumers {
+            string(out, cname, compress);
+            out.extend_from_slice(&consumer.seen_time_ms.to_le_bytes());
+            len(out, consumer.pel.len() as u64);
+            for pending in &consumer.pel {
+                out.extend_from_slice(&pending.key_bytes());
             }
         }
     }

@@ -251,10 +251,9 @@ impl Config {
             return Ok(());
         }
         match (name, args.len()) {
+            ("rename-command", 2) => self.rename_commands.add(args[0], args[1]),
             // Deliberate differences: these need subsystems verdis does not have yet. Refusing
-            // is safer than ignoring (a rename-command meant to hide FLUSHALL must not silently
-            // leave it available).
-            ("rename-command", 2) => Err("rename-command is not supported by verdis yet".into()),
+            // is safer than ignoring.
             ("user", n) if n >= 1 => Err("ACL users are not supported by verdis yet".into()),
             ("loadmodule", n) if n >= 1 => Err("Modules are not supported by verdis".into()),
             ("sentinel", 0) => Err("Sentinel mode is not supported by verdis yet".into()),

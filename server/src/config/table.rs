@@ -683,7 +683,7 @@ pub static ROWS: &[Row] = &[
     int("slowlog-log-slower-than", None, MODIFIABLE, -1, LONG_MAX, "10000", field!(slowlog_log_slower_than)),
     int("latency-monitor-threshold", None, MODIFIABLE, 0, LONG_MAX, "0", field!(latency_monitor_threshold_ms)),
     mem("proto-max-bulk-len", MODIFIABLE, MB, LONG_MAX, "536870912", field!(engine.proto_max_bulk_len)),
-    int("stream-node-max-entries", None, MODIFIABLE, 0, LONG_MAX, "100", O),
+    int("stream-node-max-entries", None, MODIFIABLE, 0, LONG_MAX, "100", field!(engine.stream_node_max_entries)),
     mem("repl-backlog-size", MODIFIABLE, 1, LONG_MAX, "1048576", O),
     mem("maxmemory", MODIFIABLE, 0, ULLONG_MAX, "0", field!(maxmemory)),
     mem("cluster-link-sendbuf-limit", MODIFIABLE, 0, ULLONG_MAX, "0", O),
@@ -715,7 +715,7 @@ pub static ROWS: &[Row] = &[
         "64",
         field!(engine.hash_max_listpack_value),
     ),
-    mem("stream-node-max-bytes", MODIFIABLE, 0, LONG_MAX, "4096", O),
+    mem("stream-node-max-bytes", MODIFIABLE, 0, LONG_MAX, "4096", field!(engine.stream_node_max_bytes)),
     row(
         "zset-max-listpack-value",
         Some("zset-max-ziplist-value"),

@@ -344,18 +344,20 @@ fn config_get_matches_like_redis() {
 
 #[test]
 fn protected_mode_refuses_only_remote_clients() {
-    // Proves the protected-mode rule: 127.0.0.1 and ::1 always pass; others only with protected
-    // mode off or a password set (AUTH is then demanded of them).
+    // Proves Redis 7.0's protected-mode rule: 127.0.0.1, ::1 and unix-socket peers always pass;
+    // others only when protected mode is off or the default user has a password (requirepass).
     let mut config = Config::default();
     assert!(config.protected_mode_refuses("10.1.2.3:5555"));
     assert!(!config.protected_mode_refuses("127.0.0.1:5555"));
     assert!(!config.protected_mode_refuses("[::1]:5555"));
+    assert!(!config.protected_mode_refuses("/tmp/verdis.sock:0"));
     assert!(config.protected_mode_refuses("127.0.0.2:5555"));
+    assert!(config.protected_mode_refuses("[fe80::1%2]:5555"));
     set(&mut config, &[("requirepass", "secret")]).unwrap();
     assert!(!config.protected_mode_refuses("10.1.2.3:5555"));
     set(&mut config, &[("requirepass", "")]).unwrap();
     assert!(config.protected_mode_refuses("10.1.2.3:5555"));
-    set(&mut config, &[("requirepass", ""), ("protected-mode", "no")]).unwrap();
+    set(&mut config, &[("protected-mode", "no")]).unwrap();
     assert!(!config.protected_mode_refuses("10.1.2.3:5555"));
     assert!(
         PROTECTED_MODE_DENIED.starts_with("-DENIED Redis is running in protected mode")
@@ -386,10 +388,9 @@ fn config_file_errors_match_redis() {
         ("# c\n\ndir /nonexist", fatal(3, "dir /nonexist", "No such file or directory")),
         ("save 0 1", fatal(1, "save 0 1", "Invalid save parameters")),
         ("include /inc.conf", fatal(2, "bogus x", "Bad directive or wrong number of arguments")),
-        (
-            "rename-command FLUSHALL \"\"",
-            fatal(1, "rename-command FLUSHALL \"\"", "rename-command is not supported by verdis yet"),
-        ),
+        ("rename-command nosuch x", fatal(1, "rename-command nosuch x", "No such command in rename-command")),
+        ("rename-command get set", fatal(1, "rename-command get set", "Target command name already exists")),
+        ("rename-command get a b", fatal(1, "rename-command get a b", "Bad directive or wrong number of arguments")),
         ("loadmodule /x.so", fatal(1, "loadmodule /x.so", "Modules are not supported by verdis")),
     ];
     for (text, want) in cases {
@@ -532,7 +533,7 @@ fn every_non_default_value_is_acted_on_refused_or_warned() {
             let warned = matches!(audit.support, Support::Warned);
             let named = |w: &Vec<String>| w.iter().any(|w| w.contains(&format!("'{}'", row.name)));
             assert_eq!(named(&loaded.warnings()), warned, "startup warning for {line}");
-            if !row.is_immutable() && !matches!(row.name, "port" | "bind") {
+            if !row.is_immutable() && !matches!(row.name, "port" | "tls-port" | "bind") {
                 let warnings = set.unwrap_or_else(|e| panic!("CONFIG SET {} {value}: {e}", row.name));
                 assert_eq!(named(&warnings), warned, "CONFIG SET warning for {line}");
             }
@@ -557,11 +558,16 @@ fn replicaof_is_refused_at_startup_and_on_config_set() {
     );
     // A mutable refused option gets the refusal as Redis's apply-failure text, and nothing changes.
     assert_eq!(
-        set(&mut config, &[("timeout", "5"), ("tls-port", "6380")]).unwrap_err(),
-        "ERR CONFIG SET failed (possibly related to argument 'tls-port') - 'tls-port' is not supported: verdis has no TLS yet: nothing would listen on the TLS port"
+        set(&mut config, &[("timeout", "5"), ("tls-key-file-pass", "secret")]).unwrap_err(),
+        "ERR CONFIG SET failed (possibly related to argument 'tls-key-file-pass') - 'tls-key-file-pass' is not supported: verdis cannot read encrypted private keys (rustls reads only unencrypted PEM keys): decrypt the key file (openssl pkey -in KEY -out PLAIN) and leave tls-key-file-pass empty"
     );
-    assert_eq!((config.timeout_s, get(&config, "tls-port").as_str()), (0, "0"));
-    set(&mut config, &[("tls-port", "0")]).unwrap();
+    assert_eq!((config.timeout_s, get(&config, "tls-key-file-pass").as_str()), (0, ""));
+    set(&mut config, &[("tls-key-file-pass", "")]).unwrap();
+    // A running server does not open a new TLS port (as for `port`).
+    assert_eq!(
+        set(&mut config, &[("tls-port", "6380")]).unwrap_err(),
+        "ERR CONFIG SET failed (possibly related to argument 'tls-port') - Unable to listen on this port. Check server logs."
+    );
 }
 
 #[test]

@@ -129,7 +129,8 @@ impl Node {
         for key in &keys {
             self.keyspace.dbs[db].observe(key);
         }
-        let parked = Parked { argv: argv.iter().map(|a| a.to_vec()).collect(), db, keys, serve: request.serve };
+        let argv = request.argv.unwrap_or_else(|| argv.iter().map(|a| a.to_vec()).collect());
+        let parked = Parked { argv, db, keys, serve: request.serve };
         self.blocked.park(id, parked);
     }
 

@@ -268,6 +268,10 @@ impl Client {
         if self.close_after_reply {
             flags.push('c');
         }
+        // A unix-socket client: the shell passes its address as the socket's absolute path.
+        if self.addr.starts_with('/') {
+            flags.push('U');
+        }
         if self.no_evict {
             flags.push('e');
         }

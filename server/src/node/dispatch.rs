@@ -1,10 +1,13 @@
 //! From bytes to replies: the parse loop and `process_command`, which reads as Redis's policy —
 //! a top-to-bottom list of admission checks, then execution.
 
+use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::cmd::table::{lookup_sub, Handler};
-use verdis_engine::{lookup, CmdError, Command, Reply};
+use verdis_engine::{CmdError, Command, Reply};
 
-use super::exec::Caller;
+use crate::config::CommandRenames;
+
+use super::exec::{Caller, Effects};
 use super::{ClientId, Node};
 use crate::resp::decode::ParseLimits;
 use crate::resp::encode::{encode, push_error};
@@ -37,7 +40,7 @@ impl Node {
                     let argv = parser.args(&buf[consumed..]);
                     // A command CLIENT PAUSE covers waits, unparsed, for the pause to end.
                     let paused = self.pause.active() && !argv.is_empty();
-                    if paused && Self::resolve(&argv).is_ok_and(|cmd| self.pause_postpones(id, cmd, &argv)) {
+                    if paused && self.resolve(&argv).is_ok_and(|cmd| self.pause_postpones(id, cmd, &argv)) {
                         parser.reset();
                         break;
                     }
@@ -82,17 +85,11 @@ impl Node {
         self.blocked.is_blocked(id) || self.persist.is_waiting(id) || self.pause.is_postponed(id)
     }
 
-    /// Finds the row for `argv`: the command, or for a container with arguments, its subcommand.
-    /// `Err` carries Redis's unknown-command or unknown-subcommand error.
-    pub(super) fn resolve(argv: &[&[u8]]) -> Result<&'static Command, CmdError> {
-        let base = lookup(argv[0]).ok_or_else(|| CmdError::unknown_command(argv))?;
-        if argv.len() == 1 || base.spec.subcommands.is_empty() {
-            return Ok(base);
-        }
-        lookup_sub(base, argv[1]).ok_or_else(|| CmdError::UnknownSubcommand {
-            sub: verdis_engine::error::clip128(argv[1]),
-            container: verdis_engine::error::ClientText(argv[0].to_ascii_uppercase()),
-        })
+    /// Finds the row for `argv`: the command (by the name clients use, after `rename-command`),
+    /// or for a container with arguments, its subcommand. `Err` carries Redis's unknown-command
+    /// or unknown-subcommand error. Every command lookup of the node comes here.
+    pub(super) fn resolve(&self, argv: &[&[u8]]) -> Result<&'static Command, CmdError> {
+        resolve_with(&self.config.rename_commands, argv)
     }
 
     /// Why the command may not run now, if it may not: Redis's `processCommand` checks, in
@@ -134,7 +131,7 @@ impl Node {
 
     /// Runs one command for a client and queues its reply: Redis's `processCommand` + `call`.
     pub(super) fn process_command(&mut self, id: ClientId, argv: &[&[u8]]) {
-        let resolved = Self::resolve(argv);
+        let resolved = self.resolve(argv);
         // Like Redis, CLIENT LIST's `cmd` names the command even when it is refused, and NULL
         // when it is unknown.
         if let Some(c) = self.clients.get_mut(&id) {
@@ -209,7 +206,7 @@ impl Node {
     /// Counts the serving of a blocked client's command `argv`, which took `duration_us`
     /// (Redis's `updateStatsOnUnblock`): its time and latency, and its slow log entry.
     pub(super) fn count_served(&mut self, id: ClientId, argv: &[&[u8]], duration_us: u64) {
-        let Ok(cmd) = Self::resolve(argv) else { return };
+        let Ok(cmd) = self.resolve(argv) else { return };
         let counts = self.stats.command_counts.entry(cmd.spec.name).or_default();
         counts.usec += duration_us;
         if self.info.latency_tracking {
@@ -297,7 +294,7 @@ impl Node {
     /// propagated.
     pub(super) fn run_loaded(&mut self, db: &mut usize, argv: &[&[u8]]) -> Result<(), String> {
         let name = String::from_utf8_lossy(argv[0]).into_owned();
-        let cmd = Self::resolve(argv).map_err(|_| format!("Unknown command '{name}'"))?;
+        let cmd = self.resolve(argv).map_err(|_| format!("Unknown command '{name}'"))?;
         if !cmd.spec.arity_ok(argv.len()) {
             return Err(format!("Wrong number of arguments for '{name}'"));
         }
@@ -309,7 +306,7 @@ impl Node {
                 self.commit(caller, effects);
                 Ok(())
             }
-            Handler::Node(verdis_engine::cmd::node::NodeCmd::Select) => {
+            Handler::Node(NodeCmd::Select) => {
                 let index = std::str::from_utf8(argv[1]).ok().and_then(|t| t.parse::<usize>().ok());
                 match index {
                     Some(i) if i < self.keyspace.dbs.len() => {
@@ -319,7 +316,32 @@ impl Node {
                     _ => Err("Invalid SELECT".into()),
                 }
             }
+            // The library changes the AOF holds (Redis propagates them as they were called).
+            Handler::Node(
+                node_cmd @ (NodeCmd::FunctionLoad
+                | NodeCmd::FunctionDelete
+                | NodeCmd::FunctionFlush
+                | NodeCmd::FunctionRestore),
+            ) => {
+                let mut effects = Effects::default();
+                // A command that fails here failed when it first ran too.
+                let _ = self.exec_function(node_cmd, None, argv, &mut effects);
+                Ok(())
+            }
             _ => Err(format!("Unexpected command '{name}'")),
         }
     }
+}
+
+/// `Node::resolve` with the renames given: for callers that hold no node (the Lua state's
+/// `redis.acl_check_cmd`).
+pub(crate) fn resolve_with(renames: &CommandRenames, argv: &[&[u8]]) -> Result<&'static Command, CmdError> {
+    let base = renames.lookup(argv[0]).ok_or_else(|| CmdError::unknown_command(argv))?;
+    if argv.len() == 1 || base.spec.subcommands.is_empty() {
+        return Ok(base);
+    }
+    lookup_sub(base, argv[1]).ok_or_else(|| CmdError::UnknownSubcommand {
+        sub: verdis_engine::error::clip128(argv[1]),
+        container: verdis_engine::error::ClientText(argv[0].to_ascii_uppercase()),
+    })
 }

@@ -167,6 +167,12 @@ pub struct InfoState {
 }
 
 impl InfoState {
+    /// DEBUG CHANGE-REPL-ID: a new replication id (there is no previous one to keep: verdis has
+    /// no replication yet, so `master_replid2` stays zero as Redis's `clearReplicationId2` leaves it).
+    pub fn change_replication_id(&mut self, rng: &mut Rng) {
+        self.master_replid = random_hex40(rng);
+    }
+
     /// Restarts the instantaneous rates from zero at `now_ms` (CONFIG RESETSTAT).
     pub fn reset_metrics(&mut self, now_ms: u64) {
         for metric in [&mut self.ops, &mut self.net_input, &mut self.net_output] {
@@ -471,12 +477,13 @@ impl Node {
         field(out, "used_memory_lua_human", bytes_to_human(scripts.lua_bytes));
         field(out, "used_memory_scripts_eval", scripts.cache_bytes);
         field(out, "number_of_cached_scripts", scripts.cached);
-        for name in ["number_of_functions", "number_of_libraries", "used_memory_vm_functions"] {
-            field(out, name, 0);
-        }
-        field(out, "used_memory_vm_total", scripts.lua_bytes);
-        field(out, "used_memory_vm_total_human", bytes_to_human(scripts.lua_bytes));
-        field(out, "used_memory_functions", 0);
+        field(out, "number_of_functions", scripts.functions);
+        field(out, "number_of_libraries", scripts.libraries);
+        field(out, "used_memory_vm_functions", scripts.functions_lua_bytes);
+        let vm_total = scripts.lua_bytes + scripts.functions_lua_bytes;
+        field(out, "used_memory_vm_total", vm_total);
+        field(out, "used_memory_vm_total_human", bytes_to_human(vm_total));
+        field(out, "used_memory_functions", scripts.functions_bytes);
         field(out, "used_memory_scripts", scripts.cache_bytes);
         field(out, "used_memory_scripts_human", bytes_to_human(scripts.cache_bytes));
         field(out, "maxmemory", self.config.maxmemory);
@@ -500,7 +507,7 @@ impl Node {
         }
         field(out, "mem_clients_normal", clients);
         field(out, "mem_cluster_links", 0);
-        field(out, "mem_aof_buffer", 0);
+        field(out, "mem_aof_buffer", self.persist.aof.buffer_capacity());
         field(out, "mem_allocator", "libc");
         for name in ["active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects"] {
             field(out, name, 0);
@@ -551,6 +558,8 @@ impl Node {
             field(out, "aof_pending_rewrite", u8::from(aof.rewrite_scheduled));
             field(out, "aof_buffer_length", aof.buffered());
             field(out, "aof_pending_bio_fsync", u8::from(aof.fsync_pending()));
+            // Honestly 0: Redis counts writes it held back behind a slow background fsync for
+            // over 2 s; verdis never holds a write back behind an fsync, so none is delayed.
             field(out, "aof_delayed_fsync", 0);
         }
     }

@@ -50,6 +50,11 @@ pub use client::{Client, ClientId};
 pub use disk::{DiskError, DiskErrorKind, DiskId, DiskOk, DiskOp, DiskResult};
 pub use info::{CpuUsage, ProcessInfo, ProcessProbe, ProcessSample};
 
+/// The shell's check that a configuration's TLS options load (certificate, key, CA files,
+/// protocols, ciphers); the error is the line to log. The node itself reads no file: without a
+/// shell (tests, the simulator) every configuration passes.
+pub type TlsCheck = fn(&Config) -> Result<(), String>;
+
 /// The current time, as the shell's clock (or the simulator's) reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Time {
@@ -192,6 +197,9 @@ pub struct Node {
     process: ProcessInfo,
     /// Reads the process's memory and CPU counters; set by the shell.
     probe: ProcessProbe,
+    /// Checks that a configuration's TLS options load (the shell reads the files); CONFIG SET of
+    /// a TLS option fails as in Redis when they do not.
+    tls_check: TlsCheck,
     /// INFO's ids, memory peak and sampled rates.
     info: info::InfoState,
     /// Clients parked by blocking commands.
@@ -204,6 +212,8 @@ pub struct Node {
     monitors: BTreeSet<ClientId>,
     /// True while EXEC runs its queue (blocking and MONITOR are refused).
     in_exec: bool,
+    /// DEBUG PAUSE-CRON: periodic work is skipped while set.
+    cron_paused: bool,
     /// CLIENT PAUSE in force and the clients it postponed.
     pause: pause::Pause,
     /// Keyspace events a command raised after its reply, held until the reply is queued.
@@ -246,12 +256,14 @@ impl Node {
             timers: timers::Timers::default(),
             process: ProcessInfo::default(),
             probe: ProcessProbe::NONE,
+            tls_check: |_| Ok(()),
             info,
             blocked: blocking::Blocked::default(),
             watches: multi::Watches::default(),
             tracking: tracking::Tracking::default(),
             monitors: BTreeSet::new(),
             in_exec: false,
+            cron_paused: false,
             pause: pause::Pause::default(),
             events_after_reply: Vec::new(),
             persist: persist::Persist::new(now),
@@ -338,6 +350,11 @@ impl Node {
         }
         self.log(LogLevel::Warning, "verdis is now ready to exit, bye bye...".into());
         self.actions.push_back(Action::Exit { code: 0 });
+    }
+
+    /// Sets the check CONFIG SET runs when a TLS option changes (the shell's).
+    pub fn set_tls_check(&mut self, check: TlsCheck) {
+        self.tls_check = check;
     }
 
     /// A connection was accepted from `addr` on local address `laddr`. Returns its id. Past
@@ -524,6 +541,10 @@ impl Node {
 
     /// Periodic work, `hz` times a second (Redis's `serverCron`).
     fn cron(&mut self) {
+        // DEBUG PAUSE-CRON 1 stops all of it, as Redis's `server.pause_cron` does.
+        if self.cron_paused {
+            return;
+        }
         self.info_cron();
         self.persist_cron();
         let now_ms = self.now.unix_ms();

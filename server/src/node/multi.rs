@@ -272,7 +272,7 @@ impl Node {
         self.in_exec = true;
         for argv in &commands {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-            let cmd = Self::resolve(&argv).expect("checked when queued");
+            let cmd = self.resolve(&argv).expect("checked when queued");
             let (start_us, sleep_before_us) = (self.now.stopwatch.read_us(), self.command_sleep_us);
             let (reply, done) = self.execute(Caller::Client(id), cmd, &argv);
             let duration_us = self.command_duration_us(start_us, sleep_before_us);

@@ -107,6 +107,16 @@ pub fn encode(reply: &Reply, resp: u8, out: &mut Vec<u8>) {
             out.extend_from_slice(b"\r\n");
         }
         Reply::BigNumber(digits) => push_bulk(out, digits),
+        Reply::Attribute(pairs, reply) => {
+            if resp3 {
+                push_header(out, b'|', pairs.len() as i64);
+                for (k, v) in pairs {
+                    encode(k, resp, out);
+                    encode(v, resp, out);
+                }
+            }
+            encode(reply, resp, out);
+        }
         Reply::Bulks(bulks) => {
             push_header(out, b'*', bulks.len() as i64);
             out.extend_from_slice(bulks.encoded());

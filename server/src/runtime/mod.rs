@@ -1,4 +1,5 @@
-//! The production shell: drives a `Node` with tokio, TCP sockets and the real clock.
+//! The production shell: drives a `Node` with tokio, TCP, TLS and unix sockets and the real
+//! clock.
 //!
 //! Threading model: one thread runs the node and every socket (a tokio current-thread runtime with
 //! a `LocalSet`), as Redis runs commands on one thread. Commands on one keyspace are serialised
@@ -10,17 +11,20 @@ pub mod alloc;
 mod disk;
 mod log;
 mod process;
+mod stream;
+pub mod tls;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use std::io::{Read, Write};
 
 use tokio::io::unix::AsyncFd;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UnixListener};
 use tokio::sync::Notify;
 
 use crate::config::Config;
@@ -59,6 +63,25 @@ struct Shell {
 }
 
 impl Shell {
+    /// Tells the node a connection from `peer` (on local address `local`) opened, and keeps its
+    /// outbox: the caller spawns the task that serves it, then drains the node's actions.
+    fn register(&self, peer: String, local: String) -> (ClientId, Rc<RefCell<Outbox>>, Rc<Notify>) {
+        let now = self.now();
+        let id = self.node.borrow_mut().handle_connect(now, peer, local);
+        let conn = Conn { outbox: Rc::default(), wake: Rc::new(Notify::new()) };
+        let (outbox, wake) = (conn.outbox.clone(), conn.wake.clone());
+        self.conns.borrow_mut().insert(id, conn);
+        (id, outbox, wake)
+    }
+
+    /// Tells the node connection `id` ended, and forgets it.
+    fn unregister(&self, id: ClientId) {
+        let now = self.now();
+        self.node.borrow_mut().handle_disconnect(now, id);
+        self.conns.borrow_mut().remove(&id);
+        self.drain_actions(None);
+    }
+
     fn now(&self) -> Time {
         let unix = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970");
         Time {
@@ -130,28 +153,64 @@ pub fn run(config: Config, logger: Logger) -> anyhow::Result<i32> {
 }
 
 async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
-    let mut listeners = Vec::new();
-    for addr in listen_addrs(&config) {
-        match bind(addr) {
-            Ok(l) => listeners.push(l),
-            Err(e) if addr.is_ipv6() && config.bind.iter().any(|b| b.starts_with('-')) => {
-                logger.log(crate::node::LogLevel::Verbose, &format!("Skipping optional address {addr}: {e}"));
-            }
+    let tls_port: u16 = config.get_by_name("tls-port").parse().unwrap_or(0);
+    let tls_context = if tls_port != 0 {
+        let settings = tls::TlsSettings::from_config(&config);
+        match settings.server_config() {
+            Ok(context) => Some(Rc::new(RefCell::new((settings, context)))),
             Err(e) => {
-                logger.log(
-                    crate::node::LogLevel::Warning,
-                    &format!("Warning: Could not create server TCP listening socket {addr}: {e}"),
-                );
-                logger.log(crate::node::LogLevel::Warning, "Failed listening on port (tcp), aborting.");
+                logger.log(crate::node::LogLevel::Warning, &e);
+                logger.log(crate::node::LogLevel::Warning, "Failed to configure TLS. Check logs for more info.");
                 return Ok(1);
             }
         }
+    } else {
+        None
+    };
+    let mut listeners = Vec::new();
+    for (port, kind) in [(config.port, "tcp"), (tls_port, "tls")] {
+        if port == 0 {
+            continue;
+        }
+        for (addr, optional) in listen_addrs(&config, port) {
+            match bind(addr) {
+                Ok(l) => listeners.push((l, kind == "tls")),
+                // Redis skips an optional address only when the system lacks it (no IPv6, no
+                // such interface); any other failure (the port is taken) stays fatal.
+                Err(e) if optional && is_missing_address(&e) => {
+                    logger.log(crate::node::LogLevel::Verbose, &format!("Skipping optional address {addr}: {e}"));
+                }
+                Err(e) => {
+                    logger.log(
+                        crate::node::LogLevel::Warning,
+                        &format!("Warning: Could not create server TCP listening socket {addr}: {e}"),
+                    );
+                    logger.log(
+                        crate::node::LogLevel::Warning,
+                        &format!("Failed listening on port {port} ({kind}), aborting."),
+                    );
+                    return Ok(1);
+                }
+            }
+        }
+    }
+    let unix_listener = match unix_listener(&config) {
+        Ok(l) => l,
+        Err(e) => {
+            logger.log(crate::node::LogLevel::Warning, &e);
+            return Ok(1);
+        }
+    };
+    if listeners.is_empty() && unix_listener.is_none() {
+        logger.log(crate::node::LogLevel::Warning, "Configured to not listen anywhere, exiting.");
+        return Ok(1);
     }
     let origin = Instant::now();
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
         ^ u64::from(std::process::id()).rotate_left(32);
     let mut node = Node::new(config, seed, Time { unix_us: 0, mono_us: 0, stopwatch: Stopwatch::FROZEN });
     node.set_process(process::info(), ProcessProbe { sample: process::sample });
+    node.set_tls_check(tls::check);
     let (fsync_done, mut fsync_results) = tokio::sync::mpsc::unbounded_channel();
     let shell = Rc::new(Shell {
         node: RefCell::new(node),
@@ -169,8 +228,13 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
         shell.node.borrow_mut().handle_start(now);
         shell.drain_actions(None);
     }
-    for listener in listeners {
-        tokio::task::spawn_local(accept_loop(shell.clone(), listener));
+    for (listener, is_tls) in listeners {
+        let tls = if is_tls { tls_context.clone() } else { None };
+        tokio::task::spawn_local(accept_loop(shell.clone(), listener, tls));
+    }
+    let unix_path = unix_listener.as_ref().map(|(_, path)| path.clone());
+    if let Some((listener, path)) = unix_listener {
+        tokio::task::spawn_local(stream::unix_accept_loop(shell.clone(), listener, path));
     }
     tokio::task::spawn_local(timer_loop(shell.clone()));
     tokio::task::spawn_local(signal_loop(shell.clone()));
@@ -184,6 +248,10 @@ async fn serve(config: Config, logger: Logger) -> anyhow::Result<i32> {
     });
     loop {
         if let Some(code) = *shell.exit.borrow() {
+            // Redis removes its unix socket file on shutdown.
+            if let Some(path) = &unix_path {
+                let _ = std::fs::remove_file(path);
+            }
             return Ok(code);
         }
         shell.exit_wake.notified().await;
@@ -205,42 +273,101 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
-/// The socket addresses `bind` names (`*` = every IPv4 address, `::*` = every IPv6 address; a
-/// leading `-` marks an address whose failure is not fatal, as in redis.conf).
-fn listen_addrs(config: &Config) -> Vec<SocketAddr> {
+/// The socket addresses `bind` names on `port` (`*` = every IPv4 address, `::*` = every IPv6
+/// address), each with whether it is optional (a leading `-`, as in redis.conf: failing to bind
+/// it is not fatal).
+fn listen_addrs(config: &Config, port: u16) -> Vec<(SocketAddr, bool)> {
     config
         .bind
         .iter()
         .flat_map(|b| b.split_whitespace())
         .filter_map(|b| {
-            let b = b.trim_start_matches('-');
-            let ip = match b {
+            let optional = b.starts_with('-');
+            let ip = match b.trim_start_matches('-') {
                 "*" => "0.0.0.0",
                 "::*" => "::",
                 other => other,
             };
-            ip.parse().ok().map(|ip| SocketAddr::new(ip, config.port))
+            ip.parse().ok().map(|ip| (SocketAddr::new(ip, port), optional))
         })
         .collect()
 }
 
-async fn accept_loop(shell: Rc<Shell>, listener: TcpListener) {
+/// True for the errors Redis treats as "this address does not exist here".
+fn is_missing_address(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(
+            libc::ENOPROTOOPT
+                | libc::EPROTONOSUPPORT
+                | libc::ESOCKTNOSUPPORT
+                | libc::EPFNOSUPPORT
+                | libc::EAFNOSUPPORT
+                | libc::EADDRNOTAVAIL
+        )
+    )
+}
+
+/// The `unixsocket` listener and its path, when one is configured: a stale socket file is
+/// removed first and `unixsocketperm` (when not 0) set on the new one, as Redis does.
+fn unix_listener(config: &Config) -> Result<Option<(UnixListener, String)>, String> {
+    let path = config.get_by_name("unixsocket");
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).map_err(|e| format!("Failed opening Unix socket: {e}"))?;
+    let perm = u32::from_str_radix(&config.get_by_name("unixsocketperm"), 8).unwrap_or(0);
+    if perm != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(perm))
+            .map_err(|e| format!("Failed opening Unix socket: {e}"))?;
+    }
+    Ok(Some((listener, path)))
+}
+
+/// The TLS settings a listener's context was built from, and the context: rebuilt on accept
+/// when CONFIG SET changed a TLS option (Redis reloads its context then).
+type TlsContext = Rc<RefCell<(tls::TlsSettings, Arc<rustls::ServerConfig>)>>;
+
+async fn accept_loop(shell: Rc<Shell>, listener: TcpListener, tls: Option<TlsContext>) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
                 let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                let now = shell.now();
-                let id = shell.node.borrow_mut().handle_connect(now, peer.to_string(), local);
-                let conn = Conn { outbox: Rc::default(), wake: Rc::new(Notify::new()) };
-                let (outbox, wake) = (conn.outbox.clone(), conn.wake.clone());
-                shell.conns.borrow_mut().insert(id, conn);
+                if let Some(tls) = &tls {
+                    let context = current_tls_context(&shell, tls);
+                    tokio::task::spawn_local(stream::tls_handshake(shell.clone(), stream, context, peer, local));
+                    continue;
+                }
+                let (id, outbox, wake) = shell.register(peer.to_string(), local);
                 tokio::task::spawn_local(connection(shell.clone(), id, stream, outbox, wake));
                 shell.drain_actions(None);
             }
             Err(e) => shell.logger.log(crate::node::LogLevel::Warning, &format!("Accepting client connection: {e}")),
         }
     }
+}
+
+/// The TLS context to accept with: rebuilt first when the node's TLS options differ from the
+/// ones it was built from. CONFIG SET already checked that they load; should the files have
+/// changed since, the old context stays and the failure is logged.
+fn current_tls_context(shell: &Shell, tls: &TlsContext) -> Arc<rustls::ServerConfig> {
+    let settings = tls::TlsSettings::from_config(shell.node.borrow().config());
+    let mut current = tls.borrow_mut();
+    if current.0 != settings {
+        match settings.server_config() {
+            Ok(context) => *current = (settings, context),
+            Err(e) => {
+                shell
+                    .logger
+                    .log(crate::node::LogLevel::Warning, &format!("Failed to reload the TLS configuration: {e}"));
+                current.0 = settings;
+            }
+        }
+    }
+    current.1.clone()
 }
 
 /// One connection's task: reads feed the node; whatever the node queued for this connection
@@ -306,10 +433,7 @@ async fn connection(shell: Rc<Shell>, id: ClientId, stream: TcpStream, outbox: R
             }
         }
     }
-    let now = shell.now();
-    shell.node.borrow_mut().handle_disconnect(now, id);
-    shell.conns.borrow_mut().remove(&id);
-    shell.drain_actions(None);
+    shell.unregister(id);
 }
 
 /// Writes all of `bytes` to connection `id`, telling the node what each write took

@@ -86,6 +86,9 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
+/// Makes a configuration file's text from the server's port and directory.
+pub type ConfigText<'a> = &'a dyn Fn(u16, &std::path::Path) -> String;
+
 /// A running server process; killed, and its directory removed, on drop.
 pub struct Server {
     /// Which server this is.
@@ -104,9 +107,20 @@ impl Server {
     /// Starts a server of `backend` with `extra` arguments after the common ones (which they
     /// may override, as later arguments do on redis-server's command line).
     pub fn start_with(backend: Backend, extra: &[&str]) -> Server {
+        Server::start_inner(backend, extra, None)
+    }
+
+    /// Starts a server of `backend` on a configuration file only: `config(port, dir)` gives the
+    /// text of `server.conf`, written into the server's directory, which must set `port` to the
+    /// port given (and nothing else is passed on the command line).
+    pub fn start_with_config(backend: Backend, config: ConfigText) -> Server {
+        Server::start_inner(backend, &[], Some(config))
+    }
+
+    fn start_inner(backend: Backend, extra: &[&str], config: Option<ConfigText>) -> Server {
         let mut failures = Vec::new();
         for _ in 0..START_ATTEMPTS_MAX {
-            match Server::try_start(backend, extra) {
+            match Server::try_start(backend, extra, config) {
                 Ok(server) => return server,
                 Err(reason) => failures.push(reason),
             }
@@ -114,7 +128,7 @@ impl Server {
         panic!("{backend:?} server did not start after {START_ATTEMPTS_MAX} attempts:\n{}", failures.join("\n---\n"));
     }
 
-    fn try_start(backend: Backend, extra: &[&str]) -> Result<Server, String> {
+    fn try_start(backend: Backend, extra: &[&str], config: Option<ConfigText>) -> Result<Server, String> {
         let dir = tempfile::Builder::new().prefix("verdis-test-").tempdir().expect("create temp dir");
         let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).expect("create server log");
@@ -122,9 +136,14 @@ impl Server {
             Backend::Verdis => Command::new(env!("CARGO_BIN_EXE_verdis-server")),
             Backend::Redis => redis_tool("redis-server"),
         };
-        // The same redis-server command line for both: persistence off, loopback only.
+        if let Some(config) = config {
+            std::fs::write(dir.path().join("server.conf"), config(port, dir.path())).expect("write server.conf");
+            command.arg("server.conf");
+        } else {
+            // The same redis-server command line for both: persistence off, loopback only.
+            command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        }
         command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .args(extra)
             .current_dir(dir.path())
             .stdin(Stdio::null())
@@ -258,6 +277,36 @@ impl Raw {
         buf
     }
 
+    /// Reads one bulk string reply (`$len` and the bytes).
+    pub fn read_bulk(&mut self) -> Vec<u8> {
+        let mut header = Vec::new();
+        while !header.ends_with(b"\r\n") {
+            header.extend(self.read_n(1));
+        }
+        let text = String::from_utf8_lossy(&header);
+        let len: usize = text.trim_start_matches('$').trim_end().parse().expect("a bulk length");
+        let mut body = self.read_n(len + 2);
+        body.truncate(len);
+        body
+    }
+
+    /// Waits until exactly `n` connections are blocked (CLIENT LIST flag `b`), asking on this
+    /// connection.
+    pub fn wait_for_blocked(&mut self, n: usize) {
+        /// How many CLIENT LIST probes to make, and the pause between two.
+        const PROBES_MAX: u32 = 500;
+        const PROBE_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+        for _ in 0..PROBES_MAX {
+            self.send(&resp_command(&[b"CLIENT", b"LIST"]));
+            let list = self.read_bulk();
+            if String::from_utf8_lossy(&list).lines().filter(|l| l.contains(" flags=b ")).count() == n {
+                return;
+            }
+            std::thread::sleep(PROBE_PAUSE);
+        }
+        panic!("{n} clients never blocked");
+    }
+
     /// Sends `request` and asserts the reply is exactly `expected`.
     pub fn roundtrip(&mut self, request: &[u8], expected: &[u8]) {
         self.send(request);
@@ -311,4 +360,47 @@ pub fn resp_command(args: &[&[u8]]) -> Vec<u8> {
         out.extend_from_slice(b"\r\n");
     }
     out
+}
+
+/// Reads one whole reply (any RESP2/RESP3 type, nested aggregates included) as its bytes.
+pub fn read_reply(conn: &mut Raw) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut pending = 1usize;
+    // Every aggregate adds its elements to the count of values still to read; bounded by the
+    // replies the corpus provokes (a few hundred values at most).
+    while pending > 0 {
+        pending -= 1;
+        let mut line = Vec::new();
+        while !line.ends_with(b"\r\n") {
+            let mut byte = [0u8; 1];
+            conn.stream.read_exact(&mut byte).expect("read a reply byte");
+            line.push(byte[0]);
+        }
+        let len: i64 = String::from_utf8_lossy(&line[1..line.len() - 2]).parse().unwrap_or(0);
+        out.extend_from_slice(&line);
+        match line[0] {
+            b'$' | b'=' | b'!' if len >= 0 => out.extend(conn.read_n(len as usize + 2)),
+            b'*' | b'~' | b'>' if len > 0 => pending += len as usize,
+            b'%' | b'|' if len > 0 => pending += 2 * len as usize,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Sends each command to both servers and asserts the replies are the same bytes.
+pub fn same_replies(verdis: &mut Raw, redis: &mut Raw, commands: &[&[&str]]) {
+    for args in commands {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        let request = resp_command(&args);
+        verdis.send(&request);
+        redis.send(&request);
+        let (ours, theirs) = (read_reply(verdis), read_reply(redis));
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs),
+            "reply to {:?} (verdis, then Redis)",
+            args.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>()
+        );
+    }
 }

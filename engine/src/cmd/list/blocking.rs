@@ -70,7 +70,7 @@ pub fn block(
     serve: ServeReady,
     deny_reply: Reply,
 ) -> Result<Reply, CmdError> {
-    ctx.block_on = Some(BlockOn { keys: keys.iter().map(|k| k.to_vec()).collect(), timeout_ms, serve });
+    ctx.block_on = Some(BlockOn { keys: keys.iter().map(|k| k.to_vec()).collect(), timeout_ms, serve, argv: None });
     Ok(deny_reply)
 }
 

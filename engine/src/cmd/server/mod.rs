@@ -24,6 +24,7 @@ pub static COMMANDS: &[Command] = &[
     node(&s::CONFIG_GET, NodeCmd::ConfigGet),
     node(&s::CONFIG_SET, NodeCmd::ConfigSet),
     node(&s::CONFIG_RESETSTAT, NodeCmd::ConfigResetstat),
+    node(&s::CONFIG_REWRITE, NodeCmd::ConfigRewrite),
     node(&s::CONFIG_HELP, NodeCmd::ConfigHelp),
     node(&s::DEBUG, NodeCmd::Debug),
     node(&s::SHUTDOWN, NodeCmd::Shutdown),

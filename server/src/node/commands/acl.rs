@@ -94,7 +94,7 @@ impl Node {
             NodeCmd::AclCat => acl_cat(argv.get(2).copied()),
             NodeCmd::AclHelp => Ok(Reply::help(argv[0], ACL_HELP)),
             NodeCmd::AclLog => self.acl_log_command(argv),
-            NodeCmd::AclDryrun => acl_dryrun(argv),
+            NodeCmd::AclDryrun => self.acl_dryrun(argv),
             // exec_node's exhaustive match decides what comes here.
             other => unreachable!("exec_node routes {other:?} elsewhere"),
         }
@@ -116,6 +116,21 @@ impl Node {
             }
         };
         Ok(self.acl_log.reply(count, self.now.unix_ms()))
+    }
+
+    /// ACL DRYRUN username command [arg ...]: whether the user may run the command. The default
+    /// user may run every command, so only the user, the command (by the name clients use, as
+    /// `rename-command` left it) and its arity are checked.
+    fn acl_dryrun(&self, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+        let (user, command) = (argv[2], &argv[3..]);
+        if user != DEFAULT_USER {
+            return Err(CmdError::quoting("ERR User '", user, "' not found"));
+        }
+        let cmd = self.resolve(command).map_err(|_| CmdError::quoting("ERR Command '", command[0], "' not found"))?;
+        if !cmd.spec.arity_ok(command.len()) {
+            return Err(CmdError::WrongArity(cmd.spec.name.into()));
+        }
+        Ok(Reply::Ok)
     }
 
     /// The default user's password rule: `#<sha256 hex>`, or `nopass`.
@@ -149,20 +164,6 @@ impl Node {
             field("selectors", Reply::Array(Vec::new())),
         ])
     }
-}
-
-/// ACL DRYRUN username command [arg ...]: whether the user may run the command. The default
-/// user may run every command, so only the user, the command and its arity are checked.
-fn acl_dryrun(argv: &[&[u8]]) -> Result<Reply, CmdError> {
-    let (user, command) = (argv[2], &argv[3..]);
-    if user != DEFAULT_USER {
-        return Err(CmdError::quoting("ERR User '", user, "' not found"));
-    }
-    let cmd = Node::resolve(command).map_err(|_| CmdError::quoting("ERR Command '", command[0], "' not found"))?;
-    if !cmd.spec.arity_ok(command.len()) {
-        return Err(CmdError::WrongArity(cmd.spec.name.into()));
-    }
-    Ok(Reply::Ok)
 }
 
 /// ACL CAT [category]: the categories, or the implemented commands (subcommands as

@@ -4,21 +4,30 @@
 //!   matches in hash order; verdis returns table order (the same set, deterministically).
 //! - `CONFIG SET name value [name value ...]`: all or nothing, Redis's error texts
 //!   (`config::Config::set_many`).
+//! - `CONFIG REWRITE`: the configuration file rewritten as Redis does (`config::Config::rewrite`),
+//!   through disk requests (`persist::config_rewrite`); the caller waits for the rename.
 //! - `CONFIG RESETSTAT`: zeroes what Redis's `resetServerStats`, `resetCommandTableStats` and
 //!   `resetErrorTableStats` zero; `dirty` (changes since the last save) is not a statistic.
-//! - `DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | ERROR string | LOG message | HELP`. Deliberate difference: the other
-//!   DEBUG subcommands (RELOAD, OBJECT, DIGEST...) are not implemented yet and answer as unknown
+//! - `DEBUG DIGEST | DIGEST-VALUE key... | PROTOCOL type | SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 |
+//!   ERROR string | LOG message | RELOAD | HELP`, gated by `enable-debug-command`. DIGEST uses
+//!   Redis's algorithm (`verdis_engine::digest`). Deliberate difference: the other DEBUG
+//!   subcommands (OBJECT, POPULATE...) are not implemented yet and answer as unknown
 //!   subcommands do, and DEBUG HELP lists only what is implemented.
 //! - `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: the process exits 0. Until persistence
 //!   arrives there is no final save, and with no replicas there is nothing to wait for, so NOW and
 //!   FORCE change nothing yet and a shutdown never stays "in progress" (ABORT always errors).
 
 use verdis_engine::cmd::args::eq_ci;
+use verdis_engine::cmd::effects::Touch;
 use verdis_engine::cmd::node::NodeCmd;
+use verdis_engine::digest::{dataset_digest, hex, key_value_digest};
 use verdis_engine::error::clip128;
+use verdis_engine::value::{Object, StrValue, Value};
 use verdis_engine::{CmdError, Reply};
 
+use super::super::exec::Effects;
 use super::super::{Action, ClientId, LogLevel, Node, ServerStats};
+use crate::resp::encode::encode;
 
 /// CONFIG HELP's lines (the intro and HELP entry come from `Reply::help`).
 const CONFIG_HELP: &[&str] = &[
@@ -32,20 +41,41 @@ const CONFIG_HELP: &[&str] = &[
     "    Rewrite the configuration file.",
 ];
 
-/// DEBUG HELP's lines for the subcommands verdis implements, in Redis's words.
+/// DEBUG HELP's lines for the subcommands verdis implements, in Redis's words and order.
 const DEBUG_HELP: &[&str] = &[
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
     "ERROR <string>",
     "    Return a Redis protocol error with <string> as message. Useful for clients",
     "    unit tests to simulate Redis errors.",
     "LOG <message>",
     "    Write <message> to the server log.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
     "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
 ];
+
+/// Longest key name DEBUG POPULATE makes (Redis's 128-byte buffer, less its NUL).
+const POPULATE_NAME_BYTES_MAX: usize = 127;
 
 /// Redis's refusal when `enable-debug-command` does not allow the client.
 const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
@@ -85,7 +115,13 @@ impl ShutdownFlags {
 
 impl Node {
     /// Runs an admin command (CONFIG *, DEBUG, SHUTDOWN).
-    pub(super) fn exec_admin(&mut self, cmd: NodeCmd, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    pub(super) fn exec_admin(
+        &mut self,
+        cmd: NodeCmd,
+        id: ClientId,
+        argv: &[&[u8]],
+        effects: &mut Effects,
+    ) -> Result<Reply, CmdError> {
         match cmd {
             NodeCmd::ConfigGet => Ok(self.config_get(&argv[2..])),
             NodeCmd::ConfigSet => self.config_set(id, &argv[2..]),
@@ -94,7 +130,8 @@ impl Node {
                 Ok(Reply::Ok)
             }
             NodeCmd::ConfigHelp => Ok(Reply::help(argv[0], CONFIG_HELP)),
-            NodeCmd::Debug => self.debug(id, argv),
+            NodeCmd::ConfigRewrite => self.config_rewrite_command(id).unwrap_or(Ok(Reply::Ok)),
+            NodeCmd::Debug => self.debug(id, argv, effects),
             NodeCmd::Shutdown => self.shutdown_command(id, argv),
             NodeCmd::Save => self.save_command(id).unwrap_or(Ok(Reply::Ok)),
             NodeCmd::Bgsave => match argv.get(1) {
@@ -123,8 +160,29 @@ impl Node {
         let protected_ok = self.config.enable_protected_configs.allows(addr);
         let pairs: Vec<(&[u8], &[u8])> = args.chunks(2).map(|p| (p[0], p[1])).collect();
         let aof_before = self.config.appendonly;
-        let warnings =
-            self.config.set_many(&pairs, protected_ok).map_err(|e| CmdError::Message(e.to_string().into()))?;
+        let mut next = self.config.clone();
+        let warnings = next.set_many(&pairs, protected_ok).map_err(|e| CmdError::Message(e.to_string().into()))?;
+        // Redis reconfigures its TLS context when a TLS option changes, and keeps the old
+        // settings when the new ones do not load.
+        let tls_changed = pairs.iter().find(|(name, _)| {
+            let name = String::from_utf8_lossy(name);
+            name.to_ascii_lowercase().starts_with("tls-") && next.get_by_name(&name) != self.config.get_by_name(&name)
+        });
+        if let Some((name, _)) = tls_changed {
+            let name = String::from_utf8_lossy(name).into_owned();
+            if let Err(reason) = (self.tls_check)(&next) {
+                self.log(LogLevel::Warning, reason);
+                self.log(
+                    LogLevel::Warning,
+                    format!("Failed applying new configuration. Possibly related to new {name} setting. Restoring previous settings."),
+                );
+                let text = format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - Unable to update TLS configuration. Check server logs."
+                );
+                return Err(CmdError::Message(text.into()));
+            }
+        }
+        self.config = next;
         for warning in warnings {
             self.log(LogLevel::Warning, warning);
         }
@@ -153,7 +211,7 @@ impl Node {
     }
 
     /// DEBUG subcommand [args...]
-    fn debug(&mut self, id: ClientId, argv: &[&[u8]]) -> Result<Reply, CmdError> {
+    fn debug(&mut self, id: ClientId, argv: &[&[u8]], effects: &mut Effects) -> Result<Reply, CmdError> {
         let addr = self.clients.get(&id).map(|c| c.addr.as_str()).unwrap_or_default();
         if !self.config.enable_debug_command.allows(addr) {
             return Err(CmdError::msg(DEBUG_NOT_ALLOWED));
@@ -183,6 +241,24 @@ impl Node {
                 self.log(LogLevel::Warning, format!("DEBUG LOG: {}", String::from_utf8_lossy(argv[2])));
                 Ok(Reply::Ok)
             }
+            2 if eq_ci(sub, "digest") => Ok(Reply::Simple(hex(&dataset_digest(&self.keyspace)).into())),
+            _ if eq_ci(sub, "digest-value") => {
+                let db = &self.keyspace.dbs[self.clients.get(&id).map_or(0, |c| c.db)];
+                Ok(Reply::Array(
+                    argv[2..].iter().map(|k| Reply::Simple(hex(&key_value_digest(db, k)).into())).collect(),
+                ))
+            }
+            3 if eq_ci(sub, "protocol") => self.debug_protocol(id, argv[2]),
+            2 if eq_ci(sub, "change-repl-id") => {
+                self.log(LogLevel::Warning, "Changing replication IDs after receiving DEBUG change-repl-id".into());
+                self.info.change_replication_id(&mut self.rng);
+                Ok(Reply::Ok)
+            }
+            3 if eq_ci(sub, "pause-cron") => {
+                self.cron_paused = c_atoi(argv[2]) != 0;
+                Ok(Reply::Ok)
+            }
+            3..=5 if eq_ci(sub, "populate") => self.debug_populate(id, &argv[2..], effects),
             2 if eq_ci(sub, "reload") => Ok(self.debug_reload(id).unwrap_or(Ok(Reply::Ok))?),
             3 if eq_ci(sub, "set-active-expire") => {
                 self.config.engine.active_expire_enabled = c_atoi(argv[2]) != 0;
@@ -193,6 +269,80 @@ impl Node {
                 container: verdis_engine::error::ClientText(argv[0].to_ascii_uppercase()),
             }),
         }
+    }
+
+    /// DEBUG POPULATE count [prefix] [size]: `count` string keys `prefix:N` (default `key`)
+    /// holding `value:N`, cut or zero-padded to `size` bytes when given; existing keys are kept.
+    /// As in Redis, nothing is propagated and the dirty count does not move; WATCH and tracking
+    /// see the new keys.
+    fn debug_populate(&mut self, id: ClientId, args: &[&[u8]], effects: &mut Effects) -> Result<Reply, CmdError> {
+        // Redis answers a negative number and a non-number alike.
+        let positive = |arg: &[u8]| match verdis_engine::num::parse_i64(arg) {
+            Some(n) if n >= 0 => Ok(n as u64),
+            _ => Err(CmdError::msg("ERR value is out of range, must be positive")),
+        };
+        let count = positive(args[0])?;
+        let size = args.get(2).map(|s| positive(s)).transpose()?.unwrap_or(0) as usize;
+        let prefix = args.get(1).copied().unwrap_or(b"key");
+        let db_index = self.clients.get(&id).map_or(0, |c| c.db);
+        let (now_ms, lru) = (self.now.unix_ms(), crate::node::dispatch::lru_clock(self.now.unix_ms()));
+        let db = &mut self.keyspace.dbs[db_index];
+        for j in 0..count {
+            let mut key = prefix.to_vec();
+            key.extend_from_slice(format!(":{j}").as_bytes());
+            // Redis formats the name into a 128-byte buffer.
+            key.truncate(POPULATE_NAME_BYTES_MAX);
+            if db.exists(&key, now_ms) {
+                continue;
+            }
+            let mut value = format!("value:{j}").into_bytes();
+            if size > 0 {
+                value.resize(size, 0);
+            }
+            db.set(&key, Object::new(Value::Str(StrValue::from_bytes(&value)), lru), false);
+            effects.touches.push(Touch { db: db_index, key, modified: true, event: None, after_reply: false });
+        }
+        Ok(Reply::Ok)
+    }
+
+    /// DEBUG PROTOCOL type: one sample of each reply type, as Redis's `debugCommand` sends them.
+    fn debug_protocol(&mut self, id: ClientId, name: &[u8]) -> Result<Reply, CmdError> {
+        let ints = || (0..3).map(Reply::Int).collect::<Vec<_>>();
+        let resp = self.clients.get(&id).map_or(2, |c| c.resp);
+        Ok(match () {
+            _ if eq_ci(name, "string") => Reply::Bulk(b"Hello World".to_vec()),
+            _ if eq_ci(name, "integer") => Reply::Int(12345),
+            // Redis's sample value, not an approximation of pi.
+            _ if eq_ci(name, "double") => Reply::DoubleText(b"3.141".to_vec()),
+            _ if eq_ci(name, "bignum") => Reply::BigNumber(b"1234567999999999999999999999999999999".to_vec()),
+            _ if eq_ci(name, "null") => Reply::Null,
+            _ if eq_ci(name, "array") => Reply::Array(ints()),
+            _ if eq_ci(name, "set") => Reply::Set(ints()),
+            _ if eq_ci(name, "map") => Reply::Map((0..3).map(|j| (Reply::Int(j), Reply::Bool(j == 1))).collect()),
+            _ if eq_ci(name, "attrib") => Reply::Attribute(
+                vec![(
+                    Reply::Bulk(b"key-popularity".to_vec()),
+                    Reply::Array(vec![Reply::Bulk(b"key:123".to_vec()), Reply::Int(90)]),
+                )],
+                Box::new(Reply::Bulk(b"Some real reply following the attribute".to_vec())),
+            ),
+            _ if eq_ci(name, "push") && resp < 3 => return Err(CmdError::msg("ERR RESP2 is not supported by this command")),
+            _ if eq_ci(name, "push") => {
+                // The push goes out first, then a real reply for clients that skip pushes.
+                let push = Reply::Push(vec![Reply::Bulk(b"server-cpu-usage".to_vec()), Reply::Int(42)]);
+                if let Some(client) = self.clients.get_mut(&id).filter(|c| !c.replies_suppressed()) {
+                    encode(&push, resp, &mut client.reply_buf);
+                    self.pending_output.insert(id);
+                }
+                Reply::Bulk(b"Some real reply following the push reply".to_vec())
+            }
+            _ if eq_ci(name, "true") => Reply::Bool(true),
+            _ if eq_ci(name, "false") => Reply::Bool(false),
+            _ if eq_ci(name, "verbatim") => Reply::Verbatim(*b"txt", b"This is a verbatim\nstring".to_vec()),
+            _ => return Err(CmdError::msg(
+                "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+            )),
+        })
     }
 
     /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]

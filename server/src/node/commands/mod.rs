@@ -59,13 +59,14 @@ impl Node {
             NodeCmd::ConfigGet
             | NodeCmd::ConfigSet
             | NodeCmd::ConfigResetstat
+            | NodeCmd::ConfigRewrite
             | NodeCmd::ConfigHelp
             | NodeCmd::Debug
             | NodeCmd::Shutdown
             | NodeCmd::Save
             | NodeCmd::Bgsave
             | NodeCmd::Lastsave
-            | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv),
+            | NodeCmd::Bgrewriteaof => self.exec_admin(cmd, id, argv, effects),
             NodeCmd::SlowlogGet
             | NodeCmd::SlowlogLen
             | NodeCmd::SlowlogReset
@@ -109,6 +110,17 @@ impl Node {
             | NodeCmd::ScriptFlush
             | NodeCmd::ScriptKill
             | NodeCmd::ScriptHelp => self.exec_script(cmd, id, argv, effects),
+            NodeCmd::Fcall
+            | NodeCmd::FcallRo
+            | NodeCmd::FunctionLoad
+            | NodeCmd::FunctionDelete
+            | NodeCmd::FunctionList
+            | NodeCmd::FunctionFlush
+            | NodeCmd::FunctionDump
+            | NodeCmd::FunctionRestore
+            | NodeCmd::FunctionStats
+            | NodeCmd::FunctionKill
+            | NodeCmd::FunctionHelp => self.exec_function(cmd, Some(id), argv, effects),
         }
     }
 }

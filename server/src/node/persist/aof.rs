@@ -206,6 +206,12 @@ impl Aof {
         self.buf.len()
     }
 
+    /// Bytes the buffer holds allocated (INFO `mem_aof_buffer`, Redis's `sdsZmallocSize` of
+    /// `aof_buf`).
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// An fsync is in flight (INFO `aof_pending_bio_fsync`).
     pub fn fsync_pending(&self) -> bool {
         self.fsync_issued > self.fsync_done

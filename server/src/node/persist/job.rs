@@ -144,6 +144,15 @@ impl Node {
                 ("aof-base", AuxValue::Int(i64::from(kind == Kind::Rewrite))),
             ];
             rdb::write_header(&mut header, &aux);
+            // The function libraries come before the databases, as `rdbSaveFunctions` writes them.
+            for code in self.scripts.functions.codes() {
+                rdb::write_function(&mut header, code, cfg.rdbcompression);
+            }
+        } else {
+            // A rewrite without preamble loads them first too (`rewriteFunctions`).
+            for code in self.scripts.functions.codes() {
+                verdis_engine::aof::write_command(&mut header, &[b"FUNCTION", b"LOAD", code]);
+            }
         }
         let mut crc = (rdb_format && self.config.persist.rdbchecksum).then(Crc64::default);
         if let Some(c) = &mut crc {

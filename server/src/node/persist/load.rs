@@ -182,6 +182,15 @@ impl Node {
         let config = &self.config.engine;
         match verdis_engine::rdb::load_with(bytes, &mut loading.keyspace, now_ms, config, &mut self.rng, expired) {
             Ok(info) => {
+                let functions = self.scripts.functions.load_from_rdb(&info.functions, false);
+                self.script_logs_to_log();
+                if let Err(e) = functions {
+                    let loading = self.persist.loading.as_mut().expect("loading");
+                    for db in &mut loading.keyspace.dbs {
+                        db.clear();
+                    }
+                    return Err(format!("Fatal error loading the DB: {name}: {e}. Exiting."));
+                }
                 self.persist.rdb.last_load_keys_loaded = info.keys_loaded;
                 self.persist.rdb.last_load_keys_expired = info.expired_skipped;
                 self.log(
@@ -334,8 +343,12 @@ impl Node {
     pub(super) fn replace_dataset_from_rdb(&mut self, bytes: &[u8]) -> Result<(), String> {
         let mut fresh = Keyspace::new(self.config.databases, &mut self.rng);
         let now_ms = self.now.unix_ms();
-        verdis_engine::rdb::load(bytes, &mut fresh, now_ms, &self.config.engine, &mut self.rng)
+        let info = verdis_engine::rdb::load(bytes, &mut fresh, now_ms, &self.config.engine, &mut self.rng)
             .map_err(|e| e.to_string())?;
+        // Redis's emptyData empties the libraries too, and the file brings them back.
+        let functions = self.scripts.functions.load_from_rdb(&info.functions, true);
+        self.script_logs_to_log();
+        functions?;
         std::mem::swap(&mut self.keyspace, &mut fresh);
         Ok(())
     }

@@ -11,6 +11,7 @@
 //! - `aof`: feeding commands to the incr file, `appendfsync`, the manifest, rewrites.
 
 mod aof;
+pub(super) mod config_rewrite;
 mod job;
 mod load;
 #[cfg(test)]
@@ -40,6 +41,8 @@ enum Purpose {
     AofFsync { gate: u64, appends: u64 },
     /// A step of switching the AOF to a new incr file.
     AofSwitch { then: aof::SwitchThen, generation: u64 },
+    /// A step of CONFIG REWRITE.
+    ConfigRewrite(config_rewrite::Step),
     /// Nothing waits on it (removing obsolete files); a failure is only logged.
     Cleanup,
     /// The last durable step before exiting on an AOF write error (`appendfsync always`).
@@ -98,6 +101,8 @@ pub(super) struct Persist {
     waiting: BTreeMap<ClientId, Waiter>,
     /// The node shuts down once the current job (and AOF fsync) is done.
     pub shutdown_after: Option<ShutdownWaiter>,
+    /// Clients waiting for CONFIG REWRITE.
+    config_rewrite: config_rewrite::ConfigRewrite,
 }
 
 /// Who asked for a shutdown that waits for a final save.
@@ -132,17 +137,19 @@ impl Persist {
             held: VecDeque::new(),
             waiting: BTreeMap::new(),
             shutdown_after: None,
+            config_rewrite: config_rewrite::ConfigRewrite::default(),
         }
     }
 
     /// Forgets a client that is gone: it no longer waits for a job.
     pub(super) fn forget(&mut self, id: ClientId) {
         self.waiting.remove(&id);
+        self.config_rewrite.forget(id);
     }
 
     /// True while `id` waits for a job: its pipelined input waits too.
     pub(super) fn is_waiting(&self, id: ClientId) -> bool {
-        self.waiting.contains_key(&id)
+        self.waiting.contains_key(&id) || self.config_rewrite.is_waiting(id)
     }
 
     /// True while output must queue behind an fsync.
@@ -199,6 +206,7 @@ impl Node {
             }
             Purpose::AofFsync { gate, appends } => self.aof_fsync_done(gate, appends, result),
             Purpose::AofSwitch { then, generation } => self.aof_switch_done(then, generation, result),
+            Purpose::ConfigRewrite(step) => self.config_rewrite_step_done(step, result),
             Purpose::Cleanup => {
                 if let Err(e) = result {
                     self.log(LogLevel::Warning, format!("Error removing an obsolete file: {e}"));

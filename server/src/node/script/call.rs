@@ -35,7 +35,7 @@ impl Node {
             Err(text) => return Ok((!raise, convert::error_table(lua, text, false)?)),
         };
         let argv: Vec<&[u8]> = argv.iter().map(|a| &**a).collect();
-        let Ok(cmd) = Self::resolve(&argv) else { return refuse(self, "Unknown Redis command called from script") };
+        let Ok(cmd) = self.resolve(&argv) else { return refuse(self, "Unknown Redis command called from script") };
         if !cmd.spec.arity_ok(argv.len()) {
             return refuse(self, "Wrong number of args calling Redis command from script");
         }

@@ -112,6 +112,8 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: u8) -> mlua::Result<Value> {
         Reply::Int(n) => Value::Number(*n as f64),
         Reply::Bulk(b) => string(b)?,
         Reply::Null | Reply::NullArray => null,
+        // Redis's Lua conversion reads attributes and drops them: the script sees the reply.
+        Reply::Attribute(_, reply) => reply_to_lua(lua, reply, resp)?,
         Reply::Array(items) | Reply::Push(items) => array(lua, items.iter(), resp)?,
         Reply::Bulks(bulks) => {
             let t = lua.create_table_with_capacity(bulks.len(), 0)?;

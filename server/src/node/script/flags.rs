@@ -34,6 +34,18 @@ impl ScriptFlags {
     pub fn no_writes(self) -> bool {
         self.0 & NO_WRITES != 0
     }
+
+    /// A function's flags from their names (`redis.register_function` checked them): always
+    /// declared, as functions have no compatibility mode.
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> ScriptFlags {
+        let bits = names.into_iter().filter_map(|n| NAMES.iter().find(|(name, _)| *name == n)).map(|(_, bit)| bit);
+        ScriptFlags(bits.fold(DECLARED, |acc, bit| acc | bit))
+    }
+
+    /// The flags' names in Redis's order (`scripts_flags_def`), as FUNCTION LIST shows them.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        NAMES.iter().filter(move |(_, bit)| self.0 & bit != 0).map(|(name, _)| *name)
+    }
 }
 
 /// The flags of `body` and where its code starts (after the shebang line, whose newline stays

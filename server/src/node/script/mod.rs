@@ -2,7 +2,7 @@
 //! `script.c`, `script_lua.c` as 7.0.15 runs them).
 //!
 //! # How a script runs
-//! 1. EVAL hashes the body (SHA-1, `sha1`); a body not cached yet has its shebang parsed
+//! 1. EVAL hashes the body (SHA-1, `verdis_engine::sha1`); a body not cached yet has its shebang parsed
 //!    (`flags`) and is compiled in the one Lua state (`state`, sandboxed by `sandbox.lua`) as
 //!    Redis 7.0.15 compiles it: the body itself as a chunk named `@user_script`.
 //! 2. The shebang flags and the command (`_RO`) decide what the script may do: at admission
@@ -19,10 +19,16 @@
 //! 5. The return value becomes the reply (`convert`); an error becomes Redis's error reply with
 //!    its `script: <sha>, on @user_script:<line>.` decoration.
 //!
+//! Functions (FUNCTION *, FCALL, FCALL_RO) live in `function`: their libraries run in a second
+//! Lua state built by the same sandbox, and a callback runs through the same steps 2 to 5 as
+//! an EVAL script (`run_script`), with the function's flags in place of a shebang's and its
+//! name in place of the SHA-1 in error replies.
+//!
 //! Differences from Redis: no script debugger (SCRIPT DEBUG is not implemented, and
 //! `redis.breakpoint`/`redis.debug` answer as Redis does outside a debugging session); no busy
-//! scripts: a script runs to its end (`busy-reply-threshold`, -BUSY and killing a running script
-//! are not implemented, so SCRIPT KILL always answers NOTBUSY); `redis.set_repl` without the
+//! scripts: a script or function runs to its end (`busy-reply-threshold`, -BUSY and killing a
+//! running script are not implemented, so SCRIPT KILL and FUNCTION KILL always answer NOTBUSY,
+//! and FUNCTION STATS never shows a running script); `redis.set_repl` without the
 //! AOF flag drops the script's propagation, as there are no replicas yet; an AOF written by an
 //! older Redis that holds EVAL commands (script replication) does not load. Read-only tables are
 //! emulated with proxies in stock Lua (see `sandbox.lua`); the raw functions see through them.
@@ -30,9 +36,9 @@
 mod call;
 mod convert;
 mod flags;
+pub(super) mod function;
 pub mod libs;
 mod rand48;
-mod sha1;
 mod state;
 
 use std::cell::RefCell;
@@ -48,6 +54,7 @@ use verdis_engine::{CmdError, Command, Reply};
 use super::exec::Effects;
 use super::{ClientId, LogLevel, Node};
 use flags::ScriptFlags;
+use function::Functions;
 use state::{RunState, ScriptLua};
 
 /// A cached script.
@@ -79,6 +86,8 @@ pub(super) struct Scripts {
     /// What the `redis` API changes during a run (shared with the Lua primitives).
     run_state: Rc<RefCell<RunState>>,
     running: Option<Running>,
+    /// The function libraries and their own interpreter.
+    pub(super) functions: Functions,
 }
 
 impl Scripts {
@@ -86,7 +95,17 @@ impl Scripts {
     pub fn new() -> Scripts {
         let run_state = Rc::new(RefCell::new(RunState::default()));
         let lua = ScriptLua::new(run_state.clone()).expect("the sandbox chunk compiles and runs");
-        Scripts { lua, cache: BTreeMap::new(), run_state, running: None }
+        let functions_lua = ScriptLua::new(run_state.clone()).expect("the sandbox chunk compiles and runs");
+        Scripts { lua, cache: BTreeMap::new(), run_state, running: None, functions: Functions::new(functions_lua) }
+    }
+
+    /// The interpreter of EVAL's scripts, or of the functions.
+    fn state(&self, functions: bool) -> &ScriptLua {
+        if functions {
+            &self.functions.lua
+        } else {
+            &self.lua
+        }
     }
 
     /// The database and protocol of the running script (its caller context).
@@ -101,6 +120,10 @@ impl Scripts {
             lua_bytes: self.lua.lua.used_memory() as u64,
             cached: self.cache.len() as u64,
             cache_bytes: self.cache.iter().map(|(sha, s)| (sha.len() + s.body_len) as u64).sum(),
+            functions_lua_bytes: self.functions.lua.lua.used_memory() as u64,
+            libraries: self.functions.library_count() as u64,
+            functions: self.functions.function_count() as u64,
+            functions_bytes: self.functions.bytes() as u64,
         }
     }
 
@@ -119,6 +142,15 @@ pub(super) struct ScriptsMemory {
     pub cached: u64,
     /// The cache's bodies and SHA keys (`used_memory_scripts_eval`).
     pub cache_bytes: u64,
+    /// Bytes the functions' interpreter holds (`used_memory_vm_functions`).
+    pub functions_lua_bytes: u64,
+    /// Loaded libraries (`number_of_libraries`).
+    pub libraries: u64,
+    /// Registered functions (`number_of_functions`).
+    pub functions: u64,
+    /// The libraries' code, names and descriptions (`used_memory_functions`; Redis counts its
+    /// structures' allocations, so the number is of the same order, not the same).
+    pub functions_bytes: u64,
 }
 
 /// SCRIPT HELP's lines after the intro, as Redis 7.0.15 prints them.
@@ -184,22 +216,33 @@ impl Node {
         }
     }
 
-    /// Redis's `evalGetCommandFlags` for an EVAL-family `cmd`: whether this call counts as a
+    /// Redis's `evalGetCommandFlags` (and `fcallGetCommandFlags`) for an EVAL- or FCALL-family `cmd`: whether this call counts as a
     /// write at admission (its script declared flags without `no-writes`) and whether it may
     /// replicate (any script but a `no-writes` one); `None` for other commands.
     pub(super) fn eval_admission_flags(&self, cmd: &Command, argv: &[&[u8]]) -> Option<(bool, bool)> {
         let Handler::Node(node_cmd) = cmd.handler else { return None };
+        // The command's own flags (may replicate, no write) unless the script declared flags.
+        let compat = Some((false, true));
         let by_sha = match node_cmd {
             NodeCmd::Eval | NodeCmd::EvalRo => false,
             NodeCmd::Evalsha | NodeCmd::EvalshaRo => true,
+            // Redis's `fcallGetCommandFlags`: the function's flags, when it exists.
+            NodeCmd::Fcall | NodeCmd::FcallRo => {
+                return match self.scripts.functions.flags_of(argv[1]) {
+                    Some(flags) => Some((!flags.no_writes(), !flags.no_writes())),
+                    None => compat,
+                };
+            }
             _ => return None,
         };
-        // The command's own flags (may replicate, no write) unless the script declared flags.
-        let compat = Some((false, true));
         if by_sha && argv[1].len() != 40 {
             return compat;
         }
-        let sha = if by_sha { String::from_utf8_lossy(argv[1]).to_ascii_lowercase() } else { sha1::sha1_hex(argv[1]) };
+        let sha = if by_sha {
+            String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
+        } else {
+            verdis_engine::sha1::sha1_hex(argv[1])
+        };
         let flags = match self.scripts.cache.get(&sha) {
             Some(cached) => cached.flags,
             None if by_sha => return compat,
@@ -216,7 +259,7 @@ impl Node {
 
     /// The SHA-1 of `body`, compiling and caching it first if needed (`luaCreateFunction`).
     fn script_create(&mut self, body: &[u8]) -> Result<Vec<u8>, CmdError> {
-        let sha = sha1::sha1_hex(body);
+        let sha = verdis_engine::sha1::sha1_hex(body);
         if self.scripts.cache.contains_key(&sha) {
             return Ok(sha.into_bytes());
         }
@@ -265,6 +308,23 @@ impl Node {
         };
         let Some(cached) = self.scripts.cache.get(&sha) else { return Err(noscript()) };
         let (function, flags) = (cached.function.clone(), cached.flags);
+        self.run_script(id, argv, (&function, false), (flags, ro_command), numkeys as usize, &sha, effects)
+    }
+
+    /// Runs a script (`as_function`: a function's callback) for client `id`, called by `argv`
+    /// (EVAL's or FCALL's arguments, `numkeys` of them keys after the third), once its flags pass
+    /// admission; `name` is what its errors name (the SHA-1, or the function).
+    #[allow(clippy::too_many_arguments)]
+    fn run_script(
+        &mut self,
+        id: ClientId,
+        argv: &[&[u8]],
+        (function, as_function): (&Function, bool),
+        (flags, ro_command): (ScriptFlags, bool),
+        numkeys: usize,
+        name: &str,
+        effects: &mut Effects,
+    ) -> Result<Reply, CmdError> {
         self.script_admission(flags, ro_command)?;
         let db = self.clients[&id].db;
         let read_only = ro_command || flags.no_writes();
@@ -274,13 +334,10 @@ impl Node {
             run.resp = 2;
             run.repl = 3;
         }
-        let eval = Self::resolve(argv).expect("EVAL's own row");
-        let outcome = self.script_run(&function, (eval, argv), numkeys as usize, effects);
+        let caller = self.resolve(argv).expect("the caller's own row");
+        let outcome = self.script_run(function, as_function, (caller, argv), numkeys, effects);
         self.scripts.running = None;
-        let logs = std::mem::take(&mut self.scripts.run_state.borrow_mut().logs);
-        for (level, line) in logs {
-            self.log(script_log_level(level), line);
-        }
+        self.script_logs_to_log();
         let resp = self.scripts.run_state.borrow().resp;
         let (ok, value) = outcome.map_err(lua_failure)?;
         // An error from a command the script called was counted when that command failed.
@@ -288,22 +345,23 @@ impl Node {
         if ok {
             return Ok(convert::lua_to_reply(&value, resp));
         }
-        Err(self.script_error(&value, &sha))
+        Err(self.script_error(&value, name, as_function))
     }
 
-    /// Runs `function` for `caller` (EVAL's row and arguments, `numkeys` of them keys) with
-    /// KEYS and ARGV; `redis.call` exists for the run's duration.
+    /// Runs `function` for `caller` (EVAL's or FCALL's row and arguments, `numkeys` of them keys)
+    /// with KEYS and ARGV (a function: as its arguments); `redis.call` exists for the run's
+    /// duration.
     fn script_run(
         &mut self,
         function: &Function,
+        as_function: bool,
         caller: (&Command, &[&[u8]]),
         numkeys: usize,
         effects: &mut Effects,
     ) -> mlua::Result<(bool, Value)> {
         let (keys, args) = caller.1[3..].split_at(numkeys);
-        let lua = self.scripts.lua.lua.clone();
-        let execute = self.scripts.lua.execute.clone();
-        let install = self.scripts.lua.install.clone();
+        let state = self.scripts.state(as_function);
+        let (lua, execute, install) = (state.lua.clone(), state.execute.clone(), state.install.clone());
         let array = |items: &[&[u8]]| -> mlua::Result<mlua::Table> {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
@@ -324,7 +382,7 @@ impl Node {
                 node.script_call(lua, caller, false, &args, effects).map(|(_, value)| value)
             })?;
             install.call::<()>((state::raising(&lua, call)?, pcall))?;
-            let results: MultiValue = execute.call((function.clone(), keys, args))?;
+            let results: MultiValue = execute.call((function.clone(), keys, args, as_function))?;
             let mut results = results.into_iter();
             let ok = matches!(results.next(), Some(Value::Boolean(true)));
             Ok((ok, results.next().unwrap_or(Value::Nil)))
@@ -333,10 +391,18 @@ impl Node {
         result
     }
 
+    /// Hands the `redis.log` lines of the script (or library load) that just ran to the log.
+    pub(super) fn script_logs_to_log(&mut self) {
+        let logs = std::mem::take(&mut self.scripts.run_state.borrow_mut().logs);
+        for (level, line) in logs {
+            self.log(script_log_level(level), line);
+        }
+    }
+
     /// The reply to a script that raised `err` (Redis's luaCallFunction): its message, and where
     /// the script raised it.
-    fn script_error(&self, err: &Value, sha: &str) -> CmdError {
-        let parts: mlua::Result<(Value, Value, Value)> = self.scripts.lua.error_parts.call(err.clone());
+    fn script_error(&self, err: &Value, name: &str, as_function: bool) -> CmdError {
+        let parts: mlua::Result<(Value, Value, Value)> = self.scripts.state(as_function).error_parts.call(err.clone());
         let (msg, source, line) = parts.unwrap_or((Value::Nil, Value::Nil, Value::Nil));
         let Some(msg) = convert::lua_text(&msg) else {
             // Redis 7.0.15 crashes on an error table without a message (`error({})`).
@@ -344,7 +410,7 @@ impl Node {
         };
         let mut text = convert::c_string(&msg).to_vec();
         if let (Some(source), Some(line)) = (convert::lua_text(&source), convert::lua_text(&line)) {
-            text.extend_from_slice(format!(" script: {sha}, on ").as_bytes());
+            text.extend_from_slice(format!(" script: {name}, on ").as_bytes());
             text.extend_from_slice(&source);
             text.push(b':');
             text.extend_from_slice(&line);

@@ -319,11 +319,143 @@ local function compile(code)
   return true, chunk
 end
 
--- Runs a compiled script with KEYS and ARGV set; returns xpcall's results.
-local function execute(f, keys, argv)
+-- Runs a compiled script with KEYS and ARGV set, or a function (`as_function`) with them as
+-- its two arguments; returns xpcall's results.
+local function execute(f, keys, argv, as_function)
+  if as_function then
+    return xpcall(function() return f(keys, argv) end, err_handler)
+  end
   rawset(globals, 'KEYS', keys)
   rawset(globals, 'ARGV', argv)
   return xpcall(f, err_handler)
+end
+
+-- Function libraries (FUNCTION LOAD, functions_lua.c). Every library's code runs once, at load,
+-- in one globals table of the libraries' own (`library_env`), read-only, whose fallback is then
+-- the load-time API: `redis.register_function`, `redis.log` and the version, nothing else (no
+-- `redis.call`, no `string`). After the load the fallback becomes the protected globals, so
+-- the functions it registered see the whole API when FCALL runs them.
+local find, lower = string.find, string.lower
+local function missing_global(t, n)
+  local i = dbg.getinfo(2, 'S')
+  if i and i.what ~= 'C' then
+    error("Script attempted to access nonexistent global variable '" .. tostring(n) .. "'", 2)
+  end
+  return nil
+end
+local registering -- the list a FUNCTION LOAD fills, nil otherwise
+local names_error = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long'
+local function valid_name(n) return #n > 0 and not find(n, '[^%w_]') end
+-- lua_isstring: a string or a number, as text.
+local function as_text(v)
+  local t = type(v)
+  if t == 'string' then return v end
+  if t == 'number' then return tostring(v) end
+  return nil
+end
+-- luaRegisterFunctionReadFlags: a list of flag names (any case), each known.
+local flag_names = {['no-writes'] = 1, ['allow-oom'] = 1, ['allow-stale'] = 1, ['no-cluster'] = 1, ['allow-cross-slot-keys'] = 1}
+local function read_flags(t)
+  local out, j = {}, 1
+  while true do
+    local v = t[j]
+    if v == nil then return out end
+    local f = as_text(v)
+    if not f or not flag_names[lower(f)] then return nil end
+    out[#out + 1] = lower(f)
+    j = j + 1
+  end
+end
+-- luaRegisterFunctionReadArgs and functionLibCreateFunction, with their texts.
+local function register_args(...)
+  local argc = select('#', ...)
+  if argc < 1 or argc > 2 then return nil, 'wrong number of arguments to redis.register_function' end
+  local name, callback, flags, desc
+  if argc == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      return nil, 'calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).'
+    end
+    for k, v in next, t do
+      local key = as_text(k)
+      if not key then return nil, 'named argument key given to redis.register_function is not a string' end
+      key = lower(key)
+      if key == 'function_name' then
+        name = as_text(v)
+        if not name then return nil, 'function_name argument given to redis.register_function must be a string' end
+      elseif key == 'description' then
+        desc = as_text(v)
+        if not desc then return nil, 'description argument given to redis.register_function must be a string' end
+      elseif key == 'callback' then
+        if type(v) ~= 'function' then return nil, 'callback argument given to redis.register_function must be a function' end
+        callback = v
+      elseif key == 'flags' then
+        if type(v) ~= 'table' then
+          return nil, 'flags argument to redis.register_function must be a table representing function flags'
+        end
+        flags = read_flags(v)
+        if not flags then return nil, 'unknown flag given' end
+      else
+        return nil, 'unknown argument given to redis.register_function'
+      end
+    end
+    if not name then return nil, 'redis.register_function must get a function name argument' end
+    if not callback then return nil, 'redis.register_function must get a callback argument' end
+  else
+    local n, f = ...
+    name = as_text(n)
+    if not name then return nil, 'first argument to redis.register_function must be a string' end
+    if type(f) ~= 'function' then return nil, 'second argument to redis.register_function must be a function' end
+    callback = f
+  end
+  if not valid_name(name) then return nil, names_error end
+  for _, r in ipairs(registering) do
+    if r.name == name then return nil, 'Function already exists in the library' end
+  end
+  return {name = name, callback = callback, flags = flags or {}, description = desc}
+end
+local register_function = raising(function(...)
+  if not registering then
+    return false, error_table('redis.register_function can only be called on FUNCTION LOAD command')
+  end
+  local r, e = register_args(...)
+  if not r then return false, error_table(e) end
+  registering[#registering + 1] = r
+  return true
+end)
+local library_meta = {__newindex = readonly_error}
+local library_env = setmetatable({}, library_meta)
+-- The load-time API, read-only, and failing on what it lacks.
+local load_api
+local function make_load_api()
+  local api_redis = {
+    register_function = register_function, log = redis.log, LOG_DEBUG = 0, LOG_VERBOSE = 1,
+    LOG_NOTICE = 2, LOG_WARNING = 3, REDIS_VERSION = prims.version, REDIS_VERSION_NUM = prims.version_num,
+  }
+  setmetatable(api_redis, {__index = missing_global})
+  local api = setmetatable({redis = api_redis}, {__index = missing_global})
+  return protect(api, {})
+end
+
+-- Compiles and runs a library's code (its shebang line cut, the newline kept): `true, list`
+-- of what it registered, or `false, message` as FUNCTION LOAD reports it.
+local function load_library(code)
+  local chunk, err = loadstring(code, '@user_function')
+  if not chunk then return false, 'Error compiling function: ' .. err end
+  setfenv(chunk, library_env)
+  load_api = load_api or make_load_api()
+  registering = {}
+  library_meta.__index = load_api
+  local ok, e = lua_pcall(chunk)
+  library_meta.__index = env_of_loaded
+  local registered = registering
+  registering = nil
+  if not ok then
+    local msg
+    if type(e) == 'table' then msg = e.err else msg = 'ERR ' .. tostring(e) end
+    return false, 'Error registering functions: ' .. tostring(msg)
+  end
+  return true, registered
 end
 
 -- The error table's parts for the reply (luaExtractErrorInformation).
@@ -334,4 +466,7 @@ local function error_parts(e)
   return str(msg), str(source), str(line)
 end
 
-return {seal = seal, compile = compile, execute = execute, install = install, error_parts = error_parts}
+return {
+  seal = seal, compile = compile, execute = execute, install = install, error_parts = error_parts,
+  load_library = load_library,
+}

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use mlua::{ffi, Function, Lua, LuaOptions, StdLib, Table, Value, Variadic};
 
 use super::rand48::Rand48;
-use super::sha1::sha1_hex;
+use verdis_engine::sha1::sha1_hex;
 
 /// What a running script changed through the `redis` API, besides its commands.
 #[derive(Debug)]
@@ -36,10 +36,13 @@ pub struct ScriptLua {
     pub lua: Lua,
     /// `compile(code)`: `true, function` or `false, message`.
     pub compile: Function,
-    /// `execute(function, keys, argv)`: xpcall's results under Redis's error handler.
+    /// `execute(function, keys, argv, as_function)`: xpcall's results under Redis's error handler.
     pub execute: Function,
     /// `error_parts(err)`: the message, source and line of an error table.
     pub error_parts: Function,
+    /// `load_library(code)`: runs a function library's code; `true, registered` or
+    /// `false, message`.
+    pub load_library: Function,
     /// `install(call, pcall)`: sets redis.call and redis.pcall for a run; `install()` puts back
     /// the ones that refuse outside a run.
     pub install: Function,
@@ -114,6 +117,7 @@ impl ScriptLua {
             execute: api.get("execute")?,
             error_parts: api.get("error_parts")?,
             install: api.get("install")?,
+            load_library: api.get("load_library")?,
             lua,
         })
     }
@@ -154,7 +158,9 @@ fn acl_check_cmd(lua: &Lua, args: Variadic<Value>) -> mlua::Result<(bool, Value)
         Err(text) => return Ok((false, super::convert::error_table(lua, text, false)?)),
     };
     let refs: Vec<&[u8]> = argv.iter().map(|a| &**a).collect();
-    if crate::node::Node::resolve(&refs).is_ok() {
+    // The Lua state holds no node, so this check sees the table without rename-command.
+    let renames = crate::config::CommandRenames::default();
+    if crate::node::dispatch::resolve_with(&renames, &refs).is_ok() {
         return Ok((true, Value::Boolean(true)));
     }
     Ok((false, super::convert::error_table(lua, "Invalid command passed to redis.acl_check_cmd()", false)?))

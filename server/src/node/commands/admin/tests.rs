@@ -190,7 +190,7 @@ fn debug_subcommands_match_redis() {
     let help = h.run(c, &["debug", "help"]);
     assert!(
         help.starts_with(
-            "*14\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ERROR <string>\r\n"
+            "*32\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+CHANGE-REPL-ID\r\n"
         ),
         "{help}"
     );

@@ -1,6 +1,6 @@
-//! SHA-1, as Redis names cached scripts (`sha1hex`: 40 lowercase hex digits) and as
-//! `redis.sha1hex` answers. Written here rather than pulled in: it is 60 lines, and the script
-//! cache is its only user.
+//! SHA-1: Redis names cached scripts by it (`sha1hex`: 40 lowercase hex digits) and builds DEBUG
+//! DIGEST from it (`digest`). Written here rather than pulled in: it is 60 lines.
+//!
 
 /// The 40 lowercase hex digits of the SHA-1 of `data`.
 pub fn sha1_hex(data: &[u8]) -> String {
@@ -15,7 +15,7 @@ pub fn sha1_hex(data: &[u8]) -> String {
 }
 
 /// The SHA-1 digest of `data` (FIPS 180-4).
-fn sha1(data: &[u8]) -> [u8; 20] {
+pub fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
     let bit_len = (data.len() as u64).wrapping_mul(8);
     let mut padded = data.to_vec();
