@@ -5,13 +5,13 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use verdis_engine::Reply;
-use verdis_server::resp::decode::RequestParser;
+use verdis_server::resp::decode::{ParseLimits, RequestParser};
 use verdis_server::resp::encode::encode;
 
 /// Requests in one pipeline, as `redis-benchmark -P 16`.
 const PIPELINE_LEN: usize = 16;
 /// Redis's default `proto-max-bulk-len`.
-const BULK_LEN_MAX: u64 = 512 * 1024 * 1024;
+const LIMITS: ParseLimits = ParseLimits { bulk_len_max: 512 * 1024 * 1024, unauthenticated: false };
 
 /// `args` as one RESP multibulk request.
 fn resp_command(args: &[&[u8]], out: &mut Vec<u8>) {
@@ -43,7 +43,7 @@ fn bench_parse(c: &mut Criterion) {
         b.iter(|| {
             let mut buf = black_box(input.as_slice());
             let mut args_total = 0;
-            while let Some(consumed) = parser.parse(buf, BULK_LEN_MAX).expect("valid requests") {
+            while let Some(consumed) = parser.parse(buf, LIMITS).expect("valid requests") {
                 args_total += parser.args(buf).len();
                 parser.reset();
                 buf = &buf[consumed..];
@@ -60,8 +60,7 @@ fn bench_parse(c: &mut Criterion) {
             let (mut start, mut end, mut requests) = (0, 0, 0);
             while end < input.len() {
                 end = (end + 64).min(input.len());
-                while let Some(consumed) =
-                    parser.parse(black_box(&input[start..end]), BULK_LEN_MAX).expect("valid requests")
+                while let Some(consumed) = parser.parse(black_box(&input[start..end]), LIMITS).expect("valid requests")
                 {
                     black_box(parser.args(&input[start..end]));
                     parser.reset();

@@ -166,7 +166,8 @@ pub struct Config {
     pub persist: PersistConfig,
     /// `rename-command` lines: the command names clients use.
     pub rename_commands: CommandRenames,
-    /// `requirepass`; `None` when unset. AUTH arrives later; protected mode already reads it.
+    /// `requirepass`, the default user's password; `None` when unset (`nopass`). AUTH and
+    /// protected mode read it.
     pub requirepass: Option<String>,
     /// `maxmemory` in bytes (0 = no limit).
     pub maxmemory: u64,
@@ -183,6 +184,8 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// `slowlog-max-len`: entries the slow log keeps.
     pub slowlog_max_len: u64,
+    /// `acllog-max-len`: most entries ACL LOG keeps.
+    pub acllog_max_len: u64,
     /// `latency-monitor-threshold`: events lasting at least this many milliseconds are recorded
     /// by the latency monitor (0: it is off).
     pub latency_monitor_threshold_ms: u64,
@@ -299,6 +302,7 @@ impl Default for Config {
             enable_debug_command: ProtectedAction::No,
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
+            acllog_max_len: 0,
             latency_monitor_threshold_ms: 0,
             enable_protected_configs: ProtectedAction::No,
             config_file: None,

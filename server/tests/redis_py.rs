@@ -37,4 +37,10 @@ fn lock(backend: Backend) {
     run_script(backend, "lock");
 }
 
-on_both_backends!(transactions, lock);
+fn auth(backend: Backend) {
+    // Proves redis-py against a password set at runtime: refused without it (RESP2's NOAUTH and
+    // RESP3's HELLO refusal) and with a wrong one, served with `password=`, `username=` and RESP3.
+    run_script(backend, "auth");
+}
+
+on_both_backends!(transactions, lock, auth);

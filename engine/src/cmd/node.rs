@@ -13,6 +13,24 @@ pub enum NodeCmd {
     Quit,
     /// RESET
     Reset,
+    /// AUTH [username] password
+    Auth,
+    /// ACL WHOAMI
+    AclWhoami,
+    /// ACL USERS
+    AclUsers,
+    /// ACL LIST
+    AclList,
+    /// ACL GETUSER username
+    AclGetuser,
+    /// ACL CAT [category]
+    AclCat,
+    /// ACL HELP
+    AclHelp,
+    /// ACL LOG [count | RESET]
+    AclLog,
+    /// ACL DRYRUN username command [arg ...]
+    AclDryrun,
     /// HELLO [protover [AUTH username password] [SETNAME clientname]]
     Hello,
     /// CLIENT ID

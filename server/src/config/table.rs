@@ -677,7 +677,7 @@ pub static ROWS: &[Row] = &[
     int("socket-mark-id", None, IMMUTABLE, 0, UINT_MAX, "0", O),
     int("active-defrag-max-scan-fields", None, MODIFIABLE, 1, LONG_MAX, "1000", O),
     int("slowlog-max-len", None, MODIFIABLE, 0, LONG_MAX, "128", field!(slowlog_max_len)),
-    int("acllog-max-len", None, MODIFIABLE, 0, LONG_MAX, "128", O),
+    int("acllog-max-len", None, MODIFIABLE, 0, LONG_MAX, "128", field!(acllog_max_len)),
     int("busy-reply-threshold", Some("lua-time-limit"), MODIFIABLE, 0, LONG_MAX, "5000", O),
     int("cluster-node-timeout", None, MODIFIABLE, 0, LONG_MAX, "15000", O),
     int("slowlog-log-slower-than", None, MODIFIABLE, -1, LONG_MAX, "10000", field!(slowlog_log_slower_than)),

@@ -51,6 +51,12 @@ pub struct Client {
     pub name: Option<Vec<u8>>,
     /// Selected database.
     pub db: usize,
+    /// AUTH succeeded, or the default user had no password when the connection was made or
+    /// RESET (Redis's `authenticated`); see `node::auth`.
+    pub authenticated: bool,
+    /// `authenticated` was true at some point: a client that never was has a tight output
+    /// limit while it must authenticate (see `node::limits`).
+    pub ever_authenticated: bool,
     /// Protocol version (2 or 3), set by HELLO.
     pub resp: u8,
     /// Bytes received and not yet parsed.
@@ -173,6 +179,8 @@ impl Client {
             laddr,
             name: None,
             db: 0,
+            authenticated: true,
+            ever_authenticated: true,
             resp: 2,
             query_buf: Vec::new(),
             parser: RequestParser::default(),

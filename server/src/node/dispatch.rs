@@ -9,6 +9,7 @@ use crate::config::CommandRenames;
 
 use super::exec::{Caller, Effects};
 use super::{ClientId, Node};
+use crate::resp::decode::ParseLimits;
 use crate::resp::encode::{encode, push_error};
 
 /// Redis's LRU clock: seconds, wrapped at 24 bits.
@@ -19,6 +20,8 @@ pub fn lru_clock(unix_ms: i64) -> u32 {
 impl Node {
     /// Parses and runs every complete request in the client's query buffer.
     pub(super) fn process_input(&mut self, id: ClientId) {
+        // Redis's `authRequired` is checked per request: an AUTH in the pipeline lifts the
+        // unauthenticated limits for the requests after it.
         let bulk_len_max = self.config.engine.proto_max_bulk_len;
         // A parked client's input waits until it is unblocked (Redis's CLIENT_BLOCKED), and a
         // client waiting for a save until it is done.
@@ -30,7 +33,8 @@ impl Node {
         let mut parser = std::mem::take(&mut client.parser);
         let mut consumed = 0;
         loop {
-            match parser.parse(&buf[consumed..], bulk_len_max) {
+            let limits = ParseLimits { bulk_len_max, unauthenticated: self.auth_required(id) };
+            match parser.parse(&buf[consumed..], limits) {
                 Ok(None) => break,
                 Ok(Some(used)) => {
                     let argv = parser.args(&buf[consumed..]);
@@ -94,6 +98,9 @@ impl Node {
         use verdis_engine::cmd::spec::CmdFlag;
         if !cmd.spec.arity_ok(argv.len()) {
             return Some(CmdError::WrongArity(cmd.spec.name.into()));
+        }
+        if self.auth_required(id) && !cmd.spec.has(CmdFlag::NoAuth) {
+            return Some(CmdError::msg(super::auth::NOAUTH));
         }
         // EXEC is as much a write as the commands it runs.
         let queued_write = cmd.spec.name == "exec"

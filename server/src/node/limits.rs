@@ -4,6 +4,10 @@
 //! with Redis's log line: a peer that stops reading, or sends without end, cannot grow the
 //! server's memory.
 //!
+//! A client that must authenticate and never has gets a tight output limit of its own
+//! (CVE-2025-21605, which Debian's 7.0.15 carries): replies to a flood of pipelined requests it
+//! does not read (wrong AUTHs, NOAUTH refusals) cannot grow the server's memory.
+//!
 //! Deliberate differences from Redis 7.0:
 //! - Redis counts the memory of its reply list (16 KB blocks, not its first static buffer); the
 //!   node counts the unsent bytes themselves, so a limit applies a few kilobytes apart.
@@ -14,6 +18,10 @@
 use super::client::ClientType;
 use super::{ClientId, LogLevel, Node};
 
+/// Most unsent output a client that must authenticate, and never has, may have: Redis's 1 KiB of
+/// reply list (`REPLY_BUFFER_SIZE_UNAUTHENTICATED_CLIENT`) past its 16 KiB static buffer.
+const UNAUTHENTICATED_OUTPUT_BYTES_MAX: u64 = 16 * 1024 + 1024;
+
 /// How much of an over-long query buffer the log line shows (Redis's `sdscatrepr(.., 64)`).
 const QUERY_BUF_LOGGED_BYTES: usize = 64;
 
@@ -22,6 +30,8 @@ impl Node {
     /// at or over the soft limit for longer than the soft seconds (Redis's
     /// `checkClientOutputBufferLimits`, run as output is added).
     pub(super) fn output_limit_reached(&mut self, id: ClientId) -> bool {
+        let never_authenticated =
+            self.auth_required(id) && self.clients.get(&id).is_some_and(|c| !c.ever_authenticated);
         let limits = &self.config.client_output_buffer_limit;
         let now_s = self.now.unix_ms().div_euclid(1000);
         let Some(client) = self.clients.get_mut(&id) else { return false };
@@ -31,6 +41,9 @@ impl Node {
             ClientType::Pubsub => limits.pubsub,
         };
         let used = client.unsent.bytes();
+        if never_authenticated && used > UNAUTHENTICATED_OUTPUT_BYTES_MAX {
+            return true;
+        }
         let hard = limit.hard_bytes > 0 && used >= limit.hard_bytes;
         if limit.soft_bytes == 0 || used < limit.soft_bytes {
             client.soft_limit_since_s = None;

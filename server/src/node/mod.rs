@@ -17,6 +17,7 @@
 //! The node never touches a socket, file, thread or clock, and draws randomness only from its
 //! seeded `Rng`: the same inputs give the same outputs, bit for bit.
 
+mod auth;
 mod blocking;
 pub mod client;
 mod commands;
@@ -223,6 +224,8 @@ pub struct Node {
     pubsub: pubsub::Pubsub,
     /// The latest slow commands (SLOWLOG).
     slowlog: slowlog::SlowLog,
+    /// ACL LOG's entries.
+    acl_log: auth::log::AclLog,
     /// Latency events by class (LATENCY).
     latency_monitor: latency_monitor::LatencyMonitor,
     /// How long the running command asked the shell to stop the server for (DEBUG SLEEP): the
@@ -266,6 +269,7 @@ impl Node {
             persist: persist::Persist::new(now),
             pubsub: pubsub::Pubsub::default(),
             slowlog: slowlog::SlowLog::default(),
+            acl_log: auth::log::AclLog::default(),
             latency_monitor: latency_monitor::LatencyMonitor::default(),
             command_sleep_us: 0,
             scripts: script::Scripts::new(),
@@ -375,7 +379,10 @@ impl Node {
         }
         // Like Redis, only accepted connections count (refusals count as rejected_connections).
         self.stats.total_connections_received += 1;
-        self.clients.insert(id, Client::new(id, addr, laddr, now.unix_ms()));
+        let mut client = Client::new(id, addr, laddr, now.unix_ms());
+        client.authenticated = self.auth_default_authenticated();
+        client.ever_authenticated = client.authenticated;
+        self.clients.insert(id, client);
         id
     }
 

@@ -14,6 +14,22 @@ pub const INLINE_LEN_MAX: usize = 64 * 1024;
 /// Largest multibulk count Redis accepts (INT_MAX).
 const MULTIBULK_COUNT_MAX: i64 = i32::MAX as i64;
 
+/// Most arguments Redis takes in one request from a client that must still authenticate
+/// (CVE-2021-32675: such a client cannot make the server allocate much).
+const UNAUTHENTICATED_ARGS_MAX: i64 = 10;
+/// Longest argument Redis takes from a client that must still authenticate.
+const UNAUTHENTICATED_BULK_LEN_MAX: i64 = 16 * 1024;
+
+/// The limits a request is parsed under.
+#[derive(Clone, Copy, Debug)]
+pub struct ParseLimits {
+    /// `proto-max-bulk-len`.
+    pub bulk_len_max: u64,
+    /// The client must still authenticate: Redis's tighter limits apply too (at most 10
+    /// arguments, each at most 16 KiB).
+    pub unauthenticated: bool,
+}
+
 /// A request the client sent that Redis answers with a protocol error (and then closes).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
@@ -38,6 +54,12 @@ pub enum ProtocolError {
     /// A bulk length that is not a number, negative, or above `proto-max-bulk-len`.
     #[error("Protocol error: invalid bulk length")]
     InvalidBulkLength,
+    /// More than 10 arguments from a client that must still authenticate.
+    #[error("Protocol error: unauthenticated multibulk length")]
+    UnauthenticatedMultibulkLength,
+    /// An argument over 16 KiB from a client that must still authenticate.
+    #[error("Protocol error: unauthenticated bulk length")]
+    UnauthenticatedBulkLength,
 }
 
 /// Where a multibulk request stands between reads.
@@ -68,7 +90,7 @@ impl RequestParser {
     /// Parses the next request at the start of `buf` (bytes before are already consumed).
     /// `Ok(None)`: more bytes are needed. `Ok(Some(n))`: a request occupied the first `n` bytes,
     /// and `args` yields its arguments (possibly none: an empty request, which the caller skips).
-    pub fn parse(&mut self, buf: &[u8], bulk_len_max: u64) -> Result<Option<usize>, ProtocolError> {
+    pub fn parse(&mut self, buf: &[u8], limits: ParseLimits) -> Result<Option<usize>, ProtocolError> {
         if self.multibulk.is_none() && self.pos == 0 {
             if buf.is_empty() {
                 return Ok(None);
@@ -77,7 +99,7 @@ impl RequestParser {
                 return self.parse_inline(buf);
             }
         }
-        self.parse_multibulk(buf, bulk_len_max)
+        self.parse_multibulk(buf, limits)
     }
 
     /// The arguments of the request just parsed, borrowing from the buffer it was parsed from.
@@ -110,7 +132,7 @@ impl RequestParser {
         Ok(Some(nl + 1))
     }
 
-    fn parse_multibulk(&mut self, buf: &[u8], bulk_len_max: u64) -> Result<Option<usize>, ProtocolError> {
+    fn parse_multibulk(&mut self, buf: &[u8], limits: ParseLimits) -> Result<Option<usize>, ProtocolError> {
         if self.multibulk.is_none() {
             let Some(cr) = find_crlf(buf, 0) else {
                 if buf.len() > INLINE_LEN_MAX {
@@ -124,6 +146,9 @@ impl RequestParser {
             let count = verdis_engine::num::parse_i64(&buf[1..cr])
                 .filter(|&n| n <= MULTIBULK_COUNT_MAX)
                 .ok_or(ProtocolError::InvalidMultibulkLength)?;
+            if limits.unauthenticated && count > UNAUTHENTICATED_ARGS_MAX {
+                return Err(ProtocolError::UnauthenticatedMultibulkLength);
+            }
             self.pos = cr + 2;
             if count <= 0 {
                 let consumed = self.pos;
@@ -152,8 +177,11 @@ impl RequestParser {
                         return Err(ProtocolError::ExpectedDollar(buf[self.pos] as char));
                     }
                     let len = verdis_engine::num::parse_i64(&buf[self.pos + 1..cr])
-                        .filter(|&n| n >= 0 && n as u64 <= bulk_len_max)
+                        .filter(|&n| n >= 0 && n as u64 <= limits.bulk_len_max)
                         .ok_or(ProtocolError::InvalidBulkLength)?;
+                    if limits.unauthenticated && len > UNAUTHENTICATED_BULK_LEN_MAX {
+                        return Err(ProtocolError::UnauthenticatedBulkLength);
+                    }
                     self.pos = cr + 2;
                     mb.bulk_len = Some(len as usize);
                     len as usize
@@ -182,7 +210,7 @@ mod tests {
 
     use super::*;
 
-    const MAX: u64 = 512 * 1024 * 1024;
+    const MAX: ParseLimits = ParseLimits { bulk_len_max: 512 * 1024 * 1024, unauthenticated: false };
 
     fn parse_all(input: &[u8]) -> Result<Vec<Vec<Vec<u8>>>, ProtocolError> {
         let mut p = RequestParser::default();
@@ -218,6 +246,36 @@ mod tests {
             assert_eq!(p.parse(input, MAX).unwrap(), Some(input.len()));
             assert_eq!(p.args(input)[2], b"world\r\n\0xyz");
         }
+    }
+
+    /// `args` as one multibulk request.
+    fn multibulk(args: &[&[u8]]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    #[test]
+    fn unauthenticated_limits() {
+        // Proves the limits for a client that must still authenticate: 10 arguments of 16 KiB
+        // pass, an 11th argument or a 16 KiB + 1 argument is Redis's protocol error, and an
+        // authenticated client has neither limit.
+        let unauth = ParseLimits { unauthenticated: true, ..MAX };
+        let arg = vec![b'a'; 16384];
+        let ten = multibulk(&[&arg[..]; 10]);
+        assert_eq!(RequestParser::default().parse(&ten, unauth), Ok(Some(ten.len())));
+        let eleven = multibulk(&[&b"a"[..]; 11]);
+        let err = RequestParser::default().parse(&eleven, unauth).unwrap_err();
+        assert_eq!(err.to_string(), "Protocol error: unauthenticated multibulk length");
+        assert_eq!(RequestParser::default().parse(&eleven, MAX), Ok(Some(eleven.len())));
+        let long = b"*1\r\n$16385\r\n";
+        let err = RequestParser::default().parse(long, unauth).unwrap_err();
+        assert_eq!(err.to_string(), "Protocol error: unauthenticated bulk length");
+        assert_eq!(RequestParser::default().parse(long, MAX), Ok(None));
     }
 
     #[test]

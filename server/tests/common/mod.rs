@@ -227,7 +227,11 @@ impl Drop for Server {
     }
 }
 
-/// True when something on `port` answers an inline PING with `+PONG`. The probe then closes and
+/// Redis's reply to a command sent before AUTH to a server with a password.
+const NOAUTH_REPLY: &[u8] = b"-NOAUTH Authentication required.\r\n";
+
+/// True when something on `port` answers an inline PING with `+PONG` (or, when it has a
+/// password, with NOAUTH). The probe then closes and
 /// waits for the server to close its side too, so the server has freed the probe's client before
 /// a test counts connections.
 pub fn ping(port: u16) -> bool {
@@ -236,7 +240,16 @@ pub fn ping(port: u16) -> bool {
         return false;
     }
     let mut reply = [0u8; 7];
-    if stream.read_exact(&mut reply).is_err() || &reply != b"+PONG\r\n" {
+    if stream.read_exact(&mut reply).is_err() {
+        return false;
+    }
+    // A server started with a password answers NOAUTH: it is up all the same.
+    let mut noauth_rest = [0u8; NOAUTH_REPLY.len() - 7];
+    let up = &reply == b"+PONG\r\n"
+        || (reply == NOAUTH_REPLY[..7]
+            && stream.read_exact(&mut noauth_rest).is_ok()
+            && noauth_rest == NOAUTH_REPLY[7..]);
+    if !up {
         return false;
     }
     // Best effort: a server that keeps the socket open past the timeout still answered PING.

@@ -1,4 +1,4 @@
-//! The connection family: per-client commands (PING, ECHO, SELECT, HELLO, CLIENT *...) and INFO.
+//! The connection family: per-client commands (PING, ECHO, SELECT, AUTH, HELLO, CLIENT *...) and INFO.
 //! Most run in the node (`NodeCmd`) because they read or change client state; ECHO needs none.
 
 mod echo;
@@ -14,6 +14,7 @@ pub static COMMANDS: &[Command] = &[
     node(&s::SELECT, NodeCmd::Select),
     node(&s::QUIT, NodeCmd::Quit),
     node(&s::RESET, NodeCmd::Reset),
+    node(&s::AUTH, NodeCmd::Auth),
     node(&s::HELLO, NodeCmd::Hello),
     container(&s::CLIENT),
     node(&s::CLIENT_ID, NodeCmd::ClientId),

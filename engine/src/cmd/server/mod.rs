@@ -1,4 +1,4 @@
-//! The server family: configuration and server control (CONFIG *, DEBUG, SHUTDOWN, the
+//! The server family: configuration and server control (ACL *, CONFIG *, DEBUG, SHUTDOWN, the
 //! persistence commands), the operators' views (SLOWLOG *, LATENCY *, ROLE, LOLWUT) and TIME.
 //! All but TIME run in the node (`NodeCmd`): they read or change server state the engine does
 //! not hold.
@@ -11,6 +11,15 @@ use super::table::{container, engine, node, Command};
 
 /// The family's rows in the command table.
 pub static COMMANDS: &[Command] = &[
+    container(&s::ACL),
+    node(&s::ACL_WHOAMI, NodeCmd::AclWhoami),
+    node(&s::ACL_USERS, NodeCmd::AclUsers),
+    node(&s::ACL_LIST, NodeCmd::AclList),
+    node(&s::ACL_GETUSER, NodeCmd::AclGetuser),
+    node(&s::ACL_CAT, NodeCmd::AclCat),
+    node(&s::ACL_HELP, NodeCmd::AclHelp),
+    node(&s::ACL_LOG, NodeCmd::AclLog),
+    node(&s::ACL_DRYRUN, NodeCmd::AclDryrun),
     container(&s::CONFIG),
     node(&s::CONFIG_GET, NodeCmd::ConfigGet),
     node(&s::CONFIG_SET, NodeCmd::ConfigSet),

@@ -9,9 +9,8 @@
 //!
 //! Deliberate differences from Redis, until ACLs and replication exist:
 //! - HELLO reports `version` 7.0.15 (the Redis version verdis answers like, which clients gate
-//!   features on). Its AUTH knows only `default`, whose password is `requirepass` (any password
-//!   when unset, as in Redis); it does not yet mark the connection authenticated, which waits for
-//!   AUTH and ACLs.
+//!   features on). Its AUTH knows only `default`, whose password is `requirepass` (see
+//!   `node::auth`).
 //! - CLIENT KILL USER knows only `default`; TYPE master/replica match nobody.
 
 use verdis_engine::cmd::args::eq_ci;
@@ -19,11 +18,9 @@ use verdis_engine::cmd::node::NodeCmd;
 use verdis_engine::num::parse_i64;
 use verdis_engine::{CmdError, Reply};
 
+use super::super::auth::DEFAULT_USER;
 use super::super::client::{client_name_valid, Client, ClientType};
 use super::super::{ClientId, Node};
-
-/// The user every connection is authenticated as until ACLs exist.
-const DEFAULT_USER: &[u8] = b"default";
 
 /// CLIENT HELP's lines, as Redis 7.0 prints them (the intro and HELP lines are added by
 /// `Reply::help`).
@@ -154,7 +151,11 @@ impl Node {
                 self.tracking_off(id);
                 self.monitor_off(id);
                 self.unsubscribe_all(id);
+                // Redis's `clientSetDefaultAuth`: back to the default user, authenticated only
+                // if it has no password.
+                let authenticated = self.auth_default_authenticated();
                 let client = self.client_mut(id);
+                client.authenticated = authenticated;
                 client.db = 0;
                 client.resp = 2;
                 client.name = None;
@@ -224,7 +225,7 @@ impl Node {
             let more = argv.len() - 1 - j;
             let option = argv[j];
             if eq_ci(option, "auth") && more >= 2 {
-                self.hello_auth(argv[j + 1], argv[j + 2])?;
+                self.authenticate(id, argv[0], argv[j + 1], argv[j + 2])?;
                 j += 3;
             } else if eq_ci(option, "setname") && more >= 1 {
                 set_client_name(self.client_mut(id), argv[j + 1])?;
@@ -234,6 +235,13 @@ impl Node {
             }
         }
         let client = self.client_mut(id);
+        if !client.authenticated {
+            return Err(CmdError::msg(
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH \
+                 <user> <pass> option can be used to authenticate the client and select the RESP protocol \
+                 version at the same time",
+            ));
+        }
         if let Some(ver) = protover {
             client.resp = ver;
         }
@@ -248,16 +256,6 @@ impl Node {
             field("role", Reply::bulk(b"master")),
             field("modules", Reply::Array(Vec::new())),
         ]))
-    }
-
-    /// HELLO's AUTH: until ACLs exist, `default` is the only user; without requirepass it has no
-    /// password and Redis accepts any password for it.
-    fn hello_auth(&self, user: &[u8], password: &[u8]) -> Result<(), CmdError> {
-        let password_ok = self.config.requirepass.as_ref().is_none_or(|p| p.as_bytes() == password);
-        if user != DEFAULT_USER || !password_ok {
-            return Err(CmdError::msg("WRONGPASS invalid username-password pair or user is disabled."));
-        }
-        Ok(())
     }
 
     /// The CLIENT LIST lines of `ids` (those still connected), each ending in a newline.

@@ -1,7 +1,8 @@
 //! Handlers for the commands the node runs itself (`NodeCmd`): they need client or server state.
-//! `connection` holds per-client commands, `admin` configuration and server control, `observe`
+//! `acl` holds the ACL commands, `connection` per-client commands, `admin` configuration and server control, `observe`
 //! the operators' views (SLOWLOG, LATENCY, ROLE, LOLWUT).
 
+mod acl;
 mod admin;
 mod connection;
 mod lolwut;
@@ -79,6 +80,15 @@ impl Node {
             | NodeCmd::LatencyHelp
             | NodeCmd::Role
             | NodeCmd::Lolwut => self.exec_observe(cmd, argv),
+            NodeCmd::Auth => self.auth_command(id, argv),
+            NodeCmd::AclWhoami
+            | NodeCmd::AclUsers
+            | NodeCmd::AclList
+            | NodeCmd::AclGetuser
+            | NodeCmd::AclCat
+            | NodeCmd::AclHelp
+            | NodeCmd::AclLog
+            | NodeCmd::AclDryrun => self.exec_acl(cmd, argv),
             NodeCmd::ClientTracking => self.client_tracking(id, argv),
             NodeCmd::ClientCaching => self.client_caching(id, argv[2]),
             NodeCmd::ClientGetredir => Ok(self.client_getredir(id)),
