@@ -11,7 +11,8 @@ fn campaign_for(faults: &str, config: &[(&str, &str)], plants: Plants) -> Campai
     c.liveness_ops = 50;
     // Each plan pins the workload its plant was found with: the typed commands, unless it asks
     // for the table commands (whose draw would move every seed's workload).
-    let pinned = if faults.contains("table_commands") { faults.to_string() } else { format!("{faults},table_commands=0") };
+    let pinned =
+        if faults.contains("table_commands") { faults.to_string() } else { format!("{faults},table_commands=0") };
     c.faults = Some(pinned);
     c.extra_config = config.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
     c.plants = plants;

@@ -78,6 +78,8 @@ const CASES: &[(&str, &[&str])] = &[
     ("eval_ro", &["s 2 a b x", "s 0 x", "s 1 a", "s 3 a b"]),
     ("evalsha", &["s 2 a b x", "s 0 x", "s 1 a", "s 3 a b"]),
     ("evalsha_ro", &["s 2 a b x", "s 0", "s 1 a", "s 3 a b"]),
+    ("fcall", &["f 2 a b x", "f 0 x", "f 0", "f 1 a", "f 3 a b", "f -1 a", "f 2x a b"]),
+    ("fcall_ro", &["f 2 a b x", "f 0 x", "f 1 a", "f 3 a b"]),
     (
         "georadius",
         &[
