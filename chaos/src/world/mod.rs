@@ -1379,15 +1379,16 @@ impl World {
         );
         let Op::Table { keys, write, .. } = &self.history.records[op].op else { unreachable!() };
         let taken = Model::entries_at(self.node.as_ref().expect("ran").keyspace(), keys);
-        let changed = taken.iter().any(|(key, post)| self.model.keys.get(key) != post.as_ref());
         if *write {
+            let changed = taken.iter().any(|(key, post)| self.model.keys.get(key) != post.as_ref());
             self.coverage.hit(if changed { "table_write_changed" } else { "table_write_unchanged" });
         } else {
             self.coverage.hit("table_read");
             self.model.check_read(&self.history.records[op].op, &taken, now_ms)?;
         }
-        let Op::Table { after, .. } = &mut self.history.records[op].op else { unreachable!() };
-        *after = Some(taken);
+        if let Op::Table { after, .. } = &mut self.history.records[op].op {
+            *after = Some(taken);
+        }
         Ok(())
     }
 

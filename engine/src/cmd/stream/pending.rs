@@ -116,7 +116,14 @@ fn pending_summary(group: &Group) -> Reply {
 }
 
 /// The `XCLAIM` Redis propagates for a claimed (or dropped) entry (`streamPropagateXCLAIM`).
-fn propagate_claim(ctx: &mut Ctx, key: &[u8], group_name: &[u8], id: StreamId, nack: &Nack, last_id: StreamId) {
+pub(super) fn propagate_claim(
+    ctx: &mut Ctx,
+    key: &[u8],
+    group_name: &[u8],
+    id: StreamId,
+    nack: &Nack,
+    last_id: StreamId,
+) {
     let (time, count) = (nack.delivery_time_ms.to_string(), nack.delivery_count.to_string());
     ctx.propagate_also(&[
         b"XCLAIM",

@@ -12,6 +12,7 @@
 //! Redis's `XCLAIM ... FORCE JUSTID LASTID`, and a moved group as `XGROUP SETID ... ENTRIESREAD`.
 
 use super::group::create_consumer;
+use super::pending::propagate_claim;
 use super::{entry_reply, id_reply, parse_strict_id, read_stream, write_stream};
 use crate::cmd::args::eq_ci;
 use crate::cmd::ctx::{BlockOn, Ctx};
@@ -202,23 +203,7 @@ fn serve_new(ctx: &mut Ctx, key: &[u8], group_name: &[u8], consumer: &[u8], coun
     let group = &stream.groups[group_name];
     let (last, read) = (group.last_id, group.entries_read);
     for (id, nack, last) in claims {
-        let (time, count) = (nack.delivery_time_ms.to_string(), nack.delivery_count.to_string());
-        ctx.propagate_also(&[
-            b"XCLAIM",
-            key,
-            group_name,
-            consumer,
-            b"0",
-            &id.to_bytes(),
-            b"TIME",
-            time.as_bytes(),
-            b"RETRYCOUNT",
-            count.as_bytes(),
-            b"FORCE",
-            b"JUSTID",
-            b"LASTID",
-            &last.to_bytes(),
-        ]);
+        propagate_claim(ctx, key, group_name, id, &nack, last);
     }
     // Without PEL entries nothing carries the group's new position: Redis sends it alone.
     if moved && noack {
